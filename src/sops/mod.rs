@@ -1,0 +1,1 @@
+//! A sops-compatible engine (SOPS file format, in-process).
