@@ -1,7 +1,18 @@
 //! ssp — the Support Sphere platform CLI, as a library.
 //!
-//! Layers, top to bottom: `cli` (clap types) → `commands` (one file per subcommand) → services
-//! (`tools`, `chart`, `cluster`, `helm`, `kube`, `docker`, `sops`, `seed`) → adapters (`runner`, HTTP,
-//! Docker API, Kubernetes API). Services never print: they report through the [`output::Output`] handle.
+//! Layers, top to bottom: [`cli`] (clap types) → [`commands`] (one file per subcommand) → services
+//! ([`preflight`], `sops`, and the tools, chart, cluster, helm and seed services as they land) →
+//! adapters ([`runner`] for external programs, [`docker`] for the Docker API). Services never print:
+//! they report through the [`output::Output`] handle they are given.
 
+pub mod cli;
+pub mod commands;
+pub mod config;
+pub mod context;
+pub mod docker;
+pub mod exit;
+pub mod interrupt;
+pub mod output;
+pub mod preflight;
+pub mod runner;
 pub mod sops;

@@ -1,0 +1,56 @@
+//! Start-up time of the binary: `ssp --version` and `ssp config` in a fresh project.
+//! Target: median under 10 ms on the development machine. Run with `cargo bench --bench startup`.
+//!
+//! A whole-process timing harness (not criterion): what users feel is process start to exit.
+
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+const RUNS: usize = 60;
+
+fn measure(label: &str, args: &[&str], dir: &std::path::Path) -> Duration {
+    let exe = env!("CARGO_BIN_EXE_ssp");
+    let mut times = Vec::with_capacity(RUNS);
+    for _ in 0..RUNS + 5 {
+        let start = Instant::now();
+        let status = Command::new(exe)
+            .args(args)
+            .current_dir(dir)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .expect("run ssp");
+        times.push(start.elapsed());
+        assert!(status.success(), "ssp {args:?} failed");
+    }
+    times.drain(..5); // warm-up
+    times.sort();
+    let median = times[times.len() / 2];
+    println!(
+        "{label:<16} min {:>7.2} ms   median {:>7.2} ms   max {:>7.2} ms   ({RUNS} runs)",
+        ms(times[0]),
+        ms(median),
+        ms(times[times.len() - 1])
+    );
+    median
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+fn main() {
+    // `cargo test` runs benches with --test-ish flags only when asked; plain `cargo bench` runs this.
+    if std::env::args().any(|a| a == "--list") {
+        return;
+    }
+    let project = tempfile::tempdir().expect("temp dir");
+    std::fs::create_dir_all(project.path().join("deployment")).unwrap();
+    let target = Duration::from_millis(10);
+    let version = measure("ssp --version", &["--version"], project.path());
+    let config = measure("ssp config", &["config"], project.path());
+    for (label, median) in [("--version", version), ("config", config)] {
+        let verdict = if median < target { "meets" } else { "MISSES" };
+        println!("{label}: median {:.2} ms {verdict} the {} ms target", ms(median), target.as_millis());
+    }
+}

@@ -1,0 +1,64 @@
+//! `ssp doctor`: a table of checks, each ok / warn / fail with a hint.
+
+use console::Style;
+
+use crate::cli::{DoctorArgs, Format, GlobalArgs};
+use crate::context::Context;
+use crate::output::Output;
+use crate::preflight::{self, Check, Status};
+
+pub async fn run(global: &GlobalArgs, args: &DoctorArgs, output: Output) -> anyhow::Result<()> {
+    let ctx = Context::load(global, Vec::new(), output)?;
+    let checks = collect(&ctx).await;
+    let failed = checks.iter().filter(|c| c.status == Status::Fail).count();
+    match args.output {
+        Format::Json => {
+            let report = serde_json::json!({ "ok": failed == 0, "checks": checks });
+            println!("{}", serde_json::to_string_pretty(&report)?);
+        }
+        Format::Text => print!("{}", table(&ctx.output, &checks)),
+    }
+    if failed > 0 {
+        anyhow::bail!("{failed} required check{} failed", if failed == 1 { "" } else { "s" });
+    }
+    Ok(())
+}
+
+async fn collect(ctx: &Context) -> Vec<Check> {
+    let (docker, engine) = preflight::docker().await;
+    let mut checks = vec![docker];
+    let runner = ctx.runner.clone();
+    let programs = tokio::task::spawn_blocking(move || {
+        preflight::PROGRAMS.iter().map(|p| preflight::program(&runner, p)).collect::<Vec<_>>()
+    })
+    .await
+    .unwrap_or_default();
+    checks.extend(programs);
+    let cluster = &ctx.project.config.cluster;
+    if cluster.provider == crate::config::Provider::K3d {
+        for mapping in &cluster.ports {
+            checks.push(preflight::port(mapping, &cluster.name, engine.as_ref()).await);
+        }
+    }
+    checks.push(preflight::chart(&ctx.runner, &ctx.project));
+    checks.push(preflight::disk(&ctx.project.root));
+    checks
+}
+
+fn table(output: &Output, checks: &[Check]) -> String {
+    let width = checks.iter().map(|c| c.name.len()).max().unwrap_or(0);
+    let mut out = String::new();
+    for check in checks {
+        let (glyph, style) = match check.status {
+            Status::Ok => ("✓", Style::new().green().bold()),
+            Status::Warn => ("!", Style::new().yellow().bold()),
+            Status::Fail => ("✗", Style::new().red().bold()),
+        };
+        out.push_str(&format!("{} {:<width$}  {}\n", output.paint(&style, glyph), check.name, check.detail));
+        if let Some(hint) = &check.hint {
+            let label = output.paint(&Style::new().cyan(), "hint:");
+            out.push_str(&format!("  {:<width$}  {label} {hint}\n", ""));
+        }
+    }
+    out
+}

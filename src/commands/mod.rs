@@ -1,0 +1,20 @@
+//! One file per subcommand: each turns parsed arguments into calls of the services and prints the
+//! result. No work lives here.
+
+mod completions;
+mod config;
+mod doctor;
+
+use crate::cli::{Cli, Command};
+use crate::output::Output;
+
+pub use completions::render as render_completions;
+
+/// Runs the parsed command line.
+pub async fn run(cli: Cli, output: Output) -> anyhow::Result<()> {
+    match &cli.command {
+        Command::Config(args) => config::run(&cli.global, args, output),
+        Command::Doctor(args) => doctor::run(&cli.global, args, output).await,
+        Command::Completions(args) => completions::run(args),
+    }
+}

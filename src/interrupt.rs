@@ -1,0 +1,112 @@
+//! Ctrl-C and SIGTERM: one place that knows the process was interrupted.
+//!
+//! On the first signal every registered child process group gets SIGTERM (then SIGKILL after a
+//! grace period), the shared [`CancellationToken`] is cancelled so async waits stop, and commands
+//! unwind normally (temp files are removed by their guards). `main` then exits with status 130.
+//! A second signal exits at once.
+
+use std::collections::BTreeSet;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, OnceLock};
+use std::time::Duration;
+
+use nix::sys::signal::{Signal, killpg};
+use nix::unistd::Pid;
+use tokio_util::sync::CancellationToken;
+
+/// Exit status for an interrupted run (128 + SIGINT), as shells report it.
+pub const EXIT_INTERRUPTED: i32 = 130;
+
+/// How long children get to exit after SIGTERM before SIGKILL.
+const KILL_GRACE: Duration = Duration::from_secs(3);
+
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+static TOKEN: OnceLock<CancellationToken> = OnceLock::new();
+static GROUPS: Mutex<BTreeSet<i32>> = Mutex::new(BTreeSet::new());
+
+/// The error a piece of work returns when it stopped because of Ctrl-C / SIGTERM.
+#[derive(Debug, thiserror::Error)]
+#[error("interrupted")]
+pub struct Interrupted;
+
+/// The token cancelled on the first signal; async waits `select!` on `token().cancelled()`.
+pub fn token() -> CancellationToken {
+    TOKEN.get_or_init(CancellationToken::new).clone()
+}
+
+/// True once SIGINT or SIGTERM arrived.
+pub fn is_interrupted() -> bool {
+    INTERRUPTED.load(Ordering::SeqCst)
+}
+
+/// `Err(Interrupted)` once a signal arrived; call between steps of long work.
+pub fn check() -> Result<(), Interrupted> {
+    if is_interrupted() { Err(Interrupted) } else { Ok(()) }
+}
+
+/// Marks the process interrupted and stops every registered child process group.
+pub fn trigger() {
+    if INTERRUPTED.swap(true, Ordering::SeqCst) {
+        return;
+    }
+    token().cancel();
+    signal_groups(Signal::SIGTERM);
+    std::thread::spawn(|| {
+        std::thread::sleep(KILL_GRACE);
+        signal_groups(Signal::SIGKILL);
+    });
+}
+
+fn signal_groups(signal: Signal) {
+    let groups: Vec<i32> = GROUPS.lock().unwrap().iter().copied().collect();
+    for pgid in groups {
+        let _ = killpg(Pid::from_raw(pgid), signal);
+    }
+}
+
+/// Installs the SIGINT/SIGTERM listener on the current tokio runtime.
+pub fn install() {
+    use tokio::signal::unix::{SignalKind, signal};
+    let (Ok(mut int), Ok(mut term)) = (signal(SignalKind::interrupt()), signal(SignalKind::terminate())) else {
+        return;
+    };
+    tokio::spawn(async move {
+        loop {
+            tokio::select! {
+                _ = int.recv() => {},
+                _ = term.recv() => {},
+            }
+            if is_interrupted() {
+                // Second signal: the user means it.
+                signal_groups(Signal::SIGKILL);
+                std::process::exit(EXIT_INTERRUPTED);
+            }
+            trigger();
+        }
+    });
+}
+
+/// Keeps a child's process group registered while it runs; killed on interrupt.
+pub struct GroupGuard(i32);
+
+impl GroupGuard {
+    pub fn register(pgid: i32) -> Self {
+        GROUPS.lock().unwrap().insert(pgid);
+        if is_interrupted() {
+            // The signal came between spawn and registration.
+            let _ = killpg(Pid::from_raw(pgid), Signal::SIGTERM);
+        }
+        GroupGuard(pgid)
+    }
+
+    /// Sends SIGKILL to the whole group (timeouts).
+    pub fn kill(&self) {
+        let _ = killpg(Pid::from_raw(self.0), Signal::SIGKILL);
+    }
+}
+
+impl Drop for GroupGuard {
+    fn drop(&mut self) {
+        GROUPS.lock().unwrap().remove(&self.0);
+    }
+}

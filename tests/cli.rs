@@ -1,0 +1,107 @@
+//! The command line itself: help for every command, completions kept current, exit statuses.
+
+mod support;
+
+use clap::CommandFactory;
+use support::cli::{Project, Ssp};
+
+/// Every subcommand path, e.g. `["config"]`, `["doctor"]`.
+fn subcommands() -> Vec<Vec<String>> {
+    fn walk(cmd: &clap::Command, prefix: &[String], out: &mut Vec<Vec<String>>) {
+        for sub in cmd.get_subcommands() {
+            let mut path = prefix.to_vec();
+            path.push(sub.get_name().to_string());
+            out.push(path.clone());
+            walk(sub, &path, out);
+        }
+    }
+    let mut out = Vec::new();
+    walk(&ssp::cli::Cli::command(), &[], &mut out);
+    out
+}
+
+#[test]
+fn help_of_every_command_renders_with_examples() {
+    let top = Ssp::new().args(["--help"]).run();
+    top.success().stdout_has("Usage: ssp").stdout_has("Exit status:").stdout_has("130  interrupted");
+    let commands = subcommands();
+    assert!(commands.len() >= 3, "{commands:?}");
+    for path in commands {
+        if path.last().is_some_and(|n| n == "help") {
+            continue;
+        }
+        let mut args = path.clone();
+        args.push("--help".into());
+        let out = Ssp::new().args(&args).run();
+        out.success().stdout_has(&format!("Usage: ssp {}", path.join(" "))).stdout_has("Examples:");
+    }
+}
+
+#[test]
+fn clap_definitions_are_consistent() {
+    ssp::cli::Cli::command().debug_assert();
+}
+
+#[test]
+fn version_prints_the_crate_version() {
+    Ssp::new().args(["--version"]).run().success().stdout_has(&format!("ssp {}", env!("CARGO_PKG_VERSION")));
+}
+
+#[test]
+fn unknown_flag_is_a_usage_error() {
+    Ssp::new().args(["config", "--no-such-flag"]).run().status(2).stderr_has("unexpected argument '--no-such-flag'");
+}
+
+#[test]
+fn checked_in_completions_are_current() {
+    use clap_complete::Shell;
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("completions");
+    let bless = std::env::var_os("SSP_BLESS").is_some();
+    for (shell, file) in [
+        (Shell::Bash, "ssp.bash"),
+        (Shell::Zsh, "_ssp"),
+        (Shell::Fish, "ssp.fish"),
+        (Shell::PowerShell, "_ssp.ps1"),
+        (Shell::Elvish, "ssp.elv"),
+    ] {
+        let fresh = ssp::commands::render_completions(shell);
+        let path = dir.join(file);
+        if bless {
+            std::fs::write(&path, &fresh).unwrap();
+            continue;
+        }
+        let checked_in = std::fs::read(&path).unwrap_or_default();
+        assert!(
+            checked_in == fresh,
+            "completions/{file} is stale: regenerate with `SSP_BLESS=1 cargo test --test cli checked_in_completions_are_current`"
+        );
+        // And the binary prints the same script.
+        let printed = Ssp::new().args(["completions", &shell.to_string()]).run();
+        printed.success();
+        assert_eq!(printed.stdout.as_bytes(), fresh.as_slice(), "{file}");
+    }
+}
+
+#[test]
+fn no_color_is_honoured_and_color_always_forces_it() {
+    let project = Project::new();
+    // Not a terminal: plain, uncoloured lines.
+    let out = project.ssp().args(["config", "--config", "missing.toml"]).run();
+    assert!(!out.stderr.contains('\u{1b}'), "{:?}", out.stderr);
+    let out = project.ssp().args(["--color", "always", "config", "--config", "missing.toml"]).run();
+    assert!(out.stderr.contains("\u{1b}["), "{:?}", out.stderr);
+    let out = project.ssp().args(["--color", "auto", "config", "--config", "missing.toml"]).env("NO_COLOR", "1").run();
+    assert!(!out.stderr.contains('\u{1b}'), "{:?}", out.stderr);
+}
+
+#[test]
+fn readme_config_reference_matches_the_embedded_defaults() {
+    let readme = std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let start = readme.find("```toml\n").expect("README has a ```toml block") + "```toml\n".len();
+    let end = start + readme[start..].find("```").unwrap();
+    assert_eq!(
+        &readme[start..end],
+        ssp::config::DEFAULTS_TOML,
+        "README's configuration reference differs from src/config/defaults.toml; paste the file into the block"
+    );
+}

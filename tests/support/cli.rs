@@ -1,0 +1,138 @@
+//! Runs the real `ssp` binary in a throwaway project, the way a user would, and reads back what
+//! it did: `Ssp::new().args(["config"]).run()` then assertions on the [`Outcome`].
+
+use std::ffi::OsString;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+/// A temporary project: a folder holding `deployment/` (so it is a project root).
+pub struct Project {
+    pub dir: tempfile::TempDir,
+}
+
+impl Project {
+    pub fn new() -> Project {
+        let dir = tempfile::tempdir().expect("temp dir");
+        std::fs::create_dir_all(dir.path().join("deployment")).unwrap();
+        Project { dir }
+    }
+
+    pub fn root(&self) -> PathBuf {
+        self.dir.path().canonicalize().unwrap()
+    }
+
+    /// Writes a file relative to the project root (parents created).
+    pub fn write(&self, relative: &str, contents: impl AsRef<[u8]>) -> PathBuf {
+        let path = self.root().join(relative);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, contents).unwrap();
+        path
+    }
+
+    pub fn ssp(&self) -> Ssp {
+        Ssp::new().current_dir(self.root())
+    }
+}
+
+/// One invocation of the binary under test.
+pub struct Ssp {
+    command: Command,
+    stdin: Option<Vec<u8>>,
+}
+
+impl Ssp {
+    pub fn new() -> Ssp {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_ssp"));
+        // Only what the test sets: no SSP_ settings or colour from the developer's shell.
+        for (key, _) in std::env::vars_os() {
+            if key.to_string_lossy().starts_with("SSP_") && key != "SSP_SHARED_FIXTURES" {
+                command.env_remove(&key);
+            }
+        }
+        command.env_remove("NO_COLOR");
+        Ssp { command, stdin: None }
+    }
+
+    pub fn args<I, S>(mut self, args: I) -> Ssp
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<OsString>,
+    {
+        self.command.args(args.into_iter().map(Into::into));
+        self
+    }
+
+    pub fn env(mut self, key: &str, value: impl Into<OsString>) -> Ssp {
+        self.command.env(key, value.into());
+        self
+    }
+
+    pub fn current_dir(mut self, dir: impl AsRef<Path>) -> Ssp {
+        self.command.current_dir(dir.as_ref());
+        self
+    }
+
+    pub fn stdin(mut self, bytes: impl Into<Vec<u8>>) -> Ssp {
+        self.stdin = Some(bytes.into());
+        self
+    }
+
+    /// The underlying command, for tests that manage the process themselves (signals).
+    pub fn into_command(self) -> Command {
+        self.command
+    }
+
+    pub fn run(mut self) -> Outcome {
+        self.command.stdin(if self.stdin.is_some() { Stdio::piped() } else { Stdio::null() });
+        self.command.stdout(Stdio::piped()).stderr(Stdio::piped());
+        let mut child = self.command.spawn().expect("spawn ssp");
+        if let Some(bytes) = self.stdin.take() {
+            child.stdin.take().unwrap().write_all(&bytes).unwrap();
+        }
+        let out = child.wait_with_output().expect("wait for ssp");
+        Outcome {
+            status: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+}
+
+/// What one run printed and how it exited.
+#[derive(Debug)]
+pub struct Outcome {
+    pub status: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Outcome {
+    #[track_caller]
+    pub fn status(&self, expected: i32) -> &Self {
+        assert_eq!(self.status, expected, "exit status\nstdout:\n{}\nstderr:\n{}", self.stdout, self.stderr);
+        self
+    }
+
+    #[track_caller]
+    pub fn success(&self) -> &Self {
+        self.status(0)
+    }
+
+    #[track_caller]
+    pub fn stderr_has(&self, needle: &str) -> &Self {
+        assert!(self.stderr.contains(needle), "stderr lacks {needle:?}:\n{}", self.stderr);
+        self
+    }
+
+    #[track_caller]
+    pub fn stdout_has(&self, needle: &str) -> &Self {
+        assert!(self.stdout.contains(needle), "stdout lacks {needle:?}:\n{}", self.stdout);
+        self
+    }
+
+    #[track_caller]
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}", self.stdout))
+    }
+}
