@@ -6,13 +6,16 @@
 //! they report through the [`output::Output`] handle they are given.
 
 pub mod cli;
+pub mod cluster;
 pub mod commands;
 pub mod config;
 pub mod context;
 pub mod docker;
 pub mod exit;
 pub mod interrupt;
+pub mod k8s;
 pub mod output;
 pub mod preflight;
 pub mod runner;
 pub mod sops;
+pub mod triage;

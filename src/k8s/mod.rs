@@ -1,0 +1,68 @@
+//! The Kubernetes API adapter (kube crate): clients built for an explicit context, never whatever
+//! context happens to be current, and the release waiter.
+
+pub mod readiness;
+pub mod waiter;
+
+use ::kube::Client;
+use ::kube::config::{KubeConfigOptions, Kubeconfig};
+
+/// Why ssp could not talk to the cluster.
+#[derive(Debug, thiserror::Error)]
+pub enum KubeError {
+    #[error(
+        "cannot read the kubeconfig: {0}\nhint: check KUBECONFIG / ~/.kube/config, or `kubectl config get-contexts`"
+    )]
+    Kubeconfig(String),
+    #[error("kube context `{context}` is not in the kubeconfig{}", known_contexts(.known))]
+    UnknownContext { context: String, known: Vec<String> },
+    #[error("cannot build a Kubernetes client for context `{context}`: {reason}")]
+    Client { context: String, reason: String },
+    #[error("Kubernetes API call failed: {0}")]
+    Api(#[from] ::kube::Error),
+}
+
+fn known_contexts(known: &[String]) -> String {
+    if known.is_empty() { String::new() } else { format!("\nhint: known contexts: {}", known.join(", ")) }
+}
+
+/// A client for `context` in the given kubeconfig text (e.g. `k3d kubeconfig get`), kept in memory.
+pub async fn client_from_yaml(yaml: &str, context: &str) -> Result<Client, KubeError> {
+    let kubeconfig = Kubeconfig::from_yaml(yaml).map_err(|e| KubeError::Kubeconfig(e.to_string()))?;
+    client_for(kubeconfig, context).await
+}
+
+/// A client for `context` in the user's kubeconfig (`KUBECONFIG` or `~/.kube/config`).
+pub async fn client_for_context(context: &str) -> Result<Client, KubeError> {
+    let kubeconfig = Kubeconfig::read().map_err(|e| KubeError::Kubeconfig(e.to_string()))?;
+    client_for(kubeconfig, context).await
+}
+
+async fn client_for(kubeconfig: Kubeconfig, context: &str) -> Result<Client, KubeError> {
+    if !kubeconfig.contexts.iter().any(|c| c.name == context) {
+        let known = kubeconfig.contexts.iter().map(|c| c.name.clone()).collect();
+        return Err(KubeError::UnknownContext { context: context.to_string(), known });
+    }
+    let options = KubeConfigOptions { context: Some(context.to_string()), ..Default::default() };
+    let config = ::kube::Config::from_custom_kubeconfig(kubeconfig, &options)
+        .await
+        .map_err(|e| KubeError::Client { context: context.to_string(), reason: e.to_string() })?;
+    Client::try_from(config).map_err(|e| KubeError::Client { context: context.to_string(), reason: e.to_string() })
+}
+
+/// The prefix the chart gives its objects (Helm's usual `fullname`): the release name when it
+/// already contains the chart name, else `<release>-supabase`.
+pub fn chart_fullname(release: &str) -> String {
+    if release.contains("supabase") { release.to_string() } else { format!("{release}-supabase") }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fullname_follows_helm_convention() {
+        assert_eq!(chart_fullname("supabase"), "supabase");
+        assert_eq!(chart_fullname("dev"), "dev-supabase");
+    }
+}
