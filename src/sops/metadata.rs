@@ -378,6 +378,8 @@ fn read_group(m: &Branch) -> Result<Vec<MasterKey>> {
                     }
                 }
             }
+            // sops writes key fields sorted by name; keep them so, whatever the input order.
+            fields.sort_by(|a, b| a.0.cmp(&b.0));
             out.push(MasterKey::Opaque(OpaqueKey {
                 kind: kind.to_string(),
                 fields,

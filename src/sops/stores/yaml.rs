@@ -849,7 +849,8 @@ pub(crate) fn go_format_g(f: f64) -> String {
     let e = format!("{f:e}"); // like 1.5e-5
     let (mant, exp) = e.split_once('e').expect("exponent form");
     let exp: i32 = exp.parse().expect("exponent");
-    if !(-4..21).contains(&exp) {
+    // Go: shortest %g switches to an exponent when exp < -4 || exp >= 6.
+    if !(-4..6).contains(&exp) {
         let sign = if exp < 0 { '-' } else { '+' };
         format!("{mant}e{sign}{:02}", exp.abs())
     } else {
@@ -1243,6 +1244,8 @@ mod tests {
         assert_eq!(yaml_float(1e21), "1e+21");
         assert_eq!(yaml_float(0.00001), "1e-05");
         assert_eq!(yaml_float(2.5), "2.5");
+        assert_eq!(yaml_float(1234568000.0), "1.234568e+09");
+        assert_eq!(yaml_float(100000.0), "100000");
     }
 
     #[test]
