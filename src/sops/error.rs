@@ -45,10 +45,14 @@ pub enum SopsError {
     #[error("the sops metadata is invalid: {0}")]
     InvalidMetadata(String),
     /// No key group could be decrypted (or not enough for the Shamir threshold).
-    #[error("{}", describe_key_failure(.groups, *.threshold))]
+    #[error("{}", describe_key_failure(.groups, *.threshold, *.total_groups))]
     CouldNotRetrieveKey {
+        /// The groups that failed, each with every key tried.
         groups: Vec<GroupFailure>,
+        /// Groups needed (1 without Shamir).
         threshold: usize,
+        /// Key groups in the file.
+        total_groups: usize,
     },
     /// The data key could not be encrypted for a master key.
     #[error("could not encrypt the data key for {key}: {reason}")]
@@ -148,12 +152,11 @@ impl SopsError {
     }
 }
 
-fn describe_key_failure(groups: &[GroupFailure], threshold: usize) -> String {
+fn describe_key_failure(groups: &[GroupFailure], threshold: usize, total: usize) -> String {
     let mut out = String::from("could not retrieve the data key: ");
-    if groups.len() > 1 {
+    if total > 1 {
         out.push_str(&format!(
-            "fewer than {threshold} of {} key groups could be decrypted.",
-            groups.len()
+            "fewer than {threshold} of {total} key groups could be decrypted."
         ));
     } else {
         out.push_str("no master key could decrypt it.");
@@ -164,7 +167,7 @@ fn describe_key_failure(groups: &[GroupFailure], threshold: usize) -> String {
             out.push_str(&format!("\n  group {}: no keys", g.group));
         }
         for k in &g.keys {
-            if groups.len() > 1 {
+            if total > 1 {
                 out.push_str(&format!("\n  group {}: {}: {}", g.group, k.key, k.reason));
             } else {
                 out.push_str(&format!("\n  {}: {}", k.key, k.reason));

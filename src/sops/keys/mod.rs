@@ -127,6 +127,7 @@ pub fn decrypt_data_key(md: &Metadata, sources: &KeySources) -> Result<DataKey> 
     let not_enough = |failures: Vec<GroupFailure>| SopsError::CouldNotRetrieveKey {
         groups: failures,
         threshold,
+        total_groups: md.key_groups.len(),
     };
     if md.key_groups.len() > 1 {
         if parts.len() < threshold {

@@ -74,7 +74,7 @@ fn float(f: f64) -> Result<String> {
         });
     }
     let abs = f.abs();
-    if abs != 0.0 && (abs < 1e-6 || abs >= 1e21) {
+    if abs != 0.0 && !(1e-6..1e21).contains(&abs) {
         let e = format!("{f:e}");
         let (mant, exp) = e.split_once('e').expect("exponent form");
         let exp: i32 = exp.parse().expect("exponent");
