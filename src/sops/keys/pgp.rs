@@ -89,7 +89,8 @@ fn last_lines(s: &str) -> String {
 /// Unwraps a PGP-encrypted data key with `gpg -d`.
 pub fn decrypt(gpg: &dyn GpgProgram, key: &PgpKey) -> Result<Zeroizing<Vec<u8>>, String> {
     let out = gpg
-        .run(&["--batch", "-d"], key.enc.as_bytes())
+        // No --batch, like sops: the agent may need pinentry (passphrase, smartcard PIN).
+        .run(&["-d"], key.enc.as_bytes())
         .map_err(|e| format!("could not run gpg: {e}; install GnuPG or set SOPS_GPG_EXEC"))?;
     if !out.success {
         return Err(explain(&out.stderr));

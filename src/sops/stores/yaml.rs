@@ -281,7 +281,7 @@ impl CommentCursor {
     fn take_foot(&mut self, col: usize, bound: Option<Pos>) -> Vec<Comment> {
         let mut out = Vec::new();
         while let Some(c) = self.peek() {
-            if bound.is_none_or(|b| c.at < b) && (bound.is_none() || c.at.col >= col) {
+            if bound.is_none_or(|b| c.at < b) && c.at.col >= col {
                 out.push(Comment {
                     text: c.text.clone(),
                     inline: false,
@@ -316,6 +316,13 @@ fn scalar_value(value: String, style: ScalarStyle, tag: Option<&str>) -> Value {
                 }
             }
             "null" => return Value::Null,
+            "binary" => {
+                use base64::Engine as _;
+                let compact: String = value.split_whitespace().collect();
+                if let Ok(b) = base64::engine::general_purpose::STANDARD.decode(compact) {
+                    return Value::Bytes(b);
+                }
+            }
             _ => {}
         }
     }
@@ -1077,7 +1084,9 @@ impl Emitter {
                             self.out.push('\n');
                         }
                         scalar => {
-                            let bi = self.child(col);
+                            // yaml.v3: the item's content starts after "- ", block scalars
+                            // indent one step further from there.
+                            let bi = self.child(col + 2);
                             self.scalar(scalar, bi, &mut inline)
                         }
                     }
@@ -1173,8 +1182,8 @@ mod tests {
 
     #[test]
     fn emits_like_yaml_v3_with_sequences_indented_under_keys() {
-        let src = "a: 1\nb:\n    - x\n    - k: v\n      k2: |-\n        line1\n        line2\nc:\n    d: true\n    e: \"2020-01-01T00:00:00Z\"\n    f: ''\n";
-        let expected = "a: 1\nb:\n    - x\n    - k: v\n      k2: |-\n        line1\n        line2\nc:\n    d: true\n    e: \"2020-01-01T00:00:00Z\"\n    f: \"\"\n";
+        let src = "a: 1\nb:\n    - |-\n        multi\n        line\n    - x\n    - k: v\n      k2: |-\n        line1\n        line2\nc:\n    d: true\n    e: \"2020-01-01T00:00:00Z\"\n    f: ''\n";
+        let expected = "a: 1\nb:\n    - |-\n        multi\n        line\n    - x\n    - k: v\n      k2: |-\n        line1\n        line2\nc:\n    d: true\n    e: \"2020-01-01T00:00:00Z\"\n    f: \"\"\n";
         assert_eq!(round(src), expected);
     }
 
@@ -1261,5 +1270,47 @@ mod tests {
         assert_eq!(b.len(), 2);
         assert_eq!(b[0][1], MapItem::Entry("b".into(), Value::Int(1)));
         assert_eq!(emit(&b, 4), "a: 1\nb: 1\n---\nc: 2\n");
+        let bin = parse("b: !!binary AAEC\n").unwrap();
+        assert_eq!(
+            bin[0][0],
+            MapItem::Entry("b".into(), Value::Bytes(vec![0, 1, 2]))
+        );
+        assert_eq!(emit(&bin, 4), "b: !!binary AAEC\n");
+    }
+}
+
+#[cfg(test)]
+mod stability {
+    use super::*;
+
+    /// After one normalisation, parse → emit is a fixed point and the tree is unchanged, so a
+    /// decrypt → encrypt → decrypt cycle never moves comments or values.
+    #[test]
+    fn emit_parse_is_a_fixed_point_for_tricky_layouts() {
+        let samples = [
+            "a: # after key\n  b: 1\n  # foot of a\n# head of c\nc: [1, 2]\nd: {x: y}\n",
+            "list:\n- a # after a\n-   b: 1\n    c: 2\n    # foot of item\n- - nested\n  - seq\n# end\n",
+            "top:\n    inner:\n        - x\n        # foot of inner list\n    # foot of top map\n# foot of the document\n",
+            "s: 'single '' quote'\nt: \"tab\\tand\\nnewline\"\nu: \"  lead\"\nv: \"trail  \"\nw: |+\n  keep\n\n",
+            "# only comments\n",
+            "k: &a {x: 1}\nl: *a\nm:\n  <<: *a\n  y: 2\n",
+            "deep:\n  - x:\n      - y: |\n          text\n        z: 1\n",
+        ];
+        for src in samples {
+            let once = emit(&parse(src).unwrap(), 4);
+            let tree = parse(&once).unwrap_or_else(|e| panic!("re-parse of {once:?}: {e}"));
+            assert_eq!(emit(&tree, 4), once, "not stable for {src:?}");
+            assert_eq!(
+                tree,
+                parse(src).unwrap(),
+                "tree changed for {src:?}:\n{once}"
+            );
+        }
+        let b = parse(samples[1]).unwrap();
+        assert!(
+            matches!(b[0].last(), Some(MapItem::Comment(c)) if c.text == " end"),
+            "{b:?}"
+        );
+        assert_eq!(emit(&parse(samples[2]).unwrap(), 4), samples[2]);
     }
 }
