@@ -719,3 +719,89 @@ fn plaintext_that_is_already_a_sops_file_is_not_encrypted_again() {
         inline: false,
     });
 }
+
+/// Runs in a child process (started by the test below) so the environment can be set per case.
+#[test]
+fn child_decrypts_with_identities_from_the_environment() {
+    let Ok(path) = std::env::var("SSP_SOPS_TEST_FILE") else {
+        return; // only meaningful in the child process
+    };
+    let enc = std::fs::read_to_string(path).unwrap();
+    let s = KeySources::from_env();
+    assert_eq!(decrypt(&enc, Format::Yaml, &s).unwrap(), "k: v\n");
+}
+
+#[test]
+fn age_identities_come_from_every_place_sops_looks() {
+    let me = identity();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("secret.enc.yaml");
+    std::fs::write(
+        &file,
+        encrypt("k: v\n", Format::Yaml, &[&me], EncryptionRules::default()),
+    )
+    .unwrap();
+    let keys = dir.path().join("keys.txt");
+    std::fs::write(
+        &keys,
+        format!(
+            "# created: now\n# public key: {}\n{}\n",
+            me.recipient, me.secret
+        ),
+    )
+    .unwrap();
+    let xdg = dir.path().join("xdg");
+    std::fs::create_dir_all(xdg.join("sops/age")).unwrap();
+    std::fs::write(xdg.join("sops/age/keys.txt"), format!("{}\n", me.secret)).unwrap();
+    let empty_home = dir.path().join("home");
+    std::fs::create_dir_all(&empty_home).unwrap();
+    type EnvCase<'a> = (&'a str, Vec<(&'a str, String)>, bool);
+    let cases: Vec<EnvCase> = vec![
+        (
+            "SOPS_AGE_KEY",
+            vec![("SOPS_AGE_KEY", me.secret.clone())],
+            true,
+        ),
+        (
+            "SOPS_AGE_KEY_FILE",
+            vec![("SOPS_AGE_KEY_FILE", keys.display().to_string())],
+            true,
+        ),
+        (
+            "SOPS_AGE_KEY_CMD",
+            vec![("SOPS_AGE_KEY_CMD", format!("cat {}", keys.display()))],
+            true,
+        ),
+        (
+            "XDG default",
+            vec![("XDG_CONFIG_HOME", xdg.display().to_string())],
+            true,
+        ),
+        ("nothing", vec![], false),
+    ];
+    for (name, env, ok) in cases {
+        let mut cmd = std::process::Command::new(std::env::current_exe().unwrap());
+        cmd.args([
+            "--exact",
+            "child_decrypts_with_identities_from_the_environment",
+            "--test-threads=1",
+        ])
+        .env("SSP_SOPS_TEST_FILE", &file)
+        .env("HOME", &empty_home)
+        .env_remove("SOPS_AGE_KEY")
+        .env_remove("SOPS_AGE_KEY_FILE")
+        .env_remove("SOPS_AGE_KEY_CMD")
+        .env_remove("XDG_CONFIG_HOME");
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let out = cmd.output().unwrap();
+        assert_eq!(
+            out.status.success(),
+            ok,
+            "{name}: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
