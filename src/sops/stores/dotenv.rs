@@ -7,7 +7,7 @@ use crate::sops::tree::{Branch, Comment, MapItem, Value};
 
 pub fn parse(text: &str) -> Result<Branch> {
     let mut out = Vec::new();
-    for line in text.split('\n') {
+    for (n, line) in text.split('\n').enumerate() {
         if line.is_empty() {
             continue;
         }
@@ -18,20 +18,16 @@ pub fn parse(text: &str) -> Result<Branch> {
             }));
             continue;
         }
-        let (k, v) = line.split_once('=').ok_or_else(|| {
-            SopsError::parse("dotenv", format!("line {:?} has no '='", redact_line(line)))
-        })?;
+        // The message names the line only: its text may be a secret.
+        let (k, v) = line
+            .split_once('=')
+            .ok_or_else(|| SopsError::parse("dotenv", format!("line {} has no '='", n + 1)))?;
         out.push(MapItem::Entry(
             k.to_string(),
             Value::Str(v.replace("\\n", "\n")),
         ));
     }
     Ok(out)
-}
-
-fn redact_line(line: &str) -> String {
-    // The line may be a secret: show only its start.
-    line.chars().take(12).collect::<String>() + "…"
 }
 
 /// sops' `stores.ValToString`.
@@ -102,6 +98,7 @@ mod tests {
             MapItem::Entry("B".into(), Value::Str("two\nlines".into()))
         );
         assert_eq!(emit(&b).unwrap(), src);
-        assert!(parse("novalue\n").is_err());
+        let err = parse("A=1\nhunter2\n").unwrap_err().to_string();
+        assert!(err.contains("line 2") && !err.contains("hunter2"), "{err}");
     }
 }
