@@ -1262,6 +1262,10 @@ mod tests {
         assert!(parse("a: 1\na: 2\n").is_err());
         assert!(parse("- a\n").is_err());
         assert!(parse("a: [\n").is_err());
+        for bad in ["a: 'hunter2\n", "a: hunter2\n b: c\n", "a: \"hunter2\n"] {
+            let err = parse(bad).unwrap_err().to_string();
+            assert!(!err.contains("hunter2"), "{err}");
+        }
     }
 
     #[test]
