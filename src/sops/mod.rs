@@ -1,1 +1,808 @@
 //! A sops-compatible engine (SOPS file format, in-process).
+//!
+//! The file format follows Go sops 3.x (`sops.go`, `aes/cipher.go`, `stores/*`): every scalar value
+//! is encrypted with AES-256-GCM under a per-file data key, with its key path as additional data;
+//! a SHA-512 MAC over the plaintext values (in tree order) is stored encrypted with `lastmodified`
+//! as additional data; the data key is wrapped by master keys (age, PGP, KMS, …) in key groups.
+//!
+//! This module is a library for the command layer: no terminal output, no argument parsing.
+//! Typical use:
+//!
+//! ```no_run
+//! use ssp::sops::{DecryptOptions, Format, KeySources, SopsFile};
+//! let bytes = std::fs::read("values.cloud.yaml").unwrap();
+//! let file = SopsFile::load(&bytes, Format::Yaml).unwrap();
+//! let plain = file.decrypt(&KeySources::from_env(), DecryptOptions::default()).unwrap();
+//! let yaml = file.emit_plain(&plain.document, Format::Yaml).unwrap();
+//! # let _ = yaml;
+//! ```
+
+pub mod cipher;
+pub mod config;
+pub mod error;
+pub mod keys;
+pub mod metadata;
+pub mod shamir;
+pub mod stores;
+pub mod tree;
+
+use sha2::{Digest, Sha512};
+use subtle::ConstantTimeEq;
+use zeroize::Zeroizing;
+
+pub use cipher::DataKey;
+pub use config::{CreationRule, SopsConfig};
+pub use error::{GroupFailure, KeyFailure, Result, SopsError};
+pub use keys::{
+    AgeIdentities, GpgProgram, KeySources, KmsRecipient, KmsService, RecipientGroup, SystemGpg,
+};
+pub use metadata::{EncryptionRules, MasterKey, Metadata};
+pub use stores::{Format, StoreOptions};
+pub use tree::{
+    Branch, ChangedPaths, Comment, Document, MapItem, PathSegment, SeqItem, Value, changed_paths,
+    parse_path,
+};
+
+use cipher::{CipherError, ValueType};
+
+/// sops' `MACOnlyEncryptedInitialization`: sha256("sops"), hashed first when the MAC covers only
+/// encrypted values, so such a MAC never equals a full one.
+const MAC_ONLY_ENCRYPTED_INIT: [u8; 32] = [
+    0x8a, 0x3f, 0xd2, 0xad, 0x54, 0xce, 0x66, 0x52, 0x7b, 0x10, 0x34, 0xf3, 0xd1, 0x47, 0xbe, 0x0b,
+    0x0b, 0x97, 0x5b, 0x3b, 0xf4, 0x4f, 0x72, 0xc6, 0xfd, 0xad, 0xec, 0x81, 0x76, 0xf2, 0x7d, 0x69,
+];
+
+/// Options for decryption.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct DecryptOptions {
+    /// Decrypt even when the MAC is missing or does not match (sops' `--ignore-mac`).
+    pub ignore_mac: bool,
+}
+
+/// The result of a decryption: the plaintext tree and the data key (for re-encrypting an edit).
+pub struct Decrypted {
+    pub document: Document,
+    pub data_key: DataKey,
+}
+
+/// How a new file's data key is protected and which values are encrypted.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct EncryptionSpec {
+    /// One entry per key group (one group: no Shamir).
+    pub groups: Vec<RecipientGroup>,
+    /// Shares needed with several groups (`None`: all).
+    pub shamir_threshold: Option<usize>,
+    pub rules: EncryptionRules,
+}
+
+/// Master keys added and removed by `updatekeys` (described like `age age1…`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct KeyChanges {
+    pub added: Vec<String>,
+    pub removed: Vec<String>,
+}
+
+impl KeyChanges {
+    pub fn is_empty(&self) -> bool {
+        self.added.is_empty() && self.removed.is_empty()
+    }
+}
+
+/// An encrypted sops file: its encrypted tree and metadata.
+#[derive(Clone, Debug)]
+pub struct SopsFile {
+    pub format: Format,
+    /// The data branches with encrypted values (no `sops` entry).
+    pub branches: Vec<Branch>,
+    pub metadata: Metadata,
+    /// Output layout (indentation) used by [`SopsFile::to_bytes`] and [`SopsFile::emit_plain`].
+    pub store_options: StoreOptions,
+}
+
+/// Is this file encrypted with sops? (sops' `filestatus`.)
+pub fn is_encrypted(bytes: &[u8], format: Format) -> bool {
+    SopsFile::load(bytes, format).is_ok()
+}
+
+// ------------------------------------------------------------------ the tree walk
+
+struct CompiledRules {
+    rules: EncryptionRules,
+    unencrypted_regex: Option<regex::Regex>,
+    encrypted_regex: Option<regex::Regex>,
+    unencrypted_comment_regex: Option<regex::Regex>,
+    encrypted_comment_regex: Option<regex::Regex>,
+}
+
+impl CompiledRules {
+    fn new(rules: &EncryptionRules) -> Result<Self> {
+        let compile = |r: &Option<String>| -> Result<Option<regex::Regex>> {
+            r.as_deref()
+                .filter(|s| !s.is_empty())
+                .map(|s| {
+                    regex::Regex::new(s).map_err(|e| {
+                        SopsError::InvalidMetadata(format!("invalid regular expression {s:?}: {e}"))
+                    })
+                })
+                .transpose()
+        };
+        Ok(CompiledRules {
+            unencrypted_regex: compile(&rules.unencrypted_regex)?,
+            encrypted_regex: compile(&rules.encrypted_regex)?,
+            unencrypted_comment_regex: compile(&rules.unencrypted_comment_regex)?,
+            encrypted_comment_regex: compile(&rules.encrypted_comment_regex)?,
+            rules: rules.clone(),
+        })
+    }
+
+    /// sops' `shouldBeEncrypted`.
+    fn should_encrypt(&self, path: &[String], stack: &[Vec<String>], is_comment: bool) -> bool {
+        let mut encrypted = true;
+        if let Some(s) = self
+            .rules
+            .unencrypted_suffix
+            .as_deref()
+            .filter(|s| !s.is_empty())
+            && path.iter().any(|p| p.ends_with(s))
+        {
+            encrypted = false;
+        }
+        if let Some(s) = self
+            .rules
+            .encrypted_suffix
+            .as_deref()
+            .filter(|s| !s.is_empty())
+        {
+            encrypted = path.iter().any(|p| p.ends_with(s));
+        }
+        if let Some(re) = &self.unencrypted_regex
+            && path.iter().any(|p| re.is_match(p))
+        {
+            encrypted = false;
+        }
+        if let Some(re) = &self.encrypted_regex {
+            encrypted = path.iter().any(|p| re.is_match(p));
+        }
+        if let Some(re) = &self.unencrypted_comment_regex
+            && stack.iter().flatten().any(|c| re.is_match(c))
+        {
+            encrypted = false;
+        }
+        if let Some(re) = &self.encrypted_comment_regex {
+            encrypted = false;
+            let last_level = stack.len().saturating_sub(1);
+            'outer: for (i, level) in stack.iter().enumerate() {
+                for (j, c) in level.iter().enumerate() {
+                    if is_comment && i == last_level && j + 1 == level.len() {
+                        continue;
+                    }
+                    if re.is_match(c) {
+                        encrypted = true;
+                        break 'outer;
+                    }
+                }
+            }
+        }
+        encrypted
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Direction {
+    Encrypt,
+    Decrypt,
+}
+
+struct Walker<'a> {
+    rules: CompiledRules,
+    key: &'a DataKey,
+    direction: Direction,
+    hash: Sha512,
+}
+
+fn aad(path: &[String]) -> String {
+    let mut s = path.join(":");
+    s.push(':');
+    s
+}
+
+fn display_path(path: &[String]) -> String {
+    if path.is_empty() {
+        "the top level".into()
+    } else {
+        path.join(".")
+    }
+}
+
+impl Walker<'_> {
+    fn new<'a>(
+        rules: &EncryptionRules,
+        key: &'a DataKey,
+        direction: Direction,
+    ) -> Result<Walker<'a>> {
+        let mut hash = Sha512::new();
+        if rules.mac_only_encrypted {
+            hash.update(MAC_ONLY_ENCRYPTED_INIT);
+        }
+        Ok(Walker {
+            rules: CompiledRules::new(rules)?,
+            key,
+            direction,
+            hash,
+        })
+    }
+
+    fn comment(&mut self, c: &Comment, path: &[String], stack: &[Vec<String>]) -> Comment {
+        if !self.rules.should_encrypt(path, stack, true) {
+            return c.clone();
+        }
+        let text = match self.direction {
+            Direction::Encrypt => {
+                cipher::encrypt_bytes(c.text.as_bytes(), ValueType::Comment, self.key, &aad(path))
+            }
+            // Like sops: a comment that does not decrypt is kept as it is (older sops left
+            // comments unencrypted).
+            Direction::Decrypt => match cipher::decrypt_value(&c.text, self.key, &aad(path)) {
+                Ok(Value::Str(s)) => s,
+                _ => c.text.clone(),
+            },
+        };
+        Comment {
+            text,
+            inline: c.inline,
+        }
+    }
+
+    fn leaf(&mut self, v: &Value, path: &[String], stack: &[Vec<String>]) -> Result<Value> {
+        if matches!(v, Value::Null) {
+            return Ok(Value::Null);
+        }
+        let encrypted = self.rules.should_encrypt(path, stack, false);
+        let mac = !self.rules.rules.mac_only_encrypted || encrypted;
+        match self.direction {
+            Direction::Encrypt => {
+                if mac && let Some((bytes, _)) = cipher::scalar_bytes(v) {
+                    self.hash.update(&bytes[..]);
+                }
+                if encrypted {
+                    Ok(Value::Str(
+                        cipher::encrypt_value(v, self.key, &aad(path)).unwrap_or_default(),
+                    ))
+                } else {
+                    Ok(v.clone())
+                }
+            }
+            Direction::Decrypt => {
+                let plain = if encrypted {
+                    let Value::Str(s) = v else {
+                        return Err(SopsError::MalformedValue {
+                            path: display_path(path),
+                            reason: "an encrypted value must be a string".into(),
+                        });
+                    };
+                    cipher::decrypt_value(s, self.key, &aad(path)).map_err(|e| match e {
+                        CipherError::Authentication => SopsError::ValueDecryption {
+                            path: display_path(path),
+                        },
+                        CipherError::Malformed(reason) => SopsError::MalformedValue {
+                            path: display_path(path),
+                            reason,
+                        },
+                    })?
+                } else {
+                    v.clone()
+                };
+                if mac && let Some((bytes, _)) = cipher::scalar_bytes(&plain) {
+                    self.hash.update(&bytes[..]);
+                }
+                Ok(plain)
+            }
+        }
+    }
+
+    fn value(
+        &mut self,
+        v: &Value,
+        path: &mut Vec<String>,
+        stack: &mut Vec<Vec<String>>,
+    ) -> Result<Value> {
+        match v {
+            Value::Map(m) => Ok(Value::Map(self.branch(m, path, stack)?)),
+            Value::Seq(s) => {
+                stack.push(Vec::new());
+                let mut out = Vec::with_capacity(s.len());
+                for item in s {
+                    match item {
+                        SeqItem::Comment(c) => {
+                            stack.last_mut().expect("pushed").push(c.text.clone());
+                            out.push(SeqItem::Comment(self.comment(c, path, stack)));
+                        }
+                        SeqItem::Value(v) => {
+                            out.push(SeqItem::Value(self.value(v, path, stack)?));
+                            stack.last_mut().expect("pushed").clear();
+                        }
+                    }
+                }
+                stack.pop();
+                Ok(Value::Seq(out))
+            }
+            leaf => self.leaf(leaf, path, stack),
+        }
+    }
+
+    fn branch(
+        &mut self,
+        b: &Branch,
+        path: &mut Vec<String>,
+        stack: &mut Vec<Vec<String>>,
+    ) -> Result<Branch> {
+        stack.push(Vec::new());
+        let mut out = Vec::with_capacity(b.len());
+        for item in b {
+            match item {
+                MapItem::Comment(c) => {
+                    stack.last_mut().expect("pushed").push(c.text.clone());
+                    out.push(MapItem::Comment(self.comment(c, path, stack)));
+                }
+                MapItem::Entry(k, v) => {
+                    path.push(k.clone());
+                    let nv = self.value(v, path, stack)?;
+                    path.pop();
+                    out.push(MapItem::Entry(k.clone(), nv));
+                    stack.last_mut().expect("pushed").clear();
+                }
+            }
+        }
+        stack.pop();
+        Ok(out)
+    }
+
+    fn walk(mut self, branches: &[Branch]) -> Result<(Vec<Branch>, String)> {
+        let mut out = Vec::with_capacity(branches.len());
+        for b in branches {
+            out.push(self.branch(b, &mut Vec::new(), &mut Vec::new())?);
+        }
+        let digest = self.hash.finalize();
+        Ok((out, hex::encode_upper(digest)))
+    }
+}
+
+// ------------------------------------------------------------------ the file API
+
+impl SopsFile {
+    /// Parses an encrypted file. Fails with [`SopsError::MetadataNotFound`] for plaintext files.
+    pub fn load(bytes: &[u8], format: Format) -> Result<Self> {
+        let (branches, metadata) = stores::parse_encrypted(format, bytes)?;
+        Ok(SopsFile {
+            format,
+            branches,
+            metadata,
+            store_options: StoreOptions::default(),
+        })
+    }
+
+    /// Sets the output layout (from `.sops.yaml`'s `stores`).
+    pub fn with_store_options(mut self, opts: StoreOptions) -> Self {
+        self.store_options = opts;
+        self
+    }
+
+    /// The encrypted file's bytes.
+    pub fn to_bytes(&self) -> Result<Vec<u8>> {
+        stores::emit_encrypted(
+            self.format,
+            &self.branches,
+            &self.metadata,
+            &self.store_options,
+        )
+    }
+
+    /// Recovers the data key with the given key sources.
+    pub fn data_key(&self, sources: &KeySources) -> Result<DataKey> {
+        keys::decrypt_data_key(&self.metadata, sources)
+    }
+
+    /// Decrypts the tree and checks the MAC.
+    pub fn decrypt(&self, sources: &KeySources, opts: DecryptOptions) -> Result<Decrypted> {
+        let data_key = self.data_key(sources)?;
+        let document = self.decrypt_with_key(&data_key, opts)?;
+        Ok(Decrypted { document, data_key })
+    }
+
+    /// Decrypts the tree with a known data key and checks the MAC (unless ignored).
+    pub fn decrypt_with_key(&self, key: &DataKey, opts: DecryptOptions) -> Result<Document> {
+        let (branches, computed) =
+            Walker::new(&self.metadata.rules, key, Direction::Decrypt)?.walk(&self.branches)?;
+        let document = Document::new(branches);
+        if opts.ignore_mac {
+            return Ok(document);
+        }
+        if self.metadata.mac.is_empty() {
+            return Err(SopsError::MacNotFound);
+        }
+        let aad = metadata::canonical_rfc3339(&self.metadata.last_modified)?;
+        let stored = match cipher::decrypt_bytes(&self.metadata.mac, key, &aad) {
+            Ok((bytes, _)) => bytes,
+            Err(_) => return Err(SopsError::MacUnreadable),
+        };
+        if !bool::from(stored.as_slice().ct_eq(computed.as_bytes())) {
+            return Err(SopsError::MacMismatch);
+        }
+        Ok(document)
+    }
+
+    /// Writes a plaintext tree in a format, with this file's layout options.
+    pub fn emit_plain(&self, doc: &Document, format: Format) -> Result<Zeroizing<Vec<u8>>> {
+        stores::emit_plain(format, &doc.branches, &self.store_options).map(Zeroizing::new)
+    }
+
+    /// Encrypts a plaintext tree as a new file with a fresh data key.
+    pub fn encrypt_new(
+        plain: &Document,
+        format: Format,
+        spec: &EncryptionSpec,
+        sources: &KeySources,
+    ) -> Result<SopsFile> {
+        if stores::has_metadata(format, &plain.branches) {
+            return Err(SopsError::AlreadyEncrypted);
+        }
+        let groups = spec
+            .groups
+            .iter()
+            .filter(|g| !g.is_empty())
+            .map(RecipientGroup::to_master_keys)
+            .collect::<Result<Vec<_>>>()?;
+        if groups.is_empty() {
+            return Err(SopsError::NoEncryptionKey);
+        }
+        let mut md = Metadata {
+            key_groups: groups,
+            shamir_threshold: spec.shamir_threshold,
+            last_modified: String::new(),
+            mac: String::new(),
+            rules: spec.rules.clone().normalized()?,
+            version: metadata::SOPS_FORMAT_VERSION.into(),
+        };
+        let key = DataKey::generate();
+        keys::encrypt_data_key(&mut md, &key, sources)?;
+        let template = SopsFile {
+            format,
+            branches: Vec::new(),
+            metadata: md,
+            store_options: StoreOptions::default(),
+        };
+        template.reencrypt(plain, &key)
+    }
+
+    /// Encrypts an edited plaintext with this file's data key, master keys and rules: fresh IVs,
+    /// a new `lastmodified` and MAC (sops' edit/set).
+    pub fn reencrypt(&self, plain: &Document, key: &DataKey) -> Result<SopsFile> {
+        if stores::has_metadata(self.format, &plain.branches) {
+            return Err(SopsError::Emit {
+                format: self.format.name(),
+                reason: "the plaintext contains a top-level sops key, which is reserved".into(),
+            });
+        }
+        let (branches, mac) =
+            Walker::new(&self.metadata.rules, key, Direction::Encrypt)?.walk(&plain.branches)?;
+        let mut metadata = self.metadata.clone();
+        metadata.last_modified = metadata::now_rfc3339();
+        metadata.mac =
+            cipher::encrypt_bytes(mac.as_bytes(), ValueType::Str, key, &metadata.last_modified);
+        Ok(SopsFile {
+            format: self.format,
+            branches,
+            metadata,
+            store_options: self.store_options,
+        })
+    }
+
+    /// sops `set`: decrypts, sets `path` to `value`, re-encrypts. `Ok(None)` when nothing changed.
+    pub fn set(
+        &self,
+        sources: &KeySources,
+        path: &[PathSegment],
+        value: Value,
+    ) -> Result<Option<SopsFile>> {
+        let mut d = self.decrypt(sources, DecryptOptions::default())?;
+        let first = d
+            .document
+            .branches
+            .first_mut()
+            .ok_or(SopsError::PathNotFound {
+                path: tree::format_path(path),
+            })?;
+        if !tree::set(first, path, value)? {
+            return Ok(None);
+        }
+        self.reencrypt(&d.document, &d.data_key).map(Some)
+    }
+
+    /// sops `unset`: decrypts, removes `path`, re-encrypts.
+    pub fn unset(&self, sources: &KeySources, path: &[PathSegment]) -> Result<SopsFile> {
+        let mut d = self.decrypt(sources, DecryptOptions::default())?;
+        let first = d
+            .document
+            .branches
+            .first_mut()
+            .ok_or(SopsError::PathNotFound {
+                path: tree::format_path(path),
+            })?;
+        tree::unset(first, path)?;
+        self.reencrypt(&d.document, &d.data_key)
+    }
+
+    /// sops `--extract`: one decrypted value, written in `format` (scalars as bare text).
+    pub fn extract(
+        &self,
+        sources: &KeySources,
+        path: &[PathSegment],
+        format: Format,
+        opts: DecryptOptions,
+    ) -> Result<Zeroizing<Vec<u8>>> {
+        let d = self.decrypt(sources, opts)?;
+        let empty = Vec::new();
+        let first = d.document.branches.first().unwrap_or(&empty);
+        let v = tree::get(first, path)?;
+        stores::emit_value(format, v, &self.store_options).map(Zeroizing::new)
+    }
+
+    /// sops `rotate`: a new data key for the same master keys; every value re-encrypted.
+    pub fn rotate(&self, sources: &KeySources) -> Result<SopsFile> {
+        let d = self.decrypt(sources, DecryptOptions::default())?;
+        let new_key = DataKey::generate();
+        let mut md = self.metadata.clone();
+        keys::encrypt_data_key(&mut md, &new_key, sources)?;
+        let template = SopsFile {
+            metadata: md,
+            ..self.clone()
+        };
+        template.reencrypt(&d.document, &new_key)
+    }
+
+    /// sops `updatekeys`: wraps the existing data key for the given key groups (usually from the
+    /// matching `.sops.yaml` creation rule). With one group, entries of keys that stay are kept as
+    /// they are, so keys ssp cannot use (KMS here) survive; values and MAC are untouched.
+    pub fn updatekeys(
+        &self,
+        sources: &KeySources,
+        groups: &[RecipientGroup],
+        shamir_threshold: Option<usize>,
+    ) -> Result<(SopsFile, KeyChanges)> {
+        let new_groups = groups
+            .iter()
+            .filter(|g| !g.is_empty())
+            .map(RecipientGroup::to_master_keys)
+            .collect::<Result<Vec<_>>>()?;
+        if new_groups.is_empty() {
+            return Err(SopsError::NoEncryptionKey);
+        }
+        let describe = |gs: &[Vec<MasterKey>]| -> Vec<String> {
+            gs.iter().flatten().map(MasterKey::describe).collect()
+        };
+        let old = describe(&self.metadata.key_groups);
+        let new = describe(&new_groups);
+        let changes = KeyChanges {
+            added: new.iter().filter(|k| !old.contains(k)).cloned().collect(),
+            removed: old.iter().filter(|k| !new.contains(k)).cloned().collect(),
+        };
+        let same_shape = self.metadata.key_groups.len() == new_groups.len()
+            && self.metadata.shamir_threshold == shamir_threshold;
+        if changes.is_empty() && same_shape {
+            return Ok((self.clone(), changes));
+        }
+        let key = self.data_key(sources)?;
+        let mut md = self.metadata.clone();
+        md.shamir_threshold = shamir_threshold;
+        if new_groups.len() == 1 && self.metadata.key_groups.len() == 1 {
+            let mut group = Vec::new();
+            for k in &new_groups[0] {
+                let existing = self.metadata.key_groups[0]
+                    .iter()
+                    .find(|o| o.describe() == k.describe() && !o.encrypted_data_key().is_empty());
+                group.push(match existing {
+                    Some(o) => o.clone(),
+                    None => {
+                        let mut fresh = vec![vec![k.clone()]];
+                        let mut one = Metadata {
+                            key_groups: std::mem::take(&mut fresh),
+                            ..md.clone()
+                        };
+                        keys::encrypt_data_key(&mut one, &key, sources)?;
+                        one.key_groups.remove(0).remove(0)
+                    }
+                });
+            }
+            md.key_groups = vec![group];
+        } else {
+            md.key_groups = new_groups;
+            keys::encrypt_data_key(&mut md, &key, sources)?;
+        }
+        Ok((
+            SopsFile {
+                metadata: md,
+                ..self.clone()
+            },
+            changes,
+        ))
+    }
+}
+
+/// Parses a value given to `set` as JSON (sops' syntax: `'"text"'`, `42`, `{"a": 1}`).
+pub fn value_from_json(s: &str) -> Result<Value> {
+    let wrapped = format!("{{\"v\": {s}}}");
+    let mut b = stores::json::parse(&wrapped).map_err(|_| SopsError::InvalidTreePath {
+        path: "(value)".into(),
+        reason: "the value is not valid JSON (strings need quotes: '\"text\"')".into(),
+    })?;
+    match b.pop() {
+        Some(MapItem::Entry(_, v)) => Ok(v),
+        _ => unreachable!("the wrapper object has one entry"),
+    }
+}
+
+/// Decrypts file bytes straight to plaintext bytes in `output` format (sops `decrypt`).
+pub fn decrypt_bytes(
+    bytes: &[u8],
+    input: Format,
+    output: Format,
+    sources: &KeySources,
+    opts: DecryptOptions,
+    store_options: StoreOptions,
+) -> Result<Zeroizing<Vec<u8>>> {
+    let file = SopsFile::load(bytes, input)?.with_store_options(store_options);
+    let d = file.decrypt(sources, opts)?;
+    file.emit_plain(&d.document, output)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn doc(yaml: &str) -> Document {
+        Document::new(stores::yaml::parse(yaml).unwrap())
+    }
+
+    fn file_for(plain: &Document, rules: EncryptionRules) -> (SopsFile, DataKey) {
+        let md = Metadata {
+            key_groups: vec![vec![]],
+            shamir_threshold: None,
+            last_modified: String::new(),
+            mac: String::new(),
+            rules: rules.normalized().unwrap(),
+            version: "3.10.2".into(),
+        };
+        let t = SopsFile {
+            format: Format::Yaml,
+            branches: vec![],
+            metadata: md,
+            store_options: StoreOptions::default(),
+        };
+        let key = DataKey::generate();
+        (t.reencrypt(plain, &key).unwrap(), key)
+    }
+
+    #[test]
+    fn aad_is_the_path_joined_with_colons_plus_a_trailing_colon() {
+        assert_eq!(aad(&["a".into(), "b".into()]), "a:b:");
+        assert_eq!(aad(&[]), ":");
+    }
+
+    #[test]
+    fn encrypt_then_decrypt_restores_the_tree_and_checks_the_mac() {
+        let plain = doc("# c\na: 1\nb:\n    - x\n    - true\nc_unencrypted: open\nd: null\n");
+        let (f, key) = file_for(&plain, EncryptionRules::default());
+        let MapItem::Entry(_, Value::Str(enc)) = &f.branches[0][1] else {
+            panic!()
+        };
+        assert!(enc.ends_with("type:int]"));
+        assert!(matches!(&f.branches[0][0], MapItem::Comment(c) if c.text.starts_with("ENC[")));
+        assert_eq!(
+            f.branches[0][3],
+            MapItem::Entry("c_unencrypted".into(), Value::Str("open".into()))
+        );
+        let back = f.decrypt_with_key(&key, DecryptOptions::default()).unwrap();
+        assert_eq!(back, plain);
+    }
+
+    #[test]
+    fn regex_and_suffix_rules_select_values() {
+        let plain = doc("secret_x: 1\nplain: 2\n");
+        let (f, _) = file_for(
+            &plain,
+            EncryptionRules {
+                encrypted_regex: Some("^secret".into()),
+                ..Default::default()
+            },
+        );
+        assert!(
+            matches!(&f.branches[0][0], MapItem::Entry(_, Value::Str(s)) if s.starts_with("ENC["))
+        );
+        assert_eq!(
+            f.branches[0][1],
+            MapItem::Entry("plain".into(), Value::Int(2))
+        );
+        let (f, _) = file_for(
+            &plain,
+            EncryptionRules {
+                encrypted_suffix: Some("_x".into()),
+                ..Default::default()
+            },
+        );
+        assert_eq!(
+            f.branches[0][1],
+            MapItem::Entry("plain".into(), Value::Int(2))
+        );
+    }
+
+    #[test]
+    fn comment_regexes_follow_sops() {
+        let plain = doc("# sops:enc\na: 1\nb: 2\n");
+        let (f, key) = file_for(
+            &plain,
+            EncryptionRules {
+                encrypted_comment_regex: Some("sops:enc".into()),
+                ..Default::default()
+            },
+        );
+        assert_eq!(
+            f.branches[0][0],
+            MapItem::Comment(Comment {
+                text: " sops:enc".into(),
+                inline: false
+            })
+        );
+        assert!(
+            matches!(&f.branches[0][1], MapItem::Entry(_, Value::Str(s)) if s.starts_with("ENC["))
+        );
+        assert_eq!(f.branches[0][2], MapItem::Entry("b".into(), Value::Int(2)));
+        assert_eq!(
+            f.decrypt_with_key(&key, DecryptOptions::default()).unwrap(),
+            plain
+        );
+        let (f, _) = file_for(
+            &plain,
+            EncryptionRules {
+                unencrypted_comment_regex: Some("sops:enc".into()),
+                ..Default::default()
+            },
+        );
+        assert_eq!(f.branches[0][1], MapItem::Entry("a".into(), Value::Int(1)));
+        assert!(
+            matches!(&f.branches[0][2], MapItem::Entry(_, Value::Str(s)) if s.starts_with("ENC["))
+        );
+    }
+
+    #[test]
+    fn mac_only_encrypted_ignores_plain_values() {
+        let plain = doc("a: 1\nb_unencrypted: 2\n");
+        let (f, key) = file_for(
+            &plain,
+            EncryptionRules {
+                mac_only_encrypted: true,
+                ..Default::default()
+            },
+        );
+        let mut changed = f.clone();
+        changed.branches[0][1] = MapItem::Entry("b_unencrypted".into(), Value::Int(3));
+        assert!(
+            changed
+                .decrypt_with_key(&key, DecryptOptions::default())
+                .is_ok()
+        );
+        let (full, key2) = file_for(&plain, EncryptionRules::default());
+        let mut changed = full.clone();
+        changed.branches[0][1] = MapItem::Entry("b_unencrypted".into(), Value::Int(3));
+        assert!(matches!(
+            changed.decrypt_with_key(&key2, DecryptOptions::default()),
+            Err(SopsError::MacMismatch)
+        ));
+    }
+
+    #[test]
+    fn set_values_parse_as_json() {
+        assert_eq!(value_from_json("\"x\"").unwrap(), Value::Str("x".into()));
+        assert_eq!(value_from_json("3").unwrap(), Value::Int(3));
+        assert!(value_from_json("bare").is_err());
+    }
+}

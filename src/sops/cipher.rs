@@ -1,0 +1,355 @@
+//! Per-value AES-256-GCM as sops' `aes/cipher.go` does it: a 32-byte random IV, the key path as
+//! additional data, and the `ENC[AES256_GCM,data:…,iv:…,tag:…,type:…]` envelope.
+
+use aes_gcm::aead::consts::U32;
+use aes_gcm::aead::{AeadInOut, KeyInit};
+use aes_gcm::aes::Aes256;
+use aes_gcm::{AesGcm, Nonce, Tag};
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as B64;
+use zeroize::Zeroizing;
+
+use super::tree::Value;
+
+type SopsGcm = AesGcm<Aes256, U32>;
+
+/// Length of sops' data key.
+pub const DATA_KEY_LEN: usize = 32;
+const IV_LEN: usize = 32;
+const TAG_LEN: usize = 16;
+
+/// The 32-byte data key of a file. Zeroized on drop; prints nothing.
+#[derive(Clone)]
+pub struct DataKey(Zeroizing<[u8; DATA_KEY_LEN]>);
+
+impl std::fmt::Debug for DataKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("DataKey(<redacted>)")
+    }
+}
+
+impl DataKey {
+    /// A fresh random data key.
+    pub fn generate() -> Self {
+        let mut k = Zeroizing::new([0u8; DATA_KEY_LEN]);
+        rand::fill(&mut k[..]);
+        DataKey(k)
+    }
+
+    /// Wraps key bytes (e.g. decrypted by a master key); `None` unless exactly 32 bytes.
+    pub fn from_slice(bytes: &[u8]) -> Option<Self> {
+        if bytes.len() != DATA_KEY_LEN {
+            return None;
+        }
+        let mut k = Zeroizing::new([0u8; DATA_KEY_LEN]);
+        k.copy_from_slice(bytes);
+        Some(DataKey(k))
+    }
+
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.0[..]
+    }
+}
+
+/// The sops value type tag.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ValueType {
+    Str,
+    Int,
+    Float,
+    Bool,
+    Bytes,
+    Time,
+    Comment,
+}
+
+impl ValueType {
+    fn as_str(self) -> &'static str {
+        match self {
+            ValueType::Str => "str",
+            ValueType::Int => "int",
+            ValueType::Float => "float",
+            ValueType::Bool => "bool",
+            ValueType::Bytes => "bytes",
+            ValueType::Time => "time",
+            ValueType::Comment => "comment",
+        }
+    }
+
+    fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "str" => ValueType::Str,
+            "int" => ValueType::Int,
+            "float" => ValueType::Float,
+            "bool" => ValueType::Bool,
+            "bytes" => ValueType::Bytes,
+            "time" => ValueType::Time,
+            "comment" => ValueType::Comment,
+            _ => return None,
+        })
+    }
+}
+
+/// Why a value could not be decrypted.
+#[derive(Debug, PartialEq, Eq)]
+pub enum CipherError {
+    /// Not in the `ENC[…]` format (or bad base64/IV length/unknown type).
+    Malformed(String),
+    /// GCM authentication failed: wrong key, tampered data/IV/tag, or different additional data.
+    Authentication,
+}
+
+/// Formats a float as Go's `strconv.FormatFloat(v, 'f', -1, 64)` does (shortest, no exponent).
+pub fn format_float_go(f: f64) -> String {
+    if f.is_nan() {
+        "NaN".into()
+    } else if f.is_infinite() {
+        if f > 0.0 {
+            "+Inf".into()
+        } else {
+            "-Inf".into()
+        }
+    } else {
+        format!("{f}")
+    }
+}
+
+/// The bytes sops encrypts and hashes for a scalar (`sops.ToBytes`), with its type tag.
+/// `None` for values that are never encrypted (null, collections).
+pub fn scalar_bytes(v: &Value) -> Option<(Zeroizing<Vec<u8>>, ValueType)> {
+    Some(match v {
+        Value::Str(s) => (Zeroizing::new(s.as_bytes().to_vec()), ValueType::Str),
+        Value::Int(i) => (Zeroizing::new(i.to_string().into_bytes()), ValueType::Int),
+        Value::Float(f) => (
+            Zeroizing::new(format_float_go(*f).into_bytes()),
+            ValueType::Float,
+        ),
+        Value::Bool(b) => (
+            Zeroizing::new(if *b {
+                b"True".to_vec()
+            } else {
+                b"False".to_vec()
+            }),
+            ValueType::Bool,
+        ),
+        Value::Bytes(b) => (Zeroizing::new(b.clone()), ValueType::Bytes),
+        Value::Null | Value::Map(_) | Value::Seq(_) => return None,
+    })
+}
+
+/// Encrypts raw bytes with their type tag into the `ENC[…]` envelope. Empty plaintext stays empty,
+/// as sops leaves empty strings unencrypted.
+pub fn encrypt_bytes(plain: &[u8], ty: ValueType, key: &DataKey, aad: &str) -> String {
+    if plain.is_empty() {
+        return String::new();
+    }
+    let mut iv = [0u8; IV_LEN];
+    rand::fill(&mut iv[..]);
+    let cipher = SopsGcm::new_from_slice(key.as_bytes()).expect("data key is 32 bytes");
+    let mut buf = plain.to_vec();
+    let nonce = Nonce::<U32>::from(iv);
+    let tag = cipher
+        .encrypt_inout_detached(&nonce, aad.as_bytes(), buf.as_mut_slice().into())
+        .expect("AES-GCM encryption of a value cannot fail");
+    let out = format!(
+        "ENC[AES256_GCM,data:{},iv:{},tag:{},type:{}]",
+        B64.encode(&buf),
+        B64.encode(iv),
+        B64.encode(tag),
+        ty.as_str()
+    );
+    // The ciphertext buffer is not secret; nothing to zeroize.
+    out
+}
+
+/// Encrypts a scalar value; `None` for values that are not encrypted (null, collections).
+pub fn encrypt_value(v: &Value, key: &DataKey, aad: &str) -> Option<String> {
+    let (bytes, ty) = scalar_bytes(v)?;
+    Some(encrypt_bytes(&bytes, ty, key, aad))
+}
+
+/// Is this string in sops' encrypted envelope?
+pub fn looks_encrypted(s: &str) -> bool {
+    s.starts_with("ENC[AES256_GCM,data:")
+}
+
+struct Envelope {
+    data: Vec<u8>,
+    iv: Vec<u8>,
+    tag: Vec<u8>,
+    ty: ValueType,
+}
+
+fn parse_envelope(s: &str) -> Result<Envelope, CipherError> {
+    let malformed = |m: &str| CipherError::Malformed(m.to_string());
+    let inner = s
+        .strip_prefix("ENC[AES256_GCM,data:")
+        .and_then(|r| r.strip_suffix(']'))
+        .ok_or_else(|| malformed("it does not match sops' ENC[AES256_GCM,…] format"))?;
+    let (data, rest) = inner
+        .split_once(",iv:")
+        .ok_or_else(|| malformed("missing iv"))?;
+    let (iv, rest) = rest
+        .split_once(",tag:")
+        .ok_or_else(|| malformed("missing tag"))?;
+    let (tag, ty) = rest
+        .split_once(",type:")
+        .ok_or_else(|| malformed("missing type"))?;
+    let dec = |what: &str, v: &str| {
+        B64.decode(v)
+            .map_err(|_| CipherError::Malformed(format!("{what} is not valid base64")))
+    };
+    let env = Envelope {
+        data: dec("data", data)?,
+        iv: dec("iv", iv)?,
+        tag: dec("tag", tag)?,
+        ty: ValueType::parse(ty).ok_or_else(|| malformed("unknown value type"))?,
+    };
+    if env.iv.len() != IV_LEN {
+        return Err(malformed("the iv is not 32 bytes"));
+    }
+    if env.tag.len() != TAG_LEN {
+        return Err(malformed("the tag is not 16 bytes"));
+    }
+    Ok(env)
+}
+
+/// Decrypts an envelope to its raw bytes and type tag. An empty string decrypts to empty `str`.
+pub fn decrypt_bytes(
+    s: &str,
+    key: &DataKey,
+    aad: &str,
+) -> Result<(Zeroizing<Vec<u8>>, ValueType), CipherError> {
+    if s.is_empty() {
+        return Ok((Zeroizing::new(Vec::new()), ValueType::Str));
+    }
+    let env = parse_envelope(s)?;
+    let cipher = SopsGcm::new_from_slice(key.as_bytes()).expect("data key is 32 bytes");
+    let nonce =
+        Nonce::<U32>::try_from(env.iv.as_slice()).map_err(|_| CipherError::Authentication)?;
+    let tag = Tag::try_from(env.tag.as_slice()).map_err(|_| CipherError::Authentication)?;
+    let mut buf = Zeroizing::new(env.data);
+    cipher
+        .decrypt_inout_detached(&nonce, aad.as_bytes(), buf.as_mut_slice().into(), &tag)
+        .map_err(|_| CipherError::Authentication)?;
+    Ok((buf, env.ty))
+}
+
+/// Decrypts an envelope to a typed value (comments come back as `Str`).
+pub fn decrypt_value(s: &str, key: &DataKey, aad: &str) -> Result<Value, CipherError> {
+    let (bytes, ty) = decrypt_bytes(s, key, aad)?;
+    let text = || {
+        std::str::from_utf8(&bytes)
+            .map(str::to_owned)
+            .map_err(|_| CipherError::Malformed("decrypted value is not UTF-8".into()))
+    };
+    let bad = |t: &str| CipherError::Malformed(format!("decrypted value is not a valid {t}"));
+    Ok(match ty {
+        ValueType::Str | ValueType::Comment | ValueType::Time => Value::Str(text()?),
+        ValueType::Bytes => Value::Bytes(bytes.to_vec()),
+        ValueType::Int => Value::Int(text()?.parse().map_err(|_| bad("int"))?),
+        ValueType::Float => Value::Float(parse_go_float(&text()?).ok_or_else(|| bad("float"))?),
+        ValueType::Bool => Value::Bool(parse_go_bool(&text()?).ok_or_else(|| bad("bool"))?),
+    })
+}
+
+fn parse_go_float(s: &str) -> Option<f64> {
+    match s {
+        "+Inf" | "Inf" => Some(f64::INFINITY),
+        "-Inf" => Some(f64::NEG_INFINITY),
+        "NaN" => Some(f64::NAN),
+        _ => s.parse().ok(),
+    }
+}
+
+/// Go's `strconv.ParseBool`.
+pub fn parse_go_bool(s: &str) -> Option<bool> {
+    match s {
+        "1" | "t" | "T" | "TRUE" | "true" | "True" => Some(true),
+        "0" | "f" | "F" | "FALSE" | "false" | "False" => Some(false),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips_every_type_with_its_tag() {
+        let key = DataKey::generate();
+        for (v, tag) in [
+            (Value::Str("hello".into()), "type:str]"),
+            (Value::Int(-42), "type:int]"),
+            (Value::Float(1.5), "type:float]"),
+            (Value::Bool(true), "type:bool]"),
+            (Value::Bytes(vec![0, 1, 2]), "type:bytes]"),
+        ] {
+            let enc = encrypt_value(&v, &key, "a:b:").unwrap();
+            assert!(
+                enc.starts_with("ENC[AES256_GCM,data:") && enc.ends_with(tag),
+                "{enc}"
+            );
+            assert_eq!(decrypt_value(&enc, &key, "a:b:").unwrap(), v);
+        }
+    }
+
+    #[test]
+    fn booleans_and_floats_are_encoded_like_go_sops() {
+        let key = DataKey::generate();
+        let enc = encrypt_value(&Value::Bool(false), &key, "x:").unwrap();
+        assert_eq!(&*decrypt_bytes(&enc, &key, "x:").unwrap().0, b"False");
+        assert_eq!(format_float_go(1.0), "1");
+        assert_eq!(format_float_go(1e21), "1000000000000000000000");
+        assert_eq!(format_float_go(0.1), "0.1");
+        assert_eq!(format_float_go(f64::INFINITY), "+Inf");
+    }
+
+    #[test]
+    fn empty_strings_stay_empty() {
+        let key = DataKey::generate();
+        assert_eq!(
+            encrypt_value(&Value::Str(String::new()), &key, "a:").unwrap(),
+            ""
+        );
+        assert_eq!(
+            decrypt_value("", &key, "a:").unwrap(),
+            Value::Str(String::new())
+        );
+    }
+
+    #[test]
+    fn wrong_aad_key_or_tampering_fail_authentication() {
+        let key = DataKey::generate();
+        let enc = encrypt_value(&Value::Str("secret".into()), &key, "a:").unwrap();
+        assert_eq!(
+            decrypt_value(&enc, &key, "b:"),
+            Err(CipherError::Authentication)
+        );
+        assert_eq!(
+            decrypt_value(&enc, &DataKey::generate(), "a:"),
+            Err(CipherError::Authentication)
+        );
+        let env = parse_envelope(&enc).unwrap();
+        let mut data = env.data.clone();
+        data[0] ^= 1;
+        let tampered = format!(
+            "ENC[AES256_GCM,data:{},iv:{},tag:{},type:str]",
+            B64.encode(&data),
+            B64.encode(&env.iv),
+            B64.encode(&env.tag)
+        );
+        assert_eq!(
+            decrypt_value(&tampered, &key, "a:"),
+            Err(CipherError::Authentication)
+        );
+        assert!(matches!(
+            decrypt_value("ENC[AES256_GCM,data:!!,iv:,tag:,type:str]", &key, "a:"),
+            Err(CipherError::Malformed(_))
+        ));
+        assert!(matches!(
+            decrypt_value("plain", &key, "a:"),
+            Err(CipherError::Malformed(_))
+        ));
+    }
+}

@@ -1,0 +1,516 @@
+//! The document tree: ordered mappings, sequences, scalars and comments, as sops models them.
+//!
+//! Comments are items of their own (a mapping item or a sequence item), exactly like sops'
+//! `TreeItem{Key: Comment}` and `[]interface{}{Comment}`: that is what lets them be encrypted with
+//! the path of their enclosing collection as additional data.
+//!
+//! Plaintext lives in these types after a decryption, so none of them prints its content through
+//! `Debug`, and [`Document`] zeroizes everything when dropped.
+
+use std::fmt;
+
+use zeroize::{Zeroize, ZeroizeOnDrop};
+
+use super::error::{Result, SopsError};
+
+/// A comment line (the text after `#`). `inline` marks a comment that stood at the end of a value's
+/// line (`key: value # comment`).
+#[derive(Clone, PartialEq, Zeroize)]
+pub struct Comment {
+    pub text: String,
+    pub inline: bool,
+}
+
+/// One item of a mapping: an entry, or a comment between entries.
+#[derive(Clone, PartialEq, Zeroize)]
+pub enum MapItem {
+    Entry(String, Value),
+    Comment(Comment),
+}
+
+/// One item of a sequence: a value, or a comment between values.
+#[derive(Clone, PartialEq, Zeroize)]
+pub enum SeqItem {
+    Value(Value),
+    Comment(Comment),
+}
+
+/// A mapping with its key order and comments.
+pub type Branch = Vec<MapItem>;
+
+/// A value of the tree. The scalar kinds are sops' value types (`str`, `int`, `float`, `bool`,
+/// `bytes`); `Null` is never encrypted.
+#[derive(Clone, PartialEq, Zeroize)]
+pub enum Value {
+    Null,
+    Str(String),
+    Int(i64),
+    Float(f64),
+    Bool(bool),
+    Bytes(Vec<u8>),
+    Map(Branch),
+    Seq(Vec<SeqItem>),
+}
+
+impl fmt::Debug for Value {
+    // Deliberately shows only the shape: values may be plaintext secrets.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Value::Null => f.write_str("Null"),
+            Value::Str(_) => f.write_str("Str(<redacted>)"),
+            Value::Int(_) => f.write_str("Int(<redacted>)"),
+            Value::Float(_) => f.write_str("Float(<redacted>)"),
+            Value::Bool(_) => f.write_str("Bool(<redacted>)"),
+            Value::Bytes(_) => f.write_str("Bytes(<redacted>)"),
+            Value::Map(m) => write!(f, "Map({} items)", m.len()),
+            Value::Seq(s) => write!(f, "Seq({} items)", s.len()),
+        }
+    }
+}
+
+impl fmt::Debug for Comment {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Comment(<redacted>, inline: {})", self.inline)
+    }
+}
+
+impl fmt::Debug for MapItem {
+    // Keys are not secret (sops keeps them in clear text); values and comments may be.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            MapItem::Entry(k, v) => write!(f, "{k:?}: {v:?}"),
+            MapItem::Comment(c) => c.fmt(f),
+        }
+    }
+}
+
+impl fmt::Debug for SeqItem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SeqItem::Value(v) => v.fmt(f),
+            SeqItem::Comment(c) => c.fmt(f),
+        }
+    }
+}
+
+/// The documents of a file (YAML may hold several; the other formats hold one), zeroized on drop.
+#[derive(Clone, PartialEq, Default, Zeroize, ZeroizeOnDrop)]
+pub struct Document {
+    pub branches: Vec<Branch>,
+}
+
+impl fmt::Debug for Document {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Document({} branches, <redacted>)", self.branches.len())
+    }
+}
+
+impl Document {
+    pub fn new(branches: Vec<Branch>) -> Self {
+        Document { branches }
+    }
+}
+
+/// One step of a tree path: a mapping key or a sequence index.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum PathSegment {
+    Key(String),
+    Index(usize),
+}
+
+impl fmt::Display for PathSegment {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PathSegment::Key(k) => write!(f, "[{k:?}]"),
+            PathSegment::Index(i) => write!(f, "[{i}]"),
+        }
+    }
+}
+
+/// Formats a path the way sops' `--extract`/`set` syntax writes it: `["a"][0]["b"]`.
+pub fn format_path(path: &[PathSegment]) -> String {
+    path.iter().map(ToString::to_string).collect()
+}
+
+/// Parses sops' index syntax `["key"][0]['other']` (as used by `--extract`, `set`, `unset`).
+pub fn parse_path(input: &str) -> Result<Vec<PathSegment>> {
+    let err = |reason: &str| SopsError::InvalidTreePath {
+        path: input.to_string(),
+        reason: reason.to_string(),
+    };
+    let mut out = Vec::new();
+    let mut chars = input.trim().chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '[' {
+            return Err(err("expected '[' to start a path component"));
+        }
+        match chars.peek() {
+            Some(&q) if q == '"' || q == '\'' => {
+                chars.next();
+                let mut key = String::new();
+                loop {
+                    match chars.next() {
+                        Some('\\') if q == '"' => match chars.next() {
+                            Some(e) => key.push(e),
+                            None => return Err(err("unterminated escape")),
+                        },
+                        Some(ch) if ch == q => break,
+                        Some(ch) => key.push(ch),
+                        None => return Err(err("unterminated quoted key")),
+                    }
+                }
+                if chars.next() != Some(']') {
+                    return Err(err("expected ']' after a quoted key"));
+                }
+                out.push(PathSegment::Key(key));
+            }
+            _ => {
+                let mut digits = String::new();
+                loop {
+                    match chars.next() {
+                        Some(']') => break,
+                        Some(ch) => digits.push(ch),
+                        None => return Err(err("expected ']'")),
+                    }
+                }
+                let index = digits.trim().parse::<usize>().map_err(|_| {
+                    err("an unquoted component must be a non-negative integer index")
+                })?;
+                out.push(PathSegment::Index(index));
+            }
+        }
+    }
+    if out.is_empty() {
+        return Err(err("the path is empty"));
+    }
+    Ok(out)
+}
+
+/// Looks up a value by path in a branch.
+pub fn get<'a>(branch: &'a Branch, path: &[PathSegment]) -> Result<&'a Value> {
+    let not_found = || SopsError::PathNotFound {
+        path: format_path(path),
+    };
+    let (first, rest) = path.split_first().ok_or_else(not_found)?;
+    let PathSegment::Key(k) = first else {
+        return Err(not_found());
+    };
+    let mut current = branch
+        .iter()
+        .find_map(|i| match i {
+            MapItem::Entry(key, v) if key == k => Some(v),
+            _ => None,
+        })
+        .ok_or_else(not_found)?;
+    for seg in rest {
+        current = match (seg, current) {
+            (PathSegment::Key(k), Value::Map(m)) => m
+                .iter()
+                .find_map(|i| match i {
+                    MapItem::Entry(key, v) if key == k => Some(v),
+                    _ => None,
+                })
+                .ok_or_else(not_found)?,
+            (PathSegment::Index(i), Value::Seq(s)) => s
+                .iter()
+                .filter_map(|i| match i {
+                    SeqItem::Value(v) => Some(v),
+                    SeqItem::Comment(_) => None,
+                })
+                .nth(*i)
+                .ok_or_else(not_found)?,
+            _ => return Err(not_found()),
+        };
+    }
+    Ok(current)
+}
+
+fn value_from_path(path: &[PathSegment], leaf: Value) -> Value {
+    match path.split_first() {
+        None => leaf,
+        Some((PathSegment::Index(_), rest)) => {
+            Value::Seq(vec![SeqItem::Value(value_from_path(rest, leaf))])
+        }
+        Some((PathSegment::Key(k), rest)) => {
+            Value::Map(vec![MapItem::Entry(k.clone(), value_from_path(rest, leaf))])
+        }
+    }
+}
+
+/// Sets a value at a path, creating missing mappings/sequences like sops' `TreeBranch.Set`.
+/// Returns whether anything changed.
+pub fn set(branch: &mut Branch, path: &[PathSegment], value: Value) -> Result<bool> {
+    let Some((PathSegment::Key(k), rest)) = path.split_first() else {
+        return Err(SopsError::InvalidTreePath {
+            path: format_path(path),
+            reason: "the first component must be a key".into(),
+        });
+    };
+    for item in branch.iter_mut() {
+        if let MapItem::Entry(key, v) = item
+            && key == k
+        {
+            return Ok(set_value(v, rest, value));
+        }
+    }
+    branch.push(MapItem::Entry(k.clone(), value_from_path(rest, value)));
+    Ok(true)
+}
+
+fn set_value(target: &mut Value, path: &[PathSegment], value: Value) -> bool {
+    let Some((first, rest)) = path.split_first() else {
+        let changed = *target != value;
+        *target = value;
+        return changed;
+    };
+    match (first, &mut *target) {
+        (PathSegment::Key(k), Value::Map(m)) => {
+            for item in m.iter_mut() {
+                if let MapItem::Entry(key, v) = item
+                    && key == k
+                {
+                    return set_value(v, rest, value);
+                }
+            }
+            m.push(MapItem::Entry(k.clone(), value_from_path(rest, value)));
+            true
+        }
+        (PathSegment::Index(i), Value::Seq(s)) => {
+            let mut values = s
+                .iter_mut()
+                .filter_map(|it| match it {
+                    SeqItem::Value(v) => Some(v),
+                    SeqItem::Comment(_) => None,
+                })
+                .skip(*i);
+            if let Some(v) = values.next() {
+                return set_value(v, rest, value);
+            }
+            s.push(SeqItem::Value(value_from_path(rest, value)));
+            true
+        }
+        _ => {
+            let new = value_from_path(path, value);
+            let changed = *target != new;
+            *target = new;
+            changed
+        }
+    }
+}
+
+/// Removes the value at a path, like sops' `TreeBranch.Unset`.
+pub fn unset(branch: &mut Branch, path: &[PathSegment]) -> Result<()> {
+    let not_found = || SopsError::PathNotFound {
+        path: format_path(path),
+    };
+    let Some((PathSegment::Key(k), rest)) = path.split_first() else {
+        return Err(not_found());
+    };
+    let pos = branch
+        .iter()
+        .position(|i| matches!(i, MapItem::Entry(key, _) if key == k))
+        .ok_or_else(not_found)?;
+    if rest.is_empty() {
+        branch.remove(pos);
+        return Ok(());
+    }
+    let MapItem::Entry(_, v) = &mut branch[pos] else {
+        return Err(not_found());
+    };
+    unset_value(v, rest).ok_or_else(not_found)
+}
+
+fn unset_value(target: &mut Value, path: &[PathSegment]) -> Option<()> {
+    let (first, rest) = path.split_first()?;
+    match (first, target) {
+        (PathSegment::Key(_), Value::Map(m)) => unset(m, path).ok(),
+        (PathSegment::Index(i), Value::Seq(s)) => {
+            let pos = s
+                .iter()
+                .enumerate()
+                .filter(|(_, it)| matches!(it, SeqItem::Value(_)))
+                .nth(*i)?
+                .0;
+            if rest.is_empty() {
+                s.remove(pos);
+                Some(())
+            } else if let SeqItem::Value(v) = &mut s[pos] {
+                unset_value(v, rest)
+            } else {
+                None
+            }
+        }
+        _ => None,
+    }
+}
+
+/// Key paths that differ between two plaintext trees, for a redacted edit summary. Values are
+/// compared but never returned.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ChangedPaths {
+    pub added: Vec<String>,
+    pub removed: Vec<String>,
+    pub changed: Vec<String>,
+}
+
+impl ChangedPaths {
+    pub fn is_empty(&self) -> bool {
+        self.added.is_empty() && self.removed.is_empty() && self.changed.is_empty()
+    }
+}
+
+/// Compares two documents leaf by leaf; paths are written like `a.b[0].c`. Comments are ignored.
+pub fn changed_paths(old: &Document, new: &Document) -> ChangedPaths {
+    let mut out = ChangedPaths::default();
+    let n = old.branches.len().max(new.branches.len());
+    for i in 0..n {
+        let prefix = if n > 1 {
+            format!("doc{i}:")
+        } else {
+            String::new()
+        };
+        let empty = Vec::new();
+        let a = old.branches.get(i).unwrap_or(&empty);
+        let b = new.branches.get(i).unwrap_or(&empty);
+        diff_branch(a, b, &prefix, &mut out);
+    }
+    out
+}
+
+fn join_key(prefix: &str, key: &str) -> String {
+    if prefix.is_empty() || prefix.ends_with(':') {
+        format!("{prefix}{key}")
+    } else {
+        format!("{prefix}.{key}")
+    }
+}
+
+fn entries(b: &Branch) -> Vec<(&String, &Value)> {
+    b.iter()
+        .filter_map(|i| match i {
+            MapItem::Entry(k, v) => Some((k, v)),
+            MapItem::Comment(_) => None,
+        })
+        .collect()
+}
+
+fn diff_branch(a: &Branch, b: &Branch, prefix: &str, out: &mut ChangedPaths) {
+    let ea = entries(a);
+    let eb = entries(b);
+    for (k, va) in &ea {
+        let p = join_key(prefix, k);
+        match eb.iter().find(|(kb, _)| kb == k) {
+            None => out.removed.push(p),
+            Some((_, vb)) => diff_value(va, vb, &p, out),
+        }
+    }
+    for (k, _) in &eb {
+        if !ea.iter().any(|(ka, _)| ka == k) {
+            out.added.push(join_key(prefix, k));
+        }
+    }
+}
+
+fn diff_value(a: &Value, b: &Value, path: &str, out: &mut ChangedPaths) {
+    match (a, b) {
+        (Value::Map(ma), Value::Map(mb)) => diff_branch(ma, mb, path, out),
+        (Value::Seq(sa), Value::Seq(sb)) => {
+            let va: Vec<&Value> = seq_values(sa);
+            let vb: Vec<&Value> = seq_values(sb);
+            for i in 0..va.len().max(vb.len()) {
+                let p = format!("{path}[{i}]");
+                match (va.get(i), vb.get(i)) {
+                    (Some(x), Some(y)) => diff_value(x, y, &p, out),
+                    (Some(_), None) => out.removed.push(p),
+                    (None, Some(_)) => out.added.push(p),
+                    (None, None) => {}
+                }
+            }
+        }
+        _ => {
+            if a != b {
+                out.changed.push(path.to_string());
+            }
+        }
+    }
+}
+
+fn seq_values(s: &[SeqItem]) -> Vec<&Value> {
+    s.iter()
+        .filter_map(|i| match i {
+            SeqItem::Value(v) => Some(v),
+            SeqItem::Comment(_) => None,
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn s(v: &str) -> Value {
+        Value::Str(v.into())
+    }
+
+    #[test]
+    fn parses_sops_index_syntax() {
+        let p = parse_path(r#"["a"][0]['b c']"#).unwrap();
+        assert_eq!(
+            p,
+            vec![
+                PathSegment::Key("a".into()),
+                PathSegment::Index(0),
+                PathSegment::Key("b c".into())
+            ]
+        );
+        assert!(parse_path("a.b").is_err());
+        assert!(parse_path(r#"["a""#).is_err());
+        assert!(parse_path("[x]").is_err());
+    }
+
+    #[test]
+    fn set_creates_missing_levels_and_reports_change() {
+        let mut b: Branch = vec![MapItem::Entry("a".into(), s("1"))];
+        assert!(set(&mut b, &parse_path(r#"["b"]["c"][0]"#).unwrap(), s("x")).unwrap());
+        assert_eq!(
+            get(&b, &parse_path(r#"["b"]["c"][0]"#).unwrap()).unwrap(),
+            &s("x")
+        );
+        assert!(!set(&mut b, &parse_path(r#"["a"]"#).unwrap(), s("1")).unwrap());
+        assert!(set(&mut b, &parse_path(r#"["a"]"#).unwrap(), s("2")).unwrap());
+        unset(&mut b, &parse_path(r#"["b"]["c"][0]"#).unwrap()).unwrap();
+        assert!(get(&b, &parse_path(r#"["b"]["c"][0]"#).unwrap()).is_err());
+        assert!(unset(&mut b, &parse_path(r#"["zz"]"#).unwrap()).is_err());
+    }
+
+    #[test]
+    fn changed_paths_reports_paths_only() {
+        let old = Document::new(vec![vec![
+            MapItem::Entry("a".into(), s("1")),
+            MapItem::Entry(
+                "m".into(),
+                Value::Map(vec![MapItem::Entry("x".into(), s("secret"))]),
+            ),
+            MapItem::Entry("gone".into(), s("g")),
+        ]]);
+        let new = Document::new(vec![vec![
+            MapItem::Entry("a".into(), s("1")),
+            MapItem::Entry(
+                "m".into(),
+                Value::Map(vec![MapItem::Entry("x".into(), s("other"))]),
+            ),
+            MapItem::Entry("new".into(), s("n")),
+        ]]);
+        let c = changed_paths(&old, &new);
+        assert_eq!(c.changed, vec!["m.x"]);
+        assert_eq!(c.removed, vec!["gone"]);
+        assert_eq!(c.added, vec!["new"]);
+        assert!(!format!("{c:?}").contains("secret"));
+    }
+
+    #[test]
+    fn debug_never_shows_values() {
+        let v = Value::Str("hunter2".into());
+        assert!(!format!("{v:?}").contains("hunter2"));
+    }
+}
