@@ -9,9 +9,8 @@ use std::sync::Arc;
 use age::secrecy::ExposeSecret;
 use ssp::sops::keys::NoKms;
 use ssp::sops::{
-    AgeIdentities, DataKey, DecryptOptions, Document, EncryptionRules, EncryptionSpec, Format,
-    KeySources, MapItem, RecipientGroup, SopsConfig, SopsError, SopsFile, Value, changed_paths,
-    parse_path, stores,
+    AgeIdentities, DataKey, DecryptOptions, Document, EncryptionRules, EncryptionSpec, Format, KeySources, MapItem,
+    RecipientGroup, SopsConfig, SopsError, SopsFile, Value, changed_paths, parse_path, stores,
 };
 
 struct Identity {
@@ -21,10 +20,7 @@ struct Identity {
 
 fn identity() -> Identity {
     let id = age::x25519::Identity::generate();
-    Identity {
-        secret: id.to_string().expose_secret().to_string(),
-        recipient: id.to_public().to_string(),
-    }
+    Identity { secret: id.to_string().expose_secret().to_string(), recipient: id.to_public().to_string() }
 }
 
 fn sources(ids: &[&Identity]) -> KeySources {
@@ -42,10 +38,7 @@ fn sources(ids: &[&Identity]) -> KeySources {
 
 fn spec(ids: &[&Identity], rules: EncryptionRules) -> EncryptionSpec {
     EncryptionSpec {
-        groups: vec![RecipientGroup {
-            age: ids.iter().map(|i| i.recipient.clone()).collect(),
-            ..Default::default()
-        }],
+        groups: vec![RecipientGroup { age: ids.iter().map(|i| i.recipient.clone()).collect(), ..Default::default() }],
         shamir_threshold: None,
         rules,
     }
@@ -75,32 +68,18 @@ fn every_format_round_trips_through_encrypt_and_decrypt() {
             "{\n\t\"a\": \"x\",\n\t\"n\": 3,\n\t\"f\": 1.25,\n\t\"b\": false,\n\t\"o\": {\n\t\t\"l\": [\n\t\t\t\"y\",\n\t\t\t{\n\t\t\t\t\"k\": \"v\"\n\t\t\t}\n\t\t]\n\t},\n\t\"e\": \"\"\n}\n",
         ),
         (Format::Dotenv, "#comment\nA=1\nB=multi\\nline\nC=plain\n"),
-        (
-            Format::Ini,
-            "; section note\n[db]\nuser     = admin\npassword = hunter2\n\n[other]\nk = v\n",
-        ),
+        (Format::Ini, "; section note\n[db]\nuser     = admin\npassword = hunter2\n\n[other]\nk = v\n"),
         (Format::Binary, "any\nbytes: at all\n\u{1}"),
     ];
     for (format, plain) in cases {
         let enc = encrypt(plain, format, &[&me], EncryptionRules::default());
         assert!(enc.contains("ENC[AES256_GCM,data:"), "{format:?}");
         assert!(!enc.contains("hunter2"), "{format:?}");
-        assert!(
-            enc.contains("-----BEGIN AGE ENCRYPTED FILE-----"),
-            "{format:?}"
-        );
-        assert_eq!(
-            decrypt(&enc, format, &sources(&[&me])).unwrap(),
-            plain,
-            "{format:?}"
-        );
+        assert!(enc.contains("-----BEGIN AGE ENCRYPTED FILE-----"), "{format:?}");
+        assert_eq!(decrypt(&enc, format, &sources(&[&me])).unwrap(), plain, "{format:?}");
         // decrypt → encrypt → decrypt is stable
-        let again = encrypt(
-            &decrypt(&enc, format, &sources(&[&me])).unwrap(),
-            format,
-            &[&me],
-            EncryptionRules::default(),
-        );
+        let again =
+            encrypt(&decrypt(&enc, format, &sources(&[&me])).unwrap(), format, &[&me], EncryptionRules::default());
         assert_eq!(decrypt(&again, format, &sources(&[&me])).unwrap(), plain);
     }
 }
@@ -119,104 +98,64 @@ fn yaml_comments_are_encrypted_like_sops_and_suffix_keeps_values_clear() {
     assert!(enc.contains("    empty: \"\"\n"));
     assert!(enc.contains("db_unencrypted:\n    host: localhost\n"));
     assert!(enc.contains("    unencrypted_suffix: _unencrypted\n"));
-    assert!(
-        !enc.contains("between") && !enc.contains("inline note") && !enc.contains("top comment")
-    );
+    assert!(!enc.contains("between") && !enc.contains("inline note") && !enc.contains("top comment"));
 }
 
 fn check_rule(rules: EncryptionRules, plain: &str, clear: &[&str], hidden: &[&str]) {
     let me = identity();
     let enc = encrypt(plain, Format::Yaml, &[&me], rules.clone());
     for c in clear {
-        assert!(
-            enc.contains(c),
-            "{rules:?}: expected {c:?} in clear:\n{enc}"
-        );
+        assert!(enc.contains(c), "{rules:?}: expected {c:?} in clear:\n{enc}");
     }
     for h in hidden {
-        assert!(
-            !enc.contains(h),
-            "{rules:?}: {h:?} should be encrypted:\n{enc}"
-        );
+        assert!(!enc.contains(h), "{rules:?}: {h:?} should be encrypted:\n{enc}");
     }
-    assert_eq!(
-        decrypt(&enc, Format::Yaml, &sources(&[&me])).unwrap(),
-        plain
-    );
+    assert_eq!(decrypt(&enc, Format::Yaml, &sources(&[&me])).unwrap(), plain);
 }
 
 #[test]
 fn every_encryption_rule_round_trips_and_selects_the_right_values() {
     let plain = "secret_enc: s1\npublic: p1\nnested:\n    token_enc: s2\n    note: p2\n";
     check_rule(
-        EncryptionRules {
-            encrypted_suffix: Some("_enc".into()),
-            ..Default::default()
-        },
+        EncryptionRules { encrypted_suffix: Some("_enc".into()), ..Default::default() },
         plain,
         &["public: p1", "note: p2", "encrypted_suffix: _enc"],
         &[": s1", ": s2"],
     );
     check_rule(
-        EncryptionRules {
-            unencrypted_suffix: Some("_enc".into()),
-            ..Default::default()
-        },
+        EncryptionRules { unencrypted_suffix: Some("_enc".into()), ..Default::default() },
         plain,
         &["secret_enc: s1", "token_enc: s2"],
         &[": p1", ": p2"],
     );
     check_rule(
-        EncryptionRules {
-            encrypted_regex: Some("^(secret|token)".into()),
-            ..Default::default()
-        },
+        EncryptionRules { encrypted_regex: Some("^(secret|token)".into()), ..Default::default() },
         plain,
         &["public: p1", "note: p2", "encrypted_regex:"],
         &[": s1", ": s2"],
     );
     check_rule(
-        EncryptionRules {
-            unencrypted_regex: Some("^(public|note)$".into()),
-            ..Default::default()
-        },
+        EncryptionRules { unencrypted_regex: Some("^(public|note)$".into()), ..Default::default() },
         plain,
         &["public: p1", "note: p2", "unencrypted_regex:"],
         &[": s1", ": s2"],
     );
     let commented = "# sops:enc\nsecret: s1\npublic: p1\n";
     check_rule(
-        EncryptionRules {
-            encrypted_comment_regex: Some("sops:enc".into()),
-            ..Default::default()
-        },
+        EncryptionRules { encrypted_comment_regex: Some("sops:enc".into()), ..Default::default() },
         commented,
-        &[
-            "# sops:enc\n",
-            "public: p1",
-            "encrypted_comment_regex: sops:enc",
-        ],
+        &["# sops:enc\n", "public: p1", "encrypted_comment_regex: sops:enc"],
         &[": s1"],
     );
     let commented = "# sops:clear\npublic: p1\nsecret: s1\n";
     check_rule(
-        EncryptionRules {
-            unencrypted_comment_regex: Some("sops:clear".into()),
-            ..Default::default()
-        },
+        EncryptionRules { unencrypted_comment_regex: Some("sops:clear".into()), ..Default::default() },
         commented,
-        &[
-            "# sops:clear\n",
-            "public: p1",
-            "unencrypted_comment_regex: sops:clear",
-        ],
+        &["# sops:clear\n", "public: p1", "unencrypted_comment_regex: sops:clear"],
         &[": s1"],
     );
     check_rule(
-        EncryptionRules {
-            mac_only_encrypted: true,
-            ..Default::default()
-        },
+        EncryptionRules { mac_only_encrypted: true, ..Default::default() },
         "a: s1\nb_unencrypted: p1\n",
         &["b_unencrypted: p1", "mac_only_encrypted: true"],
         &[": s1"],
@@ -231,31 +170,11 @@ fn mac_only_encrypted_allows_editing_clear_values_but_a_full_mac_does_not() {
         "a: s1\nb_unencrypted: p1\n",
         Format::Yaml,
         &[&me],
-        EncryptionRules {
-            mac_only_encrypted: true,
-            ..Default::default()
-        },
+        EncryptionRules { mac_only_encrypted: true, ..Default::default() },
     );
-    assert!(
-        decrypt(
-            &only.replace("b_unencrypted: p1", "b_unencrypted: p2"),
-            Format::Yaml,
-            &s
-        )
-        .is_ok()
-    );
-    let full = encrypt(
-        "a: s1\nb_unencrypted: p1\n",
-        Format::Yaml,
-        &[&me],
-        EncryptionRules::default(),
-    );
-    let err = decrypt(
-        &full.replace("b_unencrypted: p1", "b_unencrypted: p2"),
-        Format::Yaml,
-        &s,
-    )
-    .unwrap_err();
+    assert!(decrypt(&only.replace("b_unencrypted: p1", "b_unencrypted: p2"), Format::Yaml, &s).is_ok());
+    let full = encrypt("a: s1\nb_unencrypted: p1\n", Format::Yaml, &[&me], EncryptionRules::default());
+    let err = decrypt(&full.replace("b_unencrypted: p1", "b_unencrypted: p2"), Format::Yaml, &s).unwrap_err();
     assert!(matches!(err, SopsError::MacMismatch), "{err}");
     assert_eq!(err.exit_code(), 51);
 }
@@ -266,10 +185,7 @@ fn key_groups_with_a_shamir_threshold_need_enough_groups() {
     let spec = EncryptionSpec {
         groups: [&a, &b, &c]
             .iter()
-            .map(|i| RecipientGroup {
-                age: vec![i.recipient.clone()],
-                ..Default::default()
-            })
+            .map(|i| RecipientGroup { age: vec![i.recipient.clone()], ..Default::default() })
             .collect(),
         shamir_threshold: Some(2),
         rules: EncryptionRules::default(),
@@ -281,49 +197,27 @@ fn key_groups_with_a_shamir_threshold_need_enough_groups() {
     assert!(text.contains("          hc_vault: []\n"), "{text}");
     assert!(text.contains("    shamir_threshold: 2\n"));
     for pair in [[&a, &b], [&b, &c], [&a, &c]] {
-        assert_eq!(
-            decrypt(&text, Format::Yaml, &sources(&pair)).unwrap(),
-            "k: v\n"
-        );
+        assert_eq!(decrypt(&text, Format::Yaml, &sources(&pair)).unwrap(), "k: v\n");
     }
     let err = decrypt(&text, Format::Yaml, &sources(&[&b])).unwrap_err();
     assert_eq!(err.exit_code(), 128);
     let msg = err.to_string();
     assert!(msg.contains("fewer than 2 of 3 key groups"), "{msg}");
-    assert!(
-        !msg.contains(&format!("age {}", b.recipient)),
-        "only failed groups are listed: {msg}"
-    );
-    assert!(
-        msg.contains(&format!("group 0: age {}", a.recipient)),
-        "{msg}"
-    );
-    assert!(
-        msg.contains(&format!("group 2: age {}", c.recipient)),
-        "{msg}"
-    );
+    assert!(!msg.contains(&format!("age {}", b.recipient)), "only failed groups are listed: {msg}");
+    assert!(msg.contains(&format!("group 0: age {}", a.recipient)), "{msg}");
+    assert!(msg.contains(&format!("group 2: age {}", c.recipient)), "{msg}");
 }
 
 #[test]
 fn no_usable_key_lists_every_key_and_why() {
     let (a, b) = (identity(), identity());
-    let enc = encrypt(
-        "k: v\n",
-        Format::Yaml,
-        &[&a, &b],
-        EncryptionRules::default(),
-    );
+    let enc = encrypt("k: v\n", Format::Yaml, &[&a, &b], EncryptionRules::default());
     let err = decrypt(&enc, Format::Yaml, &sources(&[])).unwrap_err();
     let msg = err.to_string();
-    assert!(
-        msg.contains(&a.recipient) && msg.contains(&b.recipient),
-        "{msg}"
-    );
+    assert!(msg.contains(&a.recipient) && msg.contains(&b.recipient), "{msg}");
     assert!(msg.contains("no age identity available"), "{msg}");
     let other = identity();
-    let msg = decrypt(&enc, Format::Yaml, &sources(&[&other]))
-        .unwrap_err()
-        .to_string();
+    let msg = decrypt(&enc, Format::Yaml, &sources(&[&other])).unwrap_err().to_string();
     assert!(msg.contains("matches this recipient"), "{msg}");
     assert!(!msg.contains(&other.secret));
 }
@@ -341,25 +235,13 @@ fn flip_after(text: &str, anchor: &str, field: &str) -> String {
 fn tampering_is_refused_with_the_sops_error_and_exit_code_and_never_panics() {
     let me = identity();
     let s = sources(&[&me]);
-    let enc = encrypt(
-        "first: one\nsecond: two\nthird: three\n",
-        Format::Yaml,
-        &[&me],
-        EncryptionRules::default(),
-    );
+    let enc = encrypt("first: one\nsecond: two\nthird: three\n", Format::Yaml, &[&me], EncryptionRules::default());
     let expect = |text: String, code: i32, what: &str| {
         let err = decrypt(&text, Format::Yaml, &s).expect_err(what);
         assert_eq!(err.exit_code(), code, "{what}: {err}");
-        assert!(
-            !err.to_string().contains("two"),
-            "{what}: message leaks plaintext"
-        );
+        assert!(!err.to_string().contains("two"), "{what}: message leaks plaintext");
     };
-    expect(
-        flip_after(&enc, "second:", "data:"),
-        25,
-        "flipped value byte",
-    );
+    expect(flip_after(&enc, "second:", "data:"), 25, "flipped value byte");
     expect(flip_after(&enc, "second:", "iv:"), 25, "flipped IV byte");
     expect(flip_after(&enc, "second:", "tag:"), 25, "flipped tag byte");
     expect(flip_after(&enc, "mac:", "data:"), 24, "flipped MAC byte");
@@ -367,11 +249,7 @@ fn tampering_is_refused_with_the_sops_error_and_exit_code_and_never_panics() {
     let lm = enc.find("lastmodified: \"").unwrap() + "lastmodified: \"".len() + 3;
     let mut changed = enc.clone().into_bytes();
     changed[lm] = if changed[lm] == b'0' { b'1' } else { b'0' };
-    expect(
-        String::from_utf8(changed).unwrap(),
-        24,
-        "changed lastmodified",
-    );
+    expect(String::from_utf8(changed).unwrap(), 24, "changed lastmodified");
     expect(enc.replacen("second:", "sec0nd:", 1), 25, "renamed key");
     // Reordered keys: swap the first two lines.
     let lines: Vec<&str> = enc.lines().collect();
@@ -381,11 +259,8 @@ fn tampering_is_refused_with_the_sops_error_and_exit_code_and_never_panics() {
     assert!(matches!(err, SopsError::MacMismatch), "{err}");
     assert_eq!(err.exit_code(), 51);
     // Removing the MAC: 52; --ignore-mac decrypts the reordered file.
-    let no_mac: String = enc
-        .lines()
-        .filter(|l| !l.trim_start().starts_with("mac:"))
-        .map(|l| format!("{l}\n"))
-        .collect();
+    let no_mac: String =
+        enc.lines().filter(|l| !l.trim_start().starts_with("mac:")).map(|l| format!("{l}\n")).collect();
     expect(no_mac, 52, "removed MAC");
     let f = SopsFile::load((swapped.join("\n") + "\n").as_bytes(), Format::Yaml).unwrap();
     assert!(f.decrypt(&s, DecryptOptions { ignore_mac: true }).is_ok());
@@ -398,13 +273,7 @@ fn tampering_is_refused_with_the_sops_error_and_exit_code_and_never_panics() {
         "{",
         "[sops]\n",
     ] {
-        for format in [
-            Format::Yaml,
-            Format::Json,
-            Format::Ini,
-            Format::Dotenv,
-            Format::Binary,
-        ] {
+        for format in [Format::Yaml, Format::Json, Format::Ini, Format::Dotenv, Format::Binary] {
             let _ = SopsFile::load(junk.as_bytes(), format);
         }
     }
@@ -431,39 +300,22 @@ fn edit_updatekeys_rotate_set_unset_extract() {
         Value::Str("s3cret".into()),
     )
     .unwrap();
-    ssp::sops::tree::set(
-        &mut edited.branches[0],
-        &parse_path(r#"["new"]"#).unwrap(),
-        Value::Int(2),
-    )
-    .unwrap();
+    ssp::sops::tree::set(&mut edited.branches[0], &parse_path(r#"["new"]"#).unwrap(), Value::Int(2)).unwrap();
     let summary = changed_paths(&d.document, &edited);
     assert_eq!(summary.changed, vec!["db.password"]);
     assert_eq!(summary.added, vec!["new"]);
     let re = file.reencrypt(&edited, &d.data_key).unwrap();
     assert_eq!(re.metadata.key_groups, file.metadata.key_groups);
     assert_ne!(re.branches, file.branches);
-    assert_eq!(
-        re.decrypt(&sa, DecryptOptions::default()).unwrap().document,
-        edited
-    );
+    assert_eq!(re.decrypt(&sa, DecryptOptions::default()).unwrap().document, edited);
 
     // updatekeys: add b, then drop a
-    let both = [RecipientGroup {
-        age: vec![a.recipient.clone(), b.recipient.clone()],
-        ..Default::default()
-    }];
+    let both = [RecipientGroup { age: vec![a.recipient.clone(), b.recipient.clone()], ..Default::default() }];
     let (up, changes) = file.updatekeys(&sa, &both, None).unwrap();
     assert_eq!(changes.added, vec![format!("age {}", b.recipient)]);
     assert_eq!(up.branches, file.branches, "updatekeys keeps the values");
-    assert!(
-        up.decrypt(&sources(&[&b]), DecryptOptions::default())
-            .is_ok()
-    );
-    let only_b = [RecipientGroup {
-        age: vec![b.recipient.clone()],
-        ..Default::default()
-    }];
+    assert!(up.decrypt(&sources(&[&b]), DecryptOptions::default()).is_ok());
+    let only_b = [RecipientGroup { age: vec![b.recipient.clone()], ..Default::default() }];
     let (up2, changes) = up.updatekeys(&sources(&[&b]), &only_b, None).unwrap();
     assert_eq!(changes.removed, vec![format!("age {}", a.recipient)]);
     assert!(up2.decrypt(&sa, DecryptOptions::default()).is_err());
@@ -475,70 +327,32 @@ fn edit_updatekeys_rotate_set_unset_extract() {
     let old_key = file.data_key(&sa).unwrap();
     let new_key = rotated.data_key(&sa).unwrap();
     assert_ne!(old_key.as_bytes(), new_key.as_bytes());
-    assert_eq!(
-        rotated
-            .decrypt(&sa, DecryptOptions::default())
-            .unwrap()
-            .document,
-        d.document
-    );
+    assert_eq!(rotated.decrypt(&sa, DecryptOptions::default()).unwrap().document, d.document);
 
     // set / unset / extract
     let set = file
-        .set(
-            &sa,
-            &parse_path(r#"["db"]["user"]"#).unwrap(),
-            ssp::sops::value_from_json("\"root\"").unwrap(),
-        )
+        .set(&sa, &parse_path(r#"["db"]["user"]"#).unwrap(), ssp::sops::value_from_json("\"root\"").unwrap())
         .unwrap()
         .unwrap();
     assert_eq!(
-        &*set
-            .extract(
-                &sa,
-                &parse_path(r#"["db"]["user"]"#).unwrap(),
-                Format::Yaml,
-                DecryptOptions::default()
-            )
-            .unwrap(),
+        &*set.extract(&sa, &parse_path(r#"["db"]["user"]"#).unwrap(), Format::Yaml, DecryptOptions::default()).unwrap(),
         b"root"
     );
-    assert!(
-        file.set(&sa, &parse_path(r#"["keep"]"#).unwrap(), Value::Int(1))
-            .unwrap()
-            .is_none()
-    );
-    let unset = set
-        .unset(&sa, &parse_path(r#"["db"]["password"]"#).unwrap())
-        .unwrap();
+    assert!(file.set(&sa, &parse_path(r#"["keep"]"#).unwrap(), Value::Int(1)).unwrap().is_none());
+    let unset = set.unset(&sa, &parse_path(r#"["db"]["password"]"#).unwrap()).unwrap();
     let text = String::from_utf8(
         unset
-            .emit_plain(
-                &unset
-                    .decrypt(&sa, DecryptOptions::default())
-                    .unwrap()
-                    .document,
-                Format::Yaml,
-            )
+            .emit_plain(&unset.decrypt(&sa, DecryptOptions::default()).unwrap().document, Format::Yaml)
             .unwrap()
             .to_vec(),
     )
     .unwrap();
     assert_eq!(text, "db:\n    user: root\nkeep: 1\n");
     assert_eq!(
-        &*file
-            .extract(
-                &sa,
-                &parse_path(r#"["db"]"#).unwrap(),
-                Format::Json,
-                DecryptOptions::default()
-            )
-            .unwrap(),
+        &*file.extract(&sa, &parse_path(r#"["db"]"#).unwrap(), Format::Json, DecryptOptions::default()).unwrap(),
         b"{\n\t\"user\": \"admin\",\n\t\"password\": \"hunter2\"\n}"
     );
-    let err = file
-        .unset(&sa, &parse_path(r#"["nope"]"#).unwrap())
-        .unwrap_err();
+    let err = file.unset(&sa, &parse_path(r#"["nope"]"#).unwrap()).unwrap_err();
     assert_eq!(err.exit_code(), 91);
 }
 
@@ -551,21 +365,16 @@ fn keys_ssp_cannot_use_are_carried_through_an_edit_untouched() {
     let file = SopsFile::load(with_extra.as_bytes(), Format::Yaml).unwrap();
     let s = sources(&[&me]);
     let d = file.decrypt(&s, DecryptOptions::default()).unwrap();
-    let out = String::from_utf8(
-        file.reencrypt(&d.document, &d.data_key)
-            .unwrap()
-            .to_bytes()
-            .unwrap(),
-    )
-    .unwrap();
+    let out = String::from_utf8(file.reencrypt(&d.document, &d.data_key).unwrap().to_bytes().unwrap()).unwrap();
     assert!(out.contains(gcp), "{out}");
     // Without the age identity, each key says why it failed.
-    let msg = file
-        .decrypt(&sources(&[]), DecryptOptions::default())
-        .err()
-        .unwrap()
-        .to_string();
-    assert!(msg.contains("gcp_kms projects/p/locations/global/keyRings/r/cryptoKeys/k: ssp has no support for gcp_kms keys"), "{msg}");
+    let msg = file.decrypt(&sources(&[]), DecryptOptions::default()).err().unwrap().to_string();
+    assert!(
+        msg.contains(
+            "gcp_kms projects/p/locations/global/keyRings/r/cryptoKeys/k: ssp has no support for gcp_kms keys"
+        ),
+        "{msg}"
+    );
     assert!(msg.contains("hc_vault https://vault.example"), "{msg}");
 }
 
@@ -582,17 +391,12 @@ fn a_creation_rule_from_sops_yaml_drives_encryption() {
     let cfg_path = SopsConfig::find(&dir.path().join("secrets/x")).unwrap();
     let cfg = SopsConfig::load(&cfg_path).unwrap();
     let rule = cfg.rule_for(&dir.path().join("secrets/app.yaml")).unwrap();
-    let doc = Document::new(
-        stores::parse_plain(Format::Yaml, b"db:\n  user: u\n  password: p\n").unwrap(),
-    );
+    let doc = Document::new(stores::parse_plain(Format::Yaml, b"db:\n  user: u\n  password: p\n").unwrap());
     let file = SopsFile::encrypt_new(&doc, Format::Yaml, &rule.spec(), &sources(&[&me]))
         .unwrap()
         .with_store_options(cfg.stores);
     let text = String::from_utf8(file.to_bytes().unwrap()).unwrap();
-    assert!(
-        text.starts_with("db:\n  user: u\n  password: ENC["),
-        "{text}"
-    );
+    assert!(text.starts_with("db:\n  user: u\n  password: ENC["), "{text}");
     assert!(text.contains("  encrypted_regex: ^password$\n"));
     assert!(cfg.rule_for(&dir.path().join("other.yaml")).is_err());
 }
@@ -603,11 +407,7 @@ fn pgp_recipients_work_through_real_gpg() {
     let Some(home) = fixtures::GpgHome::with_sops_test_key(&g) else {
         return;
     };
-    let s = KeySources {
-        age: AgeIdentities::none(),
-        gpg: Arc::new(home.gpg()),
-        kms: Arc::new(NoKms),
-    };
+    let s = KeySources { age: AgeIdentities::none(), gpg: Arc::new(home.gpg()), kms: Arc::new(NoKms) };
     let spec = EncryptionSpec {
         groups: vec![RecipientGroup {
             pgp: vec!["FBC7B9E2A4F9289AC0C1D4843D16CEE4A27381B4".into()],
@@ -620,10 +420,7 @@ fn pgp_recipients_work_through_real_gpg() {
     let text = String::from_utf8(file.to_bytes().unwrap()).unwrap();
     assert!(text.contains("-----BEGIN PGP MESSAGE-----"));
     assert!(text.contains("\"fp\": \"FBC7B9E2A4F9289AC0C1D4843D16CEE4A27381B4\""));
-    assert_eq!(
-        decrypt(&text, Format::Json, &s).unwrap(),
-        "{\n\t\"a\": \"b\"\n}\n"
-    );
+    assert_eq!(decrypt(&text, Format::Json, &s).unwrap(), "{\n\t\"a\": \"b\"\n}\n");
 }
 
 fn age_cli() -> Option<&'static str> {
@@ -644,59 +441,29 @@ fn data_keys_wrapped_by_ssp_and_by_the_age_cli_are_interchangeable() {
     std::fs::write(&key_file, format!("{}\n", me.secret)).unwrap();
     let enc = encrypt("k: v\n", Format::Yaml, &[&me], EncryptionRules::default());
     let file = SopsFile::load(enc.as_bytes(), Format::Yaml).unwrap();
-    let ssp::sops::MasterKey::Age(k) = &file.metadata.key_groups[0][0] else {
-        panic!("age key")
-    };
+    let ssp::sops::MasterKey::Age(k) = &file.metadata.key_groups[0][0] else { panic!("age key") };
 
     // ssp → age CLI
     let wrapped = dir.path().join("wrapped.age");
     std::fs::write(&wrapped, &k.enc).unwrap();
-    let out = std::process::Command::new(age_bin)
-        .arg("-d")
-        .arg("-i")
-        .arg(&key_file)
-        .arg(&wrapped)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert_eq!(
-        out.stdout,
-        file.data_key(&sources(&[&me])).unwrap().as_bytes()
-    );
+    let out = std::process::Command::new(age_bin).arg("-d").arg("-i").arg(&key_file).arg(&wrapped).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(out.stdout, file.data_key(&sources(&[&me])).unwrap().as_bytes());
 
     // age CLI → ssp: wrap a fresh data key with the CLI, encrypt the tree with it.
     let raw = dir.path().join("raw");
     let new_key = DataKey::generate();
     std::fs::write(&raw, new_key.as_bytes()).unwrap();
-    let out = std::process::Command::new(age_bin)
-        .args(["-e", "-a", "-r", &me.recipient])
-        .arg(&raw)
-        .output()
-        .unwrap();
+    let out = std::process::Command::new(age_bin).args(["-e", "-a", "-r", &me.recipient]).arg(&raw).output().unwrap();
     assert!(out.status.success());
     let mut md = file.metadata.clone();
-    let ssp::sops::MasterKey::Age(k) = &mut md.key_groups[0][0] else {
-        unreachable!()
-    };
+    let ssp::sops::MasterKey::Age(k) = &mut md.key_groups[0][0] else { unreachable!() };
     k.enc = String::from_utf8(out.stdout).unwrap();
-    let template = SopsFile {
-        metadata: md,
-        ..file.clone()
-    };
-    let plain = file
-        .decrypt(&sources(&[&me]), DecryptOptions::default())
-        .unwrap()
-        .document;
+    let template = SopsFile { metadata: md, ..file.clone() };
+    let plain = file.decrypt(&sources(&[&me]), DecryptOptions::default()).unwrap().document;
     let cli_file = template.reencrypt(&plain, &new_key).unwrap();
     let text = String::from_utf8(cli_file.to_bytes().unwrap()).unwrap();
-    assert_eq!(
-        decrypt(&text, Format::Yaml, &sources(&[&me])).unwrap(),
-        "k: v\n"
-    );
+    assert_eq!(decrypt(&text, Format::Yaml, &sources(&[&me])).unwrap(), "k: v\n");
 }
 
 #[test]
@@ -704,20 +471,12 @@ fn plaintext_that_is_already_a_sops_file_is_not_encrypted_again() {
     let me = identity();
     let enc = encrypt("k: v\n", Format::Yaml, &[&me], EncryptionRules::default());
     let doc = Document::new(stores::parse_plain(Format::Yaml, enc.as_bytes()).unwrap());
-    let err = SopsFile::encrypt_new(
-        &doc,
-        Format::Yaml,
-        &spec(&[&me], EncryptionRules::default()),
-        &sources(&[&me]),
-    )
-    .unwrap_err();
+    let err = SopsFile::encrypt_new(&doc, Format::Yaml, &spec(&[&me], EncryptionRules::default()), &sources(&[&me]))
+        .unwrap_err();
     assert_eq!(err.exit_code(), 203);
     assert!(!ssp::sops::is_encrypted(b"k: v\n", Format::Yaml));
     assert!(ssp::sops::is_encrypted(enc.as_bytes(), Format::Yaml));
-    let _ = MapItem::Comment(ssp::sops::Comment {
-        text: String::new(),
-        inline: false,
-    });
+    let _ = MapItem::Comment(ssp::sops::Comment { text: String::new(), inline: false });
 }
 
 /// Runs in a child process (started by the test below) so the environment can be set per case.
@@ -736,20 +495,9 @@ fn age_identities_come_from_every_place_sops_looks() {
     let me = identity();
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("secret.enc.yaml");
-    std::fs::write(
-        &file,
-        encrypt("k: v\n", Format::Yaml, &[&me], EncryptionRules::default()),
-    )
-    .unwrap();
+    std::fs::write(&file, encrypt("k: v\n", Format::Yaml, &[&me], EncryptionRules::default())).unwrap();
     let keys = dir.path().join("keys.txt");
-    std::fs::write(
-        &keys,
-        format!(
-            "# created: now\n# public key: {}\n{}\n",
-            me.recipient, me.secret
-        ),
-    )
-    .unwrap();
+    std::fs::write(&keys, format!("# created: now\n# public key: {}\n{}\n", me.recipient, me.secret)).unwrap();
     let xdg = dir.path().join("xdg");
     std::fs::create_dir_all(xdg.join("sops/age")).unwrap();
     std::fs::write(xdg.join("sops/age/keys.txt"), format!("{}\n", me.secret)).unwrap();
@@ -757,41 +505,21 @@ fn age_identities_come_from_every_place_sops_looks() {
     std::fs::create_dir_all(&empty_home).unwrap();
     type EnvCase<'a> = (&'a str, Vec<(&'a str, String)>, bool);
     let cases: Vec<EnvCase> = vec![
-        (
-            "SOPS_AGE_KEY",
-            vec![("SOPS_AGE_KEY", me.secret.clone())],
-            true,
-        ),
-        (
-            "SOPS_AGE_KEY_FILE",
-            vec![("SOPS_AGE_KEY_FILE", keys.display().to_string())],
-            true,
-        ),
-        (
-            "SOPS_AGE_KEY_CMD",
-            vec![("SOPS_AGE_KEY_CMD", format!("cat {}", keys.display()))],
-            true,
-        ),
-        (
-            "XDG default",
-            vec![("XDG_CONFIG_HOME", xdg.display().to_string())],
-            true,
-        ),
+        ("SOPS_AGE_KEY", vec![("SOPS_AGE_KEY", me.secret.clone())], true),
+        ("SOPS_AGE_KEY_FILE", vec![("SOPS_AGE_KEY_FILE", keys.display().to_string())], true),
+        ("SOPS_AGE_KEY_CMD", vec![("SOPS_AGE_KEY_CMD", format!("cat {}", keys.display()))], true),
+        ("XDG default", vec![("XDG_CONFIG_HOME", xdg.display().to_string())], true),
         ("nothing", vec![], false),
     ];
     for (name, env, ok) in cases {
         let mut cmd = std::process::Command::new(std::env::current_exe().unwrap());
-        cmd.args([
-            "--exact",
-            "child_decrypts_with_identities_from_the_environment",
-            "--test-threads=1",
-        ])
-        .env("SSP_SOPS_TEST_FILE", &file)
-        .env("HOME", &empty_home)
-        .env_remove("SOPS_AGE_KEY")
-        .env_remove("SOPS_AGE_KEY_FILE")
-        .env_remove("SOPS_AGE_KEY_CMD")
-        .env_remove("XDG_CONFIG_HOME");
+        cmd.args(["--exact", "child_decrypts_with_identities_from_the_environment", "--test-threads=1"])
+            .env("SSP_SOPS_TEST_FILE", &file)
+            .env("HOME", &empty_home)
+            .env_remove("SOPS_AGE_KEY")
+            .env_remove("SOPS_AGE_KEY_FILE")
+            .env_remove("SOPS_AGE_KEY_CMD")
+            .env_remove("XDG_CONFIG_HOME");
         for (k, v) in env {
             cmd.env(k, v);
         }

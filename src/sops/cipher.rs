@@ -104,11 +104,7 @@ pub fn format_float_go(f: f64) -> String {
     if f.is_nan() {
         "NaN".into()
     } else if f.is_infinite() {
-        if f > 0.0 {
-            "+Inf".into()
-        } else {
-            "-Inf".into()
-        }
+        if f > 0.0 { "+Inf".into() } else { "-Inf".into() }
     } else {
         format!("{f}")
     }
@@ -120,18 +116,8 @@ pub fn scalar_bytes(v: &Value) -> Option<(Zeroizing<Vec<u8>>, ValueType)> {
     Some(match v {
         Value::Str(s) => (Zeroizing::new(s.as_bytes().to_vec()), ValueType::Str),
         Value::Int(i) => (Zeroizing::new(i.to_string().into_bytes()), ValueType::Int),
-        Value::Float(f) => (
-            Zeroizing::new(format_float_go(*f).into_bytes()),
-            ValueType::Float,
-        ),
-        Value::Bool(b) => (
-            Zeroizing::new(if *b {
-                b"True".to_vec()
-            } else {
-                b"False".to_vec()
-            }),
-            ValueType::Bool,
-        ),
+        Value::Float(f) => (Zeroizing::new(format_float_go(*f).into_bytes()), ValueType::Float),
+        Value::Bool(b) => (Zeroizing::new(if *b { b"True".to_vec() } else { b"False".to_vec() }), ValueType::Bool),
         Value::Bytes(b) => (Zeroizing::new(b.clone()), ValueType::Bytes),
         Value::Null | Value::Map(_) | Value::Seq(_) => return None,
     })
@@ -186,19 +172,11 @@ fn parse_envelope(s: &str) -> Result<Envelope, CipherError> {
         .strip_prefix("ENC[AES256_GCM,data:")
         .and_then(|r| r.strip_suffix(']'))
         .ok_or_else(|| malformed("it does not match sops' ENC[AES256_GCM,…] format"))?;
-    let (data, rest) = inner
-        .split_once(",iv:")
-        .ok_or_else(|| malformed("missing iv"))?;
-    let (iv, rest) = rest
-        .split_once(",tag:")
-        .ok_or_else(|| malformed("missing tag"))?;
-    let (tag, ty) = rest
-        .split_once(",type:")
-        .ok_or_else(|| malformed("missing type"))?;
-    let dec = |what: &str, v: &str| {
-        B64.decode(v)
-            .map_err(|_| CipherError::Malformed(format!("{what} is not valid base64")))
-    };
+    let (data, rest) = inner.split_once(",iv:").ok_or_else(|| malformed("missing iv"))?;
+    let (iv, rest) = rest.split_once(",tag:").ok_or_else(|| malformed("missing tag"))?;
+    let (tag, ty) = rest.split_once(",type:").ok_or_else(|| malformed("missing type"))?;
+    let dec =
+        |what: &str, v: &str| B64.decode(v).map_err(|_| CipherError::Malformed(format!("{what} is not valid base64")));
     let env = Envelope {
         data: dec("data", data)?,
         iv: dec("iv", iv)?,
@@ -215,18 +193,13 @@ fn parse_envelope(s: &str) -> Result<Envelope, CipherError> {
 }
 
 /// Decrypts an envelope to its raw bytes and type tag. An empty string decrypts to empty `str`.
-pub fn decrypt_bytes(
-    s: &str,
-    key: &DataKey,
-    aad: &str,
-) -> Result<(Zeroizing<Vec<u8>>, ValueType), CipherError> {
+pub fn decrypt_bytes(s: &str, key: &DataKey, aad: &str) -> Result<(Zeroizing<Vec<u8>>, ValueType), CipherError> {
     if s.is_empty() {
         return Ok((Zeroizing::new(Vec::new()), ValueType::Str));
     }
     let env = parse_envelope(s)?;
     let cipher = SopsGcm::new_from_slice(key.as_bytes()).expect("data key is 32 bytes");
-    let nonce =
-        Nonce::<U32>::try_from(env.iv.as_slice()).map_err(|_| CipherError::Authentication)?;
+    let nonce = Nonce::<U32>::try_from(env.iv.as_slice()).map_err(|_| CipherError::Authentication)?;
     let tag = Tag::try_from(env.tag.as_slice()).map_err(|_| CipherError::Authentication)?;
     let mut buf = Zeroizing::new(env.data);
     cipher
@@ -286,10 +259,7 @@ mod tests {
             (Value::Bytes(vec![0, 1, 2]), "type:bytes]"),
         ] {
             let enc = encrypt_value(&v, &key, "a:b:").unwrap();
-            assert!(
-                enc.starts_with("ENC[AES256_GCM,data:") && enc.ends_with(tag),
-                "{enc}"
-            );
+            assert!(enc.starts_with("ENC[AES256_GCM,data:") && enc.ends_with(tag), "{enc}");
             assert_eq!(decrypt_value(&enc, &key, "a:b:").unwrap(), v);
         }
     }
@@ -308,28 +278,16 @@ mod tests {
     #[test]
     fn empty_strings_stay_empty() {
         let key = DataKey::generate();
-        assert_eq!(
-            encrypt_value(&Value::Str(String::new()), &key, "a:").unwrap(),
-            ""
-        );
-        assert_eq!(
-            decrypt_value("", &key, "a:").unwrap(),
-            Value::Str(String::new())
-        );
+        assert_eq!(encrypt_value(&Value::Str(String::new()), &key, "a:").unwrap(), "");
+        assert_eq!(decrypt_value("", &key, "a:").unwrap(), Value::Str(String::new()));
     }
 
     #[test]
     fn wrong_aad_key_or_tampering_fail_authentication() {
         let key = DataKey::generate();
         let enc = encrypt_value(&Value::Str("secret".into()), &key, "a:").unwrap();
-        assert_eq!(
-            decrypt_value(&enc, &key, "b:"),
-            Err(CipherError::Authentication)
-        );
-        assert_eq!(
-            decrypt_value(&enc, &DataKey::generate(), "a:"),
-            Err(CipherError::Authentication)
-        );
+        assert_eq!(decrypt_value(&enc, &key, "b:"), Err(CipherError::Authentication));
+        assert_eq!(decrypt_value(&enc, &DataKey::generate(), "a:"), Err(CipherError::Authentication));
         let env = parse_envelope(&enc).unwrap();
         let mut data = env.data.clone();
         data[0] ^= 1;
@@ -339,17 +297,11 @@ mod tests {
             B64.encode(&env.iv),
             B64.encode(&env.tag)
         );
-        assert_eq!(
-            decrypt_value(&tampered, &key, "a:"),
-            Err(CipherError::Authentication)
-        );
+        assert_eq!(decrypt_value(&tampered, &key, "a:"), Err(CipherError::Authentication));
         assert!(matches!(
             decrypt_value("ENC[AES256_GCM,data:!!,iv:,tag:,type:str]", &key, "a:"),
             Err(CipherError::Malformed(_))
         ));
-        assert!(matches!(
-            decrypt_value("plain", &key, "a:"),
-            Err(CipherError::Malformed(_))
-        ));
+        assert!(matches!(decrypt_value("plain", &key, "a:"), Err(CipherError::Malformed(_))));
     }
 }

@@ -67,12 +67,7 @@ fn string_of(v: &Value) -> Option<String> {
 fn key_list(v: Option<&Value>, path: &Path, field: &str) -> Result<Vec<String>> {
     match v {
         None | Some(Value::Null) => Ok(Vec::new()),
-        Some(Value::Str(s)) => Ok(s
-            .split(',')
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(String::from)
-            .collect()),
+        Some(Value::Str(s)) => Ok(s.split(',').map(str::trim).filter(|s| !s.is_empty()).map(String::from).collect()),
         Some(Value::Seq(items)) => items
             .iter()
             .filter_map(|i| match i {
@@ -85,10 +80,7 @@ fn key_list(v: Option<&Value>, path: &Path, field: &str) -> Result<Vec<String>> 
                     .ok_or_else(|| cfg_err(path, format!("{field} entries must be strings")))
             })
             .collect(),
-        Some(_) => Err(cfg_err(
-            path,
-            format!("{field} must be a string or a list of strings"),
-        )),
+        Some(_) => Err(cfg_err(path, format!("{field} must be a string or a list of strings"))),
     }
 }
 
@@ -96,10 +88,7 @@ fn usize_of(v: Option<&Value>, path: &Path, field: &str) -> Result<Option<usize>
     match v {
         None | Some(Value::Null) => Ok(None),
         Some(Value::Int(i)) if *i >= 0 => Ok(Some(*i as usize).filter(|n| *n > 0)),
-        Some(_) => Err(cfg_err(
-            path,
-            format!("{field} must be a non-negative integer"),
-        )),
+        Some(_) => Err(cfg_err(path, format!("{field} must be a non-negative integer"))),
     }
 }
 
@@ -124,17 +113,14 @@ fn parse_rule(m: &Branch, path: &Path) -> Result<CreationRule> {
                                 Some(Value::Map(c)) => c
                                     .iter()
                                     .filter_map(|i| match i {
-                                        MapItem::Entry(ck, cv) => {
-                                            Some((ck.clone(), string_of(cv).unwrap_or_default()))
-                                        }
+                                        MapItem::Entry(ck, cv) => Some((ck.clone(), string_of(cv).unwrap_or_default())),
                                         MapItem::Comment(_) => None,
                                     })
                                     .collect(),
                                 _ => Vec::new(),
                             };
                             kms.push(KmsRecipient {
-                                arn: opt_string(k, "arn")
-                                    .ok_or_else(|| cfg_err(path, "a kms key needs an arn"))?,
+                                arn: opt_string(k, "arn").ok_or_else(|| cfg_err(path, "a kms key needs an arn"))?,
                                 role: opt_string(k, "role"),
                                 aws_profile: opt_string(k, "aws_profile"),
                                 context,
@@ -162,20 +148,11 @@ fn parse_rule(m: &Branch, path: &Path) -> Result<CreationRule> {
                             Some((a, r)) => (a.to_string(), Some(r.to_string())),
                             None => (arn, None),
                         };
-                        KmsRecipient {
-                            arn,
-                            role,
-                            aws_profile: aws_profile.clone(),
-                            context: Vec::new(),
-                        }
+                        KmsRecipient { arn, role, aws_profile: aws_profile.clone(), context: Vec::new() }
                     })
                     .collect(),
             };
-            if group.is_empty() {
-                Vec::new()
-            } else {
-                vec![group]
-            }
+            if group.is_empty() { Vec::new() } else { vec![group] }
         }
     };
     let rules = EncryptionRules {
@@ -191,8 +168,7 @@ fn parse_rule(m: &Branch, path: &Path) -> Result<CreationRule> {
     .map_err(|e| cfg_err(path, e))?;
     let path_regex = opt_string(m, "path_regex");
     if let Some(re) = &path_regex {
-        regex::Regex::new(re)
-            .map_err(|e| cfg_err(path, format!("path_regex {re:?} is invalid: {e}")))?;
+        regex::Regex::new(re).map_err(|e| cfg_err(path, format!("path_regex {re:?} is invalid: {e}")))?;
     }
     Ok(CreationRule {
         path_regex,
@@ -219,10 +195,8 @@ impl SopsConfig {
 
     /// Reads and parses a config file.
     pub fn load(path: &Path) -> Result<Self> {
-        let text = std::fs::read_to_string(path).map_err(|source| SopsError::Io {
-            context: format!("could not read {}", path.display()),
-            source,
-        })?;
+        let text = std::fs::read_to_string(path)
+            .map_err(|source| SopsError::Io { context: format!("could not read {}", path.display()), source })?;
         Self::parse(&text, path)
     }
 
@@ -265,11 +239,7 @@ impl SopsConfig {
                 stores.json_binary_indent = usize::try_from(i).ok();
             }
         }
-        Ok(SopsConfig {
-            path: path.to_path_buf(),
-            creation_rules,
-            stores,
-        })
+        Ok(SopsConfig { path: path.to_path_buf(), creation_rules, stores })
     }
 
     /// The creation rule for a file: the first whose `path_regex` matches the file's path relative
@@ -279,26 +249,17 @@ impl SopsConfig {
             file.to_path_buf()
         } else {
             std::env::current_dir()
-                .map_err(|source| SopsError::Io {
-                    context: "could not read the current directory".into(),
-                    source,
-                })?
+                .map_err(|source| SopsError::Io { context: "could not read the current directory".into(), source })?
                 .join(file)
         };
-        let dir = self
-            .path
-            .parent()
-            .map(|p| {
-                if p.is_absolute() {
-                    p.to_path_buf()
-                } else {
-                    std::env::current_dir().unwrap_or_default().join(p)
-                }
-            })
-            .unwrap_or_default();
-        let rel = abs
-            .strip_prefix(&dir)
-            .map_or_else(|_| abs.clone(), Path::to_path_buf);
+        let dir =
+            self.path
+                .parent()
+                .map(|p| {
+                    if p.is_absolute() { p.to_path_buf() } else { std::env::current_dir().unwrap_or_default().join(p) }
+                })
+                .unwrap_or_default();
+        let rel = abs.strip_prefix(&dir).map_or_else(|_| abs.clone(), Path::to_path_buf);
         let rel = rel.to_string_lossy();
         for rule in &self.creation_rules {
             match &rule.path_regex {
@@ -311,10 +272,7 @@ impl SopsConfig {
                 }
             }
         }
-        Err(cfg_err(
-            &self.path,
-            format!("no creation rule matches {rel}"),
-        ))
+        Err(cfg_err(&self.path, format!("no creation rule matches {rel}")))
     }
 }
 
@@ -349,26 +307,15 @@ creation_rules:
     fn parses_rules_and_stores() {
         let c = SopsConfig::parse(CFG, Path::new("/repo/.sops.yaml")).unwrap();
         assert_eq!(c.stores.yaml_indent, 2);
-        let r = c
-            .rule_for(Path::new("/repo/deployment/values.cloud.yaml"))
-            .unwrap();
+        let r = c.rule_for(Path::new("/repo/deployment/values.cloud.yaml")).unwrap();
         assert_eq!(r.groups[0].age, vec!["age1aaa", "age1bbb"]);
-        assert_eq!(
-            r.groups[0].kms[0].role.as_deref(),
-            Some("arn:aws:iam::1:role/r")
-        );
-        assert_eq!(
-            r.rules.encrypted_regex.as_deref(),
-            Some("^(data|stringData)$")
-        );
+        assert_eq!(r.groups[0].kms[0].role.as_deref(), Some("arn:aws:iam::1:role/r"));
+        assert_eq!(r.rules.encrypted_regex.as_deref(), Some("^(data|stringData)$"));
         assert_eq!(r.rules.unencrypted_suffix, None);
         let g = c.rule_for(Path::new("/repo/x/groups.yaml")).unwrap();
         assert_eq!(g.groups.len(), 2);
         assert_eq!(g.shamir_threshold, Some(2));
-        assert_eq!(
-            g.groups[1].kms[0].context,
-            vec![("app".to_string(), "ssp".to_string())]
-        );
+        assert_eq!(g.groups[1].kms[0].context, vec![("app".to_string(), "ssp".to_string())]);
         let d = c.rule_for(Path::new("/repo/other.json")).unwrap();
         assert_eq!(d.groups[0].age, vec!["age1ccc"]);
     }
@@ -379,17 +326,11 @@ creation_rules:
         std::fs::write(dir.path().join(".sops.yaml"), CFG).unwrap();
         let nested = dir.path().join("a/b");
         std::fs::create_dir_all(&nested).unwrap();
-        assert_eq!(
-            SopsConfig::find(&nested).unwrap(),
-            dir.path().join(".sops.yaml")
-        );
+        assert_eq!(SopsConfig::find(&nested).unwrap(), dir.path().join(".sops.yaml"));
         let other = tempfile::tempdir().unwrap();
         // Only fails if no .sops.yaml exists above the temp dir either.
         if SopsConfig::find(other.path()).is_err() {
-            assert!(matches!(
-                SopsConfig::find(other.path()),
-                Err(SopsError::ConfigNotFound(_))
-            ));
+            assert!(matches!(SopsConfig::find(other.path()), Err(SopsError::ConfigNotFound(_))));
         }
     }
 
@@ -401,12 +342,6 @@ creation_rules:
         )
         .unwrap();
         assert!(c.rule_for(Path::new("/r/else")).is_err());
-        assert!(
-            SopsConfig::parse(
-                "creation_rules:\n    - path_regex: '('\n",
-                Path::new("/r/.sops.yaml")
-            )
-            .is_err()
-        );
+        assert!(SopsConfig::parse("creation_rules:\n    - path_regex: '('\n", Path::new("/r/.sops.yaml")).is_err());
     }
 }

@@ -29,17 +29,12 @@ pub struct GroupFailure {
 pub enum SopsError {
     /// The input is not valid YAML/JSON/INI/dotenv.
     #[error("could not parse the {format} input: {message}")]
-    Parse {
-        format: &'static str,
-        message: String,
-    },
+    Parse { format: &'static str, message: String },
     /// The input has no `sops` metadata: it is not an encrypted file.
     #[error("the file is not encrypted with sops (no sops metadata found)")]
     MetadataNotFound,
     /// The input is already a sops file but was given as plaintext to encrypt.
-    #[error(
-        "the file is already encrypted with sops; decrypt it first or use edit/updatekeys/rotate"
-    )]
+    #[error("the file is already encrypted with sops; decrypt it first or use edit/updatekeys/rotate")]
     AlreadyEncrypted,
     /// The sops metadata is present but malformed.
     #[error("the sops metadata is invalid: {0}")]
@@ -59,11 +54,7 @@ pub enum SopsError {
     CouldNotEncryptKey { key: String, reason: String },
     /// A recipient or key identifier given for encryption is malformed.
     #[error("invalid {kind} key {key:?}: {reason}")]
-    InvalidRecipient {
-        kind: &'static str,
-        key: String,
-        reason: String,
-    },
+    InvalidRecipient { kind: &'static str, key: String, reason: String },
     /// No master key was given for a new file.
     #[error("no master keys were given: pass recipients or add a creation rule to .sops.yaml")]
     NoEncryptionKey,
@@ -81,14 +72,10 @@ pub enum SopsError {
     )]
     MacUnreadable,
     /// The file has no MAC.
-    #[error(
-        "the file has no MAC, so its integrity cannot be checked; use --ignore-mac to decrypt anyway"
-    )]
+    #[error("the file has no MAC, so its integrity cannot be checked; use --ignore-mac to decrypt anyway")]
     MacNotFound,
     /// The MAC over the decrypted values does not match the stored one.
-    #[error(
-        "MAC mismatch: the file's values, keys or their order were modified; use --ignore-mac to decrypt anyway"
-    )]
+    #[error("MAC mismatch: the file's values, keys or their order were modified; use --ignore-mac to decrypt anyway")]
     MacMismatch,
     /// A `set`/`unset`/`extract` path is malformed.
     #[error("invalid tree path {path:?}: {reason}")]
@@ -98,10 +85,7 @@ pub enum SopsError {
     PathNotFound { path: String },
     /// A value cannot be represented in the output format.
     #[error("cannot write the tree as {format}: {reason}")]
-    Emit {
-        format: &'static str,
-        reason: String,
-    },
+    Emit { format: &'static str, reason: String },
     /// `.sops.yaml` problems.
     #[error("{0}")]
     Config(String),
@@ -145,19 +129,14 @@ impl SopsError {
     }
 
     pub(crate) fn parse(format: &'static str, message: impl fmt::Display) -> Self {
-        SopsError::Parse {
-            format,
-            message: message.to_string(),
-        }
+        SopsError::Parse { format, message: message.to_string() }
     }
 }
 
 fn describe_key_failure(groups: &[GroupFailure], threshold: usize, total: usize) -> String {
     let mut out = String::from("could not retrieve the data key: ");
     if total > 1 {
-        out.push_str(&format!(
-            "fewer than {threshold} of {total} key groups could be decrypted."
-        ));
+        out.push_str(&format!("fewer than {threshold} of {total} key groups could be decrypted."));
     } else {
         out.push_str("no master key could decrypt it.");
     }

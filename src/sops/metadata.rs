@@ -41,10 +41,7 @@ pub struct OpaqueKey {
 
 impl OpaqueKey {
     pub fn field(&self, name: &str) -> Option<&str> {
-        self.fields
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
+        self.fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
     }
 
     pub fn set_field(&mut self, name: &str, value: String) {
@@ -164,9 +161,8 @@ impl EncryptionRules {
         .into_iter()
         .flatten()
         {
-            regex::Regex::new(re).map_err(|e| {
-                SopsError::InvalidMetadata(format!("invalid regular expression {re:?}: {e}"))
-            })?;
+            regex::Regex::new(re)
+                .map_err(|e| SopsError::InvalidMetadata(format!("invalid regular expression {re:?}: {e}")))?;
         }
         Ok(self)
     }
@@ -209,14 +205,12 @@ impl Metadata {
     /// Reads the metadata from the value of the `sops` key.
     pub fn from_value(v: &Value) -> Result<Self> {
         let Value::Map(m) = v else {
-            return Err(SopsError::InvalidMetadata(
-                "the sops entry is not a mapping".into(),
-            ));
+            return Err(SopsError::InvalidMetadata("the sops entry is not a mapping".into()));
         };
         let get = |k: &str| entry(m, k);
         let string = |k: &str| get(k).and_then(scalar_string).filter(|s| !s.is_empty());
-        let last_modified = string("lastmodified")
-            .ok_or_else(|| SopsError::InvalidMetadata("lastmodified is missing".into()))?;
+        let last_modified =
+            string("lastmodified").ok_or_else(|| SopsError::InvalidMetadata("lastmodified is missing".into()))?;
         canonical_rfc3339(&last_modified)?;
         let rules = EncryptionRules {
             unencrypted_suffix: string("unencrypted_suffix"),
@@ -232,9 +226,10 @@ impl Metadata {
         .normalized()?;
         let shamir_threshold = match string("shamir_threshold") {
             None => None,
-            Some(s) => Some(s.parse::<usize>().map_err(|_| {
-                SopsError::InvalidMetadata("shamir_threshold is not a number".into())
-            })?),
+            Some(s) => Some(
+                s.parse::<usize>()
+                    .map_err(|_| SopsError::InvalidMetadata("shamir_threshold is not a number".into()))?,
+            ),
         };
         let flat_group = read_group(m)?;
         let key_groups = if !flat_group.is_empty() {
@@ -246,9 +241,7 @@ impl Metadata {
                     SeqItem::Value(Value::Map(gm)) => out.push(read_group(gm)?),
                     SeqItem::Comment(_) => {}
                     _ => {
-                        return Err(SopsError::InvalidMetadata(
-                            "a key group is not a mapping".into(),
-                        ));
+                        return Err(SopsError::InvalidMetadata("a key group is not a mapping".into()));
                     }
                 }
             }
@@ -282,10 +275,7 @@ impl Metadata {
                 .iter()
                 .map(|g| {
                     SeqItem::Value(Value::Map(
-                        group_lists(g, true)
-                            .into_iter()
-                            .map(|(k, v)| MapItem::Entry(k.to_string(), v))
-                            .collect(),
+                        group_lists(g, true).into_iter().map(|(k, v)| MapItem::Entry(k.to_string(), v)).collect(),
                     ))
                 })
                 .collect();
@@ -313,11 +303,7 @@ impl Metadata {
             m.insert("mac_only_encrypted", Value::Bool(true));
         }
         m.insert("version", Value::Str(self.version.clone()));
-        Value::Map(
-            m.into_iter()
-                .map(|(k, v)| MapItem::Entry(k.to_string(), v))
-                .collect(),
-        )
+        Value::Map(m.into_iter().map(|(k, v)| MapItem::Entry(k.to_string(), v)).collect())
     }
 }
 
@@ -367,10 +353,7 @@ fn read_group(m: &Branch) -> Result<Vec<MasterKey>> {
                             // KMS encryption context: keep as "context.<key>" fields.
                             for c in ctx {
                                 if let MapItem::Entry(ck, cv) = c {
-                                    fields.push((
-                                        format!("context.{ck}"),
-                                        scalar_string(cv).unwrap_or_default(),
-                                    ));
+                                    fields.push((format!("context.{ck}"), scalar_string(cv).unwrap_or_default()));
                                 }
                             }
                         }
@@ -380,10 +363,7 @@ fn read_group(m: &Branch) -> Result<Vec<MasterKey>> {
             }
             // sops writes key fields sorted by name; keep them so, whatever the input order.
             fields.sort_by(|a, b| a.0.cmp(&b.0));
-            out.push(MasterKey::Opaque(OpaqueKey {
-                kind: kind.to_string(),
-                fields,
-            }));
+            out.push(MasterKey::Opaque(OpaqueKey { kind: kind.to_string(), fields }));
         }
     }
     for b in list_items(m, "pgp") {
@@ -396,14 +376,9 @@ fn read_group(m: &Branch) -> Result<Vec<MasterKey>> {
     for b in list_items(m, "age") {
         let recipient = field(b, "recipient");
         if recipient.is_empty() {
-            return Err(SopsError::InvalidMetadata(
-                "an age key has no recipient".into(),
-            ));
+            return Err(SopsError::InvalidMetadata("an age key has no recipient".into()));
         }
-        out.push(MasterKey::Age(AgeKey {
-            recipient,
-            enc: field(b, "enc"),
-        }));
+        out.push(MasterKey::Age(AgeKey { recipient, enc: field(b, "enc") }));
     }
     Ok(out)
 }
@@ -411,12 +386,7 @@ fn read_group(m: &Branch) -> Result<Vec<MasterKey>> {
 fn map_of(fields: Vec<(String, Value)>) -> Value {
     let mut sorted = fields;
     sorted.sort_by(|a, b| a.0.cmp(&b.0));
-    Value::Map(
-        sorted
-            .into_iter()
-            .map(|(k, v)| MapItem::Entry(k, v))
-            .collect(),
-    )
+    Value::Map(sorted.into_iter().map(|(k, v)| MapItem::Entry(k, v)).collect())
 }
 
 fn opaque_value(k: &OpaqueKey) -> Value {
@@ -460,11 +430,7 @@ fn group_lists(group: &[MasterKey], in_key_groups: bool) -> Vec<(&'static str, V
                 ]),
             ),
             MasterKey::Opaque(o) => {
-                let list = OPAQUE_KINDS
-                    .iter()
-                    .find(|k| **k == o.kind)
-                    .copied()
-                    .unwrap_or("kms");
+                let list = OPAQUE_KINDS.iter().find(|k| **k == o.kind).copied().unwrap_or("kms");
                 (list, opaque_value(o))
             }
         };
@@ -495,9 +461,7 @@ pub fn canonical_rfc3339(s: &str) -> Result<String> {
 
 /// Now, as sops writes `lastmodified`.
 pub fn now_rfc3339() -> String {
-    jiff::Timestamp::now()
-        .strftime("%Y-%m-%dT%H:%M:%SZ")
-        .to_string()
+    jiff::Timestamp::now().strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
 
 // ---- flattening, for the dotenv and INI stores (sops' stores/flatten.go) ----
@@ -511,11 +475,7 @@ pub fn flatten(v: &Value, prefix: &str, out: &mut Vec<(String, Value)>) {
         Value::Map(m) => {
             for item in m {
                 if let MapItem::Entry(k, v) = item {
-                    let key = if prefix.is_empty() {
-                        k.clone()
-                    } else {
-                        format!("{prefix}{MAP_SEP}{k}")
-                    };
+                    let key = if prefix.is_empty() { k.clone() } else { format!("{prefix}{MAP_SEP}{k}") };
                     flatten(v, &key, out);
                 }
             }
@@ -552,9 +512,7 @@ pub fn unflatten(items: Vec<(String, Value)>) -> Result<Value> {
             };
         }
         if node.value.is_some() {
-            return Err(SopsError::InvalidMetadata(format!(
-                "duplicate metadata entry {key}"
-            )));
+            return Err(SopsError::InvalidMetadata(format!("duplicate metadata entry {key}")));
         }
         node.value = Some(value);
     }
@@ -580,11 +538,7 @@ fn tokenize(path: &str) -> Vec<Token> {
             (None, None) => (rest.len(), 0, false),
         };
         let part = &rest[..end];
-        out.push(if is_list {
-            Token::Index(part.parse().unwrap_or(0))
-        } else {
-            Token::Key(part.to_string())
-        });
+        out.push(if is_list { Token::Index(part.parse().unwrap_or(0)) } else { Token::Key(part.to_string()) });
         if sep_len == 0 {
             break;
         }
@@ -595,12 +549,9 @@ fn tokenize(path: &str) -> Vec<Token> {
 }
 
 fn convert(node: FlatNode) -> Result<Value> {
-    let kinds =
-        node.value.is_some() as u8 + !node.keys.is_empty() as u8 + !node.indices.is_empty() as u8;
+    let kinds = node.value.is_some() as u8 + !node.keys.is_empty() as u8 + !node.indices.is_empty() as u8;
     if kinds > 1 {
-        return Err(SopsError::InvalidMetadata(
-            "flattened metadata mixes values, maps and lists".into(),
-        ));
+        return Err(SopsError::InvalidMetadata("flattened metadata mixes values, maps and lists".into()));
     }
     if let Some(v) = node.value {
         return Ok(v);
@@ -625,18 +576,9 @@ mod tests {
 
     #[test]
     fn rfc3339_is_reformatted_like_go() {
-        assert_eq!(
-            canonical_rfc3339("2019-08-29T22:23:01Z").unwrap(),
-            "2019-08-29T22:23:01Z"
-        );
-        assert_eq!(
-            canonical_rfc3339("2019-08-29T22:23:01.123456Z").unwrap(),
-            "2019-08-29T22:23:01Z"
-        );
-        assert_eq!(
-            canonical_rfc3339("2019-08-29T22:23:01+02:00").unwrap(),
-            "2019-08-29T22:23:01+02:00"
-        );
+        assert_eq!(canonical_rfc3339("2019-08-29T22:23:01Z").unwrap(), "2019-08-29T22:23:01Z");
+        assert_eq!(canonical_rfc3339("2019-08-29T22:23:01.123456Z").unwrap(), "2019-08-29T22:23:01Z");
+        assert_eq!(canonical_rfc3339("2019-08-29T22:23:01+02:00").unwrap(), "2019-08-29T22:23:01+02:00");
         assert!(canonical_rfc3339("yesterday").is_err());
     }
 

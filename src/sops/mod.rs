@@ -33,14 +33,11 @@ use zeroize::Zeroizing;
 pub use cipher::DataKey;
 pub use config::{CreationRule, SopsConfig};
 pub use error::{GroupFailure, KeyFailure, Result, SopsError};
-pub use keys::{
-    AgeIdentities, GpgProgram, KeySources, KmsRecipient, KmsService, RecipientGroup, SystemGpg,
-};
+pub use keys::{AgeIdentities, GpgProgram, KeySources, KmsRecipient, KmsService, RecipientGroup, SystemGpg};
 pub use metadata::{EncryptionRules, MasterKey, Metadata};
 pub use stores::{Format, StoreOptions};
 pub use tree::{
-    Branch, ChangedPaths, Comment, Document, MapItem, PathSegment, SeqItem, Value, changed_paths,
-    parse_path,
+    Branch, ChangedPaths, Comment, Document, MapItem, PathSegment, SeqItem, Value, changed_paths, parse_path,
 };
 
 use cipher::{CipherError, ValueType};
@@ -48,8 +45,8 @@ use cipher::{CipherError, ValueType};
 /// sops' `MACOnlyEncryptedInitialization`: sha256("sops"), hashed first when the MAC covers only
 /// encrypted values, so such a MAC never equals a full one.
 const MAC_ONLY_ENCRYPTED_INIT: [u8; 32] = [
-    0x8a, 0x3f, 0xd2, 0xad, 0x54, 0xce, 0x66, 0x52, 0x7b, 0x10, 0x34, 0xf3, 0xd1, 0x47, 0xbe, 0x0b,
-    0x0b, 0x97, 0x5b, 0x3b, 0xf4, 0x4f, 0x72, 0xc6, 0xfd, 0xad, 0xec, 0x81, 0x76, 0xf2, 0x7d, 0x69,
+    0x8a, 0x3f, 0xd2, 0xad, 0x54, 0xce, 0x66, 0x52, 0x7b, 0x10, 0x34, 0xf3, 0xd1, 0x47, 0xbe, 0x0b, 0x0b, 0x97, 0x5b,
+    0x3b, 0xf4, 0x4f, 0x72, 0xc6, 0xfd, 0xad, 0xec, 0x81, 0x76, 0xf2, 0x7d, 0x69,
 ];
 
 /// Options for decryption.
@@ -120,9 +117,8 @@ impl CompiledRules {
             r.as_deref()
                 .filter(|s| !s.is_empty())
                 .map(|s| {
-                    regex::Regex::new(s).map_err(|e| {
-                        SopsError::InvalidMetadata(format!("invalid regular expression {s:?}: {e}"))
-                    })
+                    regex::Regex::new(s)
+                        .map_err(|e| SopsError::InvalidMetadata(format!("invalid regular expression {s:?}: {e}")))
                 })
                 .transpose()
         };
@@ -138,21 +134,12 @@ impl CompiledRules {
     /// sops' `shouldBeEncrypted`.
     fn should_encrypt(&self, path: &[String], stack: &[Vec<String>], is_comment: bool) -> bool {
         let mut encrypted = true;
-        if let Some(s) = self
-            .rules
-            .unencrypted_suffix
-            .as_deref()
-            .filter(|s| !s.is_empty())
+        if let Some(s) = self.rules.unencrypted_suffix.as_deref().filter(|s| !s.is_empty())
             && path.iter().any(|p| p.ends_with(s))
         {
             encrypted = false;
         }
-        if let Some(s) = self
-            .rules
-            .encrypted_suffix
-            .as_deref()
-            .filter(|s| !s.is_empty())
-        {
+        if let Some(s) = self.rules.encrypted_suffix.as_deref().filter(|s| !s.is_empty()) {
             encrypted = path.iter().any(|p| p.ends_with(s));
         }
         if let Some(re) = &self.unencrypted_regex
@@ -207,29 +194,16 @@ fn aad(path: &[String]) -> String {
 }
 
 fn display_path(path: &[String]) -> String {
-    if path.is_empty() {
-        "the top level".into()
-    } else {
-        path.join(".")
-    }
+    if path.is_empty() { "the top level".into() } else { path.join(".") }
 }
 
 impl Walker<'_> {
-    fn new<'a>(
-        rules: &EncryptionRules,
-        key: &'a DataKey,
-        direction: Direction,
-    ) -> Result<Walker<'a>> {
+    fn new<'a>(rules: &EncryptionRules, key: &'a DataKey, direction: Direction) -> Result<Walker<'a>> {
         let mut hash = Sha512::new();
         if rules.mac_only_encrypted {
             hash.update(MAC_ONLY_ENCRYPTED_INIT);
         }
-        Ok(Walker {
-            rules: CompiledRules::new(rules)?,
-            key,
-            direction,
-            hash,
-        })
+        Ok(Walker { rules: CompiledRules::new(rules)?, key, direction, hash })
     }
 
     fn comment(&mut self, c: &Comment, path: &[String], stack: &[Vec<String>]) -> Comment {
@@ -237,9 +211,7 @@ impl Walker<'_> {
             return c.clone();
         }
         let text = match self.direction {
-            Direction::Encrypt => {
-                cipher::encrypt_bytes(c.text.as_bytes(), ValueType::Comment, self.key, &aad(path))
-            }
+            Direction::Encrypt => cipher::encrypt_bytes(c.text.as_bytes(), ValueType::Comment, self.key, &aad(path)),
             // Like sops: a comment that does not decrypt is kept as it is (older sops left
             // comments unencrypted).
             Direction::Decrypt => match cipher::decrypt_value(&c.text, self.key, &aad(path)) {
@@ -247,10 +219,7 @@ impl Walker<'_> {
                 _ => c.text.clone(),
             },
         };
-        Comment {
-            text,
-            inline: c.inline,
-        }
+        Comment { text, inline: c.inline }
     }
 
     fn leaf(&mut self, v: &Value, path: &[String], stack: &[Vec<String>]) -> Result<Value> {
@@ -265,9 +234,7 @@ impl Walker<'_> {
                     self.hash.update(&bytes[..]);
                 }
                 if encrypted {
-                    Ok(Value::Str(
-                        cipher::encrypt_value(v, self.key, &aad(path)).unwrap_or_default(),
-                    ))
+                    Ok(Value::Str(cipher::encrypt_value(v, self.key, &aad(path)).unwrap_or_default()))
                 } else {
                     Ok(v.clone())
                 }
@@ -281,13 +248,10 @@ impl Walker<'_> {
                         });
                     };
                     cipher::decrypt_value(s, self.key, &aad(path)).map_err(|e| match e {
-                        CipherError::Authentication => SopsError::ValueDecryption {
-                            path: display_path(path),
-                        },
-                        CipherError::Malformed(reason) => SopsError::MalformedValue {
-                            path: display_path(path),
-                            reason,
-                        },
+                        CipherError::Authentication => SopsError::ValueDecryption { path: display_path(path) },
+                        CipherError::Malformed(reason) => {
+                            SopsError::MalformedValue { path: display_path(path), reason }
+                        }
                     })?
                 } else {
                     v.clone()
@@ -300,12 +264,7 @@ impl Walker<'_> {
         }
     }
 
-    fn value(
-        &mut self,
-        v: &Value,
-        path: &mut Vec<String>,
-        stack: &mut Vec<Vec<String>>,
-    ) -> Result<Value> {
+    fn value(&mut self, v: &Value, path: &mut Vec<String>, stack: &mut Vec<Vec<String>>) -> Result<Value> {
         match v {
             Value::Map(m) => Ok(Value::Map(self.branch(m, path, stack)?)),
             Value::Seq(s) => {
@@ -330,12 +289,7 @@ impl Walker<'_> {
         }
     }
 
-    fn branch(
-        &mut self,
-        b: &Branch,
-        path: &mut Vec<String>,
-        stack: &mut Vec<Vec<String>>,
-    ) -> Result<Branch> {
+    fn branch(&mut self, b: &Branch, path: &mut Vec<String>, stack: &mut Vec<Vec<String>>) -> Result<Branch> {
         stack.push(Vec::new());
         let mut out = Vec::with_capacity(b.len());
         for item in b {
@@ -373,12 +327,7 @@ impl SopsFile {
     /// Parses an encrypted file. Fails with [`SopsError::MetadataNotFound`] for plaintext files.
     pub fn load(bytes: &[u8], format: Format) -> Result<Self> {
         let (branches, metadata) = stores::parse_encrypted(format, bytes)?;
-        Ok(SopsFile {
-            format,
-            branches,
-            metadata,
-            store_options: StoreOptions::default(),
-        })
+        Ok(SopsFile { format, branches, metadata, store_options: StoreOptions::default() })
     }
 
     /// Sets the output layout (from `.sops.yaml`'s `stores`).
@@ -389,12 +338,7 @@ impl SopsFile {
 
     /// The encrypted file's bytes.
     pub fn to_bytes(&self) -> Result<Vec<u8>> {
-        stores::emit_encrypted(
-            self.format,
-            &self.branches,
-            &self.metadata,
-            &self.store_options,
-        )
+        stores::emit_encrypted(self.format, &self.branches, &self.metadata, &self.store_options)
     }
 
     /// Recovers the data key with the given key sources.
@@ -411,8 +355,7 @@ impl SopsFile {
 
     /// Decrypts the tree with a known data key and checks the MAC (unless ignored).
     pub fn decrypt_with_key(&self, key: &DataKey, opts: DecryptOptions) -> Result<Document> {
-        let (branches, computed) =
-            Walker::new(&self.metadata.rules, key, Direction::Decrypt)?.walk(&self.branches)?;
+        let (branches, computed) = Walker::new(&self.metadata.rules, key, Direction::Decrypt)?.walk(&self.branches)?;
         let document = Document::new(branches);
         if opts.ignore_mac {
             return Ok(document);
@@ -465,12 +408,7 @@ impl SopsFile {
         };
         let key = DataKey::generate();
         keys::encrypt_data_key(&mut md, &key, sources)?;
-        let template = SopsFile {
-            format,
-            branches: Vec::new(),
-            metadata: md,
-            store_options: StoreOptions::default(),
-        };
+        let template = SopsFile { format, branches: Vec::new(), metadata: md, store_options: StoreOptions::default() };
         template.reencrypt(plain, &key)
     }
 
@@ -483,35 +421,17 @@ impl SopsFile {
                 reason: "the plaintext contains a top-level sops key, which is reserved".into(),
             });
         }
-        let (branches, mac) =
-            Walker::new(&self.metadata.rules, key, Direction::Encrypt)?.walk(&plain.branches)?;
+        let (branches, mac) = Walker::new(&self.metadata.rules, key, Direction::Encrypt)?.walk(&plain.branches)?;
         let mut metadata = self.metadata.clone();
         metadata.last_modified = metadata::now_rfc3339();
-        metadata.mac =
-            cipher::encrypt_bytes(mac.as_bytes(), ValueType::Str, key, &metadata.last_modified);
-        Ok(SopsFile {
-            format: self.format,
-            branches,
-            metadata,
-            store_options: self.store_options,
-        })
+        metadata.mac = cipher::encrypt_bytes(mac.as_bytes(), ValueType::Str, key, &metadata.last_modified);
+        Ok(SopsFile { format: self.format, branches, metadata, store_options: self.store_options })
     }
 
     /// sops `set`: decrypts, sets `path` to `value`, re-encrypts. `Ok(None)` when nothing changed.
-    pub fn set(
-        &self,
-        sources: &KeySources,
-        path: &[PathSegment],
-        value: Value,
-    ) -> Result<Option<SopsFile>> {
+    pub fn set(&self, sources: &KeySources, path: &[PathSegment], value: Value) -> Result<Option<SopsFile>> {
         let mut d = self.decrypt(sources, DecryptOptions::default())?;
-        let first = d
-            .document
-            .branches
-            .first_mut()
-            .ok_or(SopsError::PathNotFound {
-                path: tree::format_path(path),
-            })?;
+        let first = d.document.branches.first_mut().ok_or(SopsError::PathNotFound { path: tree::format_path(path) })?;
         if !tree::set(first, path, value)? {
             return Ok(None);
         }
@@ -521,13 +441,7 @@ impl SopsFile {
     /// sops `unset`: decrypts, removes `path`, re-encrypts.
     pub fn unset(&self, sources: &KeySources, path: &[PathSegment]) -> Result<SopsFile> {
         let mut d = self.decrypt(sources, DecryptOptions::default())?;
-        let first = d
-            .document
-            .branches
-            .first_mut()
-            .ok_or(SopsError::PathNotFound {
-                path: tree::format_path(path),
-            })?;
+        let first = d.document.branches.first_mut().ok_or(SopsError::PathNotFound { path: tree::format_path(path) })?;
         tree::unset(first, path)?;
         self.reencrypt(&d.document, &d.data_key)
     }
@@ -553,10 +467,7 @@ impl SopsFile {
         let new_key = DataKey::generate();
         let mut md = self.metadata.clone();
         keys::encrypt_data_key(&mut md, &new_key, sources)?;
-        let template = SopsFile {
-            metadata: md,
-            ..self.clone()
-        };
+        let template = SopsFile { metadata: md, ..self.clone() };
         template.reencrypt(&d.document, &new_key)
     }
 
@@ -569,25 +480,21 @@ impl SopsFile {
         groups: &[RecipientGroup],
         shamir_threshold: Option<usize>,
     ) -> Result<(SopsFile, KeyChanges)> {
-        let new_groups = groups
-            .iter()
-            .filter(|g| !g.is_empty())
-            .map(RecipientGroup::to_master_keys)
-            .collect::<Result<Vec<_>>>()?;
+        let new_groups =
+            groups.iter().filter(|g| !g.is_empty()).map(RecipientGroup::to_master_keys).collect::<Result<Vec<_>>>()?;
         if new_groups.is_empty() {
             return Err(SopsError::NoEncryptionKey);
         }
-        let describe = |gs: &[Vec<MasterKey>]| -> Vec<String> {
-            gs.iter().flatten().map(MasterKey::describe).collect()
-        };
+        let describe =
+            |gs: &[Vec<MasterKey>]| -> Vec<String> { gs.iter().flatten().map(MasterKey::describe).collect() };
         let old = describe(&self.metadata.key_groups);
         let new = describe(&new_groups);
         let changes = KeyChanges {
             added: new.iter().filter(|k| !old.contains(k)).cloned().collect(),
             removed: old.iter().filter(|k| !new.contains(k)).cloned().collect(),
         };
-        let same_shape = self.metadata.key_groups.len() == new_groups.len()
-            && self.metadata.shamir_threshold == shamir_threshold;
+        let same_shape =
+            self.metadata.key_groups.len() == new_groups.len() && self.metadata.shamir_threshold == shamir_threshold;
         if changes.is_empty() && same_shape {
             return Ok((self.clone(), changes));
         }
@@ -604,10 +511,7 @@ impl SopsFile {
                     Some(o) => o.clone(),
                     None => {
                         let mut fresh = vec![vec![k.clone()]];
-                        let mut one = Metadata {
-                            key_groups: std::mem::take(&mut fresh),
-                            ..md.clone()
-                        };
+                        let mut one = Metadata { key_groups: std::mem::take(&mut fresh), ..md.clone() };
                         keys::encrypt_data_key(&mut one, &key, sources)?;
                         one.key_groups.remove(0).remove(0)
                     }
@@ -618,13 +522,7 @@ impl SopsFile {
             md.key_groups = new_groups;
             keys::encrypt_data_key(&mut md, &key, sources)?;
         }
-        Ok((
-            SopsFile {
-                metadata: md,
-                ..self.clone()
-            },
-            changes,
-        ))
+        Ok((SopsFile { metadata: md, ..self.clone() }, changes))
     }
 }
 
@@ -672,12 +570,8 @@ mod tests {
             rules: rules.normalized().unwrap(),
             version: "3.10.2".into(),
         };
-        let t = SopsFile {
-            format: Format::Yaml,
-            branches: vec![],
-            metadata: md,
-            store_options: StoreOptions::default(),
-        };
+        let t =
+            SopsFile { format: Format::Yaml, branches: vec![], metadata: md, store_options: StoreOptions::default() };
         let key = DataKey::generate();
         (t.reencrypt(plain, &key).unwrap(), key)
     }
@@ -692,15 +586,10 @@ mod tests {
     fn encrypt_then_decrypt_restores_the_tree_and_checks_the_mac() {
         let plain = doc("# c\na: 1\nb:\n    - x\n    - true\nc_unencrypted: open\nd: null\n");
         let (f, key) = file_for(&plain, EncryptionRules::default());
-        let MapItem::Entry(_, Value::Str(enc)) = &f.branches[0][1] else {
-            panic!()
-        };
+        let MapItem::Entry(_, Value::Str(enc)) = &f.branches[0][1] else { panic!() };
         assert!(enc.ends_with("type:int]"));
         assert!(matches!(&f.branches[0][0], MapItem::Comment(c) if c.text.starts_with("ENC[")));
-        assert_eq!(
-            f.branches[0][3],
-            MapItem::Entry("c_unencrypted".into(), Value::Str("open".into()))
-        );
+        assert_eq!(f.branches[0][3], MapItem::Entry("c_unencrypted".into(), Value::Str("open".into())));
         let back = f.decrypt_with_key(&key, DecryptOptions::default()).unwrap();
         assert_eq!(back, plain);
     }
@@ -708,31 +597,12 @@ mod tests {
     #[test]
     fn regex_and_suffix_rules_select_values() {
         let plain = doc("secret_x: 1\nplain: 2\n");
-        let (f, _) = file_for(
-            &plain,
-            EncryptionRules {
-                encrypted_regex: Some("^secret".into()),
-                ..Default::default()
-            },
-        );
-        assert!(
-            matches!(&f.branches[0][0], MapItem::Entry(_, Value::Str(s)) if s.starts_with("ENC["))
-        );
-        assert_eq!(
-            f.branches[0][1],
-            MapItem::Entry("plain".into(), Value::Int(2))
-        );
-        let (f, _) = file_for(
-            &plain,
-            EncryptionRules {
-                encrypted_suffix: Some("_x".into()),
-                ..Default::default()
-            },
-        );
-        assert_eq!(
-            f.branches[0][1],
-            MapItem::Entry("plain".into(), Value::Int(2))
-        );
+        let (f, _) =
+            file_for(&plain, EncryptionRules { encrypted_regex: Some("^secret".into()), ..Default::default() });
+        assert!(matches!(&f.branches[0][0], MapItem::Entry(_, Value::Str(s)) if s.starts_with("ENC[")));
+        assert_eq!(f.branches[0][1], MapItem::Entry("plain".into(), Value::Int(2)));
+        let (f, _) = file_for(&plain, EncryptionRules { encrypted_suffix: Some("_x".into()), ..Default::default() });
+        assert_eq!(f.branches[0][1], MapItem::Entry("plain".into(), Value::Int(2)));
     }
 
     #[test]
@@ -740,63 +610,31 @@ mod tests {
         let plain = doc("# sops:enc\na: 1\nb: 2\n");
         let (f, key) = file_for(
             &plain,
-            EncryptionRules {
-                encrypted_comment_regex: Some("sops:enc".into()),
-                ..Default::default()
-            },
+            EncryptionRules { encrypted_comment_regex: Some("sops:enc".into()), ..Default::default() },
         );
-        assert_eq!(
-            f.branches[0][0],
-            MapItem::Comment(Comment {
-                text: " sops:enc".into(),
-                inline: false
-            })
-        );
-        assert!(
-            matches!(&f.branches[0][1], MapItem::Entry(_, Value::Str(s)) if s.starts_with("ENC["))
-        );
+        assert_eq!(f.branches[0][0], MapItem::Comment(Comment { text: " sops:enc".into(), inline: false }));
+        assert!(matches!(&f.branches[0][1], MapItem::Entry(_, Value::Str(s)) if s.starts_with("ENC[")));
         assert_eq!(f.branches[0][2], MapItem::Entry("b".into(), Value::Int(2)));
-        assert_eq!(
-            f.decrypt_with_key(&key, DecryptOptions::default()).unwrap(),
-            plain
-        );
+        assert_eq!(f.decrypt_with_key(&key, DecryptOptions::default()).unwrap(), plain);
         let (f, _) = file_for(
             &plain,
-            EncryptionRules {
-                unencrypted_comment_regex: Some("sops:enc".into()),
-                ..Default::default()
-            },
+            EncryptionRules { unencrypted_comment_regex: Some("sops:enc".into()), ..Default::default() },
         );
         assert_eq!(f.branches[0][1], MapItem::Entry("a".into(), Value::Int(1)));
-        assert!(
-            matches!(&f.branches[0][2], MapItem::Entry(_, Value::Str(s)) if s.starts_with("ENC["))
-        );
+        assert!(matches!(&f.branches[0][2], MapItem::Entry(_, Value::Str(s)) if s.starts_with("ENC[")));
     }
 
     #[test]
     fn mac_only_encrypted_ignores_plain_values() {
         let plain = doc("a: 1\nb_unencrypted: 2\n");
-        let (f, key) = file_for(
-            &plain,
-            EncryptionRules {
-                mac_only_encrypted: true,
-                ..Default::default()
-            },
-        );
+        let (f, key) = file_for(&plain, EncryptionRules { mac_only_encrypted: true, ..Default::default() });
         let mut changed = f.clone();
         changed.branches[0][1] = MapItem::Entry("b_unencrypted".into(), Value::Int(3));
-        assert!(
-            changed
-                .decrypt_with_key(&key, DecryptOptions::default())
-                .is_ok()
-        );
+        assert!(changed.decrypt_with_key(&key, DecryptOptions::default()).is_ok());
         let (full, key2) = file_for(&plain, EncryptionRules::default());
         let mut changed = full.clone();
         changed.branches[0][1] = MapItem::Entry("b_unencrypted".into(), Value::Int(3));
-        assert!(matches!(
-            changed.decrypt_with_key(&key2, DecryptOptions::default()),
-            Err(SopsError::MacMismatch)
-        ));
+        assert!(matches!(changed.decrypt_with_key(&key2, DecryptOptions::default()), Err(SopsError::MacMismatch)));
     }
 
     #[test]

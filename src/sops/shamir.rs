@@ -40,11 +40,7 @@ fn evaluate(coefficients: &[u8], x: u8) -> u8 {
 }
 
 /// Splits `secret` into `parts` shares of which `threshold` recombine it.
-pub fn split(
-    secret: &[u8],
-    parts: usize,
-    threshold: usize,
-) -> Result<Vec<Zeroizing<Vec<u8>>>, String> {
+pub fn split(secret: &[u8], parts: usize, threshold: usize) -> Result<Vec<Zeroizing<Vec<u8>>>, String> {
     if parts < threshold {
         return Err("parts cannot be less than threshold".into());
     }
@@ -147,9 +143,6 @@ mod tests {
         let secret = b"test";
         let shares = split(secret, 3, 2).unwrap();
         // x-coordinates are 1..=parts like sops (not random like Vault's original).
-        assert_eq!(
-            shares.iter().map(|s| s[4]).collect::<Vec<_>>(),
-            vec![1, 2, 3]
-        );
+        assert_eq!(shares.iter().map(|s| s[4]).collect::<Vec<_>>(), vec![1, 2, 3]);
     }
 }

@@ -134,10 +134,7 @@ pub fn format_path(path: &[PathSegment]) -> String {
 
 /// Parses sops' index syntax `["key"][0]['other']` (as used by `--extract`, `set`, `unset`).
 pub fn parse_path(input: &str) -> Result<Vec<PathSegment>> {
-    let err = |reason: &str| SopsError::InvalidTreePath {
-        path: input.to_string(),
-        reason: reason.to_string(),
-    };
+    let err = |reason: &str| SopsError::InvalidTreePath { path: input.to_string(), reason: reason.to_string() };
     let mut out = Vec::new();
     let mut chars = input.trim().chars().peekable();
     while let Some(c) = chars.next() {
@@ -173,9 +170,10 @@ pub fn parse_path(input: &str) -> Result<Vec<PathSegment>> {
                         None => return Err(err("expected ']'")),
                     }
                 }
-                let index = digits.trim().parse::<usize>().map_err(|_| {
-                    err("an unquoted component must be a non-negative integer index")
-                })?;
+                let index = digits
+                    .trim()
+                    .parse::<usize>()
+                    .map_err(|_| err("an unquoted component must be a non-negative integer index"))?;
                 out.push(PathSegment::Index(index));
             }
         }
@@ -188,9 +186,7 @@ pub fn parse_path(input: &str) -> Result<Vec<PathSegment>> {
 
 /// Looks up a value by path in a branch.
 pub fn get<'a>(branch: &'a Branch, path: &[PathSegment]) -> Result<&'a Value> {
-    let not_found = || SopsError::PathNotFound {
-        path: format_path(path),
-    };
+    let not_found = || SopsError::PathNotFound { path: format_path(path) };
     let (first, rest) = path.split_first().ok_or_else(not_found)?;
     let PathSegment::Key(k) = first else {
         return Err(not_found());
@@ -228,12 +224,8 @@ pub fn get<'a>(branch: &'a Branch, path: &[PathSegment]) -> Result<&'a Value> {
 fn value_from_path(path: &[PathSegment], leaf: Value) -> Value {
     match path.split_first() {
         None => leaf,
-        Some((PathSegment::Index(_), rest)) => {
-            Value::Seq(vec![SeqItem::Value(value_from_path(rest, leaf))])
-        }
-        Some((PathSegment::Key(k), rest)) => {
-            Value::Map(vec![MapItem::Entry(k.clone(), value_from_path(rest, leaf))])
-        }
+        Some((PathSegment::Index(_), rest)) => Value::Seq(vec![SeqItem::Value(value_from_path(rest, leaf))]),
+        Some((PathSegment::Key(k), rest)) => Value::Map(vec![MapItem::Entry(k.clone(), value_from_path(rest, leaf))]),
     }
 }
 
@@ -300,16 +292,11 @@ fn set_value(target: &mut Value, path: &[PathSegment], value: Value) -> bool {
 
 /// Removes the value at a path, like sops' `TreeBranch.Unset`.
 pub fn unset(branch: &mut Branch, path: &[PathSegment]) -> Result<()> {
-    let not_found = || SopsError::PathNotFound {
-        path: format_path(path),
-    };
+    let not_found = || SopsError::PathNotFound { path: format_path(path) };
     let Some((PathSegment::Key(k), rest)) = path.split_first() else {
         return Err(not_found());
     };
-    let pos = branch
-        .iter()
-        .position(|i| matches!(i, MapItem::Entry(key, _) if key == k))
-        .ok_or_else(not_found)?;
+    let pos = branch.iter().position(|i| matches!(i, MapItem::Entry(key, _) if key == k)).ok_or_else(not_found)?;
     if rest.is_empty() {
         branch.remove(pos);
         return Ok(());
@@ -325,12 +312,7 @@ fn unset_value(target: &mut Value, path: &[PathSegment]) -> Option<()> {
     match (first, target) {
         (PathSegment::Key(_), Value::Map(m)) => unset(m, path).ok(),
         (PathSegment::Index(i), Value::Seq(s)) => {
-            let pos = s
-                .iter()
-                .enumerate()
-                .filter(|(_, it)| matches!(it, SeqItem::Value(_)))
-                .nth(*i)?
-                .0;
+            let pos = s.iter().enumerate().filter(|(_, it)| matches!(it, SeqItem::Value(_))).nth(*i)?.0;
             if rest.is_empty() {
                 s.remove(pos);
                 Some(())
@@ -364,11 +346,7 @@ pub fn changed_paths(old: &Document, new: &Document) -> ChangedPaths {
     let mut out = ChangedPaths::default();
     let n = old.branches.len().max(new.branches.len());
     for i in 0..n {
-        let prefix = if n > 1 {
-            format!("doc{i}:")
-        } else {
-            String::new()
-        };
+        let prefix = if n > 1 { format!("doc{i}:") } else { String::new() };
         let empty = Vec::new();
         let a = old.branches.get(i).unwrap_or(&empty);
         let b = new.branches.get(i).unwrap_or(&empty);
@@ -378,11 +356,7 @@ pub fn changed_paths(old: &Document, new: &Document) -> ChangedPaths {
 }
 
 fn join_key(prefix: &str, key: &str) -> String {
-    if prefix.is_empty() || prefix.ends_with(':') {
-        format!("{prefix}{key}")
-    } else {
-        format!("{prefix}.{key}")
-    }
+    if prefix.is_empty() || prefix.ends_with(':') { format!("{prefix}{key}") } else { format!("{prefix}.{key}") }
 }
 
 fn entries(b: &Branch) -> Vec<(&String, &Value)> {
@@ -455,14 +429,7 @@ mod tests {
     #[test]
     fn parses_sops_index_syntax() {
         let p = parse_path(r#"["a"][0]['b c']"#).unwrap();
-        assert_eq!(
-            p,
-            vec![
-                PathSegment::Key("a".into()),
-                PathSegment::Index(0),
-                PathSegment::Key("b c".into())
-            ]
-        );
+        assert_eq!(p, vec![PathSegment::Key("a".into()), PathSegment::Index(0), PathSegment::Key("b c".into())]);
         assert!(parse_path("a.b").is_err());
         assert!(parse_path(r#"["a""#).is_err());
         assert!(parse_path("[x]").is_err());
@@ -472,10 +439,7 @@ mod tests {
     fn set_creates_missing_levels_and_reports_change() {
         let mut b: Branch = vec![MapItem::Entry("a".into(), s("1"))];
         assert!(set(&mut b, &parse_path(r#"["b"]["c"][0]"#).unwrap(), s("x")).unwrap());
-        assert_eq!(
-            get(&b, &parse_path(r#"["b"]["c"][0]"#).unwrap()).unwrap(),
-            &s("x")
-        );
+        assert_eq!(get(&b, &parse_path(r#"["b"]["c"][0]"#).unwrap()).unwrap(), &s("x"));
         assert!(!set(&mut b, &parse_path(r#"["a"]"#).unwrap(), s("1")).unwrap());
         assert!(set(&mut b, &parse_path(r#"["a"]"#).unwrap(), s("2")).unwrap());
         unset(&mut b, &parse_path(r#"["b"]["c"][0]"#).unwrap()).unwrap();
@@ -487,18 +451,12 @@ mod tests {
     fn changed_paths_reports_paths_only() {
         let old = Document::new(vec![vec![
             MapItem::Entry("a".into(), s("1")),
-            MapItem::Entry(
-                "m".into(),
-                Value::Map(vec![MapItem::Entry("x".into(), s("secret"))]),
-            ),
+            MapItem::Entry("m".into(), Value::Map(vec![MapItem::Entry("x".into(), s("secret"))])),
             MapItem::Entry("gone".into(), s("g")),
         ]]);
         let new = Document::new(vec![vec![
             MapItem::Entry("a".into(), s("1")),
-            MapItem::Entry(
-                "m".into(),
-                Value::Map(vec![MapItem::Entry("x".into(), s("other"))]),
-            ),
+            MapItem::Entry("m".into(), Value::Map(vec![MapItem::Entry("x".into(), s("other"))])),
             MapItem::Entry("new".into(), s("n")),
         ]]);
         let c = changed_paths(&old, &new);

@@ -17,10 +17,7 @@ pub fn shared_fixtures() -> Option<PathBuf> {
         return Some(dir);
     }
     if std::env::var("CI").is_ok_and(|v| v == "true") {
-        panic!(
-            "shared fixtures not found at {} (set SSP_SHARED_FIXTURES)",
-            dir.display()
-        );
+        panic!("shared fixtures not found at {} (set SSP_SHARED_FIXTURES)", dir.display());
     }
     eprintln!("skipped: shared fixtures not found at {}", dir.display());
     None
@@ -47,10 +44,7 @@ impl GpgHome {
             eprintln!("skipped: /usr/bin/gpg not installed");
             return None;
         }
-        let dir = tempfile::Builder::new()
-            .prefix("gh")
-            .tempdir_in("/tmp")
-            .expect("temp dir");
+        let dir = tempfile::Builder::new().prefix("gh").tempdir_in("/tmp").expect("temp dir");
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o700)).unwrap();
         let status = Command::new(gpg)
@@ -65,19 +59,12 @@ impl GpgHome {
     }
 
     pub fn gpg(&self) -> ssp::sops::SystemGpg {
-        ssp::sops::SystemGpg {
-            program: "/usr/bin/gpg".into(),
-            homedir: Some(self.dir.path().to_path_buf()),
-        }
+        ssp::sops::SystemGpg { program: "/usr/bin/gpg".into(), homedir: Some(self.dir.path().to_path_buf()) }
     }
 }
 
 impl Drop for GpgHome {
     fn drop(&mut self) {
-        let _ = Command::new("gpgconf")
-            .arg("--homedir")
-            .arg(self.dir.path())
-            .args(["--kill", "gpg-agent"])
-            .status();
+        let _ = Command::new("gpgconf").arg("--homedir").arg(self.dir.path()).args(["--kill", "gpg-agent"]).status();
     }
 }

@@ -24,10 +24,7 @@ pub struct AgeIdentities {
 
 impl std::fmt::Debug for AgeIdentities {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AgeIdentities")
-            .field("count", &self.identities.len())
-            .field("sources", &self.sources)
-            .finish()
+        f.debug_struct("AgeIdentities").field("count", &self.identities.len()).field("sources", &self.sources).finish()
     }
 }
 
@@ -71,12 +68,8 @@ impl AgeIdentities {
                     zeroize::Zeroize::zeroize(&mut stdout);
                     me.add_text(&text, "SOPS_AGE_KEY_CMD");
                 }
-                Ok(out) => me
-                    .problems
-                    .push(format!("SOPS_AGE_KEY_CMD exited with {}", out.status)),
-                Err(e) => me
-                    .problems
-                    .push(format!("SOPS_AGE_KEY_CMD could not be run: {e}")),
+                Ok(out) => me.problems.push(format!("SOPS_AGE_KEY_CMD exited with {}", out.status)),
+                Err(e) => me.problems.push(format!("SOPS_AGE_KEY_CMD could not be run: {e}")),
             }
         }
         if let Some(path) = default_keys_file()
@@ -91,28 +84,20 @@ impl AgeIdentities {
         let mut text = Zeroizing::new(String::new());
         match std::fs::File::open(&path).and_then(|mut f| f.read_to_string(&mut text)) {
             Ok(_) => self.add_text(&text, &format!("{source} ({})", path.display())),
-            Err(e) => self.problems.push(format!(
-                "{source} ({}) could not be read: {e}",
-                path.display()
-            )),
+            Err(e) => self.problems.push(format!("{source} ({}) could not be read: {e}", path.display())),
         }
     }
 
     fn add_text(&mut self, text: &str, source: &str) {
-        match age::IdentityFile::from_buffer(text.as_bytes()).and_then(|f| {
-            f.into_identities()
-                .map_err(|e| std::io::Error::other(e.to_string()))
-        }) {
+        match age::IdentityFile::from_buffer(text.as_bytes())
+            .and_then(|f| f.into_identities().map_err(|e| std::io::Error::other(e.to_string())))
+        {
             Ok(ids) if !ids.is_empty() => {
                 self.identities.extend(ids);
                 self.sources.push(source.to_string());
             }
-            Ok(_) => self
-                .problems
-                .push(format!("{source} holds no age identity")),
-            Err(_) => self
-                .problems
-                .push(format!("{source} does not hold valid age identities")),
+            Ok(_) => self.problems.push(format!("{source} holds no age identity")),
+            Err(_) => self.problems.push(format!("{source} does not hold valid age identities")),
         }
     }
 
@@ -137,26 +122,20 @@ impl AgeIdentities {
             return Err(msg);
         }
         let reader = age::armor::ArmoredReader::new(key.enc.as_bytes());
-        let decryptor = age::Decryptor::new(reader)
-            .map_err(|e| format!("the encrypted data key is not a valid age file: {e}"))?;
+        let decryptor =
+            age::Decryptor::new(reader).map_err(|e| format!("the encrypted data key is not a valid age file: {e}"))?;
         let mut out = Zeroizing::new(Vec::new());
-        let mut stream = decryptor
-            .decrypt(
-                self.identities
-                    .iter()
-                    .map(|i| i.as_ref() as &dyn age::Identity),
-            )
-            .map_err(|e| match e {
+        let mut stream = decryptor.decrypt(self.identities.iter().map(|i| i.as_ref() as &dyn age::Identity)).map_err(
+            |e| match e {
                 age::DecryptError::NoMatchingKeys => format!(
                     "none of the {} age identities loaded (from {}) matches this recipient",
                     self.identities.len(),
                     self.sources.join(", ")
                 ),
                 e => format!("age decryption failed: {e}"),
-            })?;
-        stream
-            .read_to_end(&mut out)
-            .map_err(|e| format!("age decryption failed: {e}"))?;
+            },
+        )?;
+        stream.read_to_end(&mut out).map_err(|e| format!("age decryption failed: {e}"))?;
         Ok(out)
     }
 }
@@ -198,23 +177,11 @@ mod tests {
         let ids = AgeIdentities::from_keys_text(id.to_string().expose_secret(), "test");
         assert_eq!(ids.len(), 1);
         let key = AgeKey { recipient, enc };
-        assert_eq!(
-            &ids.decrypt(&key).unwrap()[..],
-            b"0123456789abcdef0123456789abcdef"
-        );
-        let other = AgeIdentities::from_keys_text(
-            age::x25519::Identity::generate()
-                .to_string()
-                .expose_secret(),
-            "other",
-        );
+        assert_eq!(&ids.decrypt(&key).unwrap()[..], b"0123456789abcdef0123456789abcdef");
+        let other =
+            AgeIdentities::from_keys_text(age::x25519::Identity::generate().to_string().expose_secret(), "other");
         assert!(other.decrypt(&key).unwrap_err().contains("matches"));
-        assert!(
-            AgeIdentities::none()
-                .decrypt(&key)
-                .unwrap_err()
-                .contains("SOPS_AGE_KEY_FILE")
-        );
+        assert!(AgeIdentities::none().decrypt(&key).unwrap_err().contains("SOPS_AGE_KEY_FILE"));
         assert!(parse_recipient("age1nope").is_err());
     }
 }

@@ -17,10 +17,7 @@ pub struct NoKms;
 
 impl KmsService for NoKms {
     fn decrypt(&self, _key: &OpaqueKey) -> Result<Zeroizing<Vec<u8>>, String> {
-        Err(
-            "no AWS KMS support in this build; decrypt with another key of the file (age or PGP)"
-                .into(),
-        )
+        Err("no AWS KMS support in this build; decrypt with another key of the file (age or PGP)".into())
     }
 
     fn encrypt(&self, _key: &OpaqueKey, _data_key: &[u8]) -> Result<String, String> {

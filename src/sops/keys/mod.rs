@@ -31,20 +31,12 @@ impl KeySources {
     /// age identities from the sops environment variables and default file, `gpg` from `PATH`
     /// (or `SOPS_GPG_EXEC`), no KMS.
     pub fn from_env() -> Self {
-        KeySources {
-            age: AgeIdentities::from_env(),
-            gpg: Arc::new(SystemGpg::from_env()),
-            kms: Arc::new(NoKms),
-        }
+        KeySources { age: AgeIdentities::from_env(), gpg: Arc::new(SystemGpg::from_env()), kms: Arc::new(NoKms) }
     }
 
     /// Only the given age identities; gpg from `PATH`; no KMS.
     pub fn with_age(age: AgeIdentities) -> Self {
-        KeySources {
-            age,
-            gpg: Arc::new(SystemGpg::from_env()),
-            kms: Arc::new(NoKms),
-        }
+        KeySources { age, gpg: Arc::new(SystemGpg::from_env()), kms: Arc::new(NoKms) }
     }
 
     fn unwrap_key(&self, key: &MasterKey) -> std::result::Result<Zeroizing<Vec<u8>>, String> {
@@ -60,14 +52,10 @@ impl KeySources {
     }
 
     fn wrap_key(&self, key: &mut MasterKey, part: &[u8]) -> Result<()> {
-        let fail = |key: &MasterKey, reason: String| SopsError::CouldNotEncryptKey {
-            key: key.describe(),
-            reason,
-        };
+        let fail = |key: &MasterKey, reason: String| SopsError::CouldNotEncryptKey { key: key.describe(), reason };
         match key {
             MasterKey::Age(k) => {
-                k.enc = age::encrypt(&k.recipient, part)
-                    .map_err(|r| fail(&MasterKey::Age(k.clone()), r))?;
+                k.enc = age::encrypt(&k.recipient, part).map_err(|r| fail(&MasterKey::Age(k.clone()), r))?;
             }
             MasterKey::Pgp(k) => {
                 k.enc = pgp::encrypt(self.gpg.as_ref(), &k.fingerprint, part)
@@ -75,18 +63,12 @@ impl KeySources {
                 k.created_at = super::metadata::now_rfc3339();
             }
             MasterKey::Opaque(k) if k.kind == "kms" => {
-                let enc = self
-                    .kms
-                    .encrypt(k, part)
-                    .map_err(|r| fail(&MasterKey::Opaque(k.clone()), r))?;
+                let enc = self.kms.encrypt(k, part).map_err(|r| fail(&MasterKey::Opaque(k.clone()), r))?;
                 k.set_field("enc", enc);
                 k.set_field("created_at", super::metadata::now_rfc3339());
             }
             MasterKey::Opaque(k) => {
-                return Err(fail(
-                    &MasterKey::Opaque(k.clone()),
-                    format!("ssp cannot encrypt to {} keys", k.kind),
-                ));
+                return Err(fail(&MasterKey::Opaque(k.clone()), format!("ssp cannot encrypt to {} keys", k.kind)));
             }
         }
         Ok(())
@@ -109,18 +91,12 @@ pub fn decrypt_data_key(md: &Metadata, sources: &KeySources) -> Result<DataKey> 
                     got = Some(part);
                     break;
                 }
-                Err(reason) => tried.push(KeyFailure {
-                    key: key.describe(),
-                    reason,
-                }),
+                Err(reason) => tried.push(KeyFailure { key: key.describe(), reason }),
             }
         }
         match got {
             Some(p) => parts.push(p),
-            None => failures.push(GroupFailure {
-                group: gi,
-                keys: tried,
-            }),
+            None => failures.push(GroupFailure { group: gi, keys: tried }),
         }
     }
     let threshold = md.threshold();
@@ -134,17 +110,14 @@ pub fn decrypt_data_key(md: &Metadata, sources: &KeySources) -> Result<DataKey> 
             return Err(not_enough(failures));
         }
         let refs: Vec<&[u8]> = parts.iter().map(|p| &p[..]).collect();
-        let key = shamir::combine(&refs).map_err(|e| {
-            SopsError::InvalidMetadata(format!("could not combine the key group shares: {e}"))
-        })?;
-        DataKey::from_slice(&key).ok_or_else(|| {
-            SopsError::InvalidMetadata("the combined data key is not 32 bytes".into())
-        })
+        let key = shamir::combine(&refs)
+            .map_err(|e| SopsError::InvalidMetadata(format!("could not combine the key group shares: {e}")))?;
+        DataKey::from_slice(&key)
+            .ok_or_else(|| SopsError::InvalidMetadata("the combined data key is not 32 bytes".into()))
     } else {
         let part = parts.pop().ok_or_else(|| not_enough(failures))?;
-        DataKey::from_slice(&part).ok_or_else(|| {
-            SopsError::InvalidMetadata("the decrypted data key is not 32 bytes".into())
-        })
+        DataKey::from_slice(&part)
+            .ok_or_else(|| SopsError::InvalidMetadata("the decrypted data key is not 32 bytes".into()))
     }
 }
 
@@ -202,10 +175,7 @@ impl RecipientGroup {
                 ("arn".to_string(), k.arn.clone()),
                 ("created_at".to_string(), String::new()),
                 ("enc".to_string(), String::new()),
-                (
-                    "aws_profile".to_string(),
-                    k.aws_profile.clone().unwrap_or_default(),
-                ),
+                ("aws_profile".to_string(), k.aws_profile.clone().unwrap_or_default()),
             ];
             if let Some(r) = &k.role {
                 fields.push(("role".into(), r.clone()));
@@ -213,10 +183,7 @@ impl RecipientGroup {
             for (ck, cv) in &k.context {
                 fields.push((format!("context.{ck}"), cv.clone()));
             }
-            out.push(MasterKey::Opaque(OpaqueKey {
-                kind: "kms".into(),
-                fields,
-            }));
+            out.push(MasterKey::Opaque(OpaqueKey { kind: "kms".into(), fields }));
         }
         for fp in &self.pgp {
             let fp = fp.trim().replace(' ', "");
@@ -227,18 +194,11 @@ impl RecipientGroup {
                     reason: "a PGP key is given by its hexadecimal fingerprint".into(),
                 });
             }
-            out.push(MasterKey::Pgp(PgpKey {
-                fingerprint: fp,
-                created_at: String::new(),
-                enc: String::new(),
-            }));
+            out.push(MasterKey::Pgp(PgpKey { fingerprint: fp, created_at: String::new(), enc: String::new() }));
         }
         for r in &self.age {
             age::parse_recipient(r)?;
-            out.push(MasterKey::Age(AgeKey {
-                recipient: r.trim().to_string(),
-                enc: String::new(),
-            }));
+            out.push(MasterKey::Age(AgeKey { recipient: r.trim().to_string(), enc: String::new() }));
         }
         Ok(out)
     }

@@ -47,12 +47,7 @@ impl GpgProgram for SystemGpg {
         if let Some(h) = &self.homedir {
             cmd.arg("--homedir").arg(h);
         }
-        let mut child = cmd
-            .args(args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()?;
+        let mut child = cmd.args(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn()?;
         let mut input = child.stdin.take().expect("stdin is piped");
         let data = stdin.to_vec();
         let writer = std::thread::spawn(move || {
@@ -103,11 +98,7 @@ pub fn decrypt(gpg: &dyn GpgProgram, key: &PgpKey) -> Result<Zeroizing<Vec<u8>>,
 
 /// Wraps a data key for a fingerprint with `gpg --encrypt -a`, as sops calls it.
 pub fn encrypt(gpg: &dyn GpgProgram, fingerprint: &str, data: &[u8]) -> Result<String, String> {
-    let short = if fingerprint.len() > 16 {
-        &fingerprint[fingerprint.len() - 16..]
-    } else {
-        fingerprint
-    };
+    let short = if fingerprint.len() > 16 { &fingerprint[fingerprint.len() - 16..] } else { fingerprint };
     let out = gpg
         .run(
             &[
@@ -156,14 +147,8 @@ mod tests {
 
     #[test]
     fn tty_problem_gets_the_gpg_tty_hint() {
-        let err = decrypt(
-            &Fake(
-                false,
-                "gpg: public key decryption failed: Inappropriate ioctl for device",
-            ),
-            &key(),
-        )
-        .unwrap_err();
+        let err = decrypt(&Fake(false, "gpg: public key decryption failed: Inappropriate ioctl for device"), &key())
+            .unwrap_err();
         assert!(err.contains("export GPG_TTY=$(tty)"), "{err}");
     }
 
@@ -174,14 +159,7 @@ mod tests {
 
     #[test]
     fn missing_program_is_explained() {
-        let gpg = SystemGpg {
-            program: "/nonexistent/gpg".into(),
-            homedir: None,
-        };
-        assert!(
-            decrypt(&gpg, &key())
-                .unwrap_err()
-                .contains("could not run gpg")
-        );
+        let gpg = SystemGpg { program: "/nonexistent/gpg".into(), homedir: None };
+        assert!(decrypt(&gpg, &key()).unwrap_err().contains("could not run gpg"));
     }
 }

@@ -12,20 +12,13 @@ pub fn parse(text: &str) -> Result<Branch> {
             continue;
         }
         if let Some(c) = line.strip_prefix('#') {
-            out.push(MapItem::Comment(Comment {
-                text: c.to_string(),
-                inline: false,
-            }));
+            out.push(MapItem::Comment(Comment { text: c.to_string(), inline: false }));
             continue;
         }
         // The message names the line only: its text may be a secret.
-        let (k, v) = line
-            .split_once('=')
-            .ok_or_else(|| SopsError::parse("dotenv", format!("line {} has no '='", n + 1)))?;
-        out.push(MapItem::Entry(
-            k.to_string(),
-            Value::Str(v.replace("\\n", "\n")),
-        ));
+        let (k, v) =
+            line.split_once('=').ok_or_else(|| SopsError::parse("dotenv", format!("line {} has no '='", n + 1)))?;
+        out.push(MapItem::Entry(k.to_string(), Value::Str(v.replace("\\n", "\n"))));
     }
     Ok(out)
 }
@@ -37,20 +30,13 @@ pub(crate) fn val_to_string(v: &Value) -> Result<String> {
         Value::Int(i) => i.to_string(),
         Value::Float(f) => {
             let g = super::yaml::go_format_g(*f).to_uppercase();
-            if !g.contains('.') && !g.contains('E') {
-                format!("{}.0", format_float_go(*f))
-            } else {
-                g
-            }
+            if !g.contains('.') && !g.contains('E') { format!("{}.0", format_float_go(*f)) } else { g }
         }
         Value::Bool(b) => b.to_string(),
         Value::Null => "<nil>".into(),
         Value::Bytes(b) => String::from_utf8_lossy(b).into_owned(),
         Value::Map(_) | Value::Seq(_) => {
-            return Err(SopsError::Emit {
-                format: "dotenv/INI",
-                reason: "nested values are not supported".into(),
-            });
+            return Err(SopsError::Emit { format: "dotenv/INI", reason: "nested values are not supported".into() });
         }
     })
 }
@@ -93,10 +79,7 @@ mod tests {
     fn round_trips() {
         let src = "#c\nA=1\nB=two\\nlines\nC=\n";
         let b = parse(src).unwrap();
-        assert_eq!(
-            b[2],
-            MapItem::Entry("B".into(), Value::Str("two\nlines".into()))
-        );
+        assert_eq!(b[2], MapItem::Entry("B".into(), Value::Str("two\nlines".into())));
         assert_eq!(emit(&b).unwrap(), src);
         let err = parse("A=1\nhunter2\n").unwrap_err().to_string();
         assert!(err.contains("line 2") && !err.contains("hunter2"), "{err}");

@@ -19,10 +19,7 @@ fn strip_comment_char(c: &str) -> String {
     }
 }
 
-fn unquote_value(
-    raw: &str,
-    lines: &mut std::iter::Peekable<std::str::Lines<'_>>,
-) -> Result<String> {
+fn unquote_value(raw: &str, lines: &mut std::iter::Peekable<std::str::Lines<'_>>) -> Result<String> {
     let v = raw.trim();
     if let Some(rest) = v.strip_prefix("\"\"\"") {
         if let Some(body) = rest.strip_suffix("\"\"\"") {
@@ -64,35 +61,25 @@ pub fn parse(text: &str) -> Result<Branch> {
             continue;
         }
         if let Some(name) = t.strip_prefix('[') {
-            let name = name
-                .strip_suffix(']')
-                .ok_or_else(|| SopsError::parse("INI", "a section header is missing its ']'"))?;
+            let name =
+                name.strip_suffix(']').ok_or_else(|| SopsError::parse("INI", "a section header is missing its ']'"))?;
             let mut items = Vec::new();
             if !pending.is_empty() {
-                items.push(MapItem::Comment(Comment {
-                    text: strip_comment_char(&pending.join("\n")),
-                    inline: false,
-                }));
+                items.push(MapItem::Comment(Comment { text: strip_comment_char(&pending.join("\n")), inline: false }));
                 pending.clear();
             }
             sections.push((name.trim().to_string(), items));
             continue;
         }
-        let split = t.find(['=', ':']).ok_or_else(|| {
-            SopsError::parse(
-                "INI",
-                "a line is neither a section, a comment nor key = value",
-            )
-        })?;
+        let split = t
+            .find(['=', ':'])
+            .ok_or_else(|| SopsError::parse("INI", "a line is neither a section, a comment nor key = value"))?;
         let key = t[..split].trim().trim_matches('`').to_string();
         let value = unquote_value(&t[split + 1..], &mut lines)?;
         let section = &mut sections.last_mut().expect("DEFAULT section exists").1;
         section.push(MapItem::Entry(key, Value::Str(value)));
         if !pending.is_empty() {
-            section.push(MapItem::Comment(Comment {
-                text: strip_comment_char(&pending.join("\n")),
-                inline: false,
-            }));
+            section.push(MapItem::Comment(Comment { text: strip_comment_char(&pending.join("\n")), inline: false }));
             pending.clear();
         }
     }
@@ -128,11 +115,7 @@ fn format_value(v: &str) -> String {
 }
 
 fn format_key(k: &str) -> String {
-    if k.contains('=') || k.contains(':') || k.contains('"') {
-        format!("`{k}`")
-    } else {
-        k.to_string()
-    }
+    if k.contains('=') || k.contains(':') || k.contains('"') { format!("`{k}`") } else { k.to_string() }
 }
 
 pub fn emit(b: &Branch) -> Result<String> {
@@ -145,9 +128,7 @@ pub fn emit(b: &Branch) -> Result<String> {
         let Value::Map(items) = v else {
             return Err(SopsError::Emit {
                 format: "INI",
-                reason: format!(
-                    "top-level key {name} is not a section (INI values must be inside sections)"
-                ),
+                reason: format!("top-level key {name} is not a section (INI values must be inside sections)"),
             });
         };
         if !first_section {
@@ -166,9 +147,7 @@ pub fn emit(b: &Branch) -> Result<String> {
         let mut keys: Vec<(String, String, Option<String>)> = Vec::new();
         for it in rest {
             match it {
-                MapItem::Entry(k, v) => {
-                    keys.push((format_key(k), format_value(&val_to_string(v)?), None))
-                }
+                MapItem::Entry(k, v) => keys.push((format_key(k), format_value(&val_to_string(v)?), None)),
                 MapItem::Comment(c) => {
                     if let Some(last) = keys.last_mut() {
                         last.2 = Some(c.text.clone());
@@ -176,11 +155,7 @@ pub fn emit(b: &Branch) -> Result<String> {
                 }
             }
         }
-        let width = keys
-            .iter()
-            .map(|(k, _, _)| k.chars().count())
-            .max()
-            .unwrap_or(0);
+        let width = keys.iter().map(|(k, _, _)| k.chars().count()).max().unwrap_or(0);
         for (k, v, c) in keys {
             if let Some(c) = c {
                 comment_lines(&mut out, &c);
@@ -198,17 +173,13 @@ mod tests {
 
     #[test]
     fn round_trips_sections_comments_and_alignment() {
-        let src = "; about name\n[name]\nfirst = a\nlast  = \"\"\"two\nlines\"\"\"\n; about last\n\n[other]\nk = `x;y`\n";
+        let src =
+            "; about name\n[name]\nfirst = a\nlast  = \"\"\"two\nlines\"\"\"\n; about last\n\n[other]\nk = `x;y`\n";
         let b = parse(src).unwrap();
-        let MapItem::Entry(n, Value::Map(items)) = &b[0] else {
-            panic!()
-        };
+        let MapItem::Entry(n, Value::Map(items)) = &b[0] else { panic!() };
         assert_eq!(n, "name");
         assert!(matches!(&items[0], MapItem::Comment(c) if c.text == "about name"));
-        assert_eq!(
-            items[2],
-            MapItem::Entry("last".into(), Value::Str("two\nlines".into()))
-        );
+        assert_eq!(items[2], MapItem::Entry("last".into(), Value::Str("two\nlines".into())));
         let out = emit(&b).unwrap();
         assert_eq!(parse(&out).unwrap(), b);
         assert!(out.starts_with("; about name\n[name]\nfirst = a\n"));

@@ -15,23 +15,16 @@ fn from_json(v: serde_json::Value) -> Value {
             None => Value::Float(n.as_f64().unwrap_or(f64::NAN)),
         },
         serde_json::Value::String(s) => Value::Str(s),
-        serde_json::Value::Array(a) => Value::Seq(
-            a.into_iter()
-                .map(|v| SeqItem::Value(from_json(v)))
-                .collect(),
-        ),
-        serde_json::Value::Object(o) => Value::Map(
-            o.into_iter()
-                .map(|(k, v)| MapItem::Entry(k, from_json(v)))
-                .collect(),
-        ),
+        serde_json::Value::Array(a) => Value::Seq(a.into_iter().map(|v| SeqItem::Value(from_json(v))).collect()),
+        serde_json::Value::Object(o) => {
+            Value::Map(o.into_iter().map(|(k, v)| MapItem::Entry(k, from_json(v))).collect())
+        }
     }
 }
 
 /// Parses a JSON document whose top level is an object.
 pub fn parse(text: &str) -> Result<Branch> {
-    let v: serde_json::Value =
-        serde_json::from_str(text).map_err(|e| SopsError::parse("JSON", e))?;
+    let v: serde_json::Value = serde_json::from_str(text).map_err(|e| SopsError::parse("JSON", e))?;
     match from_json(v) {
         Value::Map(m) => Ok(m),
         _ => Err(SopsError::parse(
@@ -54,9 +47,7 @@ pub fn quote(s: &str) -> String {
             '\t' => out.push_str("\\t"),
             '\u{8}' => out.push_str("\\b"),
             '\u{c}' => out.push_str("\\f"),
-            '<' | '>' | '&' | '\u{2028}' | '\u{2029}' => {
-                out.push_str(&format!("\\u{:04x}", c as u32))
-            }
+            '<' | '>' | '&' | '\u{2028}' | '\u{2029}' => out.push_str(&format!("\\u{:04x}", c as u32)),
             c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
             c => out.push(c),
         }
@@ -68,10 +59,7 @@ pub fn quote(s: &str) -> String {
 /// Go's `json.Marshal` of a float64.
 fn float(f: f64) -> Result<String> {
     if !f.is_finite() {
-        return Err(SopsError::Emit {
-            format: "JSON",
-            reason: "NaN and infinite numbers have no JSON form".into(),
-        });
+        return Err(SopsError::Emit { format: "JSON", reason: "NaN and infinite numbers have no JSON form".into() });
     }
     let abs = f.abs();
     if abs != 0.0 && !(1e-6..1e21).contains(&abs) {
@@ -107,8 +95,7 @@ impl Writer {
             Value::Str(s) => self.out.push_str(&quote(s)),
             Value::Bytes(b) => {
                 use base64::Engine as _;
-                self.out
-                    .push_str(&quote(&base64::engine::general_purpose::STANDARD.encode(b)))
+                self.out.push_str(&quote(&base64::engine::general_purpose::STANDARD.encode(b)))
             }
             Value::Map(m) => self.map(m, depth)?,
             Value::Seq(s) => {
@@ -169,10 +156,7 @@ impl Writer {
 /// Writes a branch as sops does: indented (a tab unless `indent` spaces are configured), with a
 /// trailing newline. Comments have no JSON form and are dropped, as sops drops them.
 pub fn emit(b: &Branch, indent: Option<usize>) -> Result<String> {
-    let mut w = Writer {
-        out: String::new(),
-        indent: indent.map_or_else(|| "\t".to_string(), |n| " ".repeat(n)),
-    };
+    let mut w = Writer { out: String::new(), indent: indent.map_or_else(|| "\t".to_string(), |n| " ".repeat(n)) };
     w.map(b, 0)?;
     w.out.push('\n');
     Ok(w.out)
@@ -180,10 +164,7 @@ pub fn emit(b: &Branch, indent: Option<usize>) -> Result<String> {
 
 /// Writes one value (for `--extract`).
 pub fn emit_value(v: &Value, indent: Option<usize>) -> Result<String> {
-    let mut w = Writer {
-        out: String::new(),
-        indent: indent.map_or_else(|| "\t".to_string(), |n| " ".repeat(n)),
-    };
+    let mut w = Writer { out: String::new(), indent: indent.map_or_else(|| "\t".to_string(), |n| " ".repeat(n)) };
     w.value(v, 0)?;
     Ok(w.out)
 }

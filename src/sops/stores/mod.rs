@@ -76,17 +76,12 @@ pub struct StoreOptions {
 
 impl Default for StoreOptions {
     fn default() -> Self {
-        StoreOptions {
-            yaml_indent: 4,
-            json_indent: None,
-            json_binary_indent: None,
-        }
+        StoreOptions { yaml_indent: 4, json_indent: None, json_binary_indent: None }
     }
 }
 
 fn text(format: Format, bytes: &[u8]) -> Result<&str> {
-    std::str::from_utf8(bytes)
-        .map_err(|_| SopsError::parse(format.name(), "the input is not UTF-8"))
+    std::str::from_utf8(bytes).map_err(|_| SopsError::parse(format.name(), "the input is not UTF-8"))
 }
 
 /// Parses a plaintext file.
@@ -136,9 +131,7 @@ pub fn emit_plain(format: Format, branches: &[Branch], opts: &StoreOptions) -> R
 /// Writes a single value, for `--extract`.
 pub fn emit_value(format: Format, v: &Value, opts: &StoreOptions) -> Result<Vec<u8>> {
     Ok(match (format, v) {
-        (_, Value::Str(s))
-            if !matches!(v, Value::Map(_) | Value::Seq(_)) && format != Format::Json =>
-        {
+        (_, Value::Str(s)) if !matches!(v, Value::Map(_) | Value::Seq(_)) && format != Format::Json => {
             s.clone().into_bytes()
         }
         (Format::Yaml, v) => yaml::emit_value(v, opts.yaml_indent).into_bytes(),
@@ -171,16 +164,12 @@ pub fn split_metadata(format: Format, mut branches: Vec<Branch>) -> Result<(Vec<
                 .position(|i| matches!(i, MapItem::Entry(k, _) if k == "sops"))
                 .ok_or(SopsError::MetadataNotFound)?;
             let MapItem::Entry(_, Value::Map(section)) = b.remove(pos) else {
-                return Err(SopsError::InvalidMetadata(
-                    "the [sops] section is not a section".into(),
-                ));
+                return Err(SopsError::InvalidMetadata("the [sops] section is not a section".into()));
             };
             let flat = section
                 .into_iter()
                 .filter_map(|i| match i {
-                    MapItem::Entry(k, Value::Str(s)) => {
-                        Some((k, Value::Str(s.replace("\\n", "\n"))))
-                    }
+                    MapItem::Entry(k, Value::Str(s)) => Some((k, Value::Str(s.replace("\\n", "\n")))),
                     MapItem::Entry(k, v) => Some((k, v)),
                     MapItem::Comment(_) => None,
                 })
@@ -193,14 +182,10 @@ pub fn split_metadata(format: Format, mut branches: Vec<Branch>) -> Result<(Vec<
                 let mut i = 0;
                 while i < b.len() {
                     if matches!(&b[i], MapItem::Entry(k, _) if k == "sops") {
-                        let MapItem::Entry(_, v) = b.remove(i) else {
-                            unreachable!()
-                        };
+                        let MapItem::Entry(_, v) = b.remove(i) else { unreachable!() };
                         if bi == 0 {
                             if found.is_some() {
-                                return Err(SopsError::InvalidMetadata(
-                                    "found a duplicate sops entry".into(),
-                                ));
+                                return Err(SopsError::InvalidMetadata("found a duplicate sops entry".into()));
                             }
                             found = Some(v);
                         }
@@ -236,10 +221,7 @@ pub fn join_metadata(format: Format, branches: &[Branch], md: &Metadata) -> Resu
             let mut flat = Vec::new();
             metadata::flatten(&value, "", &mut flat);
             if format == Format::Dotenv {
-                extra.extend(
-                    flat.into_iter()
-                        .map(|(k, v)| MapItem::Entry(format!("sops_{k}"), v)),
-                );
+                extra.extend(flat.into_iter().map(|(k, v)| MapItem::Entry(format!("sops_{k}"), v)));
             } else {
                 let section = flat
                     .into_iter()
@@ -278,20 +260,11 @@ pub fn join_metadata(format: Format, branches: &[Branch], md: &Metadata) -> Resu
 
 /// The format an encrypted file is written in (binary files are stored as JSON).
 pub fn encrypted_format(format: Format) -> Format {
-    if format == Format::Binary {
-        Format::Json
-    } else {
-        format
-    }
+    if format == Format::Binary { Format::Json } else { format }
 }
 
 /// Writes an encrypted file.
-pub fn emit_encrypted(
-    format: Format,
-    branches: &[Branch],
-    md: &Metadata,
-    opts: &StoreOptions,
-) -> Result<Vec<u8>> {
+pub fn emit_encrypted(format: Format, branches: &[Branch], md: &Metadata, opts: &StoreOptions) -> Result<Vec<u8>> {
     let joined = join_metadata(format, branches, md)?;
     match format {
         Format::Binary => Ok(json::emit(&joined[0], opts.json_binary_indent)?.into_bytes()),

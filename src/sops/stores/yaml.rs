@@ -30,37 +30,20 @@ struct Pos {
 }
 
 fn pos(span: &Span) -> Pos {
-    Pos {
-        line: span.start.line(),
-        col: span.start.col(),
-    }
+    Pos { line: span.start.line(), col: span.start.col() }
 }
 
 #[derive(Clone)]
 enum Node {
-    Scalar {
-        value: String,
-        style: ScalarStyle,
-        tag: Option<String>,
-        start: Pos,
-        end_line: usize,
-    },
-    Map {
-        entries: Vec<(Node, Node)>,
-        start: Pos,
-    },
-    Seq {
-        items: Vec<Node>,
-        start: Pos,
-    },
+    Scalar { value: String, style: ScalarStyle, tag: Option<String>, start: Pos, end_line: usize },
+    Map { entries: Vec<(Node, Node)>, start: Pos },
+    Seq { items: Vec<Node>, start: Pos },
 }
 
 impl Node {
     fn start(&self) -> Pos {
         match self {
-            Node::Scalar { start, .. } | Node::Map { start, .. } | Node::Seq { start, .. } => {
-                *start
-            }
+            Node::Scalar { start, .. } | Node::Map { start, .. } | Node::Seq { start, .. } => *start,
         }
     }
 }
@@ -93,10 +76,7 @@ impl<'a> Builder<'a> {
                 None => return Err(perr("unexpected end of input")),
                 Some(Err(e)) => return Err(perr(e)),
                 Some(Ok((Event::Comment(text, _placement), span))) => {
-                    self.comments.push(YamlComment {
-                        at: pos(&span),
-                        text: text.into_owned(),
-                    });
+                    self.comments.push(YamlComment { at: pos(&span), text: text.into_owned() });
                 }
                 Some(Ok(ev)) => return Ok(ev),
             }
@@ -128,11 +108,8 @@ impl<'a> Builder<'a> {
                     }
                     items.push(self.node(ev, sp)?);
                 }
-                let start = if style == StructureStyle::Block {
-                    start
-                } else {
-                    items.first().map_or(start, Node::start)
-                };
+                let start =
+                    if style == StructureStyle::Block { start } else { items.first().map_or(start, Node::start) };
                 let n = Node::Seq { items, start };
                 if anchor > 0 {
                     self.anchors.insert(anchor, n.clone());
@@ -159,11 +136,7 @@ impl<'a> Builder<'a> {
                 Ok(n)
             }
             Event::Alias(id) => {
-                let mut n = self
-                    .anchors
-                    .get(&id)
-                    .cloned()
-                    .ok_or_else(|| perr("alias to an unknown anchor"))?;
+                let mut n = self.anchors.get(&id).cloned().ok_or_else(|| perr("alias to an unknown anchor"))?;
                 // The copy sits where the alias is written (comments attach by position).
                 set_start(&mut n, pos(&span));
                 Ok(n)
@@ -175,9 +148,7 @@ impl<'a> Builder<'a> {
 
 fn set_start(n: &mut Node, p: Pos) {
     match n {
-        Node::Scalar {
-            start, end_line, ..
-        } => {
+        Node::Scalar { start, end_line, .. } => {
             *start = p;
             *end_line = p.line;
         }
@@ -211,10 +182,7 @@ fn parse_docs(text: &str) -> Result<Vec<RawDoc>> {
                     }
                     Some(n)
                 };
-                docs.push(RawDoc {
-                    root,
-                    comments: std::mem::take(&mut b.comments),
-                });
+                docs.push(RawDoc { root, comments: std::mem::take(&mut b.comments) });
             }
             _ => return Err(perr("unexpected YAML event outside a document")),
         }
@@ -223,10 +191,7 @@ fn parse_docs(text: &str) -> Result<Vec<RawDoc>> {
     if !b.comments.is_empty() {
         match docs.last_mut() {
             Some(d) => d.comments.append(&mut b.comments),
-            None => docs.push(RawDoc {
-                root: None,
-                comments: std::mem::take(&mut b.comments),
-            }),
+            None => docs.push(RawDoc { root: None, comments: std::mem::take(&mut b.comments) }),
         }
     }
     Ok(docs)
@@ -248,10 +213,7 @@ impl CommentCursor {
         let mut out = Vec::new();
         while let Some(c) = self.peek() {
             if c.at < p {
-                out.push(Comment {
-                    text: c.text.clone(),
-                    inline: false,
-                });
+                out.push(Comment { text: c.text.clone(), inline: false });
                 self.next += 1;
             } else {
                 break;
@@ -265,10 +227,7 @@ impl CommentCursor {
         let mut out = Vec::new();
         while let Some(c) = self.peek() {
             if c.at.line == line && bound.is_none_or(|b| c.at < b) {
-                out.push(Comment {
-                    text: c.text.clone(),
-                    inline,
-                });
+                out.push(Comment { text: c.text.clone(), inline });
                 self.next += 1;
             } else {
                 break;
@@ -282,10 +241,7 @@ impl CommentCursor {
         let mut out = Vec::new();
         while let Some(c) = self.peek() {
             if bound.is_none_or(|b| c.at < b) && c.at.col >= col {
-                out.push(Comment {
-                    text: c.text.clone(),
-                    inline: false,
-                });
+                out.push(Comment { text: c.text.clone(), inline: false });
                 self.next += 1;
             } else {
                 break;
@@ -305,8 +261,7 @@ fn scalar_value(value: String, style: ScalarStyle, tag: Option<&str>) -> Value {
                 }
             }
             "float" => {
-                if let Some(f) = parse_float(&value).or_else(|| parse_int(&value).map(|i| i as f64))
-                {
+                if let Some(f) = parse_float(&value).or_else(|| parse_int(&value).map(|i| i as f64)) {
                     return Value::Float(f);
                 }
             }
@@ -436,21 +391,12 @@ fn key_string(n: &Node) -> Result<String> {
     }
 }
 
-fn convert_map(
-    entries: Vec<(Node, Node)>,
-    start: Pos,
-    bound: Option<Pos>,
-    cc: &mut CommentCursor,
-) -> Result<Branch> {
+fn convert_map(entries: Vec<(Node, Node)>, start: Pos, bound: Option<Pos>, cc: &mut CommentCursor) -> Result<Branch> {
     let mut out: Branch = Vec::new();
     let n = entries.len();
     let starts: Vec<Pos> = entries.iter().map(|(k, _)| k.start()).collect();
     for (i, (k, v)) in entries.into_iter().enumerate() {
-        let next = if i + 1 < n {
-            Some(starts[i + 1])
-        } else {
-            bound
-        };
+        let next = if i + 1 < n { Some(starts[i + 1]) } else { bound };
         let key_pos = k.start();
         out.extend(cc.take_before(key_pos).into_iter().map(MapItem::Comment));
         let key = key_string(&k)?;
@@ -463,95 +409,48 @@ fn convert_map(
             continue;
         }
         let value = match v {
-            Node::Scalar {
-                value,
-                style,
-                tag,
-                end_line,
-                ..
-            } => {
-                out.extend(
-                    cc.take_on_line(end_line, next, true)
-                        .into_iter()
-                        .map(MapItem::Comment),
-                );
+            Node::Scalar { value, style, tag, end_line, .. } => {
+                out.extend(cc.take_on_line(end_line, next, true).into_iter().map(MapItem::Comment));
                 scalar_value(value, style, tag.as_deref())
             }
             other => {
                 out.extend(
-                    cc.take_on_line(
-                        key_pos.line,
-                        next.min(Some(other.start())).or(Some(other.start())),
-                        false,
-                    )
-                    .into_iter()
-                    .map(MapItem::Comment),
+                    cc.take_on_line(key_pos.line, next.min(Some(other.start())).or(Some(other.start())), false)
+                        .into_iter()
+                        .map(MapItem::Comment),
                 );
                 convert_value(other, next, cc)?
             }
         };
         out.push(MapItem::Entry(key, value));
     }
-    out.extend(
-        cc.take_foot(start.col, bound)
-            .into_iter()
-            .map(MapItem::Comment),
-    );
+    out.extend(cc.take_foot(start.col, bound).into_iter().map(MapItem::Comment));
     Ok(out)
 }
 
-fn convert_seq(
-    items: Vec<Node>,
-    start: Pos,
-    bound: Option<Pos>,
-    cc: &mut CommentCursor,
-) -> Result<Vec<SeqItem>> {
+fn convert_seq(items: Vec<Node>, start: Pos, bound: Option<Pos>, cc: &mut CommentCursor) -> Result<Vec<SeqItem>> {
     let mut out = Vec::new();
     let n = items.len();
     let starts: Vec<Pos> = items.iter().map(Node::start).collect();
     for (i, item) in items.into_iter().enumerate() {
-        let next = if i + 1 < n {
-            Some(starts[i + 1])
-        } else {
-            bound
-        };
-        out.extend(
-            cc.take_before(item.start())
-                .into_iter()
-                .map(SeqItem::Comment),
-        );
+        let next = if i + 1 < n { Some(starts[i + 1]) } else { bound };
+        out.extend(cc.take_before(item.start()).into_iter().map(SeqItem::Comment));
         let value = match item {
-            Node::Scalar {
-                value,
-                style,
-                tag,
-                end_line,
-                ..
-            } => {
-                out.extend(
-                    cc.take_on_line(end_line, next, true)
-                        .into_iter()
-                        .map(SeqItem::Comment),
-                );
+            Node::Scalar { value, style, tag, end_line, .. } => {
+                out.extend(cc.take_on_line(end_line, next, true).into_iter().map(SeqItem::Comment));
                 scalar_value(value, style, tag.as_deref())
             }
             other => convert_value(other, next, cc)?,
         };
         out.push(SeqItem::Value(value));
     }
-    out.extend(
-        cc.take_foot(start.col, bound)
-            .into_iter()
-            .map(SeqItem::Comment),
-    );
+    out.extend(cc.take_foot(start.col, bound).into_iter().map(SeqItem::Comment));
     Ok(out)
 }
 
 fn convert_value(n: Node, bound: Option<Pos>, cc: &mut CommentCursor) -> Result<Value> {
     Ok(match n {
-        Node::Scalar {
-            value, style, tag, ..
-        } => scalar_value(value, style, tag.as_deref()),
+        Node::Scalar { value, style, tag, .. } => scalar_value(value, style, tag.as_deref()),
         Node::Map { entries, start } => Value::Map(convert_map(entries, start, bound, cc)?),
         Node::Seq { items, start } => Value::Seq(convert_seq(items, start, bound, cc)?),
     })
@@ -561,10 +460,7 @@ fn convert_value(n: Node, bound: Option<Pos>, cc: &mut CommentCursor) -> Result<
 pub fn parse(text: &str) -> Result<Vec<Branch>> {
     let mut out = Vec::new();
     for doc in parse_docs(text)? {
-        let mut cc = CommentCursor {
-            comments: doc.comments,
-            next: 0,
-        };
+        let mut cc = CommentCursor { comments: doc.comments, next: 0 };
         let branch = match doc.root {
             None => Vec::new(),
             Some(Node::Map { entries, start }) => convert_map(entries, start, None, &mut cc)?,
@@ -581,10 +477,7 @@ pub fn parse(text: &str) -> Result<Vec<Branch>> {
         };
         let mut branch = branch;
         while let Some(c) = cc.peek() {
-            branch.push(MapItem::Comment(Comment {
-                text: c.text.clone(),
-                inline: false,
-            }));
+            branch.push(MapItem::Comment(Comment { text: c.text.clone(), inline: false }));
             cc.next += 1;
         }
         check_unique_keys(&branch)?;
@@ -632,36 +525,28 @@ struct Analysis {
 }
 
 fn analyze(s: &str) -> Analysis {
-    let mut a = Analysis {
-        block_plain: true,
-        single_quoted: true,
-        block: true,
-    };
+    let mut a = Analysis { block_plain: true, single_quoted: true, block: true };
     if s.is_empty() {
         a.block = false;
         return a;
     }
     let chars: Vec<char> = s.chars().collect();
     let mut block_ind = s.starts_with("---") || s.starts_with("...");
-    let (mut leading_space, mut leading_break, mut trailing_space, mut trailing_break) =
-        (false, false, false, false);
+    let (mut leading_space, mut leading_break, mut trailing_space, mut trailing_break) = (false, false, false, false);
     let (mut break_space, mut space_break, mut special, mut line_breaks, mut tabs) =
         (false, false, false, false, false);
     let (mut prev_space, mut prev_break) = (false, false);
     let mut preceded_ws = true;
     for (i, &c) in chars.iter().enumerate() {
-        let followed_ws = chars.get(i + 1).is_none_or(|n| {
-            matches!(
-                n,
-                ' ' | '\t' | '\r' | '\n' | '\u{85}' | '\u{2028}' | '\u{2029}'
-            )
-        });
+        let followed_ws =
+            chars.get(i + 1).is_none_or(|n| matches!(n, ' ' | '\t' | '\r' | '\n' | '\u{85}' | '\u{2028}' | '\u{2029}'));
         let first = i == 0;
         let last = i + 1 == chars.len();
         if first {
             match c {
-                '#' | ',' | '[' | ']' | '{' | '}' | '&' | '*' | '!' | '|' | '>' | '\'' | '"'
-                | '%' | '@' | '`' => block_ind = true,
+                '#' | ',' | '[' | ']' | '{' | '}' | '&' | '*' | '!' | '|' | '>' | '\'' | '"' | '%' | '@' | '`' => {
+                    block_ind = true
+                }
                 '?' | ':' if followed_ws => block_ind = true,
                 '-' if followed_ws => block_ind = true,
                 _ => {}
@@ -748,30 +633,13 @@ fn analyze(s: &str) -> Analysis {
 
 /// Would yaml.v3 read this plain text as something other than a string?
 fn resolves_to_non_string(s: &str) -> bool {
-    !matches!(resolve_plain(s.to_string()), Value::Str(_))
-        || is_timestamp(s)
-        || is_old_bool(s)
-        || is_base60_float(s)
+    !matches!(resolve_plain(s.to_string()), Value::Str(_)) || is_timestamp(s) || is_old_bool(s) || is_base60_float(s)
 }
 
 fn is_old_bool(s: &str) -> bool {
     matches!(
         s,
-        "y" | "Y"
-            | "yes"
-            | "Yes"
-            | "YES"
-            | "on"
-            | "On"
-            | "ON"
-            | "n"
-            | "N"
-            | "no"
-            | "No"
-            | "NO"
-            | "off"
-            | "Off"
-            | "OFF"
+        "y" | "Y" | "yes" | "Yes" | "YES" | "on" | "On" | "ON" | "n" | "N" | "no" | "No" | "NO" | "off" | "Off" | "OFF"
     )
 }
 
@@ -783,10 +651,7 @@ fn is_base60_float(s: &str) -> bool {
 
 fn regex_lite_base60() -> &'static regex::Regex {
     static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
-    RE.get_or_init(|| {
-        regex::Regex::new(r"^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$")
-            .expect("valid regex")
-    })
+    RE.get_or_init(|| regex::Regex::new(r"^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$").expect("valid regex"))
 }
 
 fn is_timestamp(s: &str) -> bool {
@@ -835,11 +700,7 @@ fn yaml_float(f: f64) -> String {
         return ".nan".into();
     }
     if f.is_infinite() {
-        return if f > 0.0 {
-            ".inf".into()
-        } else {
-            "-.inf".into()
-        };
+        return if f > 0.0 { ".inf".into() } else { "-.inf".into() };
     }
     go_format_g(f)
 }
@@ -847,11 +708,7 @@ fn yaml_float(f: f64) -> String {
 /// Go's `strconv.FormatFloat(f, 'g', -1, 64)`.
 pub(crate) fn go_format_g(f: f64) -> String {
     if f == 0.0 {
-        return if f.is_sign_negative() {
-            "-0".into()
-        } else {
-            "0".into()
-        };
+        return if f.is_sign_negative() { "-0".into() } else { "0".into() };
     }
     let e = format!("{f:e}"); // like 1.5e-5
     let (mant, exp) = e.split_once('e').expect("exponent form");
@@ -903,8 +760,7 @@ impl Emitter {
             Value::Bytes(b) => {
                 use base64::Engine as _;
                 self.out.push_str(" !!binary ");
-                self.out
-                    .push_str(&base64::engine::general_purpose::STANDARD.encode(b));
+                self.out.push_str(&base64::engine::general_purpose::STANDARD.encode(b));
             }
             Value::Str(s) => {
                 let a = analyze(s);
@@ -1066,10 +922,7 @@ impl Emitter {
                         Value::Seq(inner) if has_values(inner) => {
                             self.out.push(' ');
                             // Nested sequence: its first dash follows this one.
-                            let mut nested = Emitter {
-                                out: String::new(),
-                                indent: self.indent,
-                            };
+                            let mut nested = Emitter { out: String::new(), indent: self.indent };
                             nested.seq(inner, col + 2);
                             self.out.push_str(nested.out.trim_start_matches(' '));
                         }
@@ -1123,10 +976,7 @@ fn has_values(s: &[SeqItem]) -> bool {
 
 /// Writes branches as yaml.v3 does for sops, documents separated by `---`.
 pub fn emit(branches: &[Branch], indent: usize) -> String {
-    let mut e = Emitter {
-        out: String::new(),
-        indent: indent.max(2),
-    };
+    let mut e = Emitter { out: String::new(), indent: indent.max(2) };
     for (i, b) in branches.iter().enumerate() {
         if i > 0 {
             e.out.push_str("---\n");
@@ -1156,10 +1006,7 @@ pub fn emit(branches: &[Branch], indent: usize) -> String {
 
 /// Writes a single value (for `--extract`): scalars as their YAML text, collections as blocks.
 pub fn emit_value(v: &Value, indent: usize) -> String {
-    let mut e = Emitter {
-        out: String::new(),
-        indent: indent.max(2),
-    };
+    let mut e = Emitter { out: String::new(), indent: indent.max(2) };
     match v {
         Value::Map(m) => e.map(m, 0, false),
         Value::Seq(s) => e.seq(s, 0),
@@ -1196,9 +1043,7 @@ mod tests {
         assert_eq!(round(src), src);
         let list = "lorem:\n    - foo\n    #this-is-a-comment\n    - bar\n";
         let b = parse(list).unwrap();
-        let MapItem::Entry(_, Value::Seq(s)) = &b[0][0] else {
-            panic!()
-        };
+        let MapItem::Entry(_, Value::Seq(s)) = &b[0][0] else { panic!() };
         assert!(matches!(&s[1], SeqItem::Comment(c) if c.text == "this-is-a-comment"));
         assert_eq!(round(list), list);
     }
@@ -1207,9 +1052,7 @@ mod tests {
     fn foot_and_inline_comments_round_trip() {
         let src = "a:\n    b: 1 # inline\n    # foot of a\nc: 2\n";
         let b = parse(src).unwrap();
-        let MapItem::Entry(_, Value::Map(a)) = &b[0][0] else {
-            panic!()
-        };
+        let MapItem::Entry(_, Value::Map(a)) = &b[0][0] else { panic!() };
         assert!(matches!(&a[0], MapItem::Comment(c) if c.inline && c.text == " inline"));
         assert!(matches!(&a[2], MapItem::Comment(c) if !c.inline && c.text == " foot of a"));
         assert_eq!(round(src), src);
@@ -1217,8 +1060,7 @@ mod tests {
 
     #[test]
     fn scalar_types_resolve_like_yaml_v3() {
-        let b =
-            parse("i: 12\nf: 1.5\nt: true\nn: null\ns: '12'\nx: 0x1F\nts: 2020-01-01\n").unwrap();
+        let b = parse("i: 12\nf: 1.5\nt: true\nn: null\ns: '12'\nx: 0x1F\nts: 2020-01-01\n").unwrap();
         let vals: Vec<&Value> = b[0]
             .iter()
             .filter_map(|i| match i {
@@ -1246,10 +1088,7 @@ mod tests {
         assert_eq!(q("#x"), "'#x'");
         assert_eq!(q(" lead"), "' lead'");
         assert_eq!(q("tab\there"), "\"tab\\there\"");
-        assert_eq!(
-            q("ENC[AES256_GCM,data:x,iv:y,tag:z,type:str]"),
-            "ENC[AES256_GCM,data:x,iv:y,tag:z,type:str]"
-        );
+        assert_eq!(q("ENC[AES256_GCM,data:x,iv:y,tag:z,type:str]"), "ENC[AES256_GCM,data:x,iv:y,tag:z,type:str]");
         assert_eq!(yaml_float(1e21), "1e+21");
         assert_eq!(yaml_float(0.00001), "1e-05");
         assert_eq!(yaml_float(2.5), "2.5");
@@ -1275,10 +1114,7 @@ mod tests {
         assert_eq!(b[0][1], MapItem::Entry("b".into(), Value::Int(1)));
         assert_eq!(emit(&b, 4), "a: 1\nb: 1\n---\nc: 2\n");
         let bin = parse("b: !!binary AAEC\n").unwrap();
-        assert_eq!(
-            bin[0][0],
-            MapItem::Entry("b".into(), Value::Bytes(vec![0, 1, 2]))
-        );
+        assert_eq!(bin[0][0], MapItem::Entry("b".into(), Value::Bytes(vec![0, 1, 2])));
         assert_eq!(emit(&bin, 4), "b: !!binary AAEC\n");
     }
 }
@@ -1304,17 +1140,10 @@ mod stability {
             let once = emit(&parse(src).unwrap(), 4);
             let tree = parse(&once).unwrap_or_else(|e| panic!("re-parse of {once:?}: {e}"));
             assert_eq!(emit(&tree, 4), once, "not stable for {src:?}");
-            assert_eq!(
-                tree,
-                parse(src).unwrap(),
-                "tree changed for {src:?}:\n{once}"
-            );
+            assert_eq!(tree, parse(src).unwrap(), "tree changed for {src:?}:\n{once}");
         }
         let b = parse(samples[1]).unwrap();
-        assert!(
-            matches!(b[0].last(), Some(MapItem::Comment(c)) if c.text == " end"),
-            "{b:?}"
-        );
+        assert!(matches!(b[0].last(), Some(MapItem::Comment(c)) if c.text == " end"), "{b:?}");
         assert_eq!(emit(&parse(samples[2]).unwrap(), 4), samples[2]);
     }
 }
