@@ -34,6 +34,7 @@ set edit:completion:arg-completer[ssp] = {|@words|
             cand --version 'Print version'
             cand config 'Show the resolved configuration, each value with where it came from'
             cand doctor 'Check that this machine can run the stack: Docker, tools, ports, chart, disk'
+            cand setup-infra 'Create the local k3d cluster (or use an existing cluster), deploy Supabase with helm and wait until every workload is ready and the API answers'
             cand completions 'Print shell completions for SHELL to stdout'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -73,6 +74,32 @@ set edit:completion:arg-completer[ssp] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'ssp;setup-infra'= {
+            cand --env 'The values set to deploy'
+            cand --timeout 'How long to wait for the release to be ready (e.g. 10m, 90s)'
+            cand --grace 'How long a pod may sit in ImagePullBackOff, CrashLoopBackOff, … before setup fails'
+            cand -f 'Extra values file, after the environment''s (repeatable)'
+            cand --values 'Extra values file, after the environment''s (repeatable)'
+            cand --set 'Extra `helm --set KEY=VALUE` (repeatable; masked in logs)'
+            cand --context 'Deploy to this kube context (needed to send dev values anywhere but the project''s k3d cluster)'
+            cand -C 'Use DIR as the project root instead of searching upward from the current folder for ssp.toml (or a deployment/ folder)'
+            cand --project-dir 'Use DIR as the project root instead of searching upward from the current folder for ssp.toml (or a deployment/ folder)'
+            cand --config 'Read settings from FILE on top of the project''s ssp.toml'
+            cand --color 'When to use colour (NO_COLOR in the environment means never, unless --color always)'
+            cand --recreate 'Delete the k3d cluster first and create it anew (its data is lost)'
+            cand --strict 'Treat values keys the pinned chart does not know as errors, not warnings'
+            cand --show-secrets 'Print passwords and the service key in the summary instead of masking them'
+            cand -v 'Say more: -v shows every command and API call ssp makes, -vv adds debugging detail'
+            cand --verbose 'Say more: -v shows every command and API call ssp makes, -vv adds debugging detail'
+            cand -q 'Say less: only warnings and errors'
+            cand --quiet 'Say less: only warnings and errors'
+            cand --dry-run 'Print every external command and API call that would change something, and do nothing'
+            cand --no-progress 'Plain log lines instead of progress bars (automatic when stderr is not a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'ssp;completions'= {
             cand -C 'Use DIR as the project root instead of searching upward from the current folder for ssp.toml (or a deployment/ folder)'
             cand --project-dir 'Use DIR as the project root instead of searching upward from the current folder for ssp.toml (or a deployment/ folder)'
@@ -92,12 +119,15 @@ set edit:completion:arg-completer[ssp] = {|@words|
         &'ssp;help'= {
             cand config 'Show the resolved configuration, each value with where it came from'
             cand doctor 'Check that this machine can run the stack: Docker, tools, ports, chart, disk'
+            cand setup-infra 'Create the local k3d cluster (or use an existing cluster), deploy Supabase with helm and wait until every workload is ready and the API answers'
             cand completions 'Print shell completions for SHELL to stdout'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'ssp;help;config'= {
         }
         &'ssp;help;doctor'= {
+        }
+        &'ssp;help;setup-infra'= {
         }
         &'ssp;help;completions'= {
         }

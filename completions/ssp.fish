@@ -37,6 +37,7 @@ complete -c ssp -n "__fish_ssp_needs_command" -s h -l help -d 'Print help'
 complete -c ssp -n "__fish_ssp_needs_command" -s V -l version -d 'Print version'
 complete -c ssp -n "__fish_ssp_needs_command" -f -a "config" -d 'Show the resolved configuration, each value with where it came from'
 complete -c ssp -n "__fish_ssp_needs_command" -f -a "doctor" -d 'Check that this machine can run the stack: Docker, tools, ports, chart, disk'
+complete -c ssp -n "__fish_ssp_needs_command" -f -a "setup-infra" -d 'Create the local k3d cluster (or use an existing cluster), deploy Supabase with helm and wait until every workload is ready and the API answers'
 complete -c ssp -n "__fish_ssp_needs_command" -f -a "completions" -d 'Print shell completions for SHELL to stdout'
 complete -c ssp -n "__fish_ssp_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c ssp -n "__fish_ssp_using_subcommand config" -s o -l output -d 'Output format' -r -f -a "text\t''
@@ -65,6 +66,27 @@ complete -c ssp -n "__fish_ssp_using_subcommand doctor" -l dry-run -d 'Print eve
 complete -c ssp -n "__fish_ssp_using_subcommand doctor" -l no-progress -d 'Plain log lines instead of progress bars (automatic when stderr is not a terminal)'
 complete -c ssp -n "__fish_ssp_using_subcommand doctor" -s h -l help -d 'Print help'
 complete -c ssp -n "__fish_ssp_using_subcommand doctor" -s V -l version -d 'Print version'
+complete -c ssp -n "__fish_ssp_using_subcommand setup-infra" -l env -d 'The values set to deploy' -r -f -a "dev\t'`values.dev` (plain), to the project\'s k3d cluster'
+cloud\t'`values.cloud` (SOPS-encrypted), decrypted in memory only'"
+complete -c ssp -n "__fish_ssp_using_subcommand setup-infra" -l timeout -d 'How long to wait for the release to be ready (e.g. 10m, 90s)' -r
+complete -c ssp -n "__fish_ssp_using_subcommand setup-infra" -l grace -d 'How long a pod may sit in ImagePullBackOff, CrashLoopBackOff, … before setup fails' -r
+complete -c ssp -n "__fish_ssp_using_subcommand setup-infra" -s f -l values -d 'Extra values file, after the environment\'s (repeatable)' -r -F
+complete -c ssp -n "__fish_ssp_using_subcommand setup-infra" -l set -d 'Extra `helm --set KEY=VALUE` (repeatable; masked in logs)' -r
+complete -c ssp -n "__fish_ssp_using_subcommand setup-infra" -l context -d 'Deploy to this kube context (needed to send dev values anywhere but the project\'s k3d cluster)' -r
+complete -c ssp -n "__fish_ssp_using_subcommand setup-infra" -s C -l project-dir -d 'Use DIR as the project root instead of searching upward from the current folder for ssp.toml (or a deployment/ folder)' -r -F
+complete -c ssp -n "__fish_ssp_using_subcommand setup-infra" -l config -d 'Read settings from FILE on top of the project\'s ssp.toml' -r -F
+complete -c ssp -n "__fish_ssp_using_subcommand setup-infra" -l color -d 'When to use colour (NO_COLOR in the environment means never, unless --color always)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c ssp -n "__fish_ssp_using_subcommand setup-infra" -l recreate -d 'Delete the k3d cluster first and create it anew (its data is lost)'
+complete -c ssp -n "__fish_ssp_using_subcommand setup-infra" -l strict -d 'Treat values keys the pinned chart does not know as errors, not warnings'
+complete -c ssp -n "__fish_ssp_using_subcommand setup-infra" -l show-secrets -d 'Print passwords and the service key in the summary instead of masking them'
+complete -c ssp -n "__fish_ssp_using_subcommand setup-infra" -s v -l verbose -d 'Say more: -v shows every command and API call ssp makes, -vv adds debugging detail'
+complete -c ssp -n "__fish_ssp_using_subcommand setup-infra" -s q -l quiet -d 'Say less: only warnings and errors'
+complete -c ssp -n "__fish_ssp_using_subcommand setup-infra" -l dry-run -d 'Print every external command and API call that would change something, and do nothing'
+complete -c ssp -n "__fish_ssp_using_subcommand setup-infra" -l no-progress -d 'Plain log lines instead of progress bars (automatic when stderr is not a terminal)'
+complete -c ssp -n "__fish_ssp_using_subcommand setup-infra" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ssp -n "__fish_ssp_using_subcommand setup-infra" -s V -l version -d 'Print version'
 complete -c ssp -n "__fish_ssp_using_subcommand completions" -s C -l project-dir -d 'Use DIR as the project root instead of searching upward from the current folder for ssp.toml (or a deployment/ folder)' -r -F
 complete -c ssp -n "__fish_ssp_using_subcommand completions" -l config -d 'Read settings from FILE on top of the project\'s ssp.toml' -r -F
 complete -c ssp -n "__fish_ssp_using_subcommand completions" -l color -d 'When to use colour (NO_COLOR in the environment means never, unless --color always)' -r -f -a "auto\t''
@@ -76,7 +98,8 @@ complete -c ssp -n "__fish_ssp_using_subcommand completions" -l dry-run -d 'Prin
 complete -c ssp -n "__fish_ssp_using_subcommand completions" -l no-progress -d 'Plain log lines instead of progress bars (automatic when stderr is not a terminal)'
 complete -c ssp -n "__fish_ssp_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c ssp -n "__fish_ssp_using_subcommand completions" -s V -l version -d 'Print version'
-complete -c ssp -n "__fish_ssp_using_subcommand help; and not __fish_seen_subcommand_from config doctor completions help" -f -a "config" -d 'Show the resolved configuration, each value with where it came from'
-complete -c ssp -n "__fish_ssp_using_subcommand help; and not __fish_seen_subcommand_from config doctor completions help" -f -a "doctor" -d 'Check that this machine can run the stack: Docker, tools, ports, chart, disk'
-complete -c ssp -n "__fish_ssp_using_subcommand help; and not __fish_seen_subcommand_from config doctor completions help" -f -a "completions" -d 'Print shell completions for SHELL to stdout'
-complete -c ssp -n "__fish_ssp_using_subcommand help; and not __fish_seen_subcommand_from config doctor completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c ssp -n "__fish_ssp_using_subcommand help; and not __fish_seen_subcommand_from config doctor setup-infra completions help" -f -a "config" -d 'Show the resolved configuration, each value with where it came from'
+complete -c ssp -n "__fish_ssp_using_subcommand help; and not __fish_seen_subcommand_from config doctor setup-infra completions help" -f -a "doctor" -d 'Check that this machine can run the stack: Docker, tools, ports, chart, disk'
+complete -c ssp -n "__fish_ssp_using_subcommand help; and not __fish_seen_subcommand_from config doctor setup-infra completions help" -f -a "setup-infra" -d 'Create the local k3d cluster (or use an existing cluster), deploy Supabase with helm and wait until every workload is ready and the API answers'
+complete -c ssp -n "__fish_ssp_using_subcommand help; and not __fish_seen_subcommand_from config doctor setup-infra completions help" -f -a "completions" -d 'Print shell completions for SHELL to stdout'
+complete -c ssp -n "__fish_ssp_using_subcommand help; and not __fish_seen_subcommand_from config doctor setup-infra completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

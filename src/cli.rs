@@ -86,6 +86,20 @@ Examples:
 Exits 1 when a required check fails.")]
     Doctor(DoctorArgs),
 
+    /// Create the local k3d cluster (or use an existing cluster), deploy Supabase with helm and wait
+    /// until every workload is ready and the API answers.
+    #[command(after_help = "\
+Examples:
+  ssp setup-infra                          dev stack on a local k3d cluster, then a summary
+  ssp setup-infra --env cloud              values decrypted in memory and passed to helm on stdin
+  ssp setup-infra --recreate --timeout 15m delete and recreate the cluster first
+  ssp setup-infra --set studio.environment.STUDIO_DEFAULT_PROJECT=Demo
+  ssp --dry-run setup-infra                print every command and API call, change nothing
+
+Never deletes a healthy cluster unless --recreate. Exits 1 naming the stuck workloads, their pods'
+reasons, events and log tails when the stack does not come up.")]
+    SetupInfra(SetupInfraArgs),
+
     /// Print shell completions for SHELL to stdout.
     #[command(after_help = "\
 Examples:
@@ -122,4 +136,53 @@ pub struct CompletionsArgs {
     /// The shell to generate completions for.
     #[arg(value_enum)]
     pub shell: clap_complete::Shell,
+}
+
+/// Which values set to deploy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum Environment {
+    /// `values.dev` (plain), to the project's k3d cluster.
+    #[default]
+    Dev,
+    /// `values.cloud` (SOPS-encrypted), decrypted in memory only.
+    Cloud,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct SetupInfraArgs {
+    /// The values set to deploy.
+    #[arg(long, value_enum, default_value_t = Environment::Dev)]
+    pub env: Environment,
+
+    /// Delete the k3d cluster first and create it anew (its data is lost).
+    #[arg(long)]
+    pub recreate: bool,
+
+    /// How long to wait for the release to be ready (e.g. 10m, 90s).
+    #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = humantime::parse_duration)]
+    pub timeout: std::time::Duration,
+
+    /// How long a pod may sit in ImagePullBackOff, CrashLoopBackOff, … before setup fails.
+    #[arg(long, value_name = "DURATION", default_value = "2m", value_parser = humantime::parse_duration)]
+    pub grace: std::time::Duration,
+
+    /// Extra values file, after the environment's (repeatable).
+    #[arg(long = "values", short = 'f', value_name = "FILE")]
+    pub extra_values: Vec<std::path::PathBuf>,
+
+    /// Extra `helm --set KEY=VALUE` (repeatable; masked in logs).
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub sets: Vec<String>,
+
+    /// Deploy to this kube context (needed to send dev values anywhere but the project's k3d cluster).
+    #[arg(long, value_name = "CONTEXT")]
+    pub context: Option<String>,
+
+    /// Treat values keys the pinned chart does not know as errors, not warnings.
+    #[arg(long)]
+    pub strict: bool,
+
+    /// Print passwords and the service key in the summary instead of masking them.
+    #[arg(long)]
+    pub show_secrets: bool,
 }

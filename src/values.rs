@@ -2,6 +2,9 @@
 //! does not have are reported, so a values file written for another chart layout (the 0.7 line moved
 //! many keys) does not deploy silently wrong.
 
+use std::collections::BTreeSet;
+use std::path::Path;
+
 use serde_json::Value;
 
 /// A key path in a values file that the chart does not declare.
@@ -20,23 +23,66 @@ pub fn parse(text: &str) -> Result<Value, String> {
     serde_saphyr::from_str::<Value>(text).map_err(|e| e.to_string())
 }
 
-/// Keys in `values` that `chart` does not have. Free-form maps in the chart (declared empty, such
-/// as `environment: {}` or `podAnnotations: {}`) and lists accept anything below them.
-pub fn unknown_keys(chart: &Value, values: &Value) -> Vec<UnknownKey> {
+/// What the chart accepts: its `values.yaml` and the `.Values.…` paths its templates read.
+pub struct ChartSchema {
+    pub values: Value,
+    /// Dotted paths read by templates (`.Values.vector.volumeMounts`, `.Values.secret.smtp`); everything
+    /// below such a path is consumed as a whole (ranged over, passed to `toYaml`).
+    pub references: BTreeSet<String>,
+}
+
+impl ChartSchema {
+    /// Reads `values.yaml` and every template of the chart directory.
+    pub fn load(chart_dir: &Path) -> Result<ChartSchema, String> {
+        let path = chart_dir.join("values.yaml");
+        let text = std::fs::read_to_string(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        let values = parse(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+        let mut references = BTreeSet::new();
+        let mut pending = vec![chart_dir.join("templates")];
+        while let Some(dir) = pending.pop() {
+            let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+            for entry in entries.flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    pending.push(path);
+                } else if let Ok(text) = std::fs::read_to_string(&path) {
+                    references.extend(template_references(&text));
+                }
+            }
+        }
+        Ok(ChartSchema { values, references })
+    }
+}
+
+/// `.Values.a.b` paths in template text, as `a.b`.
+pub fn template_references(text: &str) -> BTreeSet<String> {
+    static PATTERN: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let pattern = PATTERN.get_or_init(|| regex::Regex::new(r"\.Values((?:\.[A-Za-z0-9_]+)+)").expect("valid regex"));
+    pattern.captures_iter(text).map(|c| c[1].trim_start_matches('.').to_string()).collect()
+}
+
+/// Keys in `values` that the chart does not have. Free-form maps in `values.yaml` (declared empty, such
+/// as `podAnnotations: {}`), lists, and anything below a path the templates read whole accept any key.
+pub fn unknown_keys(chart: &ChartSchema, values: &Value) -> Vec<UnknownKey> {
     let mut out = Vec::new();
-    walk(chart, values, "", &mut out);
+    walk(&chart.values, values, "", &chart.references, &mut out);
     out
 }
 
-fn walk(chart: &Value, values: &Value, prefix: &str, out: &mut Vec<UnknownKey>) {
+fn walk(chart: &Value, values: &Value, prefix: &str, refs: &BTreeSet<String>, out: &mut Vec<UnknownKey>) {
     let (Value::Object(declared), Value::Object(given)) = (chart, values) else { return };
     if declared.is_empty() {
         return; // a free-form map
     }
     for (key, value) in given {
         let path = if prefix.is_empty() { key.clone() } else { format!("{prefix}.{key}") };
+        if refs.contains(&path) {
+            continue; // read whole by a template: what is below is the template's business
+        }
         match declared.get(key) {
-            Some(Value::Object(inner)) if !inner.is_empty() => walk(&Value::Object(inner.clone()), value, &path, out),
+            Some(Value::Object(inner)) if !inner.is_empty() => {
+                walk(&Value::Object(inner.clone()), value, &path, refs, out)
+            }
             Some(_) => {}
             None => {
                 let suggestion = declared
@@ -83,12 +129,16 @@ fn collect_registries(value: &Value, out: &mut Vec<String>) {
 mod tests {
     use super::*;
 
-    const CHART: &str = "db:\n  enabled: true\n  image:\n    repository: supabase/postgres\n    tag: \"15\"\n  environment: {}\n  service:\n    type: ClusterIP\n    port: 5432\nkong:\n  ingress:\n    enabled: false\n";
+    const CHART: &str = "secret:\n  smtp:\n    secretRefKey:\n      username: username\ndb:\n  enabled: true\n  image:\n    repository: supabase/postgres\n    tag: \"15\"\n  environment: {}\n  service:\n    type: ClusterIP\n    port: 5432\nkong:\n  ingress:\n    enabled: false\n";
 
     #[test]
     fn reports_keys_the_chart_lacks_with_a_suggestion() {
-        let chart = parse(CHART).unwrap();
-        let values = parse("db:\n  enabeld: true\n  environment:\n    ANYTHING: x\n  service:\n    type: LoadBalancer\nstudio:\n  x: 1\n").unwrap();
+        let refs = template_references("{{ range $k, $v := .Values.secret.smtp }}{{ .Values.db.image.tag }}");
+        let chart = ChartSchema { values: parse(CHART).unwrap(), references: refs };
+        let values = parse(
+            "db:\n  enabeld: true\n  environment:\n    ANYTHING: x\n  service:\n    type: LoadBalancer\nstudio:\n  x: 1\nsecret:\n  smtp:\n    username: u\n",
+        )
+        .unwrap();
         let unknown = unknown_keys(&chart, &values);
         assert_eq!(
             unknown,

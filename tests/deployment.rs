@@ -19,3 +19,41 @@ fn checked_in_k3d_config_is_rendered_from_the_defaults() {
     assert!(rendered.contains("  - port: \"80:80\"\n    nodeFilters:\n      - loadbalancer\n"));
     assert!(rendered.contains("image: \"rancher/k3s:v1.31.5-k3s1\"\n"));
 }
+
+mod support;
+
+/// The pinned chart, checked out from the shared git bundle into a temp dir.
+fn pinned_chart(test: &str) -> Option<(tempfile::TempDir, std::path::PathBuf)> {
+    let fixtures = support::env::shared_fixtures(test)?;
+    let bundle = fixtures.join("charts/supabase-kubernetes.bundle");
+    let dir = tempfile::tempdir().unwrap();
+    let checkout = dir.path().join("chart");
+    let git = |args: &[&str]| {
+        let out = std::process::Command::new("git").args(args).output().expect("git runs");
+        assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    };
+    git(&["clone", "-q", "--no-checkout", bundle.to_str().unwrap(), checkout.to_str().unwrap()]);
+    git(&["-C", checkout.to_str().unwrap(), "checkout", "-q", "7963191d71eb2f9b9390bc7ecd396833f37d4365"]);
+    let chart = checkout.join("charts/supabase");
+    Some((dir, chart))
+}
+
+#[test]
+fn dev_values_fit_the_pinned_chart() {
+    let Some((_keep, chart)) = pinned_chart("dev_values_fit_the_pinned_chart") else { return };
+    let schema = ssp::values::ChartSchema::load(&chart).unwrap();
+    let text =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("deployment/values.dev.yaml")).unwrap();
+    let values = ssp::values::parse(&text).unwrap();
+    let unknown = ssp::values::unknown_keys(&schema, &values);
+    assert!(unknown.is_empty(), "values.dev.yaml keys the pinned chart does not know: {unknown:?}");
+    // The realtime fullnameOverride the chart needs (supabase-kubernetes#74) is kept.
+    assert_eq!(values["realtime"]["fullnameOverride"], "realtime-dev");
+    // And a key from the chart's later 0.7 layout is caught.
+    let moved = ssp::values::parse("db:\n  enabeld: true\nrealtime:\n  config:\n    tenant: x\n").unwrap();
+    let unknown = ssp::values::unknown_keys(&schema, &moved);
+    assert!(
+        unknown.iter().any(|u| u.path == "db.enabeld" && u.suggestion.as_deref() == Some("db.enabled")),
+        "{unknown:?}"
+    );
+}

@@ -4,6 +4,7 @@
 mod completions;
 mod config;
 mod doctor;
+mod setup_infra;
 
 use crate::cli::{Cli, Command};
 use crate::output::Output;
@@ -16,5 +17,6 @@ pub async fn run(cli: Cli, output: Output) -> anyhow::Result<()> {
         Command::Config(args) => config::run(&cli.global, args, output),
         Command::Doctor(args) => doctor::run(&cli.global, args, output).await,
         Command::Completions(args) => completions::run(args),
+        Command::SetupInfra(args) => setup_infra::run(&cli.global, args, output).await,
     }
 }

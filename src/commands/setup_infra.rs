@@ -1,0 +1,415 @@
+//! `ssp setup-infra`: cluster, pull secret, helm release, wait, probe, summary.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+
+use ::kube::Client;
+use ::kube::api::{Api, Patch, PatchParams};
+use anyhow::{Context as _, bail};
+use k8s_openapi::api::core::v1::Secret;
+use zeroize::Zeroizing;
+
+use crate::cli::{Environment, GlobalArgs, SetupInfraArgs};
+use crate::cluster::{ClusterState, K3dCluster, render_k3d_config};
+use crate::config::{FlagOverride, Provider};
+use crate::context::Context;
+use crate::exit::UsageError;
+use crate::helm::{Release, ValuesSource};
+use crate::k8s::waiter::{ReleaseWaiter, WaitOptions};
+use crate::output::Output;
+use crate::preflight::{self, Status};
+use crate::stack::{StackInfo, probe_api};
+use crate::{docker, k8s, registry, sops, values};
+
+/// The plaintext file the old `decrypt-supabase-cloud-values` task left beside the encrypted one.
+const LEFTOVER_DECRYPTED: &str = "deployment/values.cloud.decrypted.yaml";
+
+pub async fn run(global: &GlobalArgs, args: &SetupInfraArgs, output: Output) -> anyhow::Result<()> {
+    let overrides: Vec<FlagOverride> = Vec::new();
+    let ctx = Context::load(global, overrides, output)?;
+    let out = &ctx.output;
+    let config = &ctx.project.config;
+
+    warn_about_leftover_plaintext(&ctx)?;
+
+    // Where the release goes, and whether dev values may go there.
+    let (provider, context) = match (&args.context, config.cluster.provider) {
+        (Some(explicit), _) => (
+            if *explicit == format!("k3d-{}", config.cluster.name) { Provider::K3d } else { Provider::Existing },
+            explicit.clone(),
+        ),
+        (None, provider) => (provider, config.cluster.kube_context()),
+    };
+    if args.env == Environment::Dev && provider == Provider::Existing && args.context.is_none() {
+        return Err(UsageError(format!(
+            "dev values only go to this project's k3d cluster (k3d-{}), not to `{context}` from cluster.context\nhint: pass --context {context} to deploy the dev values there on purpose, or --env cloud",
+            config.cluster.name
+        ))
+        .into());
+    }
+
+    // Values, checked before anything changes.
+    let mut sources = Vec::new();
+    let mut trees = Vec::new();
+    match args.env {
+        Environment::Dev => {
+            let path = ctx.project.path(&config.values.dev);
+            let text = std::fs::read_to_string(&path).map_err(|e| {
+                UsageError(format!(
+                    "cannot read the dev values {}: {e}\nhint: set [values] dev in ssp.toml",
+                    path.display()
+                ))
+            })?;
+            trees.push((
+                config.values.dev.display().to_string(),
+                values::parse(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?,
+            ));
+            sources.push(ValuesSource::File(path));
+        }
+        Environment::Cloud => {
+            let path = ctx.project.path(&config.values.cloud);
+            let plaintext = decrypt_cloud_values(&path)?;
+            let text = std::str::from_utf8(&plaintext).context("the decrypted cloud values are not UTF-8")?;
+            // Parse errors must not quote the plaintext.
+            let tree = values::parse(text)
+                .map_err(|_| anyhow::anyhow!("the decrypted {} is not valid YAML", config.values.cloud.display()))?;
+            trees.push((config.values.cloud.display().to_string(), tree));
+            sources.push(ValuesSource::Memory {
+                bytes: plaintext,
+                label: format!("decrypted {}", config.values.cloud.display()),
+            });
+        }
+    }
+    for extra in &args.extra_values {
+        let path = std::env::current_dir()?.join(extra);
+        let text =
+            std::fs::read_to_string(&path).with_context(|| format!("cannot read values file {}", path.display()))?;
+        trees.push((
+            extra.display().to_string(),
+            values::parse(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?,
+        ));
+        sources.push(ValuesSource::File(path));
+    }
+
+    // Tools and chart.
+    if provider == Provider::K3d {
+        require_program(&ctx, "k3d")?;
+    }
+    require_program(&ctx, "helm")?;
+    let chart_dir = ctx.project.path(&config.chart.path);
+    check_chart_values(&ctx, &chart_dir, &trees, args.strict)?;
+
+    // Cluster.
+    let mut kubeconfig_file = None;
+    let client = match provider {
+        Provider::K3d => {
+            let k3d = K3dCluster::new(&ctx.runner, config.cluster.name.clone());
+            ensure_cluster(&ctx, &k3d, args).await?;
+            if !config.cluster.update_kubeconfig && !ctx.dry_run {
+                kubeconfig_file = Some(write_kubeconfig(&ctx, &k3d)?);
+            }
+            if ctx.dry_run {
+                None
+            } else {
+                let yaml = Zeroizing::new(k3d.kubeconfig()?);
+                Some(k8s::client_from_yaml(&yaml, &k3d.context()).await?)
+            }
+        }
+        Provider::Existing => {
+            out.done(format!("using the existing cluster of context {context}"));
+            if ctx.dry_run { None } else { Some(k8s::client_for_context(&context).await?) }
+        }
+    };
+
+    // Pull secret for private registries.
+    let namespace = &config.chart.namespace;
+    let registries: Vec<String> = trees.iter().flat_map(|(_, t)| values::image_registries(t)).collect();
+    apply_pull_secret(&ctx, client.as_ref(), namespace, registries).await?;
+
+    // Release.
+    let release = Release {
+        name: config.chart.release.clone(),
+        chart: chart_dir,
+        namespace: namespace.clone(),
+        context: context.clone(),
+        kubeconfig: kubeconfig_file,
+    };
+    out.step(format!("deploying release {} to {context} (namespace {namespace})", release.name));
+    let call = release.upgrade_install(sources, &args.sets, args.timeout);
+    let progress_out = out.clone();
+    let runner = ctx.runner.clone();
+    tokio::task::spawn_blocking(move || {
+        crate::helm::install(&runner, call, move |_, line| progress_out.verbose(format!("helm: {line}")))
+    })
+    .await??;
+
+    let Some(client) = client else {
+        out.note(format!(
+            "would watch deployments, statefulsets, daemonsets, jobs and pods labelled app.kubernetes.io/instance={} in {namespace} until ready",
+            release.name
+        ));
+        return Ok(());
+    };
+    if !ctx.dry_run {
+        out.done(format!("release {} installed", release.name));
+    }
+
+    // Wait through the API.
+    out.step(format!(
+        "waiting for {} to be ready (timeout {})",
+        release.name,
+        humantime::format_duration(args.timeout)
+    ));
+    let waiter = ReleaseWaiter::new(
+        client.clone(),
+        WaitOptions {
+            namespace: namespace.clone(),
+            selector: format!("app.kubernetes.io/instance={}", release.name),
+            timeout: args.timeout,
+            grace: args.grace,
+        },
+        out.clone(),
+    );
+    let ready = waiter.wait().await?;
+    out.done(format!("{} workloads ready", ready.workloads.len()));
+
+    // Does Supabase answer, and how to use it.
+    let info = StackInfo::read(&client, namespace, &release.name, &config.cluster).await?;
+    if provider == Provider::K3d
+        && let Some(anon) = &info.anon_key
+    {
+        let probes = probe_api(&info.api_url, anon).await;
+        let failed: Vec<String> =
+            probes.iter().filter(|p| !p.ok).map(|p| format!("{}: {}", p.path, p.detail)).collect();
+        for probe in &probes {
+            if probe.ok {
+                out.done(format!("{}{} answers ({})", info.api_url, probe.path, probe.detail));
+            }
+        }
+        if !failed.is_empty() {
+            bail!(
+                "the workloads are ready but Supabase does not answer through Kong:\n  {}\nhint: check `kubectl --context {context} logs deploy/{}-kong` and that host port 80 reaches the k3d load balancer (`ssp doctor`)",
+                failed.join("\n  "),
+                k8s::chart_fullname(&release.name)
+            );
+        }
+    }
+    print_summary(out, &info, args.show_secrets);
+    Ok(())
+}
+
+fn print_summary(out: &Output, info: &StackInfo, show_secrets: bool) {
+    let rows = info.summary_lines(show_secrets);
+    let width = rows.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
+    out.done("Supabase is running");
+    for (label, value) in rows {
+        println!("  {label:<width$}  {value}");
+    }
+    if !show_secrets {
+        out.hint(
+            "`ssp status --show-secrets` prints the masked values; `ssp status -o env` writes them for .env files",
+        );
+    }
+}
+
+/// The old tasks left plaintext production values here; say so, and offer to delete them.
+fn warn_about_leftover_plaintext(ctx: &Context) -> anyhow::Result<()> {
+    let leftover = ctx.project.path(LEFTOVER_DECRYPTED);
+    if !leftover.exists() {
+        return Ok(());
+    }
+    ctx.output.warn(format!("{} holds decrypted production values left by the old pixi tasks", leftover.display()));
+    if std::io::stdin().is_terminal() && std::io::stderr().is_terminal() && !ctx.dry_run {
+        eprint!("Delete it now? [y/N] ");
+        let mut answer = String::new();
+        std::io::stdin().read_line(&mut answer)?;
+        if answer.trim().eq_ignore_ascii_case("y") || answer.trim().eq_ignore_ascii_case("yes") {
+            std::fs::remove_file(&leftover).with_context(|| format!("cannot delete {}", leftover.display()))?;
+            ctx.output.done(format!("deleted {}", leftover.display()));
+            return Ok(());
+        }
+    }
+    ctx.output.hint(format!("delete it (`rm {}`): ssp never needs a decrypted copy", leftover.display()));
+    Ok(())
+}
+
+fn decrypt_cloud_values(path: &Path) -> anyhow::Result<Zeroizing<Vec<u8>>> {
+    let bytes = std::fs::read(path).map_err(|e| {
+        UsageError(format!(
+            "cannot read the cloud values {}: {e}\nhint: set [values] cloud in ssp.toml",
+            path.display()
+        ))
+    })?;
+    let format = sops::Format::from_path(path);
+    let keys = sops::KeySources::from_env();
+    sops::decrypt_bytes(
+        &bytes,
+        format,
+        sops::Format::Yaml,
+        &keys,
+        sops::DecryptOptions::default(),
+        sops::StoreOptions::default(),
+    )
+    .with_context(|| format!("cannot decrypt {}", path.display()))
+}
+
+fn require_program(ctx: &Context, name: &str) -> anyhow::Result<()> {
+    if ctx.runner.resolve(name.as_ref()).is_ok() {
+        return Ok(());
+    }
+    bail!(
+        "`{name}` is not installed in {} or on PATH\nhint: run `ssp install-tools` to install the pinned version",
+        ctx.project.config.tools.dir.display()
+    )
+}
+
+/// Warns (or, with `--strict`, fails) about values keys the pinned chart does not declare.
+fn check_chart_values(
+    ctx: &Context,
+    chart_dir: &Path,
+    trees: &[(String, serde_json::Value)],
+    strict: bool,
+) -> anyhow::Result<()> {
+    if !chart_dir.join("Chart.yaml").is_file() {
+        bail!(
+            "the chart is not checked out: {} is missing\nhint: run `ssp fetch-chart` (pinned at {})",
+            chart_dir.join("Chart.yaml").display(),
+            ctx.project.config.chart.rev
+        );
+    }
+    let chart = values::ChartSchema::load(chart_dir).map_err(|e| anyhow::anyhow!(e))?;
+    let mut problems = 0;
+    for (name, tree) in trees {
+        for unknown in values::unknown_keys(&chart, tree) {
+            problems += 1;
+            let suggestion = unknown.suggestion.map(|s| format!(" (did you mean `{s}`?)")).unwrap_or_default();
+            ctx.output.warn(format!("{name}: `{}` is not a value of the pinned chart{suggestion}", unknown.path));
+        }
+    }
+    if problems > 0 && strict {
+        bail!(
+            "{problems} values key(s) unknown to the chart at {}\nhint: the values may be written for another chart version",
+            ctx.project.config.chart.rev
+        );
+    }
+    Ok(())
+}
+
+/// Absent → create (after checking ports); stopped → start; running → reuse. `--recreate` deletes first.
+async fn ensure_cluster(ctx: &Context, k3d: &K3dCluster<'_>, args: &SetupInfraArgs) -> anyhow::Result<()> {
+    let out = &ctx.output;
+    let cluster = &ctx.project.config.cluster;
+    let engine = docker::Engine::connect().await.map_err(|e| anyhow::anyhow!("{e}\nhint: {}", e.hint()))?;
+    out.done(format!("Docker {} (API {})", engine.info.version, engine.info.api_version));
+    let mut state = k3d.state()?;
+    if args.recreate && state != ClusterState::Absent {
+        out.step(format!("deleting cluster {} (--recreate)", k3d.name));
+        k3d.delete()?;
+        state = ClusterState::Absent;
+    }
+    match state {
+        ClusterState::Running { .. } => out.done(format!("cluster {} is running ({})", k3d.name, k3d.context())),
+        ClusterState::Stopped { .. } => {
+            out.step(format!("starting cluster {} ({})", k3d.name, state.describe()));
+            k3d.start(std::time::Duration::from_secs(300))?;
+            out.done(format!("cluster {} started", k3d.name));
+        }
+        ClusterState::Absent => {
+            let mut busy = Vec::new();
+            for mapping in &cluster.ports {
+                let check = preflight::port(mapping, &cluster.name, Some(&engine)).await;
+                if check.status == Status::Fail {
+                    busy.push(format!(
+                        "host port {}: {}\nhint: {}",
+                        mapping.host_port,
+                        check.detail,
+                        check.hint.unwrap_or_default()
+                    ));
+                }
+            }
+            if !busy.is_empty() {
+                bail!("cannot create cluster {}: {}", k3d.name, busy.join("\n"));
+            }
+            let file = write_k3d_config(ctx)?;
+            out.step(format!("creating cluster {} (k3s {})", k3d.name, cluster.k3s_image));
+            k3d.create(&file, std::time::Duration::from_secs(300))?;
+            if !ctx.dry_run {
+                out.done(format!("cluster {} created", k3d.name));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Renders `[cluster]` into `.ssp/k3d-<name>.yaml` (no secrets in it).
+fn write_k3d_config(ctx: &Context) -> anyhow::Result<PathBuf> {
+    let dir = ctx.project.path(".ssp");
+    let path = dir.join(format!("k3d-{}.yaml", ctx.project.config.cluster.name));
+    if ctx.dry_run {
+        ctx.output.note(format!("would write {}", path.display()));
+        return Ok(path);
+    }
+    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let tmp = tempfile::NamedTempFile::new_in(&dir)?;
+    std::fs::write(tmp.path(), render_k3d_config(&ctx.project.config.cluster))?;
+    tmp.persist(&path).with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(path)
+}
+
+/// `k3d kubeconfig write NAME` for helm when the cluster's context is not merged into the user's.
+fn write_kubeconfig(ctx: &Context, k3d: &K3dCluster<'_>) -> anyhow::Result<PathBuf> {
+    let call = crate::runner::ProgramCall::new("k3d").args(["kubeconfig", "write"]).arg(&k3d.name);
+    let done = ctx.runner.run(&call)?;
+    Ok(PathBuf::from(done.stdout_text().trim()))
+}
+
+async fn apply_pull_secret(
+    ctx: &Context,
+    client: Option<&Client>,
+    namespace: &str,
+    registries: Vec<String>,
+) -> anyhow::Result<()> {
+    let mut registries = registries;
+    registries.sort();
+    registries.dedup();
+    if registries.is_empty() {
+        return Ok(());
+    }
+    let env = |k: &str| std::env::var(k).ok();
+    let mut found = Vec::new();
+    for registry in &registries {
+        match registry::find_credential(registry, &ctx.runner, &env) {
+            Some(c) => found.push(c),
+            None => ctx.output.note(format!(
+                "no credentials for {registry}: `{}` pull secret not created (set SSP_REGISTRY_USER and SSP_REGISTRY_TOKEN, or `docker login {registry}`)",
+                registry::PULL_SECRET
+            )),
+        }
+    }
+    if found.is_empty() {
+        return Ok(());
+    }
+    let hosts: Vec<&str> = found.iter().map(|c| c.registry.as_str()).collect();
+    let Some(client) = client else {
+        ctx.output.note(format!(
+            "would apply Secret {namespace}/{} (docker-registry for {})",
+            registry::PULL_SECRET,
+            hosts.join(", ")
+        ));
+        return Ok(());
+    };
+    let secret = registry::pull_secret(namespace, &found);
+    let api: Api<Secret> = Api::namespaced(client.clone(), namespace);
+    ctx.output.verbose(format!("PATCH (apply) secrets/{} in {namespace}", registry::PULL_SECRET));
+    api.patch(registry::PULL_SECRET, &PatchParams::apply("ssp").force(), &Patch::Apply(&secret))
+        .await
+        .with_context(|| format!("cannot apply the `{}` pull secret", registry::PULL_SECRET))?;
+    let sources: Vec<&str> = found.iter().map(|c| c.source.as_str()).collect();
+    ctx.output.done(format!(
+        "pull secret {} for {} (from {})",
+        registry::PULL_SECRET,
+        hosts.join(", "),
+        sources.join(", ")
+    ));
+    Ok(())
+}

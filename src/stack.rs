@@ -1,0 +1,221 @@
+//! What a running stack offers its user: URLs, keys and the Postgres connection string, read from
+//! the chart's Secrets in the cluster; and whether Supabase actually answers through Kong.
+
+use std::time::Duration;
+
+use ::kube::Client;
+use ::kube::api::Api;
+use k8s_openapi::api::core::v1::Secret;
+use serde::Serialize;
+use zeroize::Zeroizing;
+
+use crate::config::{ClusterConfig, Provider};
+use crate::k8s::chart_fullname;
+
+/// Shown instead of a secret unless `--show-secrets`.
+pub const MASK: &str = "********";
+
+/// Endpoints and credentials of a deployed stack.
+pub struct StackInfo {
+    pub api_url: String,
+    pub studio_url: String,
+    pub anon_key: Option<String>,
+    pub service_key: Option<Zeroizing<String>>,
+    pub db_user: Option<String>,
+    pub db_password: Option<Zeroizing<String>>,
+    pub db_name: Option<String>,
+    pub db_host_port: Option<(String, u16)>,
+    pub dashboard_user: Option<String>,
+    pub dashboard_password: Option<Zeroizing<String>>,
+}
+
+/// The local URLs of a k3d stack: Kong behind the load balancer's port 80, Postgres behind 5432.
+pub fn local_endpoints(cluster: &ClusterConfig) -> (String, Option<(String, u16)>) {
+    let host_for = |container: u16| cluster.ports.iter().find(|p| p.container_port == container).map(|p| p.host_port);
+    let api = match (cluster.provider, host_for(80)) {
+        (Provider::K3d, Some(80)) => "http://localhost".to_string(),
+        (Provider::K3d, Some(port)) => format!("http://localhost:{port}"),
+        _ => "http://localhost".to_string(),
+    };
+    let db = host_for(5432).map(|port| ("localhost".to_string(), port));
+    (api, db)
+}
+
+fn field(secret: &Option<Secret>, key: &str) -> Option<Zeroizing<String>> {
+    let bytes = secret.as_ref()?.data.as_ref()?.get(key)?;
+    Some(Zeroizing::new(String::from_utf8_lossy(&bytes.0).into_owned()))
+}
+
+impl StackInfo {
+    /// Reads the chart's Secrets (`<fullname>-jwt`, `-db`, `-dashboard`); missing ones leave gaps.
+    pub async fn read(
+        client: &Client,
+        namespace: &str,
+        release: &str,
+        cluster: &ClusterConfig,
+    ) -> Result<StackInfo, ::kube::Error> {
+        let secrets: Api<Secret> = Api::namespaced(client.clone(), namespace);
+        let prefix = chart_fullname(release);
+        let jwt = secrets.get_opt(&format!("{prefix}-jwt")).await?;
+        let db = secrets.get_opt(&format!("{prefix}-db")).await?;
+        let dashboard = secrets.get_opt(&format!("{prefix}-dashboard")).await?;
+        let (api_url, db_host_port) = local_endpoints(cluster);
+        Ok(StackInfo {
+            studio_url: api_url.clone(),
+            api_url,
+            anon_key: field(&jwt, "anonKey").map(|k| k.to_string()),
+            service_key: field(&jwt, "serviceKey"),
+            db_user: field(&db, "username").map(|v| v.to_string()),
+            db_password: field(&db, "password"),
+            db_name: field(&db, "database").map(|v| v.to_string()),
+            db_host_port,
+            dashboard_user: field(&dashboard, "username").map(|v| v.to_string()),
+            dashboard_password: field(&dashboard, "password"),
+        })
+    }
+
+    fn secret(value: &Option<Zeroizing<String>>, show: bool) -> String {
+        match value {
+            Some(v) if show => v.to_string(),
+            Some(_) => MASK.to_string(),
+            None => "(not found)".to_string(),
+        }
+    }
+
+    /// `postgres://user:password@localhost:5432/postgres`, the password masked unless `show`.
+    pub fn db_url(&self, show: bool) -> Option<String> {
+        let (host, port) = self.db_host_port.as_ref()?;
+        let user = self.db_user.as_deref().unwrap_or("postgres");
+        let password = Self::secret(&self.db_password, show);
+        let db = self.db_name.as_deref().unwrap_or("postgres");
+        Some(format!("postgres://{user}:{password}@{host}:{port}/{db}"))
+    }
+
+    /// Aligned `label  value` lines for the end of `setup-infra` and `status`.
+    pub fn summary_lines(&self, show: bool) -> Vec<(String, String)> {
+        let mut rows = vec![
+            ("Studio".to_string(), self.studio_url.clone()),
+            ("API URL".to_string(), self.api_url.clone()),
+            ("anon key".to_string(), self.anon_key.clone().unwrap_or_else(|| "(not found)".into())),
+            ("service key".to_string(), Self::secret(&self.service_key, show)),
+        ];
+        if let Some(url) = self.db_url(show) {
+            rows.push(("Postgres".to_string(), url));
+        }
+        let dashboard = format!(
+            "{} / {}",
+            self.dashboard_user.as_deref().unwrap_or("(not found)"),
+            Self::secret(&self.dashboard_password, show)
+        );
+        rows.push(("dashboard login".to_string(), dashboard));
+        rows
+    }
+
+    /// `KEY=value` lines for `.env` files (`-o env`): the names ssp uses and the Flutter app's.
+    pub fn env_lines(&self, show: bool) -> Vec<String> {
+        let mut lines = vec![format!("API_URL={}", self.api_url), format!("SUPABASE_URL={}", self.api_url)];
+        if let Some(anon) = &self.anon_key {
+            lines.push(format!("ANON_KEY={anon}"));
+            lines.push(format!("SUPABASE_ANON_KEY={anon}"));
+        }
+        if let Some(url) = self.db_url(show) {
+            lines.push(format!("DB_URL={url}"));
+        }
+        lines
+    }
+
+    pub fn to_json(&self, show: bool) -> serde_json::Value {
+        #[derive(Serialize)]
+        struct Shown<'a> {
+            studio_url: &'a str,
+            api_url: &'a str,
+            anon_key: Option<&'a str>,
+            service_key: String,
+            db_url: Option<String>,
+            dashboard_user: Option<&'a str>,
+            dashboard_password: String,
+        }
+        serde_json::to_value(Shown {
+            studio_url: &self.studio_url,
+            api_url: &self.api_url,
+            anon_key: self.anon_key.as_deref(),
+            service_key: Self::secret(&self.service_key, show),
+            db_url: self.db_url(show),
+            dashboard_user: self.dashboard_user.as_deref(),
+            dashboard_password: Self::secret(&self.dashboard_password, show),
+        })
+        .unwrap_or_default()
+    }
+}
+
+/// One answer from Supabase through Kong.
+#[derive(Clone, Debug, Serialize)]
+pub struct Probe {
+    pub path: String,
+    pub ok: bool,
+    pub detail: String,
+}
+
+/// `GET /auth/v1/health` and `GET /rest/v1/` with the anon key, through Kong.
+pub async fn probe_api(api_url: &str, anon_key: &str) -> Vec<Probe> {
+    let client = match reqwest::Client::builder().timeout(Duration::from_secs(10)).build() {
+        Ok(c) => c,
+        Err(e) => return vec![Probe { path: api_url.to_string(), ok: false, detail: e.to_string() }],
+    };
+    let mut probes = Vec::new();
+    for path in ["/auth/v1/health", "/rest/v1/"] {
+        let url = format!("{}{path}", api_url.trim_end_matches('/'));
+        let answer = client.get(&url).header("apikey", anon_key).bearer_auth(anon_key).send().await;
+        probes.push(match answer {
+            Ok(r) if r.status().is_success() => {
+                Probe { path: path.to_string(), ok: true, detail: format!("HTTP {}", r.status().as_u16()) }
+            }
+            Ok(r) => {
+                Probe { path: path.to_string(), ok: false, detail: format!("HTTP {} from {url}", r.status().as_u16()) }
+            }
+            Err(e) => Probe { path: path.to_string(), ok: false, detail: format!("{url}: {}", root_message(&e)) },
+        });
+    }
+    probes
+}
+
+fn root_message(err: &dyn std::error::Error) -> String {
+    let mut current = err;
+    while let Some(next) = current.source() {
+        current = next;
+    }
+    current.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn info() -> StackInfo {
+        StackInfo {
+            api_url: "http://localhost".into(),
+            studio_url: "http://localhost".into(),
+            anon_key: Some("anon.jwt".into()),
+            service_key: Some(Zeroizing::new("service.jwt".into())),
+            db_user: Some("postgres".into()),
+            db_password: Some(Zeroizing::new("pw".into())),
+            db_name: Some("postgres".into()),
+            db_host_port: Some(("localhost".into(), 5432)),
+            dashboard_user: Some("supabase".into()),
+            dashboard_password: Some(Zeroizing::new("dashpw".into())),
+        }
+    }
+
+    #[test]
+    fn secrets_are_masked_unless_asked_for() {
+        let masked: String = info().summary_lines(false).iter().map(|(k, v)| format!("{k}={v}\n")).collect();
+        assert!(masked.contains("Postgres=postgres://postgres:********@localhost:5432/postgres"));
+        assert!(masked.contains("anon key=anon.jwt"));
+        for secret in ["service.jwt", ":pw@", "dashpw"] {
+            assert!(!masked.contains(secret), "{secret} leaked: {masked}");
+        }
+        let shown: String = info().summary_lines(true).iter().map(|(k, v)| format!("{k}={v}\n")).collect();
+        assert!(shown.contains("postgres://postgres:pw@localhost:5432/postgres"));
+        assert!(info().env_lines(false).contains(&"SUPABASE_ANON_KEY=anon.jwt".to_string()));
+    }
+}
