@@ -35,6 +35,12 @@ set edit:completion:arg-completer[ssp] = {|@words|
             cand config 'Show the resolved configuration, each value with where it came from'
             cand doctor 'Check that this machine can run the stack: Docker, tools, ports, chart, disk'
             cand setup-infra 'Create the local k3d cluster (or use an existing cluster), deploy Supabase with helm and wait until every workload is ready and the API answers'
+            cand status 'Show the cluster, the release, each workload''s readiness, and how to reach Supabase'
+            cand teardown 'Delete the local k3d cluster and its data, or only uninstall the release'
+            cand down 'Delete the local k3d cluster and its data, or only uninstall the release'
+            cand stop 'Stop the k3d cluster: keeps its data, frees the host ports'
+            cand start 'Start a stopped k3d cluster again'
+            cand port-forward 'Forward a local port to a service of the release through the Kubernetes API (no kubectl)'
             cand completions 'Print shell completions for SHELL to stdout'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -100,6 +106,114 @@ set edit:completion:arg-completer[ssp] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'ssp;status'= {
+            cand -o 'Output format'
+            cand --output 'Output format'
+            cand --write 'With `-o env`: write the lines to FILE (mode 0600, replaced atomically) instead of stdout'
+            cand -C 'Use DIR as the project root instead of searching upward from the current folder for ssp.toml (or a deployment/ folder)'
+            cand --project-dir 'Use DIR as the project root instead of searching upward from the current folder for ssp.toml (or a deployment/ folder)'
+            cand --config 'Read settings from FILE on top of the project''s ssp.toml'
+            cand --color 'When to use colour (NO_COLOR in the environment means never, unless --color always)'
+            cand --show-secrets 'Print passwords and the service key instead of masking them'
+            cand -v 'Say more: -v shows every command and API call ssp makes, -vv adds debugging detail'
+            cand --verbose 'Say more: -v shows every command and API call ssp makes, -vv adds debugging detail'
+            cand -q 'Say less: only warnings and errors'
+            cand --quiet 'Say less: only warnings and errors'
+            cand --dry-run 'Print every external command and API call that would change something, and do nothing'
+            cand --no-progress 'Plain log lines instead of progress bars (automatic when stderr is not a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'ssp;teardown'= {
+            cand -C 'Use DIR as the project root instead of searching upward from the current folder for ssp.toml (or a deployment/ folder)'
+            cand --project-dir 'Use DIR as the project root instead of searching upward from the current folder for ssp.toml (or a deployment/ folder)'
+            cand --config 'Read settings from FILE on top of the project''s ssp.toml'
+            cand --color 'When to use colour (NO_COLOR in the environment means never, unless --color always)'
+            cand -y 'Do not ask before deleting the cluster'
+            cand --yes 'Do not ask before deleting the cluster'
+            cand --keep-cluster 'Only uninstall the release; keep the cluster'
+            cand -v 'Say more: -v shows every command and API call ssp makes, -vv adds debugging detail'
+            cand --verbose 'Say more: -v shows every command and API call ssp makes, -vv adds debugging detail'
+            cand -q 'Say less: only warnings and errors'
+            cand --quiet 'Say less: only warnings and errors'
+            cand --dry-run 'Print every external command and API call that would change something, and do nothing'
+            cand --no-progress 'Plain log lines instead of progress bars (automatic when stderr is not a terminal)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'ssp;down'= {
+            cand -C 'Use DIR as the project root instead of searching upward from the current folder for ssp.toml (or a deployment/ folder)'
+            cand --project-dir 'Use DIR as the project root instead of searching upward from the current folder for ssp.toml (or a deployment/ folder)'
+            cand --config 'Read settings from FILE on top of the project''s ssp.toml'
+            cand --color 'When to use colour (NO_COLOR in the environment means never, unless --color always)'
+            cand -y 'Do not ask before deleting the cluster'
+            cand --yes 'Do not ask before deleting the cluster'
+            cand --keep-cluster 'Only uninstall the release; keep the cluster'
+            cand -v 'Say more: -v shows every command and API call ssp makes, -vv adds debugging detail'
+            cand --verbose 'Say more: -v shows every command and API call ssp makes, -vv adds debugging detail'
+            cand -q 'Say less: only warnings and errors'
+            cand --quiet 'Say less: only warnings and errors'
+            cand --dry-run 'Print every external command and API call that would change something, and do nothing'
+            cand --no-progress 'Plain log lines instead of progress bars (automatic when stderr is not a terminal)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'ssp;stop'= {
+            cand -C 'Use DIR as the project root instead of searching upward from the current folder for ssp.toml (or a deployment/ folder)'
+            cand --project-dir 'Use DIR as the project root instead of searching upward from the current folder for ssp.toml (or a deployment/ folder)'
+            cand --config 'Read settings from FILE on top of the project''s ssp.toml'
+            cand --color 'When to use colour (NO_COLOR in the environment means never, unless --color always)'
+            cand -v 'Say more: -v shows every command and API call ssp makes, -vv adds debugging detail'
+            cand --verbose 'Say more: -v shows every command and API call ssp makes, -vv adds debugging detail'
+            cand -q 'Say less: only warnings and errors'
+            cand --quiet 'Say less: only warnings and errors'
+            cand --dry-run 'Print every external command and API call that would change something, and do nothing'
+            cand --no-progress 'Plain log lines instead of progress bars (automatic when stderr is not a terminal)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'ssp;start'= {
+            cand -C 'Use DIR as the project root instead of searching upward from the current folder for ssp.toml (or a deployment/ folder)'
+            cand --project-dir 'Use DIR as the project root instead of searching upward from the current folder for ssp.toml (or a deployment/ folder)'
+            cand --config 'Read settings from FILE on top of the project''s ssp.toml'
+            cand --color 'When to use colour (NO_COLOR in the environment means never, unless --color always)'
+            cand -v 'Say more: -v shows every command and API call ssp makes, -vv adds debugging detail'
+            cand --verbose 'Say more: -v shows every command and API call ssp makes, -vv adds debugging detail'
+            cand -q 'Say less: only warnings and errors'
+            cand --quiet 'Say less: only warnings and errors'
+            cand --dry-run 'Print every external command and API call that would change something, and do nothing'
+            cand --no-progress 'Plain log lines instead of progress bars (automatic when stderr is not a terminal)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'ssp;port-forward'= {
+            cand --port 'Local port (default: the service''s own port)'
+            cand --address 'Local address to listen on'
+            cand -C 'Use DIR as the project root instead of searching upward from the current folder for ssp.toml (or a deployment/ folder)'
+            cand --project-dir 'Use DIR as the project root instead of searching upward from the current folder for ssp.toml (or a deployment/ folder)'
+            cand --config 'Read settings from FILE on top of the project''s ssp.toml'
+            cand --color 'When to use colour (NO_COLOR in the environment means never, unless --color always)'
+            cand -v 'Say more: -v shows every command and API call ssp makes, -vv adds debugging detail'
+            cand --verbose 'Say more: -v shows every command and API call ssp makes, -vv adds debugging detail'
+            cand -q 'Say less: only warnings and errors'
+            cand --quiet 'Say less: only warnings and errors'
+            cand --dry-run 'Print every external command and API call that would change something, and do nothing'
+            cand --no-progress 'Plain log lines instead of progress bars (automatic when stderr is not a terminal)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'ssp;completions'= {
             cand -C 'Use DIR as the project root instead of searching upward from the current folder for ssp.toml (or a deployment/ folder)'
             cand --project-dir 'Use DIR as the project root instead of searching upward from the current folder for ssp.toml (or a deployment/ folder)'
@@ -120,6 +234,11 @@ set edit:completion:arg-completer[ssp] = {|@words|
             cand config 'Show the resolved configuration, each value with where it came from'
             cand doctor 'Check that this machine can run the stack: Docker, tools, ports, chart, disk'
             cand setup-infra 'Create the local k3d cluster (or use an existing cluster), deploy Supabase with helm and wait until every workload is ready and the API answers'
+            cand status 'Show the cluster, the release, each workload''s readiness, and how to reach Supabase'
+            cand teardown 'Delete the local k3d cluster and its data, or only uninstall the release'
+            cand stop 'Stop the k3d cluster: keeps its data, frees the host ports'
+            cand start 'Start a stopped k3d cluster again'
+            cand port-forward 'Forward a local port to a service of the release through the Kubernetes API (no kubectl)'
             cand completions 'Print shell completions for SHELL to stdout'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -128,6 +247,16 @@ set edit:completion:arg-completer[ssp] = {|@words|
         &'ssp;help;doctor'= {
         }
         &'ssp;help;setup-infra'= {
+        }
+        &'ssp;help;status'= {
+        }
+        &'ssp;help;teardown'= {
+        }
+        &'ssp;help;stop'= {
+        }
+        &'ssp;help;start'= {
+        }
+        &'ssp;help;port-forward'= {
         }
         &'ssp;help;completions'= {
         }

@@ -38,6 +38,12 @@ complete -c ssp -n "__fish_ssp_needs_command" -s V -l version -d 'Print version'
 complete -c ssp -n "__fish_ssp_needs_command" -f -a "config" -d 'Show the resolved configuration, each value with where it came from'
 complete -c ssp -n "__fish_ssp_needs_command" -f -a "doctor" -d 'Check that this machine can run the stack: Docker, tools, ports, chart, disk'
 complete -c ssp -n "__fish_ssp_needs_command" -f -a "setup-infra" -d 'Create the local k3d cluster (or use an existing cluster), deploy Supabase with helm and wait until every workload is ready and the API answers'
+complete -c ssp -n "__fish_ssp_needs_command" -f -a "status" -d 'Show the cluster, the release, each workload\'s readiness, and how to reach Supabase'
+complete -c ssp -n "__fish_ssp_needs_command" -f -a "teardown" -d 'Delete the local k3d cluster and its data, or only uninstall the release'
+complete -c ssp -n "__fish_ssp_needs_command" -f -a "down" -d 'Delete the local k3d cluster and its data, or only uninstall the release'
+complete -c ssp -n "__fish_ssp_needs_command" -f -a "stop" -d 'Stop the k3d cluster: keeps its data, frees the host ports'
+complete -c ssp -n "__fish_ssp_needs_command" -f -a "start" -d 'Start a stopped k3d cluster again'
+complete -c ssp -n "__fish_ssp_needs_command" -f -a "port-forward" -d 'Forward a local port to a service of the release through the Kubernetes API (no kubectl)'
 complete -c ssp -n "__fish_ssp_needs_command" -f -a "completions" -d 'Print shell completions for SHELL to stdout'
 complete -c ssp -n "__fish_ssp_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c ssp -n "__fish_ssp_using_subcommand config" -s o -l output -d 'Output format' -r -f -a "text\t''
@@ -87,6 +93,83 @@ complete -c ssp -n "__fish_ssp_using_subcommand setup-infra" -l dry-run -d 'Prin
 complete -c ssp -n "__fish_ssp_using_subcommand setup-infra" -l no-progress -d 'Plain log lines instead of progress bars (automatic when stderr is not a terminal)'
 complete -c ssp -n "__fish_ssp_using_subcommand setup-infra" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ssp -n "__fish_ssp_using_subcommand setup-infra" -s V -l version -d 'Print version'
+complete -c ssp -n "__fish_ssp_using_subcommand status" -s o -l output -d 'Output format' -r -f -a "text\t''
+json\t''
+env\t'`KEY=value` lines for .env files'"
+complete -c ssp -n "__fish_ssp_using_subcommand status" -l write -d 'With `-o env`: write the lines to FILE (mode 0600, replaced atomically) instead of stdout' -r -F
+complete -c ssp -n "__fish_ssp_using_subcommand status" -s C -l project-dir -d 'Use DIR as the project root instead of searching upward from the current folder for ssp.toml (or a deployment/ folder)' -r -F
+complete -c ssp -n "__fish_ssp_using_subcommand status" -l config -d 'Read settings from FILE on top of the project\'s ssp.toml' -r -F
+complete -c ssp -n "__fish_ssp_using_subcommand status" -l color -d 'When to use colour (NO_COLOR in the environment means never, unless --color always)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c ssp -n "__fish_ssp_using_subcommand status" -l show-secrets -d 'Print passwords and the service key instead of masking them'
+complete -c ssp -n "__fish_ssp_using_subcommand status" -s v -l verbose -d 'Say more: -v shows every command and API call ssp makes, -vv adds debugging detail'
+complete -c ssp -n "__fish_ssp_using_subcommand status" -s q -l quiet -d 'Say less: only warnings and errors'
+complete -c ssp -n "__fish_ssp_using_subcommand status" -l dry-run -d 'Print every external command and API call that would change something, and do nothing'
+complete -c ssp -n "__fish_ssp_using_subcommand status" -l no-progress -d 'Plain log lines instead of progress bars (automatic when stderr is not a terminal)'
+complete -c ssp -n "__fish_ssp_using_subcommand status" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ssp -n "__fish_ssp_using_subcommand status" -s V -l version -d 'Print version'
+complete -c ssp -n "__fish_ssp_using_subcommand teardown" -s C -l project-dir -d 'Use DIR as the project root instead of searching upward from the current folder for ssp.toml (or a deployment/ folder)' -r -F
+complete -c ssp -n "__fish_ssp_using_subcommand teardown" -l config -d 'Read settings from FILE on top of the project\'s ssp.toml' -r -F
+complete -c ssp -n "__fish_ssp_using_subcommand teardown" -l color -d 'When to use colour (NO_COLOR in the environment means never, unless --color always)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c ssp -n "__fish_ssp_using_subcommand teardown" -s y -l yes -d 'Do not ask before deleting the cluster'
+complete -c ssp -n "__fish_ssp_using_subcommand teardown" -l keep-cluster -d 'Only uninstall the release; keep the cluster'
+complete -c ssp -n "__fish_ssp_using_subcommand teardown" -s v -l verbose -d 'Say more: -v shows every command and API call ssp makes, -vv adds debugging detail'
+complete -c ssp -n "__fish_ssp_using_subcommand teardown" -s q -l quiet -d 'Say less: only warnings and errors'
+complete -c ssp -n "__fish_ssp_using_subcommand teardown" -l dry-run -d 'Print every external command and API call that would change something, and do nothing'
+complete -c ssp -n "__fish_ssp_using_subcommand teardown" -l no-progress -d 'Plain log lines instead of progress bars (automatic when stderr is not a terminal)'
+complete -c ssp -n "__fish_ssp_using_subcommand teardown" -s h -l help -d 'Print help'
+complete -c ssp -n "__fish_ssp_using_subcommand teardown" -s V -l version -d 'Print version'
+complete -c ssp -n "__fish_ssp_using_subcommand down" -s C -l project-dir -d 'Use DIR as the project root instead of searching upward from the current folder for ssp.toml (or a deployment/ folder)' -r -F
+complete -c ssp -n "__fish_ssp_using_subcommand down" -l config -d 'Read settings from FILE on top of the project\'s ssp.toml' -r -F
+complete -c ssp -n "__fish_ssp_using_subcommand down" -l color -d 'When to use colour (NO_COLOR in the environment means never, unless --color always)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c ssp -n "__fish_ssp_using_subcommand down" -s y -l yes -d 'Do not ask before deleting the cluster'
+complete -c ssp -n "__fish_ssp_using_subcommand down" -l keep-cluster -d 'Only uninstall the release; keep the cluster'
+complete -c ssp -n "__fish_ssp_using_subcommand down" -s v -l verbose -d 'Say more: -v shows every command and API call ssp makes, -vv adds debugging detail'
+complete -c ssp -n "__fish_ssp_using_subcommand down" -s q -l quiet -d 'Say less: only warnings and errors'
+complete -c ssp -n "__fish_ssp_using_subcommand down" -l dry-run -d 'Print every external command and API call that would change something, and do nothing'
+complete -c ssp -n "__fish_ssp_using_subcommand down" -l no-progress -d 'Plain log lines instead of progress bars (automatic when stderr is not a terminal)'
+complete -c ssp -n "__fish_ssp_using_subcommand down" -s h -l help -d 'Print help'
+complete -c ssp -n "__fish_ssp_using_subcommand down" -s V -l version -d 'Print version'
+complete -c ssp -n "__fish_ssp_using_subcommand stop" -s C -l project-dir -d 'Use DIR as the project root instead of searching upward from the current folder for ssp.toml (or a deployment/ folder)' -r -F
+complete -c ssp -n "__fish_ssp_using_subcommand stop" -l config -d 'Read settings from FILE on top of the project\'s ssp.toml' -r -F
+complete -c ssp -n "__fish_ssp_using_subcommand stop" -l color -d 'When to use colour (NO_COLOR in the environment means never, unless --color always)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c ssp -n "__fish_ssp_using_subcommand stop" -s v -l verbose -d 'Say more: -v shows every command and API call ssp makes, -vv adds debugging detail'
+complete -c ssp -n "__fish_ssp_using_subcommand stop" -s q -l quiet -d 'Say less: only warnings and errors'
+complete -c ssp -n "__fish_ssp_using_subcommand stop" -l dry-run -d 'Print every external command and API call that would change something, and do nothing'
+complete -c ssp -n "__fish_ssp_using_subcommand stop" -l no-progress -d 'Plain log lines instead of progress bars (automatic when stderr is not a terminal)'
+complete -c ssp -n "__fish_ssp_using_subcommand stop" -s h -l help -d 'Print help'
+complete -c ssp -n "__fish_ssp_using_subcommand stop" -s V -l version -d 'Print version'
+complete -c ssp -n "__fish_ssp_using_subcommand start" -s C -l project-dir -d 'Use DIR as the project root instead of searching upward from the current folder for ssp.toml (or a deployment/ folder)' -r -F
+complete -c ssp -n "__fish_ssp_using_subcommand start" -l config -d 'Read settings from FILE on top of the project\'s ssp.toml' -r -F
+complete -c ssp -n "__fish_ssp_using_subcommand start" -l color -d 'When to use colour (NO_COLOR in the environment means never, unless --color always)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c ssp -n "__fish_ssp_using_subcommand start" -s v -l verbose -d 'Say more: -v shows every command and API call ssp makes, -vv adds debugging detail'
+complete -c ssp -n "__fish_ssp_using_subcommand start" -s q -l quiet -d 'Say less: only warnings and errors'
+complete -c ssp -n "__fish_ssp_using_subcommand start" -l dry-run -d 'Print every external command and API call that would change something, and do nothing'
+complete -c ssp -n "__fish_ssp_using_subcommand start" -l no-progress -d 'Plain log lines instead of progress bars (automatic when stderr is not a terminal)'
+complete -c ssp -n "__fish_ssp_using_subcommand start" -s h -l help -d 'Print help'
+complete -c ssp -n "__fish_ssp_using_subcommand start" -s V -l version -d 'Print version'
+complete -c ssp -n "__fish_ssp_using_subcommand port-forward" -l port -d 'Local port (default: the service\'s own port)' -r
+complete -c ssp -n "__fish_ssp_using_subcommand port-forward" -l address -d 'Local address to listen on' -r
+complete -c ssp -n "__fish_ssp_using_subcommand port-forward" -s C -l project-dir -d 'Use DIR as the project root instead of searching upward from the current folder for ssp.toml (or a deployment/ folder)' -r -F
+complete -c ssp -n "__fish_ssp_using_subcommand port-forward" -l config -d 'Read settings from FILE on top of the project\'s ssp.toml' -r -F
+complete -c ssp -n "__fish_ssp_using_subcommand port-forward" -l color -d 'When to use colour (NO_COLOR in the environment means never, unless --color always)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c ssp -n "__fish_ssp_using_subcommand port-forward" -s v -l verbose -d 'Say more: -v shows every command and API call ssp makes, -vv adds debugging detail'
+complete -c ssp -n "__fish_ssp_using_subcommand port-forward" -s q -l quiet -d 'Say less: only warnings and errors'
+complete -c ssp -n "__fish_ssp_using_subcommand port-forward" -l dry-run -d 'Print every external command and API call that would change something, and do nothing'
+complete -c ssp -n "__fish_ssp_using_subcommand port-forward" -l no-progress -d 'Plain log lines instead of progress bars (automatic when stderr is not a terminal)'
+complete -c ssp -n "__fish_ssp_using_subcommand port-forward" -s h -l help -d 'Print help'
+complete -c ssp -n "__fish_ssp_using_subcommand port-forward" -s V -l version -d 'Print version'
 complete -c ssp -n "__fish_ssp_using_subcommand completions" -s C -l project-dir -d 'Use DIR as the project root instead of searching upward from the current folder for ssp.toml (or a deployment/ folder)' -r -F
 complete -c ssp -n "__fish_ssp_using_subcommand completions" -l config -d 'Read settings from FILE on top of the project\'s ssp.toml' -r -F
 complete -c ssp -n "__fish_ssp_using_subcommand completions" -l color -d 'When to use colour (NO_COLOR in the environment means never, unless --color always)' -r -f -a "auto\t''
@@ -98,8 +181,13 @@ complete -c ssp -n "__fish_ssp_using_subcommand completions" -l dry-run -d 'Prin
 complete -c ssp -n "__fish_ssp_using_subcommand completions" -l no-progress -d 'Plain log lines instead of progress bars (automatic when stderr is not a terminal)'
 complete -c ssp -n "__fish_ssp_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c ssp -n "__fish_ssp_using_subcommand completions" -s V -l version -d 'Print version'
-complete -c ssp -n "__fish_ssp_using_subcommand help; and not __fish_seen_subcommand_from config doctor setup-infra completions help" -f -a "config" -d 'Show the resolved configuration, each value with where it came from'
-complete -c ssp -n "__fish_ssp_using_subcommand help; and not __fish_seen_subcommand_from config doctor setup-infra completions help" -f -a "doctor" -d 'Check that this machine can run the stack: Docker, tools, ports, chart, disk'
-complete -c ssp -n "__fish_ssp_using_subcommand help; and not __fish_seen_subcommand_from config doctor setup-infra completions help" -f -a "setup-infra" -d 'Create the local k3d cluster (or use an existing cluster), deploy Supabase with helm and wait until every workload is ready and the API answers'
-complete -c ssp -n "__fish_ssp_using_subcommand help; and not __fish_seen_subcommand_from config doctor setup-infra completions help" -f -a "completions" -d 'Print shell completions for SHELL to stdout'
-complete -c ssp -n "__fish_ssp_using_subcommand help; and not __fish_seen_subcommand_from config doctor setup-infra completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c ssp -n "__fish_ssp_using_subcommand help; and not __fish_seen_subcommand_from config doctor setup-infra status teardown stop start port-forward completions help" -f -a "config" -d 'Show the resolved configuration, each value with where it came from'
+complete -c ssp -n "__fish_ssp_using_subcommand help; and not __fish_seen_subcommand_from config doctor setup-infra status teardown stop start port-forward completions help" -f -a "doctor" -d 'Check that this machine can run the stack: Docker, tools, ports, chart, disk'
+complete -c ssp -n "__fish_ssp_using_subcommand help; and not __fish_seen_subcommand_from config doctor setup-infra status teardown stop start port-forward completions help" -f -a "setup-infra" -d 'Create the local k3d cluster (or use an existing cluster), deploy Supabase with helm and wait until every workload is ready and the API answers'
+complete -c ssp -n "__fish_ssp_using_subcommand help; and not __fish_seen_subcommand_from config doctor setup-infra status teardown stop start port-forward completions help" -f -a "status" -d 'Show the cluster, the release, each workload\'s readiness, and how to reach Supabase'
+complete -c ssp -n "__fish_ssp_using_subcommand help; and not __fish_seen_subcommand_from config doctor setup-infra status teardown stop start port-forward completions help" -f -a "teardown" -d 'Delete the local k3d cluster and its data, or only uninstall the release'
+complete -c ssp -n "__fish_ssp_using_subcommand help; and not __fish_seen_subcommand_from config doctor setup-infra status teardown stop start port-forward completions help" -f -a "stop" -d 'Stop the k3d cluster: keeps its data, frees the host ports'
+complete -c ssp -n "__fish_ssp_using_subcommand help; and not __fish_seen_subcommand_from config doctor setup-infra status teardown stop start port-forward completions help" -f -a "start" -d 'Start a stopped k3d cluster again'
+complete -c ssp -n "__fish_ssp_using_subcommand help; and not __fish_seen_subcommand_from config doctor setup-infra status teardown stop start port-forward completions help" -f -a "port-forward" -d 'Forward a local port to a service of the release through the Kubernetes API (no kubectl)'
+complete -c ssp -n "__fish_ssp_using_subcommand help; and not __fish_seen_subcommand_from config doctor setup-infra status teardown stop start port-forward completions help" -f -a "completions" -d 'Print shell completions for SHELL to stdout'
+complete -c ssp -n "__fish_ssp_using_subcommand help; and not __fish_seen_subcommand_from config doctor setup-infra status teardown stop start port-forward completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

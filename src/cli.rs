@@ -100,6 +100,54 @@ Never deletes a healthy cluster unless --recreate. Exits 1 naming the stuck work
 reasons, events and log tails when the stack does not come up.")]
     SetupInfra(SetupInfraArgs),
 
+    /// Show the cluster, the release, each workload's readiness, and how to reach Supabase.
+    #[command(after_help = "\
+Examples:
+  ssp status
+  ssp status -o json | jq .ready
+  ssp status -o env --write ../app/.env     SUPABASE_URL / SUPABASE_ANON_KEY for the Flutter app
+  ssp status --show-secrets
+
+Exits 0 only when the cluster runs and every workload of the release is ready.")]
+    Status(StatusArgs),
+
+    /// Delete the local k3d cluster and its data, or only uninstall the release.
+    #[command(
+        visible_alias = "down",
+        after_help = "\
+Examples:
+  ssp teardown                    asks before deleting the cluster (on a terminal)
+  ssp down --yes                  no question
+  ssp teardown --keep-cluster     `helm uninstall` only; the cluster and its images stay
+
+With cluster.provider = \"existing\" only the release is uninstalled."
+    )]
+    Teardown(TeardownArgs),
+
+    /// Stop the k3d cluster: keeps its data, frees the host ports.
+    #[command(after_help = "\
+Examples:
+  ssp stop
+  ssp start")]
+    Stop,
+
+    /// Start a stopped k3d cluster again.
+    #[command(after_help = "\
+Examples:
+  ssp start
+  ssp setup-infra                 also starts a stopped cluster")]
+    Start,
+
+    /// Forward a local port to a service of the release through the Kubernetes API (no kubectl).
+    #[command(after_help = "\
+Examples:
+  ssp port-forward                Postgres on localhost:5432
+  ssp port-forward kong --port 8000
+  ssp port-forward supabase-supabase-studio --port 3000
+
+Runs until Ctrl-C.")]
+    PortForward(PortForwardArgs),
+
     /// Print shell completions for SHELL to stdout.
     #[command(after_help = "\
 Examples:
@@ -185,4 +233,55 @@ pub struct SetupInfraArgs {
     /// Print passwords and the service key in the summary instead of masking them.
     #[arg(long)]
     pub show_secrets: bool,
+}
+
+/// `ssp status` output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum StatusFormat {
+    #[default]
+    Text,
+    Json,
+    /// `KEY=value` lines for .env files.
+    Env,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct StatusArgs {
+    /// Output format.
+    #[arg(short, long, value_enum, default_value_t = StatusFormat::Text)]
+    pub output: StatusFormat,
+
+    /// With `-o env`: write the lines to FILE (mode 0600, replaced atomically) instead of stdout.
+    #[arg(long, value_name = "FILE")]
+    pub write: Option<std::path::PathBuf>,
+
+    /// Print passwords and the service key instead of masking them.
+    #[arg(long)]
+    pub show_secrets: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct TeardownArgs {
+    /// Do not ask before deleting the cluster.
+    #[arg(short, long)]
+    pub yes: bool,
+
+    /// Only uninstall the release; keep the cluster.
+    #[arg(long)]
+    pub keep_cluster: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct PortForwardArgs {
+    /// `db`, `kong`, `studio`, or the name of any Service of the release.
+    #[arg(default_value = "db")]
+    pub service: String,
+
+    /// Local port (default: the service's own port).
+    #[arg(long, value_name = "PORT")]
+    pub port: Option<u16>,
+
+    /// Local address to listen on.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1")]
+    pub address: std::net::IpAddr,
 }

@@ -24,3 +24,22 @@ impl Context {
         Ok(Context { project, output, runner, dry_run: global.dry_run })
     }
 }
+
+impl Context {
+    /// A Kubernetes client for the project's cluster: the `k3d-<name>` context from
+    /// `k3d kubeconfig get` (kept in memory), or `cluster.context` for an existing cluster.
+    pub async fn kube_client(&self) -> anyhow::Result<::kube::Client> {
+        use anyhow::Context as _;
+        let cluster = &self.project.config.cluster;
+        match cluster.provider {
+            crate::config::Provider::K3d => {
+                let k3d = crate::cluster::K3dCluster::new(&self.runner, cluster.name.clone());
+                let yaml = zeroize::Zeroizing::new(k3d.kubeconfig().with_context(|| {
+                    format!("cannot get the kubeconfig of cluster {}\nhint: `ssp setup-infra` creates it; `ssp start` starts a stopped one", cluster.name)
+                })?);
+                Ok(crate::k8s::client_from_yaml(&yaml, &k3d.context()).await?)
+            }
+            crate::config::Provider::Existing => Ok(crate::k8s::client_for_context(&cluster.context).await?),
+        }
+    }
+}

@@ -4,7 +4,10 @@
 mod completions;
 mod config;
 mod doctor;
+mod lifecycle;
+mod port_forward;
 mod setup_infra;
+mod status;
 
 use crate::cli::{Cli, Command};
 use crate::output::Output;
@@ -18,5 +21,10 @@ pub async fn run(cli: Cli, output: Output) -> anyhow::Result<()> {
         Command::Doctor(args) => doctor::run(&cli.global, args, output).await,
         Command::Completions(args) => completions::run(args),
         Command::SetupInfra(args) => setup_infra::run(&cli.global, args, output).await,
+        Command::Status(args) => status::run(&cli.global, args, output).await,
+        Command::Teardown(args) => lifecycle::teardown(&cli.global, args, output),
+        Command::Stop => lifecycle::stop(&cli.global, output),
+        Command::Start => lifecycle::start(&cli.global, output),
+        Command::PortForward(args) => port_forward::run(&cli.global, args, output).await,
     }
 }
