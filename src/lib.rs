@@ -13,6 +13,7 @@ pub mod context;
 pub mod docker;
 pub mod exit;
 pub mod helm;
+pub mod image;
 pub mod interrupt;
 pub mod k8s;
 pub mod output;
