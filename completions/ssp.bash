@@ -34,6 +34,12 @@ _ssp() {
             ssp,port-forward)
                 cmd="ssp__subcmd__port__subcmd__forward"
                 ;;
+            ssp,seed)
+                cmd="ssp__subcmd__seed__subcmd__db"
+                ;;
+            ssp,seed-db)
+                cmd="ssp__subcmd__seed__subcmd__db"
+                ;;
             ssp,setup-infra)
                 cmd="ssp__subcmd__setup__subcmd__infra"
                 ;;
@@ -64,6 +70,9 @@ _ssp() {
             ssp__subcmd__help,port-forward)
                 cmd="ssp__subcmd__help__subcmd__port__subcmd__forward"
                 ;;
+            ssp__subcmd__help,seed-db)
+                cmd="ssp__subcmd__help__subcmd__seed__subcmd__db"
+                ;;
             ssp__subcmd__help,setup-infra)
                 cmd="ssp__subcmd__help__subcmd__setup__subcmd__infra"
                 ;;
@@ -86,7 +95,7 @@ _ssp() {
 
     case "${cmd}" in
         ssp)
-            opts="-C -v -q -h -V --project-dir --config --verbose --quiet --dry-run --no-progress --color --help --version config doctor setup-infra status teardown down stop start port-forward completions help"
+            opts="-C -v -q -h -V --project-dir --config --verbose --quiet --dry-run --no-progress --color --help --version config doctor setup-infra status teardown down stop start port-forward seed-db seed completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -222,7 +231,7 @@ _ssp() {
             return 0
             ;;
         ssp__subcmd__help)
-            opts="config doctor setup-infra status teardown stop start port-forward completions help"
+            opts="config doctor setup-infra status teardown stop start port-forward seed-db completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -292,6 +301,20 @@ _ssp() {
             return 0
             ;;
         ssp__subcmd__help__subcmd__port__subcmd__forward)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ssp__subcmd__help__subcmd__seed__subcmd__db)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -387,6 +410,44 @@ _ssp() {
                     return 0
                     ;;
                 --address)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --project-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -C)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ssp__subcmd__seed__subcmd__db)
+            opts="-C -v -q -h -V --no-build --timeout --grace --keep-job --project-dir --config --verbose --quiet --dry-run --no-progress --color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --grace)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -41,6 +41,8 @@ set edit:completion:arg-completer[ssp] = {|@words|
             cand stop 'Stop the k3d cluster: keeps its data, frees the host ports'
             cand start 'Start a stopped k3d cluster again'
             cand port-forward 'Forward a local port to a service of the release through the Kubernetes API (no kubectl)'
+            cand seed-db 'Build the populate-db image, import it into the cluster and run the seed Job; exits 0 only when the Job completed'
+            cand seed 'Build the populate-db image, import it into the cluster and run the seed Job; exits 0 only when the Job completed'
             cand completions 'Print shell completions for SHELL to stdout'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -214,6 +216,46 @@ set edit:completion:arg-completer[ssp] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'ssp;seed-db'= {
+            cand --timeout 'How long the Job may run (default: [seed] timeout)'
+            cand --grace 'How long the pod may sit in ErrImageNeverPull, ImagePullBackOff, … before seeding fails'
+            cand -C 'Use DIR as the project root instead of searching upward from the current folder for ssp.toml (or a deployment/ folder)'
+            cand --project-dir 'Use DIR as the project root instead of searching upward from the current folder for ssp.toml (or a deployment/ folder)'
+            cand --config 'Read settings from FILE on top of the project''s ssp.toml'
+            cand --color 'When to use colour (NO_COLOR in the environment means never, unless --color always)'
+            cand --no-build 'Do not build: run [seed] image as it is'
+            cand --keep-job 'Leave the finished Job (and its pod) in the cluster for inspection'
+            cand -v 'Say more: -v shows every command and API call ssp makes, -vv adds debugging detail'
+            cand --verbose 'Say more: -v shows every command and API call ssp makes, -vv adds debugging detail'
+            cand -q 'Say less: only warnings and errors'
+            cand --quiet 'Say less: only warnings and errors'
+            cand --dry-run 'Print every external command and API call that would change something, and do nothing'
+            cand --no-progress 'Plain log lines instead of progress bars (automatic when stderr is not a terminal)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'ssp;seed'= {
+            cand --timeout 'How long the Job may run (default: [seed] timeout)'
+            cand --grace 'How long the pod may sit in ErrImageNeverPull, ImagePullBackOff, … before seeding fails'
+            cand -C 'Use DIR as the project root instead of searching upward from the current folder for ssp.toml (or a deployment/ folder)'
+            cand --project-dir 'Use DIR as the project root instead of searching upward from the current folder for ssp.toml (or a deployment/ folder)'
+            cand --config 'Read settings from FILE on top of the project''s ssp.toml'
+            cand --color 'When to use colour (NO_COLOR in the environment means never, unless --color always)'
+            cand --no-build 'Do not build: run [seed] image as it is'
+            cand --keep-job 'Leave the finished Job (and its pod) in the cluster for inspection'
+            cand -v 'Say more: -v shows every command and API call ssp makes, -vv adds debugging detail'
+            cand --verbose 'Say more: -v shows every command and API call ssp makes, -vv adds debugging detail'
+            cand -q 'Say less: only warnings and errors'
+            cand --quiet 'Say less: only warnings and errors'
+            cand --dry-run 'Print every external command and API call that would change something, and do nothing'
+            cand --no-progress 'Plain log lines instead of progress bars (automatic when stderr is not a terminal)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'ssp;completions'= {
             cand -C 'Use DIR as the project root instead of searching upward from the current folder for ssp.toml (or a deployment/ folder)'
             cand --project-dir 'Use DIR as the project root instead of searching upward from the current folder for ssp.toml (or a deployment/ folder)'
@@ -239,6 +281,7 @@ set edit:completion:arg-completer[ssp] = {|@words|
             cand stop 'Stop the k3d cluster: keeps its data, frees the host ports'
             cand start 'Start a stopped k3d cluster again'
             cand port-forward 'Forward a local port to a service of the release through the Kubernetes API (no kubectl)'
+            cand seed-db 'Build the populate-db image, import it into the cluster and run the seed Job; exits 0 only when the Job completed'
             cand completions 'Print shell completions for SHELL to stdout'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -257,6 +300,8 @@ set edit:completion:arg-completer[ssp] = {|@words|
         &'ssp;help;start'= {
         }
         &'ssp;help;port-forward'= {
+        }
+        &'ssp;help;seed-db'= {
         }
         &'ssp;help;completions'= {
         }

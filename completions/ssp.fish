@@ -44,6 +44,8 @@ complete -c ssp -n "__fish_ssp_needs_command" -f -a "down" -d 'Delete the local 
 complete -c ssp -n "__fish_ssp_needs_command" -f -a "stop" -d 'Stop the k3d cluster: keeps its data, frees the host ports'
 complete -c ssp -n "__fish_ssp_needs_command" -f -a "start" -d 'Start a stopped k3d cluster again'
 complete -c ssp -n "__fish_ssp_needs_command" -f -a "port-forward" -d 'Forward a local port to a service of the release through the Kubernetes API (no kubectl)'
+complete -c ssp -n "__fish_ssp_needs_command" -f -a "seed-db" -d 'Build the populate-db image, import it into the cluster and run the seed Job; exits 0 only when the Job completed'
+complete -c ssp -n "__fish_ssp_needs_command" -f -a "seed" -d 'Build the populate-db image, import it into the cluster and run the seed Job; exits 0 only when the Job completed'
 complete -c ssp -n "__fish_ssp_needs_command" -f -a "completions" -d 'Print shell completions for SHELL to stdout'
 complete -c ssp -n "__fish_ssp_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c ssp -n "__fish_ssp_using_subcommand config" -s o -l output -d 'Output format' -r -f -a "text\t''
@@ -170,6 +172,36 @@ complete -c ssp -n "__fish_ssp_using_subcommand port-forward" -l dry-run -d 'Pri
 complete -c ssp -n "__fish_ssp_using_subcommand port-forward" -l no-progress -d 'Plain log lines instead of progress bars (automatic when stderr is not a terminal)'
 complete -c ssp -n "__fish_ssp_using_subcommand port-forward" -s h -l help -d 'Print help'
 complete -c ssp -n "__fish_ssp_using_subcommand port-forward" -s V -l version -d 'Print version'
+complete -c ssp -n "__fish_ssp_using_subcommand seed-db" -l timeout -d 'How long the Job may run (default: [seed] timeout)' -r
+complete -c ssp -n "__fish_ssp_using_subcommand seed-db" -l grace -d 'How long the pod may sit in ErrImageNeverPull, ImagePullBackOff, … before seeding fails' -r
+complete -c ssp -n "__fish_ssp_using_subcommand seed-db" -s C -l project-dir -d 'Use DIR as the project root instead of searching upward from the current folder for ssp.toml (or a deployment/ folder)' -r -F
+complete -c ssp -n "__fish_ssp_using_subcommand seed-db" -l config -d 'Read settings from FILE on top of the project\'s ssp.toml' -r -F
+complete -c ssp -n "__fish_ssp_using_subcommand seed-db" -l color -d 'When to use colour (NO_COLOR in the environment means never, unless --color always)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c ssp -n "__fish_ssp_using_subcommand seed-db" -l no-build -d 'Do not build: run [seed] image as it is'
+complete -c ssp -n "__fish_ssp_using_subcommand seed-db" -l keep-job -d 'Leave the finished Job (and its pod) in the cluster for inspection'
+complete -c ssp -n "__fish_ssp_using_subcommand seed-db" -s v -l verbose -d 'Say more: -v shows every command and API call ssp makes, -vv adds debugging detail'
+complete -c ssp -n "__fish_ssp_using_subcommand seed-db" -s q -l quiet -d 'Say less: only warnings and errors'
+complete -c ssp -n "__fish_ssp_using_subcommand seed-db" -l dry-run -d 'Print every external command and API call that would change something, and do nothing'
+complete -c ssp -n "__fish_ssp_using_subcommand seed-db" -l no-progress -d 'Plain log lines instead of progress bars (automatic when stderr is not a terminal)'
+complete -c ssp -n "__fish_ssp_using_subcommand seed-db" -s h -l help -d 'Print help'
+complete -c ssp -n "__fish_ssp_using_subcommand seed-db" -s V -l version -d 'Print version'
+complete -c ssp -n "__fish_ssp_using_subcommand seed" -l timeout -d 'How long the Job may run (default: [seed] timeout)' -r
+complete -c ssp -n "__fish_ssp_using_subcommand seed" -l grace -d 'How long the pod may sit in ErrImageNeverPull, ImagePullBackOff, … before seeding fails' -r
+complete -c ssp -n "__fish_ssp_using_subcommand seed" -s C -l project-dir -d 'Use DIR as the project root instead of searching upward from the current folder for ssp.toml (or a deployment/ folder)' -r -F
+complete -c ssp -n "__fish_ssp_using_subcommand seed" -l config -d 'Read settings from FILE on top of the project\'s ssp.toml' -r -F
+complete -c ssp -n "__fish_ssp_using_subcommand seed" -l color -d 'When to use colour (NO_COLOR in the environment means never, unless --color always)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c ssp -n "__fish_ssp_using_subcommand seed" -l no-build -d 'Do not build: run [seed] image as it is'
+complete -c ssp -n "__fish_ssp_using_subcommand seed" -l keep-job -d 'Leave the finished Job (and its pod) in the cluster for inspection'
+complete -c ssp -n "__fish_ssp_using_subcommand seed" -s v -l verbose -d 'Say more: -v shows every command and API call ssp makes, -vv adds debugging detail'
+complete -c ssp -n "__fish_ssp_using_subcommand seed" -s q -l quiet -d 'Say less: only warnings and errors'
+complete -c ssp -n "__fish_ssp_using_subcommand seed" -l dry-run -d 'Print every external command and API call that would change something, and do nothing'
+complete -c ssp -n "__fish_ssp_using_subcommand seed" -l no-progress -d 'Plain log lines instead of progress bars (automatic when stderr is not a terminal)'
+complete -c ssp -n "__fish_ssp_using_subcommand seed" -s h -l help -d 'Print help'
+complete -c ssp -n "__fish_ssp_using_subcommand seed" -s V -l version -d 'Print version'
 complete -c ssp -n "__fish_ssp_using_subcommand completions" -s C -l project-dir -d 'Use DIR as the project root instead of searching upward from the current folder for ssp.toml (or a deployment/ folder)' -r -F
 complete -c ssp -n "__fish_ssp_using_subcommand completions" -l config -d 'Read settings from FILE on top of the project\'s ssp.toml' -r -F
 complete -c ssp -n "__fish_ssp_using_subcommand completions" -l color -d 'When to use colour (NO_COLOR in the environment means never, unless --color always)' -r -f -a "auto\t''
@@ -181,13 +213,14 @@ complete -c ssp -n "__fish_ssp_using_subcommand completions" -l dry-run -d 'Prin
 complete -c ssp -n "__fish_ssp_using_subcommand completions" -l no-progress -d 'Plain log lines instead of progress bars (automatic when stderr is not a terminal)'
 complete -c ssp -n "__fish_ssp_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c ssp -n "__fish_ssp_using_subcommand completions" -s V -l version -d 'Print version'
-complete -c ssp -n "__fish_ssp_using_subcommand help; and not __fish_seen_subcommand_from config doctor setup-infra status teardown stop start port-forward completions help" -f -a "config" -d 'Show the resolved configuration, each value with where it came from'
-complete -c ssp -n "__fish_ssp_using_subcommand help; and not __fish_seen_subcommand_from config doctor setup-infra status teardown stop start port-forward completions help" -f -a "doctor" -d 'Check that this machine can run the stack: Docker, tools, ports, chart, disk'
-complete -c ssp -n "__fish_ssp_using_subcommand help; and not __fish_seen_subcommand_from config doctor setup-infra status teardown stop start port-forward completions help" -f -a "setup-infra" -d 'Create the local k3d cluster (or use an existing cluster), deploy Supabase with helm and wait until every workload is ready and the API answers'
-complete -c ssp -n "__fish_ssp_using_subcommand help; and not __fish_seen_subcommand_from config doctor setup-infra status teardown stop start port-forward completions help" -f -a "status" -d 'Show the cluster, the release, each workload\'s readiness, and how to reach Supabase'
-complete -c ssp -n "__fish_ssp_using_subcommand help; and not __fish_seen_subcommand_from config doctor setup-infra status teardown stop start port-forward completions help" -f -a "teardown" -d 'Delete the local k3d cluster and its data, or only uninstall the release'
-complete -c ssp -n "__fish_ssp_using_subcommand help; and not __fish_seen_subcommand_from config doctor setup-infra status teardown stop start port-forward completions help" -f -a "stop" -d 'Stop the k3d cluster: keeps its data, frees the host ports'
-complete -c ssp -n "__fish_ssp_using_subcommand help; and not __fish_seen_subcommand_from config doctor setup-infra status teardown stop start port-forward completions help" -f -a "start" -d 'Start a stopped k3d cluster again'
-complete -c ssp -n "__fish_ssp_using_subcommand help; and not __fish_seen_subcommand_from config doctor setup-infra status teardown stop start port-forward completions help" -f -a "port-forward" -d 'Forward a local port to a service of the release through the Kubernetes API (no kubectl)'
-complete -c ssp -n "__fish_ssp_using_subcommand help; and not __fish_seen_subcommand_from config doctor setup-infra status teardown stop start port-forward completions help" -f -a "completions" -d 'Print shell completions for SHELL to stdout'
-complete -c ssp -n "__fish_ssp_using_subcommand help; and not __fish_seen_subcommand_from config doctor setup-infra status teardown stop start port-forward completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c ssp -n "__fish_ssp_using_subcommand help; and not __fish_seen_subcommand_from config doctor setup-infra status teardown stop start port-forward seed-db completions help" -f -a "config" -d 'Show the resolved configuration, each value with where it came from'
+complete -c ssp -n "__fish_ssp_using_subcommand help; and not __fish_seen_subcommand_from config doctor setup-infra status teardown stop start port-forward seed-db completions help" -f -a "doctor" -d 'Check that this machine can run the stack: Docker, tools, ports, chart, disk'
+complete -c ssp -n "__fish_ssp_using_subcommand help; and not __fish_seen_subcommand_from config doctor setup-infra status teardown stop start port-forward seed-db completions help" -f -a "setup-infra" -d 'Create the local k3d cluster (or use an existing cluster), deploy Supabase with helm and wait until every workload is ready and the API answers'
+complete -c ssp -n "__fish_ssp_using_subcommand help; and not __fish_seen_subcommand_from config doctor setup-infra status teardown stop start port-forward seed-db completions help" -f -a "status" -d 'Show the cluster, the release, each workload\'s readiness, and how to reach Supabase'
+complete -c ssp -n "__fish_ssp_using_subcommand help; and not __fish_seen_subcommand_from config doctor setup-infra status teardown stop start port-forward seed-db completions help" -f -a "teardown" -d 'Delete the local k3d cluster and its data, or only uninstall the release'
+complete -c ssp -n "__fish_ssp_using_subcommand help; and not __fish_seen_subcommand_from config doctor setup-infra status teardown stop start port-forward seed-db completions help" -f -a "stop" -d 'Stop the k3d cluster: keeps its data, frees the host ports'
+complete -c ssp -n "__fish_ssp_using_subcommand help; and not __fish_seen_subcommand_from config doctor setup-infra status teardown stop start port-forward seed-db completions help" -f -a "start" -d 'Start a stopped k3d cluster again'
+complete -c ssp -n "__fish_ssp_using_subcommand help; and not __fish_seen_subcommand_from config doctor setup-infra status teardown stop start port-forward seed-db completions help" -f -a "port-forward" -d 'Forward a local port to a service of the release through the Kubernetes API (no kubectl)'
+complete -c ssp -n "__fish_ssp_using_subcommand help; and not __fish_seen_subcommand_from config doctor setup-infra status teardown stop start port-forward seed-db completions help" -f -a "seed-db" -d 'Build the populate-db image, import it into the cluster and run the seed Job; exits 0 only when the Job completed'
+complete -c ssp -n "__fish_ssp_using_subcommand help; and not __fish_seen_subcommand_from config doctor setup-infra status teardown stop start port-forward seed-db completions help" -f -a "completions" -d 'Print shell completions for SHELL to stdout'
+complete -c ssp -n "__fish_ssp_using_subcommand help; and not __fish_seen_subcommand_from config doctor setup-infra status teardown stop start port-forward seed-db completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -148,6 +148,19 @@ Examples:
 Runs until Ctrl-C.")]
     PortForward(PortForwardArgs),
 
+    /// Build the populate-db image, import it into the cluster and run the seed Job; exits 0 only
+    /// when the Job completed.
+    #[command(
+        visible_alias = "seed",
+        after_help = "\
+Examples:
+  ssp seed                        build, import, run, follow the log, report the result
+  ssp seed --no-build             run the image as configured ([seed] image)
+  ssp seed --keep-job             leave the finished Job for `kubectl describe`
+  ssp --dry-run seed              print the build, the import and the objects it would create"
+    )]
+    SeedDb(SeedArgs),
+
     /// Print shell completions for SHELL to stdout.
     #[command(after_help = "\
 Examples:
@@ -284,4 +297,23 @@ pub struct PortForwardArgs {
     /// Local address to listen on.
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1")]
     pub address: std::net::IpAddr,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct SeedArgs {
+    /// Do not build: run [seed] image as it is.
+    #[arg(long)]
+    pub no_build: bool,
+
+    /// How long the Job may run (default: [seed] timeout).
+    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration)]
+    pub timeout: Option<std::time::Duration>,
+
+    /// How long the pod may sit in ErrImageNeverPull, ImagePullBackOff, … before seeding fails.
+    #[arg(long, value_name = "DURATION", default_value = "1m", value_parser = humantime::parse_duration)]
+    pub grace: std::time::Duration,
+
+    /// Leave the finished Job (and its pod) in the cluster for inspection.
+    #[arg(long)]
+    pub keep_job: bool,
 }

@@ -159,9 +159,11 @@ impl<'a> K3dCluster<'a> {
         Ok(self.runner.run(&call)?.stdout_text())
     }
 
-    /// `k3d image import IMAGE -c NAME`.
-    pub fn import_image(&self, image: &str) -> Result<(), ClusterError> {
-        self.runner.run(&ProgramCall::new("k3d").args(["image", "import", image, "-c"]).arg(&self.name))?;
+    /// `k3d image import IMAGE… -c NAME`.
+    pub fn import_images(&self, images: &[&str]) -> Result<(), ClusterError> {
+        let call =
+            ProgramCall::new("k3d").args(["image", "import"]).args(images.iter().copied()).arg("-c").arg(&self.name);
+        self.runner.run(&call)?;
         Ok(())
     }
 }

@@ -20,6 +20,7 @@ pub mod output;
 pub mod preflight;
 pub mod registry;
 pub mod runner;
+pub mod seed;
 pub mod sops;
 pub mod stack;
 pub mod triage;

@@ -57,3 +57,21 @@ fn dev_values_fit_the_pinned_chart() {
         "{unknown:?}"
     );
 }
+
+#[test]
+fn seed_build_context_sends_only_the_seed() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("deployment");
+    let ctx = ssp::image::pack_context(&root, &root.join("docker/populate_db.Dockerfile")).unwrap();
+    let mut archive = tar::Archive::new(ctx.tar.as_slice());
+    let mut names: Vec<String> =
+        archive.entries().unwrap().map(|e| e.unwrap().path().unwrap().display().to_string()).collect();
+    names.sort();
+    assert!(names.contains(&"seed/seed.sh".to_string()), "{names:?}");
+    assert!(names.contains(&"docker/populate_db.Dockerfile".to_string()), "{names:?}");
+    for name in &names {
+        assert!(
+            name.starts_with("seed") || name.starts_with("docker") || name == ".dockerignore",
+            "{name} should not be sent: {names:?}"
+        );
+    }
+}

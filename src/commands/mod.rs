@@ -6,6 +6,7 @@ mod config;
 mod doctor;
 mod lifecycle;
 mod port_forward;
+mod seed;
 mod setup_infra;
 mod status;
 
@@ -21,6 +22,7 @@ pub async fn run(cli: Cli, output: Output) -> anyhow::Result<()> {
         Command::Doctor(args) => doctor::run(&cli.global, args, output).await,
         Command::Completions(args) => completions::run(args),
         Command::SetupInfra(args) => setup_infra::run(&cli.global, args, output).await,
+        Command::SeedDb(args) => seed::run(&cli.global, args, output).await,
         Command::Status(args) => status::run(&cli.global, args, output).await,
         Command::Teardown(args) => lifecycle::teardown(&cli.global, args, output),
         Command::Stop => lifecycle::stop(&cli.global, output),

@@ -9,14 +9,14 @@ use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
 use crate::cli::{GlobalArgs, PortForwardArgs};
 use crate::context::Context;
-use crate::k8s::chart_fullname;
+use crate::k8s::component_fullname;
 use crate::output::Output;
 
-/// `db` → `<fullname>-db`, `kong` → `<fullname>-kong`, …; anything else is a Service name.
+/// `db` → `<release>-supabase-db`, `kong` → `<release>-supabase-kong`, …; anything else is a Service name.
 fn service_name(short: &str, release: &str) -> String {
     match short {
         "db" | "kong" | "studio" | "auth" | "rest" | "realtime" | "meta" | "storage" | "analytics" => {
-            format!("{}-{short}", chart_fullname(release))
+            component_fullname(release, short)
         }
         other => other.to_string(),
     }

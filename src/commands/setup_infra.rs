@@ -188,9 +188,9 @@ pub async fn run(global: &GlobalArgs, args: &SetupInfraArgs, output: Output) -> 
         }
         if !failed.is_empty() {
             bail!(
-                "the workloads are ready but Supabase does not answer through Kong:\n  {}\nhint: check `kubectl --context {context} logs deploy/{}-kong` and that host port 80 reaches the k3d load balancer (`ssp doctor`)",
+                "the workloads are ready but Supabase does not answer through Kong:\n  {}\nhint: check `kubectl --context {context} logs deploy/{}` and that host port 80 reaches the k3d load balancer (`ssp doctor`)",
                 failed.join("\n  "),
-                k8s::chart_fullname(&release.name)
+                k8s::component_fullname(&release.name, "kong")
             );
         }
     }

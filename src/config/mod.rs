@@ -105,6 +105,18 @@ pub struct SeedConfig {
     pub image: String,
     pub job: PathBuf,
     pub configmap: String,
+    pub build: bool,
+    /// A duration such as `10m` or `90s`.
+    pub timeout: String,
+    pub build_args: std::collections::BTreeMap<String, String>,
+    pub configmap_data: std::collections::BTreeMap<String, String>,
+}
+
+impl SeedConfig {
+    /// `timeout` as a duration (checked when the configuration loads).
+    pub fn timeout(&self) -> std::time::Duration {
+        humantime::parse_duration(&self.timeout).unwrap_or(std::time::Duration::from_secs(600))
+    }
 }
 
 /// A k3d port mapping `[IP:]HOST:CONTAINER[/PROTOCOL][@NODEFILTER]`, e.g. `80:80@loadbalancer`.
@@ -346,7 +358,7 @@ fn read_layer(path: &Path, shown: &Path, required: bool) -> Result<Layer, Config
 /// Tables whose keys are free-form (names chosen by the user), below which any key is allowed.
 fn is_open_table(key: &str) -> bool {
     // Filled in by the sections that need them (tool checksums per platform, ConfigMap data, …).
-    const OPEN: &[&str] = &[];
+    const OPEN: &[&str] = &["seed.build_args", "seed.configmap_data"];
     OPEN.iter().any(|open| key == *open || key.starts_with(&format!("{open}.")))
 }
 
