@@ -13,16 +13,16 @@ use crate::runner::{ProgramCall, RunError, Runner};
 #[derive(Debug, thiserror::Error)]
 pub enum ChartError {
     #[error(
-        "cannot fetch the chart from {url}: {source}\nhint: without access to that host, point git at a mirror: git config --global url.<mirror URL>.insteadOf {url}\nhint: or put a pre-fetched checkout of the chart at {} (e.g. `git clone <mirror or bundle> {}`) and run `ssp fetch-chart` again",
+        "cannot fetch the chart from {url}: {error}\nhint: without access to that host, point git at a mirror: git config --global url.<mirror URL>.insteadOf {url}\nhint: or put a pre-fetched checkout of the chart at {} (e.g. `git clone <mirror or bundle> {}`) and run `ssp fetch-chart` again",
         .checkout.display(), .checkout.display()
     )]
-    Unreachable { url: String, checkout: PathBuf, source: RunError },
+    Unreachable { url: String, checkout: PathBuf, error: RunError },
     #[error("revision `{rev}` is not in the chart repository {url}\nhint: use a commit, tag or branch of {url} (`git -C {} log --oneline` lists commits)", .checkout.display())]
     UnknownRev { rev: String, url: String, checkout: PathBuf },
     #[error("{} exists but is not a git checkout of the chart\nhint: move it away (or delete it) and run `ssp fetch-chart` again", .0.display())]
     NotACheckout(PathBuf),
-    #[error("git failed in {}: {source}", .dir.display())]
-    Git { dir: PathBuf, source: RunError },
+    #[error("git failed in {}: {error}", .dir.display())]
+    Git { dir: PathBuf, error: RunError },
     #[error("{} is missing in the checkout at {commit}\nhint: check chart.path in ssp.toml (it must point at the chart folder inside chart.checkout)", .path.display())]
     NoChartYaml { path: PathBuf, commit: String },
 }
@@ -111,8 +111,9 @@ impl ChartCheckout {
         if let Some(head) = self.head()
             && self.resolve_local(&wanted).as_deref() == Some(head.as_str())
         {
+            let named = if head.starts_with(&wanted) { String::new() } else { format!(" ({wanted})") };
             self.output.done(format!(
-                "{} is already at {} ({wanted}); nothing fetched",
+                "{} is already at {}{named}; nothing fetched",
                 self.checkout_rel.display(),
                 short(&head)
             ));
@@ -178,7 +179,7 @@ impl ChartCheckout {
         let top = PathBuf::from(top.stdout_text().trim());
         let listed =
             self.git(&self.root).args(["ls-files", "--stage", "--"]).arg(self.checkout_rel.as_os_str()).read_only();
-        let listed = self.runner.run(&listed).map_err(|source| ChartError::Git { dir: self.root.clone(), source })?;
+        let listed = self.runner.run(&listed).map_err(|error| ChartError::Git { dir: self.root.clone(), error })?;
         let text = listed.stdout_text();
         let gitlink = text.lines().find_map(|line| {
             let mut fields = line.split_whitespace();
@@ -247,7 +248,7 @@ impl ChartCheckout {
             None if self.runner.dry_run() && !self.checkout.join(".git").exists() => {
                 self.runner
                     .run(&self.git(&self.checkout).args(["checkout", "--quiet", "--detach", rev]))
-                    .map_err(|source| ChartError::Git { dir: self.checkout.clone(), source })?;
+                    .map_err(|error| ChartError::Git { dir: self.checkout.clone(), error })?;
                 return Ok(None);
             }
             None => {
@@ -269,7 +270,7 @@ impl ChartCheckout {
             }
         };
         let call = self.git(&self.checkout).args(["checkout", "--quiet", "--detach", &commit]);
-        self.runner.run(&call).map_err(|source| ChartError::Git { dir: self.checkout.clone(), source })?;
+        self.runner.run(&call).map_err(|error| ChartError::Git { dir: self.checkout.clone(), error })?;
         if self.runner.dry_run() {
             return Ok(None);
         }
@@ -279,10 +280,10 @@ impl ChartCheckout {
 
     /// A git call that talks to the remote: a failure names the URL and the ways around it.
     fn network(&self, call: ProgramCall, url: &str) -> Result<(), ChartError> {
-        self.runner.run(&call).map(|_| ()).map_err(|source| ChartError::Unreachable {
+        self.runner.run(&call).map(|_| ()).map_err(|error| ChartError::Unreachable {
             url: url.to_string(),
             checkout: self.checkout_rel.clone(),
-            source,
+            error,
         })
     }
 

@@ -50,8 +50,8 @@ pub enum DownloadError {
         "downloading {url} failed after {attempts} attempts; the last error: {last}\nhint: check the network and proxy settings (HTTPS_PROXY, NO_PROXY), or point tools.mirror / --mirror at a reachable mirror"
     )]
     GaveUp { url: String, attempts: u32, last: String },
-    #[error("cannot write the download of {url} to {}: {source}", .path.display())]
-    Write { url: String, path: PathBuf, source: std::io::Error },
+    #[error("cannot write the download of {url} to {}: {error}", .path.display())]
+    Write { url: String, path: PathBuf, error: std::io::Error },
     #[error("cannot build the HTTP client: {0}")]
     Client(String),
     #[error("interrupted")]
@@ -160,7 +160,7 @@ impl Downloader {
         bar.set_position(0);
 
         let write_error =
-            |source| Attempt::Fatal(DownloadError::Write { url: url.to_string(), path: path.to_path_buf(), source });
+            |error| Attempt::Fatal(DownloadError::Write { url: url.to_string(), path: path.to_path_buf(), error });
         let file = tokio::fs::File::create(path).await.map_err(write_error)?;
         let mut file = tokio::io::BufWriter::with_capacity(256 * 1024, file);
         let mut hasher = Sha256::new();

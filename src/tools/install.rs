@@ -33,12 +33,12 @@ pub enum InstallError {
         "{url} holds no `{member}`; its entries start with: {entries}\nhint: correct [tools.{tool}] archive_path in ssp.toml"
     )]
     MemberMissing { tool: ToolName, url: String, member: String, entries: String },
-    #[error("cannot extract `{member}` from the download of {url}: {source}")]
-    Extract { url: String, member: String, source: std::io::Error },
-    #[error("cannot write {}: {source}\nhint: check that the tools dir is writable (tools.dir in ssp.toml)", .path.display())]
-    Io { path: PathBuf, source: std::io::Error },
-    #[error("the downloaded {tool} does not run: {source}\nNothing was installed.")]
-    DoesNotRun { tool: ToolName, source: RunError },
+    #[error("cannot extract `{member}` from the download of {url}: {error}")]
+    Extract { url: String, member: String, error: std::io::Error },
+    #[error("cannot write {}: {error}\nhint: check that the tools dir is writable (tools.dir in ssp.toml)", .path.display())]
+    Io { path: PathBuf, error: std::io::Error },
+    #[error("the downloaded {tool} does not run: {error}\nNothing was installed.")]
+    DoesNotRun { tool: ToolName, error: RunError },
     #[error(
         "the downloaded {tool} from {url} reports {found}, but {expected} is pinned\nNothing was installed.\nhint: check [tools.{tool}] version and url in ssp.toml"
     )]
@@ -118,7 +118,7 @@ impl Installer {
             return Ok(results);
         }
 
-        std::fs::create_dir_all(dir).map_err(|source| InstallError::Io { path: dir.clone(), source })?;
+        std::fs::create_dir_all(dir).map_err(|error| InstallError::Io { path: dir.clone(), error })?;
         let _lock = InstallLock::acquire(dir, &self.output).await?;
         // Another run may have installed some while we waited for the lock.
         let mut to_fetch = Vec::new();
@@ -141,7 +141,7 @@ impl Installer {
         }
         for item in staged {
             let target = self.manifest.install_path(item.spec.name);
-            item.file.persist(&target).map_err(|e| InstallError::Io { path: target.clone(), source: e.error })?;
+            item.file.persist(&target).map_err(|e| InstallError::Io { path: target.clone(), error: e.error })?;
             self.output.done(format!("{} {} installed as {}", item.spec.name, item.spec.version, target.display()));
             results.push((item.spec.name, Installed::Fresh));
         }
@@ -175,7 +175,7 @@ impl Installer {
     /// Downloads, verifies, extracts and chmods one tool into a temp file in the tools dir.
     async fn stage(&self, spec: ToolSpec) -> Result<Staged, InstallError> {
         let dir = &self.manifest.dir;
-        let io_error = |source| InstallError::Io { path: dir.clone(), source };
+        let io_error = |error| InstallError::Io { path: dir.clone(), error };
         let download = tempfile::Builder::new()
             .prefix(&format!(".{}-", spec.name))
             .suffix(".download")
@@ -205,7 +205,7 @@ impl Installer {
             }
         };
         std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o755))
-            .map_err(|source| InstallError::Io { path: file.to_path_buf(), source })?;
+            .map_err(|error| InstallError::Io { path: file.to_path_buf(), error })?;
         Ok(Staged { spec, file })
     }
 
@@ -213,7 +213,7 @@ impl Installer {
         let call =
             ProgramCall::new(file).args(spec.name.version_args().iter().copied()).read_only().timeout(VERSION_TIMEOUT);
         let done =
-            self.runner.run_async(call).await.map_err(|source| InstallError::DoesNotRun { tool: spec.name, source })?;
+            self.runner.run_async(call).await.map_err(|error| InstallError::DoesNotRun { tool: spec.name, error })?;
         let text = done.stdout_text();
         match spec.name.parse_version(&text) {
             Some(found) if found == spec.version => Ok(()),
@@ -253,7 +253,7 @@ fn extract_member(
     url: &str,
     dir: &Path,
 ) -> Result<TempPath, InstallError> {
-    let extract_error = |source| InstallError::Extract { url: url.to_string(), member: member.to_string(), source };
+    let extract_error = |error| InstallError::Extract { url: url.to_string(), member: member.to_string(), error };
     let file = std::fs::File::open(archive).map_err(extract_error)?;
     let mut tar = tar::Archive::new(flate2::read::GzDecoder::new(std::io::BufReader::new(file)));
     let mut seen = Vec::new();
@@ -266,7 +266,7 @@ fn extract_member(
                 .prefix(&format!(".{tool}-"))
                 .suffix(".extract")
                 .tempfile_in(dir)
-                .map_err(|source| InstallError::Io { path: dir.to_path_buf(), source })?;
+                .map_err(|error| InstallError::Io { path: dir.to_path_buf(), error })?;
             std::io::copy(&mut entry, out.as_file_mut()).map_err(extract_error)?;
             out.as_file().sync_all().map_err(extract_error)?;
             return Ok(out.into_temp_path());

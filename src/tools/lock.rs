@@ -18,8 +18,8 @@ pub const LOCK_FILE: &str = ".install.lock";
 /// Why the lock could not be taken.
 #[derive(Debug, thiserror::Error)]
 pub enum LockError {
-    #[error("cannot lock {}: {source}\nhint: check that the tools dir is writable (tools.dir in ssp.toml)", .path.display())]
-    Io { path: PathBuf, source: std::io::Error },
+    #[error("cannot lock {}: {error}\nhint: check that the tools dir is writable (tools.dir in ssp.toml)", .path.display())]
+    Io { path: PathBuf, error: std::io::Error },
     #[error("interrupted")]
     Interrupted,
 }
@@ -33,7 +33,7 @@ impl InstallLock {
     /// Takes the lock in `dir`, waiting (and saying so) while another run holds it.
     pub async fn acquire(dir: &Path, output: &Output) -> Result<InstallLock, LockError> {
         let path = dir.join(LOCK_FILE);
-        let io_error = |source| LockError::Io { path: path.clone(), source };
+        let io_error = |error| LockError::Io { path: path.clone(), error };
         let file =
             OpenOptions::new().create(true).truncate(false).read(true).write(true).open(&path).map_err(io_error)?;
         let file = match Flock::lock(file, FlockArg::LockExclusiveNonblock) {
