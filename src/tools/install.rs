@@ -92,7 +92,7 @@ impl Installer {
         let mut results = Vec::new();
         let mut pending = Vec::new();
         for spec in specs {
-            if !self.force && self.is_current(spec).await {
+            if !self.force && self.is_current(spec, true).await {
                 results.push((spec.name, Installed::AlreadyThere));
             } else {
                 pending.push(spec.clone());
@@ -123,7 +123,7 @@ impl Installer {
         // Another run may have installed some while we waited for the lock.
         let mut to_fetch = Vec::new();
         for spec in pending {
-            if !self.force && self.is_current(&spec).await {
+            if !self.force && self.is_current(&spec, false).await {
                 self.output.done(format!("{} {} was installed meanwhile by another ssp run", spec.name, spec.version));
                 results.push((spec.name, Installed::AlreadyThere));
             } else {
@@ -153,19 +153,26 @@ impl Installer {
         probe(&self.runner, tool, &self.manifest.install_path(tool)).await
     }
 
-    async fn is_current(&self, spec: &ToolSpec) -> bool {
+    /// True when the tools dir holds the pinned version; `announce` says so on the output.
+    async fn is_current(&self, spec: &ToolSpec, announce: bool) -> bool {
         let path = self.manifest.install_path(spec.name);
         match self.found(spec.name).await {
             Found::Version(v) if v == spec.version => {
-                self.output.done(format!("{} {} already installed ({})", spec.name, spec.version, path.display()));
+                if announce {
+                    self.output.done(format!("{} {} already installed ({})", spec.name, spec.version, path.display()));
+                }
                 true
             }
             Found::Version(v) => {
-                self.output.note(format!("{} is {v}, pinned {}: replacing it", path.display(), spec.version));
+                if announce {
+                    self.output.note(format!("{} is {v}, pinned {}: replacing it", path.display(), spec.version));
+                }
                 false
             }
             Found::Broken(why) => {
-                self.output.warn(format!("{} does not report its version ({why}): replacing it", path.display()));
+                if announce {
+                    self.output.warn(format!("{} does not report its version ({why}): replacing it", path.display()));
+                }
                 false
             }
             Found::Missing => false,
