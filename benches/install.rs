@@ -24,6 +24,7 @@ struct Run {
 }
 
 /// Installs `tools` into a fresh tools dir; the ssp process is reaped with `wait4` for its rusage.
+#[allow(clippy::zombie_processes)] // reaped by wait4, which std's Child does not know about
 fn install(project: &Path, tools: &[&str]) -> Run {
     let _ = std::fs::remove_dir_all(project.join(".ssp"));
     let start = Instant::now();

@@ -16,13 +16,13 @@ pub enum ChartError {
         "cannot fetch the chart from {url}: {error}\nhint: without access to that host, point git at a mirror: git config --global url.<mirror URL>.insteadOf {url}\nhint: or put a pre-fetched checkout of the chart at {} (e.g. `git clone <mirror or bundle> {}`) and run `ssp fetch-chart` again",
         .checkout.display(), .checkout.display()
     )]
-    Unreachable { url: String, checkout: PathBuf, error: RunError },
+    Unreachable { url: String, checkout: PathBuf, error: Box<RunError> },
     #[error("revision `{rev}` is not in the chart repository {url}\nhint: use a commit, tag or branch of {url} (`git -C {} log --oneline` lists commits)", .checkout.display())]
     UnknownRev { rev: String, url: String, checkout: PathBuf },
     #[error("{} exists but is not a git checkout of the chart\nhint: move it away (or delete it) and run `ssp fetch-chart` again", .0.display())]
     NotACheckout(PathBuf),
     #[error("git failed in {}: {error}", .dir.display())]
-    Git { dir: PathBuf, error: RunError },
+    Git { dir: PathBuf, error: Box<RunError> },
     #[error("{} is missing in the checkout at {commit}\nhint: check chart.path in ssp.toml (it must point at the chart folder inside chart.checkout)", .path.display())]
     NoChartYaml { path: PathBuf, commit: String },
 }
@@ -179,7 +179,10 @@ impl ChartCheckout {
         let top = PathBuf::from(top.stdout_text().trim());
         let listed =
             self.git(&self.root).args(["ls-files", "--stage", "--"]).arg(self.checkout_rel.as_os_str()).read_only();
-        let listed = self.runner.run(&listed).map_err(|error| ChartError::Git { dir: self.root.clone(), error })?;
+        let listed = self
+            .runner
+            .run(&listed)
+            .map_err(|error| ChartError::Git { dir: self.root.clone(), error: Box::new(error) })?;
         let text = listed.stdout_text();
         let gitlink = text.lines().find_map(|line| {
             let mut fields = line.split_whitespace();
@@ -248,7 +251,7 @@ impl ChartCheckout {
             None if self.runner.dry_run() && !self.checkout.join(".git").exists() => {
                 self.runner
                     .run(&self.git(&self.checkout).args(["checkout", "--quiet", "--detach", rev]))
-                    .map_err(|error| ChartError::Git { dir: self.checkout.clone(), error })?;
+                    .map_err(|error| ChartError::Git { dir: self.checkout.clone(), error: Box::new(error) })?;
                 return Ok(None);
             }
             None => {
@@ -270,7 +273,9 @@ impl ChartCheckout {
             }
         };
         let call = self.git(&self.checkout).args(["checkout", "--quiet", "--detach", &commit]);
-        self.runner.run(&call).map_err(|error| ChartError::Git { dir: self.checkout.clone(), error })?;
+        self.runner
+            .run(&call)
+            .map_err(|error| ChartError::Git { dir: self.checkout.clone(), error: Box::new(error) })?;
         if self.runner.dry_run() {
             return Ok(None);
         }
@@ -283,7 +288,7 @@ impl ChartCheckout {
         self.runner.run(&call).map(|_| ()).map_err(|error| ChartError::Unreachable {
             url: url.to_string(),
             checkout: self.checkout_rel.clone(),
-            error,
+            error: Box::new(error),
         })
     }
 

@@ -481,7 +481,7 @@ fn validate(config: &Config, origins: &Origins) -> Result<(), ConfigError> {
         }
     }
     let mirror = tools.mirror.trim();
-    if !mirror.is_empty() && !(mirror.starts_with("http://") || mirror.starts_with("https://")) {
+    if !(mirror.is_empty() || mirror.starts_with("http://") || mirror.starts_with("https://")) {
         return Err(invalid(
             "tools.mirror",
             format!("{mirror:?} is not an http:// or https:// URL (e.g. \"https://mirror.example.org\")"),

@@ -38,7 +38,7 @@ pub enum InstallError {
     #[error("cannot write {}: {error}\nhint: check that the tools dir is writable (tools.dir in ssp.toml)", .path.display())]
     Io { path: PathBuf, error: std::io::Error },
     #[error("the downloaded {tool} does not run: {error}\nNothing was installed.")]
-    DoesNotRun { tool: ToolName, error: RunError },
+    DoesNotRun { tool: ToolName, error: Box<RunError> },
     #[error(
         "the downloaded {tool} from {url} reports {found}, but {expected} is pinned\nNothing was installed.\nhint: check [tools.{tool}] version and url in ssp.toml"
     )]
@@ -219,8 +219,11 @@ impl Installer {
     async fn confirm(&self, spec: &ToolSpec, file: &Path) -> Result<(), InstallError> {
         let call =
             ProgramCall::new(file).args(spec.name.version_args().iter().copied()).read_only().timeout(VERSION_TIMEOUT);
-        let done =
-            self.runner.run_async(call).await.map_err(|error| InstallError::DoesNotRun { tool: spec.name, error })?;
+        let done = self
+            .runner
+            .run_async(call)
+            .await
+            .map_err(|error| InstallError::DoesNotRun { tool: spec.name, error: Box::new(error) })?;
         let text = done.stdout_text();
         match spec.name.parse_version(&text) {
             Some(found) if found == spec.version => Ok(()),
