@@ -518,6 +518,24 @@ mod tests {
     }
 
     #[test]
+    fn tool_checksums_are_an_open_table_of_digests() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join(PROJECT_FILE);
+        let digest = "ab".repeat(32);
+        std::fs::write(&file, format!("[tools.k3d]\nsha256 = {{ \"freebsd-amd64\" = \"{digest}\" }}\n")).unwrap();
+        let project = load_layers(dir.path(), Some(&file), None, &[], &|_| None).unwrap();
+        let sums = &project.config.tools.k3d.sha256;
+        assert_eq!(sums.get("freebsd-amd64"), Some(&digest));
+        assert_eq!(sums.len(), 5, "the pinned platforms stay: {sums:?}");
+        std::fs::write(&file, "[tools.helm]\nsha256 = { \"linux-amd64\" = \"nope\" }\n").unwrap();
+        let err = load_layers(dir.path(), Some(&file), None, &[], &|_| None).unwrap_err().to_string();
+        assert!(err.contains("tools.helm.sha256.linux-amd64") && err.contains("64 hexadecimal"), "{err}");
+        std::fs::write(&file, "[tools.helm]\nchecksum = \"x\"\n").unwrap();
+        let err = load_layers(dir.path(), Some(&file), None, &[], &|_| None).unwrap_err().to_string();
+        assert!(err.contains("unknown key `tools.helm.checksum`"), "{err}");
+    }
+
+    #[test]
     fn defaults_load_alone() {
         let project = load_layers(Path::new("/p"), None, None, &[], &|_| None).unwrap();
         assert_eq!(project.config.cluster.name, "pdc-cluster");
