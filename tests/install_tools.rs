@@ -278,3 +278,27 @@ fn doctor_compares_installed_versions_with_the_pins() {
         assert!(found["detail"].as_str().unwrap().starts_with(&format!("{version} (pinned)")), "{found}");
     }
 }
+
+#[test]
+fn kubectl_is_installed_only_when_named() {
+    let setup = Setup::new();
+    let kubectl = b"#!/bin/sh\nif [ \"$1 $2\" = \"version --client\" ]; then\n  echo '{\"clientVersion\": {\"gitVersion\": \"v1.34.3\"}, \"kustomizeVersion\": \"v5.7.1\"}'\n  exit 0\nfi\nexit 3\n";
+    let path = format!("/release/v1.34.3/bin/{}/kubectl", setup.platform.replace('-', "/"));
+    setup.server.serve(&path, vec![Reply::ok(kubectl)]);
+    let mut config = std::fs::read_to_string(setup.project.root().join("ssp.toml")).unwrap();
+    config.push_str(&format!(
+        "\n[tools.kubectl]\nsha256 = {{ \"{}\" = \"{}\" }}\n",
+        setup.platform,
+        sha256_hex(kubectl)
+    ));
+    setup.project.write("ssp.toml", config);
+
+    setup.install(&[]).success();
+    assert_eq!(setup.tools_dir_entries(), ["helm", "k3d"], "kubectl is optional");
+    assert_eq!(setup.server.count(&path), 0);
+
+    setup.install(&["kubectl"]).success().stderr_has("kubectl v1.34.3 installed as");
+    assert_eq!(setup.tools_dir_entries(), ["helm", "k3d", "kubectl"]);
+    setup.install(&["kubectl"]).success().stderr_has("kubectl v1.34.3 already installed");
+    assert_eq!(setup.server.count(&path), 1);
+}

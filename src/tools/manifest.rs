@@ -79,7 +79,7 @@ pub struct Platform {
 }
 
 impl Platform {
-    /// This machine, mapped to the assets' names; `None` for an OS or CPU the tools don't ship for.
+    /// This machine, mapped to the assets' names; an error for an OS or CPU the tools don't ship for.
     pub fn host() -> Result<Platform, ManifestError> {
         Self::from_rust(std::env::consts::OS, std::env::consts::ARCH)
     }
