@@ -28,8 +28,14 @@ _ssp() {
             ssp,down)
                 cmd="ssp__subcmd__teardown"
                 ;;
+            ssp,fetch-chart)
+                cmd="ssp__subcmd__fetch__subcmd__chart"
+                ;;
             ssp,help)
                 cmd="ssp__subcmd__help"
+                ;;
+            ssp,install-tools)
+                cmd="ssp__subcmd__install__subcmd__tools"
                 ;;
             ssp,port-forward)
                 cmd="ssp__subcmd__port__subcmd__forward"
@@ -64,8 +70,14 @@ _ssp() {
             ssp__subcmd__help,doctor)
                 cmd="ssp__subcmd__help__subcmd__doctor"
                 ;;
+            ssp__subcmd__help,fetch-chart)
+                cmd="ssp__subcmd__help__subcmd__fetch__subcmd__chart"
+                ;;
             ssp__subcmd__help,help)
                 cmd="ssp__subcmd__help__subcmd__help"
+                ;;
+            ssp__subcmd__help,install-tools)
+                cmd="ssp__subcmd__help__subcmd__install__subcmd__tools"
                 ;;
             ssp__subcmd__help,port-forward)
                 cmd="ssp__subcmd__help__subcmd__port__subcmd__forward"
@@ -95,7 +107,7 @@ _ssp() {
 
     case "${cmd}" in
         ssp)
-            opts="-C -v -q -h -V --project-dir --config --verbose --quiet --dry-run --no-progress --color --help --version config doctor setup-infra status teardown down stop start port-forward seed-db seed completions help"
+            opts="-C -v -q -h -V --project-dir --config --verbose --quiet --dry-run --no-progress --color --help --version config doctor setup-infra status teardown down stop start port-forward seed-db seed install-tools fetch-chart completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -230,8 +242,42 @@ _ssp() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        ssp__subcmd__fetch__subcmd__chart)
+            opts="-C -v -q -h -V --rev --project-dir --config --verbose --quiet --dry-run --no-progress --color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --rev)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --project-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -C)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         ssp__subcmd__help)
-            opts="config doctor setup-infra status teardown stop start port-forward seed-db completions help"
+            opts="config doctor setup-infra status teardown stop start port-forward seed-db install-tools fetch-chart completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -286,7 +332,35 @@ _ssp() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        ssp__subcmd__help__subcmd__fetch__subcmd__chart)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         ssp__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ssp__subcmd__help__subcmd__install__subcmd__tools)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -391,6 +465,40 @@ _ssp() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ssp__subcmd__install__subcmd__tools)
+            opts="-C -v -q -h -V --force --mirror --no-chart --project-dir --config --verbose --quiet --dry-run --no-progress --color --help --version k3d helm kubectl"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --mirror)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --project-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -C)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;

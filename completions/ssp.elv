@@ -43,6 +43,8 @@ set edit:completion:arg-completer[ssp] = {|@words|
             cand port-forward 'Forward a local port to a service of the release through the Kubernetes API (no kubectl)'
             cand seed-db 'Build the populate-db image, import it into the cluster and run the seed Job; exits 0 only when the Job completed'
             cand seed 'Build the populate-db image, import it into the cluster and run the seed Job; exits 0 only when the Job completed'
+            cand install-tools 'Download the pinned k3d and helm (kubectl when asked) into the project''s tools dir, verified against their pinned SHA-256; then fetch the chart'
+            cand fetch-chart 'Check out the pinned Supabase chart under vendors/ and confirm its Chart.yaml'
             cand completions 'Print shell completions for SHELL to stdout'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -256,6 +258,42 @@ set edit:completion:arg-completer[ssp] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'ssp;install-tools'= {
+            cand --mirror 'Download from this base URL instead of each tool''s own host (sets tools.mirror): its scheme://host[/prefix] replaces the scheme://host of every download URL'
+            cand -C 'Use DIR as the project root instead of searching upward from the current folder for ssp.toml (or a deployment/ folder)'
+            cand --project-dir 'Use DIR as the project root instead of searching upward from the current folder for ssp.toml (or a deployment/ folder)'
+            cand --config 'Read settings from FILE on top of the project''s ssp.toml'
+            cand --color 'When to use colour (NO_COLOR in the environment means never, unless --color always)'
+            cand --force 'Download and reinstall even when the pinned version is already installed'
+            cand --no-chart 'Do not run fetch-chart afterwards'
+            cand -v 'Say more: -v shows every command and API call ssp makes, -vv adds debugging detail'
+            cand --verbose 'Say more: -v shows every command and API call ssp makes, -vv adds debugging detail'
+            cand -q 'Say less: only warnings and errors'
+            cand --quiet 'Say less: only warnings and errors'
+            cand --dry-run 'Print every external command and API call that would change something, and do nothing'
+            cand --no-progress 'Plain log lines instead of progress bars (automatic when stderr is not a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'ssp;fetch-chart'= {
+            cand --rev 'Check out this commit, tag or branch instead of the pinned one'
+            cand -C 'Use DIR as the project root instead of searching upward from the current folder for ssp.toml (or a deployment/ folder)'
+            cand --project-dir 'Use DIR as the project root instead of searching upward from the current folder for ssp.toml (or a deployment/ folder)'
+            cand --config 'Read settings from FILE on top of the project''s ssp.toml'
+            cand --color 'When to use colour (NO_COLOR in the environment means never, unless --color always)'
+            cand -v 'Say more: -v shows every command and API call ssp makes, -vv adds debugging detail'
+            cand --verbose 'Say more: -v shows every command and API call ssp makes, -vv adds debugging detail'
+            cand -q 'Say less: only warnings and errors'
+            cand --quiet 'Say less: only warnings and errors'
+            cand --dry-run 'Print every external command and API call that would change something, and do nothing'
+            cand --no-progress 'Plain log lines instead of progress bars (automatic when stderr is not a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'ssp;completions'= {
             cand -C 'Use DIR as the project root instead of searching upward from the current folder for ssp.toml (or a deployment/ folder)'
             cand --project-dir 'Use DIR as the project root instead of searching upward from the current folder for ssp.toml (or a deployment/ folder)'
@@ -282,6 +320,8 @@ set edit:completion:arg-completer[ssp] = {|@words|
             cand start 'Start a stopped k3d cluster again'
             cand port-forward 'Forward a local port to a service of the release through the Kubernetes API (no kubectl)'
             cand seed-db 'Build the populate-db image, import it into the cluster and run the seed Job; exits 0 only when the Job completed'
+            cand install-tools 'Download the pinned k3d and helm (kubectl when asked) into the project''s tools dir, verified against their pinned SHA-256; then fetch the chart'
+            cand fetch-chart 'Check out the pinned Supabase chart under vendors/ and confirm its Chart.yaml'
             cand completions 'Print shell completions for SHELL to stdout'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -302,6 +342,10 @@ set edit:completion:arg-completer[ssp] = {|@words|
         &'ssp;help;port-forward'= {
         }
         &'ssp;help;seed-db'= {
+        }
+        &'ssp;help;install-tools'= {
+        }
+        &'ssp;help;fetch-chart'= {
         }
         &'ssp;help;completions'= {
         }

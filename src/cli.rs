@@ -160,6 +160,37 @@ Examples:
   ssp --dry-run seed              print the build, the import and the objects it would create"
     )]
     SeedDb(SeedArgs),
+    /// Download the pinned k3d and helm (kubectl when asked) into the project's tools dir, verified
+    /// against their pinned SHA-256; then fetch the chart.
+    ///
+    /// Tools already installed at the pinned version are skipped without any network request.
+    /// Downloads run in parallel, are retried on transient failures, and a tool is only put in place
+    /// once its checksum and version check out. With no TOOL, installs the tools whose
+    /// `[tools.<name>] enabled` is true (k3d and helm by default).
+    #[command(after_help = "\
+Examples:
+  ssp install-tools                       k3d and helm into .ssp/bin, then the chart
+  ssp install-tools kubectl --no-chart    only kubectl
+  ssp install-tools --force helm          download and reinstall helm
+  ssp install-tools --mirror https://artifacts.example.org/github
+  SSP_TOOLS_MIRROR=https://mirror.example ssp install-tools
+
+The pins (version, URL, SHA-256 per platform) are under [tools] in `ssp config`.")]
+    InstallTools(InstallToolsArgs),
+
+    /// Check out the pinned Supabase chart under vendors/ and confirm its Chart.yaml.
+    ///
+    /// In a git work tree that records the chart as a submodule: `git submodule update --init`. Otherwise
+    /// (an unpacked tarball): a clone of `chart.repo` at `chart.rev`. Nothing is fetched when the
+    /// checkout is already at the commit. Your git configuration applies, so
+    /// `git config url.<mirror>.insteadOf <chart.repo>` redirects the download.
+    #[command(after_help = "\
+Examples:
+  ssp fetch-chart                         the commit the project pins
+  ssp fetch-chart --rev supabase-0.3.0    another commit, tag or branch of the chart
+  git config --global url.https://git.example.org/supabase-kubernetes.insteadOf \\
+      https://github.com/supabase-community/supabase-kubernetes && ssp fetch-chart")]
+    FetchChart(FetchChartArgs),
 
     /// Print shell completions for SHELL to stdout.
     #[command(after_help = "\
@@ -316,4 +347,31 @@ pub struct SeedArgs {
     /// Leave the finished Job (and its pod) in the cluster for inspection.
     #[arg(long)]
     pub keep_job: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct InstallToolsArgs {
+    /// Tools to install (default: those enabled in [tools], i.e. k3d and helm).
+    #[arg(value_enum, value_name = "TOOL")]
+    pub tools: Vec<crate::tools::ToolName>,
+
+    /// Download and reinstall even when the pinned version is already installed.
+    #[arg(long)]
+    pub force: bool,
+
+    /// Download from this base URL instead of each tool's own host (sets tools.mirror): its
+    /// scheme://host[/prefix] replaces the scheme://host of every download URL.
+    #[arg(long, value_name = "URL")]
+    pub mirror: Option<String>,
+
+    /// Do not run fetch-chart afterwards.
+    #[arg(long)]
+    pub no_chart: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct FetchChartArgs {
+    /// Check out this commit, tag or branch instead of the pinned one.
+    #[arg(long, value_name = "REV")]
+    pub rev: Option<String>,
 }

@@ -1,10 +1,11 @@
 //! ssp — the Support Sphere platform CLI, as a library.
 //!
 //! Layers, top to bottom: [`cli`] (clap types) → [`commands`] (one file per subcommand) → services
-//! ([`preflight`], `sops`, and the tools, chart, cluster, helm and seed services as they land) →
+//! ([`preflight`], [`tools`], [`chart`], `sops`, and the cluster, helm and seed services as they land) →
 //! adapters ([`runner`] for external programs, [`docker`] for the Docker API). Services never print:
 //! they report through the [`output::Output`] handle they are given.
 
+pub mod chart;
 pub mod cli;
 pub mod cluster;
 pub mod commands;
@@ -23,5 +24,6 @@ pub mod runner;
 pub mod seed;
 pub mod sops;
 pub mod stack;
+pub mod tools;
 pub mod triage;
 pub mod values;

@@ -9,6 +9,7 @@ use serde::Serialize;
 use crate::config::{PortMapping, Project};
 use crate::docker::Engine;
 use crate::runner::{ProgramCall, Runner};
+use crate::tools::{Found, ToolManifest, ToolName};
 
 /// The verdict of one check.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -64,20 +65,8 @@ pub struct Program {
     pub install_hint: &'static str,
 }
 
-/// The external programs doctor looks for.
+/// The external programs doctor looks for besides the pinned tools (see [`pinned_tool`]).
 pub const PROGRAMS: &[Program] = &[
-    Program {
-        name: "k3d",
-        version_args: &["version"],
-        required: false,
-        install_hint: "`ssp install-tools` installs the pinned k3d into the project's tools dir (setup-infra does it when needed)",
-    },
-    Program {
-        name: "helm",
-        version_args: &["version", "--template", "{{.Version}}"],
-        required: false,
-        install_hint: "`ssp install-tools` installs the pinned helm into the project's tools dir (setup-infra does it when needed)",
-    },
     Program {
         name: "git",
         version_args: &["--version"],
@@ -116,11 +105,41 @@ pub fn program(runner: &Runner, program: &Program) -> Check {
             let version = text.lines().next().unwrap_or("").trim().to_string();
             Check::ok(name, format!("{version} ({})", path.display()))
         }
-        Err(err) => Check::fail(
+        Err(err) => Check::fail(name, format!("{} does not run: {err}", path.display()), "reinstall it"),
+    }
+}
+
+/// A pinned tool (k3d, helm, kubectl): the one ssp would run (tools dir, then PATH), and whether its
+/// version is the pinned one.
+pub async fn pinned_tool(runner: &Runner, manifest: &ToolManifest, tool: ToolName) -> Check {
+    let name = tool.as_str();
+    let pinned = manifest.version(tool);
+    let install_hint = format!(
+        "`ssp install-tools {name}` installs the pinned {name} {pinned} into {} (searched before PATH)",
+        manifest.dir.display()
+    );
+    let installed = manifest.install_path(tool);
+    let path = if installed.is_file() {
+        installed
+    } else {
+        match runner.resolve(name.as_ref()) {
+            Ok(path) => path,
+            Err(err) => return Check::warn(name, err.to_string(), install_hint),
+        }
+    };
+    match crate::tools::probe(runner, tool, &path).await {
+        Found::Version(version) if version == pinned => {
+            Check::ok(name, format!("{version} (pinned) ({})", path.display()))
+        }
+        Found::Version(version) => {
+            Check::warn(name, format!("{version}, pinned {pinned} ({})", path.display()), install_hint)
+        }
+        Found::Broken(why) => Check::fail(
             name,
-            format!("{} does not run: {err}", path.display()),
-            "reinstall it (`ssp install-tools --force` for k3d and helm)",
+            format!("{} does not run: {why}", path.display()),
+            format!("reinstall it: `ssp install-tools --force {name}`"),
         ),
+        Found::Missing => Check::warn(name, format!("{} is missing", path.display()), install_hint),
     }
 }
 

@@ -6,6 +6,7 @@ use crate::cli::{DoctorArgs, Format, GlobalArgs};
 use crate::context::Context;
 use crate::output::Output;
 use crate::preflight::{self, Check, Status};
+use crate::tools::{ToolManifest, ToolName};
 
 pub async fn run(global: &GlobalArgs, args: &DoctorArgs, output: Output) -> anyhow::Result<()> {
     let ctx = Context::load(global, Vec::new(), output)?;
@@ -33,6 +34,23 @@ async fn collect(ctx: &Context) -> Vec<Check> {
     })
     .await
     .unwrap_or_default();
+    match ToolManifest::new(&ctx.project.config.tools, &ctx.project.root) {
+        Ok(manifest) => {
+            let enabled = manifest.enabled();
+            // An optional tool is checked once it is installed.
+            let tools =
+                ToolName::ALL.into_iter().filter(|t| enabled.contains(t) || manifest.install_path(*t).is_file());
+            for tool in tools {
+                checks.push(preflight::pinned_tool(&ctx.runner, &manifest, tool).await);
+            }
+        }
+        Err(err) => {
+            let mut lines = err.to_string().lines().map(str::to_string).collect::<Vec<_>>();
+            let hint = lines.iter().position(|l| l.starts_with("hint: ")).map(|i| lines.remove(i));
+            let hint = hint.map(|h| h.trim_start_matches("hint: ").to_string()).unwrap_or_default();
+            checks.push(Check::warn("tools", lines.join(" "), hint));
+        }
+    }
     checks.extend(programs);
     let cluster = &ctx.project.config.cluster;
     if cluster.provider == crate::config::Provider::K3d {

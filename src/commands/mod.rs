@@ -4,6 +4,8 @@
 mod completions;
 mod config;
 mod doctor;
+mod fetch_chart;
+mod install_tools;
 mod lifecycle;
 mod port_forward;
 mod seed;
@@ -20,6 +22,8 @@ pub async fn run(cli: Cli, output: Output) -> anyhow::Result<()> {
     match &cli.command {
         Command::Config(args) => config::run(&cli.global, args, output),
         Command::Doctor(args) => doctor::run(&cli.global, args, output).await,
+        Command::InstallTools(args) => install_tools::run(&cli.global, args, output).await,
+        Command::FetchChart(args) => fetch_chart::run(&cli.global, args, output).await,
         Command::Completions(args) => completions::run(args),
         Command::SetupInfra(args) => setup_infra::run(&cli.global, args, output).await,
         Command::SeedDb(args) => seed::run(&cli.global, args, output).await,

@@ -94,6 +94,26 @@ pub struct ValuesConfig {
 pub struct ToolsConfig {
     pub dir: PathBuf,
     pub mirror: String,
+    /// `{os}-{arch}`; empty means this machine.
+    pub platform: String,
+    pub k3d: ToolConfig,
+    pub helm: ToolConfig,
+    pub kubectl: ToolConfig,
+}
+
+/// `[tools.<name>]`: one pinned tool.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ToolConfig {
+    /// Installed when `install-tools` names no tool.
+    pub enabled: bool,
+    pub version: String,
+    /// URL template: `{version}`, `{os}`, `{arch}`.
+    pub url: String,
+    /// The member to extract from a .tar.gz asset (same placeholders); empty for a raw binary.
+    pub archive_path: String,
+    /// SHA-256 of the asset per `{os}-{arch}`.
+    pub sha256: std::collections::BTreeMap<String, String>,
 }
 
 /// `[seed]`: the populate-db image and Job.
@@ -358,7 +378,8 @@ fn read_layer(path: &Path, shown: &Path, required: bool) -> Result<Layer, Config
 /// Tables whose keys are free-form (names chosen by the user), below which any key is allowed.
 fn is_open_table(key: &str) -> bool {
     // Filled in by the sections that need them (tool checksums per platform, ConfigMap data, …).
-    const OPEN: &[&str] = &["seed.build_args", "seed.configmap_data"];
+    const OPEN: &[&str] =
+        &["seed.build_args", "seed.configmap_data", "tools.k3d.sha256", "tools.helm.sha256", "tools.kubectl.sha256"];
     OPEN.iter().any(|open| key == *open || key.starts_with(&format!("{open}.")))
 }
 
@@ -458,6 +479,27 @@ fn validate(config: &Config, origins: &Origins) -> Result<(), ConfigError> {
             ));
         }
     }
+    let tools = &config.tools;
+    for (name, tool) in [("k3d", &tools.k3d), ("helm", &tools.helm), ("kubectl", &tools.kubectl)] {
+        if tool.version.trim().is_empty() {
+            return Err(invalid(&format!("tools.{name}.version"), "must not be empty".to_string()));
+        }
+        for (platform, digest) in &tool.sha256 {
+            if digest.len() != 64 || !digest.chars().all(|c| c.is_ascii_hexdigit()) {
+                return Err(invalid(
+                    &layers::join(&format!("tools.{name}.sha256"), platform),
+                    format!("{digest:?} is not a SHA-256 digest: expected 64 hexadecimal characters"),
+                ));
+            }
+        }
+    }
+    let mirror = tools.mirror.trim();
+    if !(mirror.is_empty() || mirror.starts_with("http://") || mirror.starts_with("https://")) {
+        return Err(invalid(
+            "tools.mirror",
+            format!("{mirror:?} is not an http:// or https:// URL (e.g. \"https://mirror.example.org\")"),
+        ));
+    }
     for (key, value) in [
         ("chart.release", &config.chart.release),
         ("chart.namespace", &config.chart.namespace),
@@ -486,6 +528,24 @@ mod tests {
             let err = bad.parse::<PortMapping>().unwrap_err();
             assert!(err.contains("bad port mapping"), "{bad}: {err}");
         }
+    }
+
+    #[test]
+    fn tool_checksums_are_an_open_table_of_digests() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join(PROJECT_FILE);
+        let digest = "ab".repeat(32);
+        std::fs::write(&file, format!("[tools.k3d]\nsha256 = {{ \"freebsd-amd64\" = \"{digest}\" }}\n")).unwrap();
+        let project = load_layers(dir.path(), Some(&file), None, &[], &|_| None).unwrap();
+        let sums = &project.config.tools.k3d.sha256;
+        assert_eq!(sums.get("freebsd-amd64"), Some(&digest));
+        assert_eq!(sums.len(), 5, "the pinned platforms stay: {sums:?}");
+        std::fs::write(&file, "[tools.helm]\nsha256 = { \"linux-amd64\" = \"nope\" }\n").unwrap();
+        let err = load_layers(dir.path(), Some(&file), None, &[], &|_| None).unwrap_err().to_string();
+        assert!(err.contains("tools.helm.sha256.linux-amd64") && err.contains("64 hexadecimal"), "{err}");
+        std::fs::write(&file, "[tools.helm]\nchecksum = \"x\"\n").unwrap();
+        let err = load_layers(dir.path(), Some(&file), None, &[], &|_| None).unwrap_err().to_string();
+        assert!(err.contains("unknown key `tools.helm.checksum`"), "{err}");
     }
 
     #[test]

@@ -6,28 +6,48 @@ use toml::{Table, Value};
 
 use super::layers::{Origins, join};
 
-/// `[section]` headers, then `key = value  # origin`, deeper tables as dotted keys.
+/// `[section]` headers, then `key = value  # origin`; a section's sub-tables get their own headers
+/// (`[tools.k3d]`), deeper tables are dotted keys (`sha256.linux-amd64 = …`). Comments are aligned
+/// per section.
 pub fn annotated_toml(table: &Table, origins: &Origins) -> String {
     let mut out = String::new();
     for (section, value) in table {
         match value {
             Value::Table(inner) => {
-                if !out.is_empty() {
-                    out.push('\n');
-                }
-                out.push_str(&format!("[{}]\n", join("", section)));
-                let mut rows = Vec::new();
-                rows_of(inner, &join("", section), "", origins, &mut rows);
-                let width = rows.iter().map(|(line, _)| line.chars().count()).max().unwrap_or(0);
-                for (line, origin) in rows {
-                    let pad = width - line.chars().count();
-                    out.push_str(&format!("{line}{}  # {origin}\n", " ".repeat(pad)));
+                let name = join("", section);
+                let leaves: Table =
+                    inner.iter().filter(|(_, v)| !is_section(v)).map(|(k, v)| (k.clone(), v.clone())).collect();
+                push_section(&mut out, &name, &leaves, origins);
+                for (key, sub) in inner {
+                    if let Value::Table(sub) = sub
+                        && !sub.is_empty()
+                    {
+                        push_section(&mut out, &join(&name, key), sub, origins);
+                    }
                 }
             }
             other => out.push_str(&format!("{} = {}\n", join("", section), other)),
         }
     }
     out
+}
+
+fn is_section(value: &Value) -> bool {
+    matches!(value, Value::Table(t) if !t.is_empty())
+}
+
+fn push_section(out: &mut String, name: &str, table: &Table, origins: &Origins) {
+    if !out.is_empty() {
+        out.push('\n');
+    }
+    out.push_str(&format!("[{name}]\n"));
+    let mut rows = Vec::new();
+    rows_of(table, name, "", origins, &mut rows);
+    let width = rows.iter().map(|(line, _)| line.chars().count()).max().unwrap_or(0);
+    for (line, origin) in rows {
+        let pad = width - line.chars().count();
+        out.push_str(&format!("{line}{}  # {origin}\n", " ".repeat(pad)));
+    }
 }
 
 fn rows_of(table: &Table, full_prefix: &str, local_prefix: &str, origins: &Origins, rows: &mut Vec<(String, String)>) {

@@ -1,0 +1,335 @@
+//! The Supabase chart checkout under `vendors/`: a git submodule when the project is a git work tree
+//! that records one (the gitlink fixes the commit), a plain clone at `chart.rev` otherwise (an
+//! unpacked tarball). Already at the right commit means no network. Every git call goes through the
+//! runner, so the user's git configuration (`url.<mirror>.insteadOf`, proxies, credentials) applies.
+
+use std::path::{Path, PathBuf};
+
+use crate::config::ChartConfig;
+use crate::output::Output;
+use crate::runner::{ProgramCall, RunError, Runner};
+
+/// Why the chart could not be made ready.
+#[derive(Debug, thiserror::Error)]
+pub enum ChartError {
+    #[error(
+        "cannot fetch the chart from {url}: {error}\nhint: without access to that host, point git at a mirror: git config --global url.<mirror URL>.insteadOf {url}\nhint: or put a pre-fetched checkout of the chart at {} (e.g. `git clone <mirror or bundle> {}`) and run `ssp fetch-chart` again",
+        .checkout.display(), .checkout.display()
+    )]
+    Unreachable { url: String, checkout: PathBuf, error: Box<RunError> },
+    #[error("revision `{rev}` is not in the chart repository {url}\nhint: use a commit, tag or branch of {url} (`git -C {} log --oneline` lists commits)", .checkout.display())]
+    UnknownRev { rev: String, url: String, checkout: PathBuf },
+    #[error("{} exists but is not a git checkout of the chart\nhint: move it away (or delete it) and run `ssp fetch-chart` again", .0.display())]
+    NotACheckout(PathBuf),
+    #[error("git failed in {}: {error}", .dir.display())]
+    Git { dir: PathBuf, error: Box<RunError> },
+    #[error("{} is missing in the checkout at {commit}\nhint: check chart.path in ssp.toml (it must point at the chart folder inside chart.checkout)", .path.display())]
+    NoChartYaml { path: PathBuf, commit: String },
+}
+
+/// How the checkout is managed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// A submodule of the project's git work tree: `gitlink` is the commit the superproject records.
+    Submodule { gitlink: String, url: String },
+    /// A plain clone of `chart.repo` (no git work tree, or one that records no submodule there).
+    Clone,
+}
+
+/// The chart once it is there.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ChartReady {
+    pub name: String,
+    pub version: String,
+    pub commit: String,
+    /// False when the checkout was already at the commit (nothing fetched or checked out).
+    pub changed: bool,
+}
+
+/// What [`ChartCheckout::ensure`] did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ChartOutcome {
+    Ready(ChartReady),
+    /// `--dry-run`: the git commands that would run were printed.
+    DryRun,
+}
+
+/// The chart checkout of one project.
+pub struct ChartCheckout {
+    root: PathBuf,
+    /// Relative to the project root, as configured.
+    checkout_rel: PathBuf,
+    checkout: PathBuf,
+    chart_dir: PathBuf,
+    repo: String,
+    pinned: String,
+    runner: Runner,
+    output: Output,
+}
+
+impl ChartCheckout {
+    pub fn new(root: &Path, chart: &ChartConfig, runner: Runner) -> ChartCheckout {
+        let output = runner.output().clone();
+        ChartCheckout {
+            root: root.to_path_buf(),
+            checkout_rel: chart.checkout.clone(),
+            checkout: root.join(&chart.checkout),
+            chart_dir: root.join(&chart.path),
+            repo: chart.repo.clone(),
+            pinned: chart.rev.clone(),
+            runner,
+            output,
+        }
+    }
+
+    /// Brings the checkout to `rev` (default: the gitlink, or `chart.rev` for a clone) and reads the
+    /// chart's name and version. Blocking: call from a blocking thread.
+    pub fn ensure(&self, rev: Option<&str>) -> Result<ChartOutcome, ChartError> {
+        let mode = self.mode()?;
+        let url = match &mode {
+            Mode::Submodule { url, .. } => url.clone(),
+            Mode::Clone => self.repo.clone(),
+        };
+        let wanted = match (&mode, rev) {
+            (_, Some(rev)) => rev.to_string(),
+            (Mode::Submodule { gitlink, .. }, None) => gitlink.clone(),
+            (Mode::Clone, None) => self.pinned.clone(),
+        };
+        if let Mode::Submodule { gitlink, .. } = &mode
+            && rev.is_none()
+            && !gitlink.starts_with(&self.pinned)
+        {
+            self.output.warn(format!(
+                "the gitlink of {} records {}, but chart.rev is {}; using the gitlink",
+                self.checkout_rel.display(),
+                short(gitlink),
+                short(&self.pinned)
+            ));
+        }
+
+        // Already there: no network.
+        if let Some(head) = self.head()
+            && self.resolve_local(&wanted).as_deref() == Some(head.as_str())
+        {
+            let named = if head.starts_with(&wanted) { String::new() } else { format!(" ({wanted})") };
+            self.output.done(format!(
+                "{} is already at {}{named}; nothing fetched",
+                self.checkout_rel.display(),
+                short(&head)
+            ));
+            return self.ready(head, false).map(ChartOutcome::Ready);
+        }
+
+        match &mode {
+            Mode::Submodule { gitlink, .. } => {
+                if self.head().is_none() || rev.is_none() {
+                    self.output.step(format!("initialising submodule {} from {url}", self.checkout_rel.display()));
+                    let call = self
+                        .git(&self.root)
+                        .args(["submodule", "update", "--init", "--"])
+                        .arg(self.checkout_rel.as_os_str());
+                    self.network(call, &url)?;
+                    if self.runner.dry_run() {
+                        return Ok(ChartOutcome::DryRun);
+                    }
+                }
+                if rev.is_some() {
+                    let commit = self.checkout_rev(&wanted, &url)?;
+                    if commit.is_none() {
+                        return Ok(ChartOutcome::DryRun);
+                    }
+                }
+                let head = self.head().unwrap_or_default();
+                if !head.is_empty() && head != *gitlink {
+                    self.output.warn(format!(
+                        "{} is now at {}, but the project's gitlink records {}; `git add {}` makes it the new pin",
+                        self.checkout_rel.display(),
+                        short(&head),
+                        short(gitlink),
+                        self.checkout_rel.display()
+                    ));
+                }
+                self.ready(head, true).map(ChartOutcome::Ready)
+            }
+            Mode::Clone => {
+                if self.head().is_none() {
+                    let occupied = std::fs::read_dir(&self.checkout).is_ok_and(|mut d| d.next().is_some());
+                    if occupied {
+                        return Err(ChartError::NotACheckout(self.checkout.clone()));
+                    }
+                    self.output.step(format!("cloning {url} into {}", self.checkout_rel.display()));
+                    let call = self
+                        .git(&self.root)
+                        .args(["clone", "--quiet", "--no-checkout", &url])
+                        .arg(self.checkout.as_os_str());
+                    self.network(call, &url)?;
+                }
+                match self.checkout_rev(&wanted, &url)? {
+                    Some(commit) => self.ready(commit, true).map(ChartOutcome::Ready),
+                    None => Ok(ChartOutcome::DryRun),
+                }
+            }
+        }
+    }
+
+    /// Submodule when the project is a git work tree whose index has a gitlink at the checkout path.
+    pub fn mode(&self) -> Result<Mode, ChartError> {
+        let top = self.git(&self.root).args(["rev-parse", "--show-toplevel"]).read_only();
+        let Ok(top) = self.runner.run(&top) else { return Ok(Mode::Clone) };
+        let top = PathBuf::from(top.stdout_text().trim());
+        let listed =
+            self.git(&self.root).args(["ls-files", "--stage", "--"]).arg(self.checkout_rel.as_os_str()).read_only();
+        let listed = self
+            .runner
+            .run(&listed)
+            .map_err(|error| ChartError::Git { dir: self.root.clone(), error: Box::new(error) })?;
+        let text = listed.stdout_text();
+        let gitlink = text.lines().find_map(|line| {
+            let mut fields = line.split_whitespace();
+            (fields.next() == Some("160000")).then(|| fields.next().map(str::to_string)).flatten()
+        });
+        let Some(gitlink) = gitlink else { return Ok(Mode::Clone) };
+        let url = self.submodule_url(&top).unwrap_or_else(|| self.repo.clone());
+        Ok(Mode::Submodule { gitlink, url })
+    }
+
+    /// The URL `.gitmodules` gives the submodule at the checkout path.
+    fn submodule_url(&self, top: &Path) -> Option<String> {
+        let gitmodules = top.join(".gitmodules");
+        let root = self.root.canonicalize().ok()?;
+        let top = top.canonicalize().ok()?;
+        let relative = root.join(&self.checkout_rel).strip_prefix(&top).ok()?.to_string_lossy().into_owned();
+        let call = ProgramCall::new("git")
+            .args(["config", "--file"])
+            .arg(&gitmodules)
+            .args(["--get-regexp", r"^submodule\..*\.path$"])
+            .read_only();
+        let paths = self.runner.run(&call).ok()?.stdout_text();
+        let name = paths.lines().find_map(|line| {
+            let (key, path) = line.split_once(' ')?;
+            (path.trim() == relative)
+                .then(|| key.strip_prefix("submodule.")?.strip_suffix(".path").map(str::to_string))?
+        })?;
+        let call = ProgramCall::new("git")
+            .args(["config", "--file"])
+            .arg(&gitmodules)
+            .arg("--get")
+            .arg(format!("submodule.{name}.url"))
+            .read_only();
+        let url = self.runner.run(&call).ok()?.stdout_text().trim().to_string();
+        (!url.is_empty()).then_some(url)
+    }
+
+    /// HEAD of the checkout, when it is a git repository of its own.
+    fn head(&self) -> Option<String> {
+        if !self.checkout.join(".git").exists() {
+            return None; // an empty submodule folder: rev-parse would answer for the superproject
+        }
+        let call = self.git(&self.checkout).args(["rev-parse", "--verify", "--quiet", "HEAD"]).read_only();
+        let head = self.runner.run(&call).ok()?.stdout_text().trim().to_string();
+        (!head.is_empty()).then_some(head)
+    }
+
+    /// `rev` as a commit id, from what the checkout already has.
+    fn resolve_local(&self, rev: &str) -> Option<String> {
+        if !self.checkout.join(".git").exists() {
+            return None;
+        }
+        let call = self
+            .git(&self.checkout)
+            .args(["rev-parse", "--verify", "--quiet", &format!("{rev}^{{commit}}")])
+            .read_only();
+        let commit = self.runner.run(&call).ok()?.stdout_text().trim().to_string();
+        (!commit.is_empty()).then_some(commit)
+    }
+
+    /// Checks out `rev` in the checkout, fetching only when it is not there yet. `None` under
+    /// `--dry-run` once a fetch would be needed.
+    fn checkout_rev(&self, rev: &str, url: &str) -> Result<Option<String>, ChartError> {
+        let commit = match self.resolve_local(rev) {
+            Some(commit) => commit,
+            None if self.runner.dry_run() && !self.checkout.join(".git").exists() => {
+                self.runner
+                    .run(&self.git(&self.checkout).args(["checkout", "--quiet", "--detach", rev]))
+                    .map_err(|error| ChartError::Git { dir: self.checkout.clone(), error: Box::new(error) })?;
+                return Ok(None);
+            }
+            None => {
+                self.output.step(format!("fetching {rev} from {url}"));
+                self.network(self.git(&self.checkout).args(["fetch", "--quiet", "--tags", "origin"]), url)?;
+                if self.runner.dry_run() {
+                    return Ok(None);
+                }
+                if self.resolve_local(rev).is_none() {
+                    // A commit no branch or tag points at: ask for it by name (servers may refuse).
+                    let by_name = self.git(&self.checkout).args(["fetch", "--quiet", "origin", rev]);
+                    let _ = self.runner.run(&by_name);
+                }
+                self.resolve_local(rev).ok_or_else(|| ChartError::UnknownRev {
+                    rev: rev.to_string(),
+                    url: url.to_string(),
+                    checkout: self.checkout.clone(),
+                })?
+            }
+        };
+        let call = self.git(&self.checkout).args(["checkout", "--quiet", "--detach", &commit]);
+        self.runner
+            .run(&call)
+            .map_err(|error| ChartError::Git { dir: self.checkout.clone(), error: Box::new(error) })?;
+        if self.runner.dry_run() {
+            return Ok(None);
+        }
+        self.output.done(format!("{} checked out at {} ({rev})", self.checkout_rel.display(), short(&commit)));
+        Ok(Some(commit))
+    }
+
+    /// A git call that talks to the remote: a failure names the URL and the ways around it.
+    fn network(&self, call: ProgramCall, url: &str) -> Result<(), ChartError> {
+        self.runner.run(&call).map(|_| ()).map_err(|error| ChartError::Unreachable {
+            url: url.to_string(),
+            checkout: self.checkout_rel.clone(),
+            error: Box::new(error),
+        })
+    }
+
+    fn git(&self, dir: &Path) -> ProgramCall {
+        // Never wait for a password prompt nobody will answer.
+        ProgramCall::new("git").arg("-C").arg(dir).env("GIT_TERMINAL_PROMPT", "0")
+    }
+
+    fn ready(&self, commit: String, changed: bool) -> Result<ChartReady, ChartError> {
+        let chart_yaml = self.chart_dir.join("Chart.yaml");
+        let text = std::fs::read_to_string(&chart_yaml)
+            .map_err(|_| ChartError::NoChartYaml { path: chart_yaml.clone(), commit: short(&commit).to_string() })?;
+        let (name, version) = chart_identity(&text);
+        Ok(ChartReady { name, version, commit, changed })
+    }
+}
+
+/// `name:` and `version:` at the top level of a Chart.yaml.
+pub fn chart_identity(text: &str) -> (String, String) {
+    let field = |key: &str| {
+        text.lines()
+            .find_map(|line| {
+                line.strip_prefix(key)?.strip_prefix(':').map(|v| v.trim().trim_matches(['"', '\'']).to_string())
+            })
+            .unwrap_or_else(|| "?".to_string())
+    };
+    (field("name"), field("version"))
+}
+
+fn short(rev: &str) -> &str {
+    &rev[..rev.len().min(12)]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chart_yaml_name_and_version() {
+        let text =
+            "apiVersion: v2\nname: supabase\n# version: no\nversion: 0.1.2\nappVersion: \"1.0\"\n  name: nested\n";
+        assert_eq!(chart_identity(text), ("supabase".to_string(), "0.1.2".to_string()));
+    }
+}

@@ -1,0 +1,196 @@
+//! `ssp fetch-chart` with the community chart's git bundle (shared fixtures) standing in for GitHub:
+//! the user's git configuration (`url.<bundle>.insteadOf`, through `GIT_CONFIG_GLOBAL`) redirects the
+//! real URL, exactly as a mirror would.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use support::cli::{Outcome, Project};
+use support::download_server::{DownloadServer, Reply, fake_helm_tgz, fake_k3d, host_platform, sha256_hex};
+
+const REPO: &str = "https://github.com/supabase-community/supabase-kubernetes";
+const PINNED: &str = "7963191d71eb2f9b9390bc7ecd396833f37d4365";
+/// The bundle's tag `supabase-0.3.0`.
+const TAG_030: &str = "716458088aeae7dfacce7f18ef1ff2a560ff7e4b";
+
+fn bundle(test: &str) -> Option<PathBuf> {
+    let path = support::env::shared_fixtures(test)?.join("charts/supabase-kubernetes.bundle");
+    if path.is_file() {
+        Some(path)
+    } else {
+        support::env::skip_or_fail(support::env::in_ci(), test, &format!("{} is missing", path.display()));
+        None
+    }
+}
+
+/// A global git config that sends the GitHub URL to `remote`, as a site mirror would.
+fn gitconfig(dir: &Path, remote: &Path) -> PathBuf {
+    let name = if remote.exists() { "gitconfig" } else { "gitconfig-offline" };
+    let path = dir.join(name);
+    std::fs::write(
+        &path,
+        format!(
+            "[url \"{}\"]\n\tinsteadOf = {REPO}\n[protocol \"file\"]\n\tallow = always\n[user]\n\tname = test\n\temail = test@example.org\n[init]\n\tdefaultBranch = main\n[advice]\n\tdetachedHead = false\n",
+            remote.display()
+        ),
+    )
+    .unwrap();
+    path
+}
+
+fn git(dir: &Path, config: &Path, args: &[&str]) -> String {
+    let out = Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(args)
+        .env("GIT_CONFIG_GLOBAL", config)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// A project that is a git work tree recording the chart as a submodule at the pinned commit, as the
+/// Support Sphere repository does.
+fn git_project(config: &Path) -> Project {
+    let project = Project::new();
+    let root = project.root();
+    project.write(
+        ".gitmodules",
+        format!("[submodule \"vendors/supabase-kubernetes\"]\n\tpath = vendors/supabase-kubernetes\n\turl = {REPO}\n"),
+    );
+    project.write("deployment/values.dev.yaml", "{}\n");
+    git(&root, config, &["init", "-q"]);
+    git(&root, config, &["add", ".gitmodules", "deployment"]);
+    git(
+        &root,
+        config,
+        &["update-index", "--add", "--cacheinfo", &format!("160000,{PINNED},vendors/supabase-kubernetes")],
+    );
+    git(&root, config, &["commit", "-q", "-m", "project"]);
+    project
+}
+
+fn fetch(project: &Project, config: &Path, args: &[&str]) -> Outcome {
+    let mut all = vec!["fetch-chart"];
+    all.extend_from_slice(args);
+    project.ssp().args(all).env("GIT_CONFIG_GLOBAL", config).env("GIT_CONFIG_NOSYSTEM", "1").run()
+}
+
+fn head(project: &Project, config: &Path) -> String {
+    git(&project.root().join("vendors/supabase-kubernetes"), config, &["rev-parse", "HEAD"])
+}
+
+#[test]
+fn submodule_init_lands_on_the_pinned_commit_and_a_rerun_fetches_nothing() {
+    let Some(bundle) = bundle("submodule_init_lands_on_the_pinned_commit_and_a_rerun_fetches_nothing") else {
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let config = gitconfig(tmp.path(), &bundle);
+    let project = git_project(&config);
+
+    let out = fetch(&project, &config, &[]);
+    out.success().stderr_has("initialising submodule vendors/supabase-kubernetes").stderr_has("chart supabase 0.1.2");
+    assert_eq!(head(&project, &config), PINNED);
+    assert!(project.root().join("vendors/supabase-kubernetes/charts/supabase/Chart.yaml").is_file());
+
+    // No network on a re-run: a git config whose mirror does not exist proves nothing is fetched.
+    let offline = gitconfig(tmp.path(), Path::new("/nonexistent/supabase-kubernetes.bundle"));
+    let again = fetch(&project, &offline, &[]);
+    again.success().stderr_has("is already at 7963191d71eb; nothing fetched").stderr_has("chart supabase 0.1.2");
+}
+
+#[test]
+fn rev_checks_out_another_commit_and_says_the_gitlink_differs() {
+    let Some(bundle) = bundle("rev_checks_out_another_commit_and_says_the_gitlink_differs") else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let config = gitconfig(tmp.path(), &bundle);
+    let project = git_project(&config);
+
+    let out = fetch(&project, &config, &["--rev", "supabase-0.3.0"]);
+    out.success()
+        .stderr_has("checked out at 716458088aea (supabase-0.3.0)")
+        .stderr_has("the project's gitlink records 7963191d71eb")
+        .stderr_has("chart supabase 0.3.0");
+    assert_eq!(head(&project, &config), TAG_030);
+
+    // Back to the gitlink without --rev.
+    fetch(&project, &config, &[]).success().stderr_has("chart supabase 0.1.2");
+    assert_eq!(head(&project, &config), PINNED);
+}
+
+#[test]
+fn a_project_that_is_not_a_git_checkout_gets_a_clone() {
+    let Some(bundle) = bundle("a_project_that_is_not_a_git_checkout_gets_a_clone") else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let config = gitconfig(tmp.path(), &bundle);
+    let project = Project::new(); // an unpacked tarball: no .git anywhere
+
+    let out = fetch(&project, &config, &[]);
+    out.success()
+        .stderr_has(&format!("cloning {REPO} into vendors/supabase-kubernetes"))
+        .stderr_has("chart supabase 0.1.2");
+    assert_eq!(head(&project, &config), PINNED);
+
+    let offline = gitconfig(tmp.path(), Path::new("/nonexistent/supabase-kubernetes.bundle"));
+    fetch(&project, &offline, &[]).success().stderr_has("nothing fetched");
+
+    // Another rev of the clone, then a revision the repository does not have.
+    fetch(&project, &config, &["--rev", TAG_030]).success().stderr_has("chart supabase 0.3.0");
+    let out = fetch(&project, &config, &["--rev", "no-such-tag"]);
+    out.status(1).stderr_has("revision `no-such-tag` is not in the chart repository");
+}
+
+#[test]
+fn an_unreachable_remote_names_the_url_and_the_ways_around_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let config = gitconfig(tmp.path(), Path::new("/nonexistent/supabase-kubernetes.bundle"));
+    let project = Project::new();
+    let out = fetch(&project, &config, &[]);
+    out.status(1)
+        .stderr_has(&format!("cannot fetch the chart from {REPO}"))
+        .stderr_has(&format!("hint: without access to that host, point git at a mirror: git config --global url.<mirror URL>.insteadOf {REPO}"))
+        .stderr_has("pre-fetched checkout");
+    assert!(!project.root().join("vendors/supabase-kubernetes/.git").exists());
+}
+
+#[test]
+fn dry_run_changes_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let config = gitconfig(tmp.path(), Path::new("/nonexistent/supabase-kubernetes.bundle"));
+    let project = Project::new();
+    let out = project
+        .ssp()
+        .args(["--dry-run", "fetch-chart"])
+        .env("GIT_CONFIG_GLOBAL", &config)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .run();
+    out.success().stderr_has("would run: git -C").stderr_has("clone --quiet --no-checkout");
+    assert!(!project.root().join("vendors").exists());
+}
+
+#[test]
+fn install_tools_ends_by_fetching_the_chart() {
+    let Some(bundle) = bundle("install_tools_ends_by_fetching_the_chart") else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let config = gitconfig(tmp.path(), &bundle);
+    let platform = host_platform();
+    let server = DownloadServer::start();
+    let k3d = fake_k3d("v5.8.3", 0);
+    let helm = fake_helm_tgz(&platform, "v3.19.0", 0);
+    server.serve(&support::download_server::k3d_path(&platform), vec![Reply::ok(&k3d)]);
+    server.serve(&support::download_server::helm_path(&platform), vec![Reply::ok(&helm)]);
+    let project = git_project(&config);
+    project.write(
+        "ssp.toml",
+        support::download_server::tools_config(Some(&server.url()), &platform, &sha256_hex(&k3d), &sha256_hex(&helm)),
+    );
+    let out =
+        project.ssp().args(["install-tools"]).env("GIT_CONFIG_GLOBAL", &config).env("GIT_CONFIG_NOSYSTEM", "1").run();
+    out.success().stderr_has("2 tools installed").stderr_has("chart supabase 0.1.2");
+    assert_eq!(head(&project, &config), PINNED);
+}
