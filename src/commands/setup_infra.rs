@@ -19,6 +19,7 @@ use crate::k8s::waiter::{ReleaseWaiter, WaitOptions};
 use crate::output::Output;
 use crate::preflight::{self, Status};
 use crate::stack::{StackInfo, probe_api};
+use crate::tools::ToolName;
 use crate::{docker, k8s, registry, sops, values};
 
 /// The plaintext file the old `decrypt-supabase-cloud-values` task left beside the encrypted one.
@@ -91,11 +92,13 @@ pub async fn run(global: &GlobalArgs, args: &SetupInfraArgs, output: Output) -> 
         sources.push(ValuesSource::File(path));
     }
 
-    // Tools and chart.
+    // Tools and chart, installed and fetched when missing (what install-tools and fetch-chart do).
+    let mut tools = vec![ToolName::Helm];
     if provider == Provider::K3d {
-        require_program(&ctx, "k3d")?;
+        tools.insert(0, ToolName::K3d);
     }
-    require_program(&ctx, "helm")?;
+    super::install_tools::ensure(&ctx, &tools).await?;
+    super::fetch_chart::fetch(&ctx, None).await?;
     let chart_dir = ctx.project.path(&config.chart.path);
     check_chart_values(&ctx, &chart_dir, &trees, args.strict)?;
 
@@ -251,16 +254,6 @@ fn decrypt_cloud_values(path: &Path) -> anyhow::Result<Zeroizing<Vec<u8>>> {
         sops::StoreOptions::default(),
     )
     .with_context(|| format!("cannot decrypt {}", path.display()))
-}
-
-fn require_program(ctx: &Context, name: &str) -> anyhow::Result<()> {
-    if ctx.runner.resolve(name.as_ref()).is_ok() {
-        return Ok(());
-    }
-    bail!(
-        "`{name}` is not installed in {} or on PATH\nhint: run `ssp install-tools` to install the pinned version",
-        ctx.project.config.tools.dir.display()
-    )
 }
 
 /// Warns (or, with `--strict`, fails) about values keys the pinned chart does not declare.
