@@ -1,0 +1,1 @@
+//! Fake `k3d` and `helm` executables (placeholder; filled in below).

@@ -1,0 +1,34 @@
+//! Test doubles shared by ssp's integration tests (include with `mod support;`).
+//!
+//! - [`kube_api`]: an in-process Kubernetes API server that kube-rs and kubectl reach through a
+//!   kubeconfig, with state the test drives.
+//! - [`fakes`]: fake `k3d` and `helm` executables that record how they were called and answer
+//!   like the real tools.
+//! - [`prerequisite`]: the skip-or-fail rule for tests that need something from the machine.
+#![allow(dead_code)]
+
+pub mod fakes;
+pub mod kube_api;
+
+/// Whether tests run under CI (`CI=true`), where a missing prerequisite is a failure.
+pub fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| v == "true")
+}
+
+/// Returns `true` when `what` is available. When it is not: under `CI=true` the test panics
+/// with `why`; elsewhere it prints a skip line with the reason and the test should return.
+///
+/// ```ignore
+/// if !support::prerequisite("kubectl", kubectl.exists(), "/usr/bin/kubectl is missing") { return; }
+/// ```
+pub fn prerequisite(what: &str, available: bool, why: &str) -> bool {
+    if available {
+        return true;
+    }
+    if in_ci() {
+        panic!("prerequisite {what} missing under CI=true: {why}");
+    }
+    eprintln!("SKIPPED: {what} unavailable: {why}");
+    println!("SKIPPED: {what} unavailable: {why}");
+    false
+}
