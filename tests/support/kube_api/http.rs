@@ -191,6 +191,11 @@ pub async fn handle(
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
+    let accept = parts
+        .headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
     let injected = shared.mutate(|st| {
         st.requests.push(RecordedRequest {
             method: method.to_string(),
@@ -217,6 +222,7 @@ pub async fn handle(
         &path,
         &params,
         content_type.as_deref(),
+        accept.as_deref(),
         &body,
     )
     .await
@@ -233,8 +239,10 @@ async fn dispatch(
     path: &str,
     params: &Params,
     content_type: Option<&str>,
+    accept: Option<&str>,
     body: &str,
 ) -> Result<Response<Body>, ApiError> {
+    let table = super::table::wants_table(accept);
     let route = match route(path)? {
         Target::Document(doc) if method == Method::GET => return Ok(json_response(200, &doc)),
         Target::Document(_) => {
@@ -272,6 +280,11 @@ async fn dispatch(
                 .filter(|o| labels.matches(o) && fields.matches(o))
                 .cloned()
                 .collect();
+            if table {
+                let refs: Vec<&Value> = items.iter().collect();
+                let rendered = super::table::render(rt, &refs, st.resource_version());
+                return Ok(json_response(200, &rendered));
+            }
             let list = json!({
                 "kind": format!("{}List", rt.kind),
                 "apiVersion": rt.api_version(),
@@ -286,6 +299,10 @@ async fn dispatch(
             let obj = st
                 .get(rt, &ns, name)
                 .ok_or_else(|| ApiError::not_found(rt, name))?;
+            if table {
+                let rendered = super::table::render(rt, &[obj], st.resource_version());
+                return Ok(json_response(200, &rendered));
+            }
             Ok(json_response(200, obj))
         }
         (Method::POST, None) => {

@@ -7,7 +7,7 @@
 //! reproduces, and from which upstream code, is documented per module:
 //! [`resources`] (discovery), [`store`] (write semantics, resourceVersions, garbage collection),
 //! [`http`] (REST routing, watches, logs, `Status` errors), [`selector`] (label/field
-//! selectors), [`portforward`] (WebSocket port-forward), [`kubeconfig`].
+//! selectors), [`table`] (`kubectl get` columns), [`portforward`] (WebSocket port-forward), [`kubeconfig`].
 //!
 //! The server runs on its own thread and tokio runtime, so it serves sync tests, async tests and
 //! child processes (the `ssp` binary, `kubectl`) alike; it stops when the [`KubeApi`] is dropped.
@@ -27,6 +27,7 @@ pub mod portforward;
 pub mod resources;
 pub mod selector;
 pub mod store;
+pub mod table;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};

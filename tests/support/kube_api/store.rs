@@ -335,6 +335,16 @@ impl State {
         self.rv
     }
 
+    /// The requests received so far, in order.
+    pub fn requests_seen(&self) -> &[RecordedRequest] {
+        &self.requests
+    }
+
+    /// The stored object, for wait predicates (`resource`: plural, kind or short name).
+    pub fn object(&self, resource: &str, ns: &str, name: &str) -> Option<&Value> {
+        self.get(resources::lookup(resource)?, ns, name)
+    }
+
     fn next_id(&mut self) -> u64 {
         self.counter += 1;
         self.counter
