@@ -20,7 +20,11 @@ const SAFETY: Duration = Duration::from_secs(60);
 
 /// A kubectl command bound to the double's kubeconfig, or `None` (skip) when kubectl is missing.
 fn kubectl(kubeconfig: &Path) -> Option<Command> {
-    if !support::prerequisite("kubectl", Path::new(KUBECTL).exists(), "/usr/bin/kubectl is not installed") {
+    if !support::prerequisite(
+        "kubectl",
+        Path::new(KUBECTL).exists(),
+        "/usr/bin/kubectl is not installed",
+    ) {
         return None;
     }
     let mut cmd = Command::new(KUBECTL);
@@ -33,7 +37,11 @@ fn kubectl(kubeconfig: &Path) -> Option<Command> {
 }
 
 fn run(mut cmd: Command) -> Output {
-    let child = cmd.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("spawn kubectl");
+    let child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn kubectl");
     finish(child)
 }
 
@@ -47,7 +55,10 @@ fn finish(child: Child) -> Output {
     match rx.recv_timeout(SAFETY) {
         Ok(out) => out.expect("wait for kubectl"),
         Err(_) => {
-            let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(id as i32), nix::sys::signal::Signal::SIGKILL);
+            let _ = nix::sys::signal::kill(
+                nix::unistd::Pid::from_raw(id as i32),
+                nix::sys::signal::Signal::SIGKILL,
+            );
             panic!("kubectl (pid {id}) did not finish within {SAFETY:?}");
         }
     }
@@ -67,7 +78,11 @@ fn fixture() -> Fixture {
     let dir = tempfile::tempdir().expect("tempdir");
     let api = KubeApi::start();
     let kubeconfig = api.write_kubeconfig(dir.path(), "k3d-pdc-cluster");
-    Fixture { api, _dir: dir, kubeconfig }
+    Fixture {
+        api,
+        _dir: dir,
+        kubeconfig,
+    }
 }
 
 fn deployment(name: &str, replicas: i64) -> Value {
@@ -97,9 +112,15 @@ fn job(name: &str) -> Value {
 /// Blocks until a watch request on a path ending with `suffix` has arrived.
 fn wait_for_watch(api: &KubeApi, suffix: &str) {
     let seen = api.wait_until_blocking(SAFETY, |st| {
-        st.requests_seen().iter().any(|r| r.is_watch() && r.path.ends_with(suffix))
+        st.requests_seen()
+            .iter()
+            .any(|r| r.is_watch() && r.path.ends_with(suffix))
     });
-    assert!(seen, "no watch on …{suffix} arrived; requests: {:#?}", api.request_lines());
+    assert!(
+        seen,
+        "no watch on …{suffix} arrived; requests: {:#?}",
+        api.request_lines()
+    );
 }
 
 // ---- kubectl --------------------------------------------------------------------------------
@@ -109,13 +130,24 @@ fn kubectl_get_shows_objects_state_and_not_found_status() {
     let fx = fixture();
     fx.api.insert(deployment("studio", 1));
     let pod = fx.api.spawn_pod("deployments", "default", "studio");
-    fx.api.set_container_waiting("default", &pod, "studio", "ImagePullBackOff", "Back-off pulling image \"supabase/studio:1.0\"");
-    let Some(mut cmd) = kubectl(&fx.kubeconfig) else { return };
+    fx.api.set_container_waiting(
+        "default",
+        &pod,
+        "studio",
+        "ImagePullBackOff",
+        "Back-off pulling image \"supabase/studio:1.0\"",
+    );
+    let Some(mut cmd) = kubectl(&fx.kubeconfig) else {
+        return;
+    };
     cmd.args(["get", "pods", "-n", "default"]);
     let out = run(cmd);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let stdout = text(&out.stdout);
-    let row = stdout.lines().find(|l| l.starts_with(&pod)).unwrap_or_else(|| panic!("no row for {pod}:\n{stdout}"));
+    let row = stdout
+        .lines()
+        .find(|l| l.starts_with(&pod))
+        .unwrap_or_else(|| panic!("no row for {pod}:\n{stdout}"));
     let cells: Vec<&str> = row.split_whitespace().collect();
     assert_eq!(&cells[1..4], ["0/1", "ImagePullBackOff", "0"], "{stdout}");
 
@@ -124,13 +156,19 @@ fn kubectl_get_shows_objects_state_and_not_found_status() {
     let out = run(cmd);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let got: Value = serde_json::from_slice(&out.stdout).expect("json");
-    assert_eq!(got["metadata"]["uid"], fx.api.get("deploy", "default", "studio").unwrap()["metadata"]["uid"]);
+    assert_eq!(
+        got["metadata"]["uid"],
+        fx.api.get("deploy", "default", "studio").unwrap()["metadata"]["uid"]
+    );
 
     let mut cmd = kubectl(&fx.kubeconfig).unwrap();
     cmd.args(["get", "deployment", "nope"]);
     let out = run(cmd);
     assert_eq!(out.status.code(), Some(1));
-    assert_eq!(text(&out.stderr).trim(), "Error from server (NotFound): deployments.apps \"nope\" not found");
+    assert_eq!(
+        text(&out.stderr).trim(),
+        "Error from server (NotFound): deployments.apps \"nope\" not found"
+    );
 
     let mut cmd = kubectl(&fx.kubeconfig).unwrap();
     cmd.args(["get", "pods", "-l", "app=studio", "-o", "name"]);
@@ -145,11 +183,25 @@ fn kubectl_get_shows_objects_state_and_not_found_status() {
 fn kubectl_rollout_status_finishes_when_the_test_marks_the_deployment_ready() {
     let fx = fixture();
     fx.api.insert(deployment("kong", 2));
-    let Some(mut cmd) = kubectl(&fx.kubeconfig) else { return };
-    cmd.args(["rollout", "status", "deployment/kong", "-n", "default", "--timeout=60s"]);
-    let child = cmd.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("spawn");
+    let Some(mut cmd) = kubectl(&fx.kubeconfig) else {
+        return;
+    };
+    cmd.args([
+        "rollout",
+        "status",
+        "deployment/kong",
+        "-n",
+        "default",
+        "--timeout=60s",
+    ]);
+    let child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
     wait_for_watch(&fx.api, "/deployments");
-    fx.api.set_ready_replicas("deployments", "default", "kong", Some(1));
+    fx.api
+        .set_ready_replicas("deployments", "default", "kong", Some(1));
     fx.api.mark_ready("deployments", "default", "kong");
     let out = finish(child);
     assert!(out.status.success(), "{}", text(&out.stderr));
@@ -157,36 +209,78 @@ fn kubectl_rollout_status_finishes_when_the_test_marks_the_deployment_ready() {
     assert!(stdout.contains("Waiting for deployment \"kong\" rollout to finish: 1 of 2 updated replicas are available...")
         || stdout.contains("Waiting for deployment \"kong\" rollout to finish: 0 out of 2 new replicas have been updated..."),
         "{stdout}");
-    assert!(stdout.trim_end().ends_with("deployment \"kong\" successfully rolled out"), "{stdout}");
+    assert!(
+        stdout
+            .trim_end()
+            .ends_with("deployment \"kong\" successfully rolled out"),
+        "{stdout}"
+    );
 }
 
 #[test]
 fn kubectl_wait_for_complete_finishes_when_the_test_completes_the_job() {
     let fx = fixture();
     fx.api.insert(job("populate-db"));
-    let Some(mut cmd) = kubectl(&fx.kubeconfig) else { return };
-    cmd.args(["wait", "--for=condition=complete", "job/populate-db", "-n", "default", "--timeout=60s"]);
-    let child = cmd.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("spawn");
+    let Some(mut cmd) = kubectl(&fx.kubeconfig) else {
+        return;
+    };
+    cmd.args([
+        "wait",
+        "--for=condition=complete",
+        "job/populate-db",
+        "-n",
+        "default",
+        "--timeout=60s",
+    ]);
+    let child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
     wait_for_watch(&fx.api, "/jobs");
     fx.api.start_job("default", "populate-db");
     fx.api.complete_job("default", "populate-db");
     let out = finish(child);
     assert!(out.status.success(), "{}", text(&out.stderr));
-    assert_eq!(text(&out.stdout).trim(), "job.batch/populate-db condition met");
+    assert_eq!(
+        text(&out.stdout).trim(),
+        "job.batch/populate-db condition met"
+    );
 }
 
 #[test]
 fn kubectl_wait_for_complete_fails_when_the_job_fails() {
     let fx = fixture();
     fx.api.insert(job("populate-db"));
-    let Some(mut cmd) = kubectl(&fx.kubeconfig) else { return };
-    cmd.args(["wait", "--for=condition=failed", "job/populate-db", "-n", "default", "--timeout=60s"]);
-    let child = cmd.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("spawn");
+    let Some(mut cmd) = kubectl(&fx.kubeconfig) else {
+        return;
+    };
+    cmd.args([
+        "wait",
+        "--for=condition=failed",
+        "job/populate-db",
+        "-n",
+        "default",
+        "--timeout=60s",
+    ]);
+    let child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
     wait_for_watch(&fx.api, "/jobs");
-    fx.api.fail_job("default", "populate-db", "BackoffLimitExceeded", "Job has reached the specified backoff limit");
+    fx.api.fail_job(
+        "default",
+        "populate-db",
+        "BackoffLimitExceeded",
+        "Job has reached the specified backoff limit",
+    );
     let out = finish(child);
     assert!(out.status.success(), "{}", text(&out.stderr));
-    assert_eq!(text(&out.stdout).trim(), "job.batch/populate-db condition met");
+    assert_eq!(
+        text(&out.stdout).trim(),
+        "job.batch/populate-db condition met"
+    );
 }
 
 #[test]
@@ -195,26 +289,58 @@ fn kubectl_logs_follow_streams_lines_appended_live() {
     fx.api.insert(job("populate-db"));
     let pod = fx.api.spawn_pod("jobs", "default", "populate-db");
     fx.api.mark_pod_ready("default", &pod);
-    fx.api.append_log("default", &pod, "populate", &["connecting to supabase-supabase-db:5432"]);
-    let Some(mut cmd) = kubectl(&fx.kubeconfig) else { return };
+    fx.api.append_log(
+        "default",
+        &pod,
+        "populate",
+        &["connecting to supabase-supabase-db:5432"],
+    );
+    let Some(mut cmd) = kubectl(&fx.kubeconfig) else {
+        return;
+    };
     cmd.args(["logs", "-f", &pod, "-n", "default"]);
-    let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("spawn");
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
     let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
-    assert_eq!(lines.next().expect("first line").expect("read"), "connecting to supabase-supabase-db:5432");
-    fx.api.append_log("default", &pod, "populate", &["inserted 42 rows", "done"]);
-    assert_eq!(lines.next().expect("second line").expect("read"), "inserted 42 rows");
+    assert_eq!(
+        lines.next().expect("first line").expect("read"),
+        "connecting to supabase-supabase-db:5432"
+    );
+    fx.api
+        .append_log("default", &pod, "populate", &["inserted 42 rows", "done"]);
+    assert_eq!(
+        lines.next().expect("second line").expect("read"),
+        "inserted 42 rows"
+    );
     assert_eq!(lines.next().expect("third line").expect("read"), "done");
     fx.api.terminate_container("default", &pod, "populate", 0);
-    assert!(lines.next().is_none(), "the stream ends when the container terminates");
+    assert!(
+        lines.next().is_none(),
+        "the stream ends when the container terminates"
+    );
     let out = finish(child);
     assert!(out.status.success(), "{}", text(&out.stderr));
 
     let mut cmd = kubectl(&fx.kubeconfig).unwrap();
     cmd.args(["logs", &pod, "-n", "default", "--tail=1"]);
     assert_eq!(text(&run(cmd).stdout), "done\n");
-    let log_requests: Vec<_> = fx.api.requests().into_iter().filter(|r| r.path.ends_with("/log")).collect();
-    assert_eq!(log_requests[0].query_param("follow").as_deref(), Some("true"));
-    assert_eq!(log_requests[1].query_param("tailLines").as_deref(), Some("1"));
+    let log_requests: Vec<_> = fx
+        .api
+        .requests()
+        .into_iter()
+        .filter(|r| r.path.ends_with("/log"))
+        .collect();
+    assert_eq!(
+        log_requests[0].query_param("follow").as_deref(),
+        Some("true")
+    );
+    assert_eq!(
+        log_requests[1].query_param("tailLines").as_deref(),
+        Some("1")
+    );
 }
 
 #[test]
@@ -222,14 +348,24 @@ fn kubectl_logs_of_a_waiting_container_reports_the_reason() {
     let fx = fixture();
     fx.api.insert(job("populate-db"));
     let pod = fx.api.spawn_pod("jobs", "default", "populate-db");
-    fx.api.set_container_waiting("default", &pod, "populate", "ErrImageNeverPull", "Container image \"pdc/populate_db:1.0\" is not present with pull policy of Never");
-    let Some(mut cmd) = kubectl(&fx.kubeconfig) else { return };
+    fx.api.set_container_waiting(
+        "default",
+        &pod,
+        "populate",
+        "ErrImageNeverPull",
+        "Container image \"pdc/populate_db:1.0\" is not present with pull policy of Never",
+    );
+    let Some(mut cmd) = kubectl(&fx.kubeconfig) else {
+        return;
+    };
     cmd.args(["logs", &pod, "-n", "default"]);
     let out = run(cmd);
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(
         text(&out.stderr).trim(),
-        format!("Error from server (BadRequest): container \"populate\" in pod \"{pod}\" is waiting to start: ErrImageNeverPull")
+        format!(
+            "Error from server (BadRequest): container \"populate\" in pod \"{pod}\" is waiting to start: ErrImageNeverPull"
+        )
     );
 }
 
@@ -239,63 +375,136 @@ fn kubectl_delete_removes_the_object_and_its_dependents() {
     fx.api.insert(deployment("rest", 1));
     let pod = fx.api.spawn_pod("deployments", "default", "rest");
     assert_eq!(fx.api.list("replicasets", Some("default")).len(), 1);
-    let Some(mut cmd) = kubectl(&fx.kubeconfig) else { return };
+    let Some(mut cmd) = kubectl(&fx.kubeconfig) else {
+        return;
+    };
     cmd.args(["delete", "deployment", "rest", "-n", "default"]);
     let out = run(cmd);
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert_eq!(text(&out.stdout).trim(), "deployment.apps \"rest\" deleted");
     assert!(fx.api.get("deployments", "default", "rest").is_none());
-    assert!(fx.api.get("pods", "default", &pod).is_none(), "background propagation deletes the pods");
+    assert!(
+        fx.api.get("pods", "default", &pod).is_none(),
+        "background propagation deletes the pods"
+    );
     assert!(fx.api.list("replicasets", Some("default")).is_empty());
-    let delete = fx.api.requests().into_iter().find(|r| r.method == "DELETE").expect("a DELETE");
-    assert_eq!(delete.path, "/apis/apps/v1/namespaces/default/deployments/rest");
+    let delete = fx
+        .api
+        .requests()
+        .into_iter()
+        .find(|r| r.method == "DELETE")
+        .expect("a DELETE");
+    assert_eq!(
+        delete.path,
+        "/apis/apps/v1/namespaces/default/deployments/rest"
+    );
     assert_eq!(delete.body_json()["propagationPolicy"], "Background");
 
     let mut cmd = kubectl(&fx.kubeconfig).unwrap();
     cmd.args(["delete", "configmap", "absent", "-n", "default"]);
     let out = run(cmd);
     assert_eq!(out.status.code(), Some(1));
-    assert_eq!(text(&out.stderr).trim(), "Error from server (NotFound): configmaps \"absent\" not found");
+    assert_eq!(
+        text(&out.stderr).trim(),
+        "Error from server (NotFound): configmaps \"absent\" not found"
+    );
 }
 
 #[test]
 fn kubectl_create_configmap_twice_fails_with_already_exists_and_apply_is_idempotent() {
     let fx = fixture();
-    let Some(mut cmd) = kubectl(&fx.kubeconfig) else { return };
-    cmd.args(["create", "configmap", "config-dev", "-n", "default", "--from-literal=DB_HOST=supabase-supabase-db", "--from-literal=DB_PORT=5432"]);
+    let Some(mut cmd) = kubectl(&fx.kubeconfig) else {
+        return;
+    };
+    cmd.args([
+        "create",
+        "configmap",
+        "config-dev",
+        "-n",
+        "default",
+        "--from-literal=DB_HOST=supabase-supabase-db",
+        "--from-literal=DB_PORT=5432",
+    ]);
     let out = run(cmd);
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert_eq!(text(&out.stdout).trim(), "configmap/config-dev created");
-    let cm = fx.api.get("configmaps", "default", "config-dev").expect("created");
-    assert_eq!(cm["data"], json!({"DB_HOST": "supabase-supabase-db", "DB_PORT": "5432"}));
+    let cm = fx
+        .api
+        .get("configmaps", "default", "config-dev")
+        .expect("created");
+    assert_eq!(
+        cm["data"],
+        json!({"DB_HOST": "supabase-supabase-db", "DB_PORT": "5432"})
+    );
 
     let mut cmd = kubectl(&fx.kubeconfig).unwrap();
-    cmd.args(["create", "configmap", "config-dev", "-n", "default", "--from-literal=DB_HOST=x"]);
+    cmd.args([
+        "create",
+        "configmap",
+        "config-dev",
+        "-n",
+        "default",
+        "--from-literal=DB_HOST=x",
+    ]);
     let out = run(cmd);
     assert_eq!(out.status.code(), Some(1));
-    assert_eq!(text(&out.stderr).trim(), "error: failed to create configmap: configmaps \"config-dev\" already exists");
+    assert_eq!(
+        text(&out.stderr).trim(),
+        "error: failed to create configmap: configmaps \"config-dev\" already exists"
+    );
 
     let dir = tempfile::tempdir().unwrap();
     let manifest = dir.path().join("job.json");
-    std::fs::write(&manifest, serde_json::to_string_pretty(&job("populate-db")).unwrap()).unwrap();
-    for expected in ["job.batch/populate-db created", "job.batch/populate-db unchanged"] {
+    std::fs::write(
+        &manifest,
+        serde_json::to_string_pretty(&job("populate-db")).unwrap(),
+    )
+    .unwrap();
+    for expected in [
+        "job.batch/populate-db created",
+        "job.batch/populate-db unchanged",
+    ] {
         let mut cmd = kubectl(&fx.kubeconfig).unwrap();
-        cmd.args(["apply", "-f"]).arg(&manifest);
+        // The double serves no OpenAPI documents, which kubectl's client-side validation needs.
+        cmd.args(["apply", "--validate=false", "-f"]).arg(&manifest);
         let out = run(cmd);
         assert!(out.status.success(), "{}", text(&out.stderr));
         assert_eq!(text(&out.stdout).trim(), expected);
     }
-    let stored = fx.api.get("jobs", "default", "populate-db").expect("applied");
-    assert_eq!(stored["spec"]["template"]["metadata"]["labels"]["batch.kubernetes.io/job-name"], "populate-db");
+    let stored = fx
+        .api
+        .get("jobs", "default", "populate-db")
+        .expect("applied");
+    assert_eq!(
+        stored["spec"]["template"]["metadata"]["labels"]["batch.kubernetes.io/job-name"],
+        "populate-db"
+    );
 
     let mut cmd = kubectl(&fx.kubeconfig).unwrap();
-    cmd.args(["apply", "--server-side", "-f"]).arg(&manifest);
+    cmd.args(["apply", "--server-side", "--validate=false", "-f"])
+        .arg(&manifest);
     let out = run(cmd);
     assert!(out.status.success(), "{}", text(&out.stderr));
-    assert_eq!(text(&out.stdout).trim(), "job.batch/populate-db serverside-applied");
-    let ssa = fx.api.requests().into_iter().rev().find(|r| r.method == "PATCH").expect("a PATCH");
-    assert_eq!(ssa.content_type.as_deref(), Some("application/apply-patch+yaml"));
-    assert_eq!(ssa.query_param("fieldManager").as_deref(), Some("kubectl"));
+    assert_eq!(
+        text(&out.stdout).trim(),
+        "job.batch/populate-db serverside-applied"
+    );
+    let ssa = fx
+        .api
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "PATCH")
+        .map(|r| {
+            (
+                r.content_type.clone().unwrap_or_default(),
+                r.query_param("fieldManager").unwrap_or_default(),
+            )
+        })
+        .collect::<Vec<_>>();
+    assert!(
+        ssa.contains(&("application/apply-patch+yaml".into(), "kubectl".into())),
+        "{ssa:?}"
+    );
 }
 
 // ---- the kube crate -------------------------------------------------------------------------
@@ -304,13 +513,21 @@ use futures::{StreamExt, TryStreamExt};
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::batch::v1::Job;
 use k8s_openapi::api::core::v1::{ConfigMap, Pod};
-use kube::api::{Api, DeleteParams, ListParams, LogParams, Patch, PatchParams, PostParams, WatchEvent, WatchParams};
+use kube::api::{
+    Api, DeleteParams, ListParams, LogParams, Patch, PatchParams, PostParams, WatchEvent,
+    WatchParams,
+};
 use kube::runtime::{WatchStreamExt, wait::await_condition, watcher};
 
 async fn kube_client(fx: &Fixture) -> kube::Client {
     let kubeconfig = kube::config::Kubeconfig::read_from(&fx.kubeconfig).expect("read kubeconfig");
-    let options = kube::config::KubeConfigOptions { context: Some("k3d-pdc-cluster".into()), ..Default::default() };
-    let config = kube::Config::from_custom_kubeconfig(kubeconfig, &options).await.expect("config");
+    let options = kube::config::KubeConfigOptions {
+        context: Some("k3d-pdc-cluster".into()),
+        ..Default::default()
+    };
+    let config = kube::Config::from_custom_kubeconfig(kubeconfig, &options)
+        .await
+        .expect("config");
     kube::Client::try_from(config).expect("client")
 }
 
@@ -336,32 +553,83 @@ async fn kube_client_create_get_list_replace_delete_with_real_status_errors() {
         "data": {"DB_PORT": "5432"}
     }))
     .unwrap();
-    let created = cms.create(&PostParams::default(), &cm).await.expect("create");
+    let created = cms
+        .create(&PostParams::default(), &cm)
+        .await
+        .expect("create");
     assert!(created.metadata.uid.is_some() && created.metadata.resource_version.is_some());
 
-    let (code, reason, message) = api_error(cms.create(&PostParams::default(), &cm).await.unwrap_err());
-    assert_eq!((code, reason.as_str(), message.as_str()), (409, "AlreadyExists", "configmaps \"config-dev\" already exists"));
+    let (code, reason, message) =
+        api_error(cms.create(&PostParams::default(), &cm).await.unwrap_err());
+    assert_eq!(
+        (code, reason.as_str(), message.as_str()),
+        (
+            409,
+            "AlreadyExists",
+            "configmaps \"config-dev\" already exists"
+        )
+    );
 
-    let listed = cms.list(&ListParams::default().labels("app=seed")).await.expect("list");
+    let listed = cms
+        .list(&ListParams::default().labels("app=seed"))
+        .await
+        .expect("list");
     assert_eq!(listed.items.len(), 1);
-    assert!(cms.list(&ListParams::default().labels("app=other")).await.unwrap().items.is_empty());
-    assert_eq!(cms.list(&ListParams::default().fields("metadata.name=config-dev")).await.unwrap().items.len(), 1);
+    assert!(
+        cms.list(&ListParams::default().labels("app=other"))
+            .await
+            .unwrap()
+            .items
+            .is_empty()
+    );
+    assert_eq!(
+        cms.list(&ListParams::default().fields("metadata.name=config-dev"))
+            .await
+            .unwrap()
+            .items
+            .len(),
+        1
+    );
 
-    cm.data.as_mut().unwrap().insert("DB_HOST".into(), "supabase-supabase-db".into());
+    cm.data
+        .as_mut()
+        .unwrap()
+        .insert("DB_HOST".into(), "supabase-supabase-db".into());
     cm.metadata.resource_version = created.metadata.resource_version.clone();
-    let replaced = cms.replace("config-dev", &PostParams::default(), &cm).await.expect("replace");
+    let replaced = cms
+        .replace("config-dev", &PostParams::default(), &cm)
+        .await
+        .expect("replace");
     assert_eq!(replaced.data.unwrap()["DB_HOST"], "supabase-supabase-db");
     // A stale resourceVersion is a conflict, as on a real cluster.
-    let (code, reason, _) = api_error(cms.replace("config-dev", &PostParams::default(), &cm).await.unwrap_err());
+    let (code, reason, _) = api_error(
+        cms.replace("config-dev", &PostParams::default(), &cm)
+            .await
+            .unwrap_err(),
+    );
     assert_eq!((code, reason.as_str()), (409, "Conflict"));
 
-    let deleted = cms.delete("config-dev", &DeleteParams::background()).await.expect("delete");
+    let deleted = cms
+        .delete("config-dev", &DeleteParams::background())
+        .await
+        .expect("delete");
     assert!(deleted.is_right(), "a ConfigMap delete answers a Status");
     let (code, reason, message) = api_error(cms.get("config-dev").await.unwrap_err());
-    assert_eq!((code, reason.as_str(), message.as_str()), (404, "NotFound", "configmaps \"config-dev\" not found"));
+    assert_eq!(
+        (code, reason.as_str(), message.as_str()),
+        (404, "NotFound", "configmaps \"config-dev\" not found")
+    );
 
-    let (code, reason, message) = api_error(Api::<ConfigMap>::namespaced(client, "absent").create(&PostParams::default(), &cm).await.unwrap_err());
-    assert_eq!((code, reason.as_str(), message.as_str()), (404, "NotFound", "namespaces \"absent\" not found"));
+    let (code, reason, message) = api_error(
+        Api::<ConfigMap>::namespaced(client, "absent")
+            .create(&PostParams::default(), &cm)
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!(
+        (code, reason.as_str(), message.as_str()),
+        (404, "NotFound", "namespaces \"absent\" not found")
+    );
     let auth = fx.api.requests().len();
     assert!(auth > 0);
 }
@@ -374,19 +642,39 @@ async fn kube_server_side_apply_creates_then_updates_with_field_manager() {
     let cms: Api<ConfigMap> = Api::namespaced(client, "default");
     let params = PatchParams::apply("ssp").force();
     let first = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "config-dev"}, "data": {"DB_PORT": "5432"}});
-    cms.patch("config-dev", &params, &Patch::Apply(&first)).await.expect("apply creates");
+    cms.patch("config-dev", &params, &Patch::Apply(&first))
+        .await
+        .expect("apply creates");
     let second = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "config-dev"}, "data": {"DB_PORT": "6543"}});
-    let updated = cms.patch("config-dev", &params, &Patch::Apply(&second)).await.expect("apply updates");
+    let updated = cms
+        .patch("config-dev", &params, &Patch::Apply(&second))
+        .await
+        .expect("apply updates");
     assert_eq!(updated.data.unwrap()["DB_PORT"], "6543");
-    let patches: Vec<_> = fx.api.requests().into_iter().filter(|r| r.method == "PATCH").collect();
+    let patches: Vec<_> = fx
+        .api
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "PATCH")
+        .collect();
     assert_eq!(patches.len(), 2);
     for p in &patches {
         assert_eq!(p.path, "/api/v1/namespaces/default/configmaps/config-dev");
-        assert_eq!(p.content_type.as_deref(), Some("application/apply-patch+yaml"));
+        assert_eq!(
+            p.content_type.as_deref(),
+            Some("application/apply-patch+yaml")
+        );
         assert_eq!(p.query_param("fieldManager").as_deref(), Some("ssp"));
         assert_eq!(p.query_param("force").as_deref(), Some("true"));
     }
-    let merged = cms.patch("config-dev", &PatchParams::default(), &Patch::Merge(json!({"data": {"EXTRA": "1"}}))).await.expect("merge");
+    let merged = cms
+        .patch(
+            "config-dev",
+            &PatchParams::default(),
+            &Patch::Merge(json!({"data": {"EXTRA": "1"}})),
+        )
+        .await
+        .expect("merge");
     assert_eq!(merged.data.unwrap().len(), 2);
 }
 
@@ -397,30 +685,74 @@ async fn kube_watcher_sees_readiness_and_await_condition_completes_a_job() {
     let client = kube_client(&fx).await;
     fx.api.insert(deployment("db", 1));
     let deploys: Api<Deployment> = Api::namespaced(client.clone(), "default");
-    let mut stream = watcher(deploys, watcher::Config::default().labels("app.kubernetes.io/instance=supabase"))
-        .applied_objects()
-        .boxed();
-    let first = stream.try_next().await.expect("watch").expect("an object");
+    let mut stream = watcher(
+        deploys,
+        watcher::Config::default().labels("app.kubernetes.io/instance=supabase"),
+    )
+    .applied_objects()
+    .boxed();
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        while let Ok(Some(d)) = stream.try_next().await {
+            if tx.send(d).is_err() {
+                break;
+            }
+        }
+    });
+    let first = rx.recv().await.expect("an object");
     assert_eq!(first.status.and_then(|s| s.ready_replicas), None);
-    // The watcher is now watching: readiness arrives as an event, not through polling.
-    assert!(fx.api.wait_until(SAFETY, |st| st.requests_seen().iter().any(|r| r.is_watch())).await);
+    // Once the watcher is watching, readiness arrives as an event, not through polling.
+    assert!(
+        fx.api
+            .wait_until(SAFETY, |st| st.requests_seen().iter().any(|r| r.is_watch()))
+            .await
+    );
     fx.api.mark_ready("deployments", "default", "db");
-    let ready = tokio::time::timeout(SAFETY, stream.try_next()).await.expect("event").expect("watch").expect("object");
+    let ready = tokio::time::timeout(SAFETY, rx.recv())
+        .await
+        .expect("event")
+        .expect("object");
     assert_eq!(ready.status.and_then(|s| s.ready_replicas), Some(1));
-    let watch = fx.api.requests().into_iter().find(|r| r.is_watch()).expect("a watch request");
-    assert_eq!(watch.query_param("labelSelector").as_deref(), Some("app.kubernetes.io/instance=supabase"));
-    assert!(watch.query_param("resourceVersion").is_some_and(|rv| !rv.is_empty()));
+    let watch = fx
+        .api
+        .requests()
+        .into_iter()
+        .find(|r| r.is_watch())
+        .expect("a watch request");
+    assert_eq!(
+        watch.query_param("labelSelector").as_deref(),
+        Some("app.kubernetes.io/instance=supabase")
+    );
+    assert!(
+        watch
+            .query_param("resourceVersion")
+            .is_some_and(|rv| !rv.is_empty())
+    );
 
     fx.api.insert(job("populate-db"));
     let jobs: Api<Job> = Api::namespaced(client, "default");
     let complete = await_condition(jobs, "populate-db", |j: Option<&Job>| {
         j.and_then(|j| j.status.as_ref()?.conditions.as_ref())
-            .is_some_and(|cs| cs.iter().any(|c| c.type_ == "Complete" && c.status == "True"))
+            .is_some_and(|cs| {
+                cs.iter()
+                    .any(|c| c.type_ == "Complete" && c.status == "True")
+            })
     });
     let waiter = tokio::spawn(complete);
-    assert!(fx.api.wait_until(SAFETY, |st| st.requests_seen().iter().any(|r| r.is_watch() && r.path.ends_with("/jobs"))).await);
+    assert!(
+        fx.api
+            .wait_until(SAFETY, |st| st
+                .requests_seen()
+                .iter()
+                .any(|r| r.is_watch() && r.path.ends_with("/jobs")))
+            .await
+    );
     fx.api.complete_job("default", "populate-db");
-    let done = tokio::time::timeout(SAFETY, waiter).await.expect("condition").expect("join").expect("watch");
+    let done = tokio::time::timeout(SAFETY, waiter)
+        .await
+        .expect("condition")
+        .expect("join")
+        .expect("watch");
     assert_eq!(done.unwrap().status.unwrap().succeeded, Some(1));
 }
 
@@ -434,9 +766,15 @@ async fn raw_watch_resumes_from_resource_version_and_reports_410_after_compactio
     let list = cms.list(&ListParams::default()).await.unwrap();
     let rv = list.metadata.resource_version.unwrap();
     fx.api.insert(json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "b", "namespace": "default"}}));
-    fx.api.update("configmaps", "default", "a", |cm| cm["data"] = json!({"k": "v"}));
+    fx.api.update("configmaps", "default", "a", |cm| {
+        cm["data"] = json!({"k": "v"})
+    });
     fx.api.delete("configmaps", "default", "b");
-    let mut events = cms.watch(&WatchParams::default().timeout(60).disable_bookmarks(), &rv).await.unwrap().boxed();
+    let mut events = cms
+        .watch(&WatchParams::default().timeout(60).disable_bookmarks(), &rv)
+        .await
+        .unwrap()
+        .boxed();
     let mut seen = Vec::new();
     for _ in 0..3 {
         match events.try_next().await.unwrap().expect("event") {
@@ -449,13 +787,21 @@ async fn raw_watch_resumes_from_resource_version_and_reports_410_after_compactio
     assert_eq!(seen, ["ADDED b", "MODIFIED a", "DELETED b"]);
 
     fx.api.compact();
-    let mut events = cms.watch(&WatchParams::default(), &rv).await.unwrap().boxed();
+    let mut events = cms
+        .watch(&WatchParams::default(), &rv)
+        .await
+        .unwrap()
+        .boxed();
     match events.try_next().await.unwrap().expect("event") {
         WatchEvent::Error(e) => assert_eq!((e.code, e.reason.as_str()), (410, "Expired")),
         other => panic!("expected 410, got {other:?}"),
     }
 
-    let mut bookmarked = cms.watch(&WatchParams::default(), "0").await.unwrap().boxed();
+    let mut bookmarked = cms
+        .watch(&WatchParams::default(), "0")
+        .await
+        .unwrap()
+        .boxed();
     let mut kinds = Vec::new();
     while let Some(ev) = bookmarked.try_next().await.unwrap() {
         let bookmark = matches!(ev, WatchEvent::Bookmark(_));
@@ -464,17 +810,31 @@ async fn raw_watch_resumes_from_resource_version_and_reports_410_after_compactio
             break;
         }
     }
-    assert_eq!(kinds, ["OTHER", "BOOKMARK"], "resourceVersion=0 sends the current object, then a bookmark");
+    assert_eq!(
+        kinds,
+        ["OTHER", "BOOKMARK"],
+        "resourceVersion=0 sends the current object, then a bookmark"
+    );
 
     // Streaming lists (kube's `watcher::Config::streaming_lists`): initial events, then the
     // bookmark annotated `k8s.io/initial-events-end`.
-    let mut streaming = cms.watch(&WatchParams::streaming_lists(), "").await.unwrap().boxed();
+    let mut streaming = cms
+        .watch(&WatchParams::streaming_lists(), "")
+        .await
+        .unwrap()
+        .boxed();
     let mut names = Vec::new();
     loop {
         match streaming.try_next().await.unwrap().expect("event") {
             WatchEvent::Added(o) => names.push(o.metadata.name.unwrap()),
             WatchEvent::Bookmark(b) => {
-                assert_eq!(b.metadata.annotations.get("k8s.io/initial-events-end").map(String::as_str), Some("true"));
+                assert_eq!(
+                    b.metadata
+                        .annotations
+                        .get("k8s.io/initial-events-end")
+                        .map(String::as_str),
+                    Some("true")
+                );
                 break;
             }
             other => panic!("unexpected {other:?}"),
@@ -495,15 +855,26 @@ async fn kube_log_stream_follows_and_ends_when_the_container_terminates() {
     assert_eq!((code, reason.as_str()), (400, "BadRequest"));
     fx.api.mark_pod_ready("default", &pod);
     fx.api.append_log("default", &pod, "populate", &["one"]);
-    let params = LogParams { follow: true, container: Some("populate".into()), ..Default::default() };
-    let mut lines = pods.log_stream(&pod, &params).await.expect("log stream").lines();
+    let params = LogParams {
+        follow: true,
+        container: Some("populate".into()),
+        ..Default::default()
+    };
+    let mut lines = pods
+        .log_stream(&pod, &params)
+        .await
+        .expect("log stream")
+        .lines();
     use futures::AsyncBufReadExt;
     assert_eq!(lines.try_next().await.unwrap().as_deref(), Some("one"));
     fx.api.append_log("default", &pod, "populate", &["two"]);
     assert_eq!(lines.try_next().await.unwrap().as_deref(), Some("two"));
     fx.api.terminate_container("default", &pod, "populate", 1);
     assert_eq!(lines.try_next().await.unwrap(), None);
-    assert_eq!(fx.api.get("pods", "default", &pod).unwrap()["status"]["phase"], "Failed");
+    assert_eq!(
+        fx.api.get("pods", "default", &pod).unwrap()["status"]["phase"],
+        "Failed"
+    );
 }
 
 #[tokio::test]
@@ -513,30 +884,62 @@ async fn kube_portforward_moves_bytes_both_ways() {
     let client = kube_client(&fx).await;
     let echo = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let target = echo.local_addr().unwrap();
-    tokio::spawn(async move {
+    // An echo server that answers until the client side closes, like a database connection.
+    let echoed = tokio::spawn(async move {
         let (mut sock, _) = echo.accept().await.unwrap();
-        let mut buf = [0u8; 5];
-        tokio::io::AsyncReadExt::read_exact(&mut sock, &mut buf).await.unwrap();
-        let mut reply = b"echo:".to_vec();
-        reply.extend_from_slice(&buf);
-        tokio::io::AsyncWriteExt::write_all(&mut sock, &reply).await.unwrap();
+        let mut total = Vec::new();
+        let mut buf = [0u8; 1024];
+        loop {
+            let n = tokio::io::AsyncReadExt::read(&mut sock, &mut buf)
+                .await
+                .unwrap();
+            if n == 0 {
+                return total;
+            }
+            total.extend_from_slice(&buf[..n]);
+            let mut reply = b"echo:".to_vec();
+            reply.extend_from_slice(&buf[..n]);
+            tokio::io::AsyncWriteExt::write_all(&mut sock, &reply)
+                .await
+                .unwrap();
+        }
     });
     fx.api.insert(json!({"apiVersion": "apps/v1", "kind": "StatefulSet", "metadata": {"name": "supabase-supabase-db", "namespace": "default"},
         "spec": {"replicas": 1, "selector": {"matchLabels": {"app": "db"}}, "template": {"metadata": {"labels": {"app": "db"}},
         "spec": {"containers": [{"name": "db", "image": "supabase/postgres:15"}]}}}}));
-    let pod = fx.api.spawn_pod("statefulsets", "default", "supabase-supabase-db");
+    let pod = fx
+        .api
+        .spawn_pod("statefulsets", "default", "supabase-supabase-db");
     assert_eq!(pod, "supabase-supabase-db-0");
     fx.api.set_port_target("default", &pod, 5432, target);
     let pods: Api<Pod> = Api::namespaced(client, "default");
     let mut forwarder = pods.portforward(&pod, &[5432]).await.expect("portforward");
     let mut stream = forwarder.take_stream(5432).expect("stream");
-    tokio::io::AsyncWriteExt::write_all(&mut stream, b"hello").await.unwrap();
-    let mut reply = Vec::new();
-    tokio::time::timeout(SAFETY, tokio::io::AsyncReadExt::read_to_end(&mut stream, &mut reply)).await.expect("reply").unwrap();
-    assert_eq!(reply, b"echo:hello");
+    tokio::io::AsyncWriteExt::write_all(&mut stream, b"hello")
+        .await
+        .unwrap();
+    let mut reply = [0u8; 10];
+    tokio::time::timeout(
+        SAFETY,
+        tokio::io::AsyncReadExt::read_exact(&mut stream, &mut reply),
+    )
+    .await
+    .expect("reply")
+    .unwrap();
+    assert_eq!(&reply, b"echo:hello");
     drop(stream);
     forwarder.join().await.expect("forwarder ends cleanly");
-    let pf = fx.api.requests().into_iter().find(|r| r.path.ends_with("/portforward")).expect("request");
+    let received = tokio::time::timeout(SAFETY, echoed)
+        .await
+        .expect("target sees EOF")
+        .unwrap();
+    assert_eq!(received, b"hello");
+    let pf = fx
+        .api
+        .requests()
+        .into_iter()
+        .find(|r| r.path.ends_with("/portforward"))
+        .expect("request");
     assert_eq!(pf.query_param("ports").as_deref(), Some("5432"));
 }
 
@@ -550,7 +953,10 @@ async fn kube_portforward_without_target_reports_the_error_channel() {
     let pods: Api<Pod> = Api::namespaced(client, "default");
     let mut forwarder = pods.portforward(&pod, &[8000]).await.expect("portforward");
     let error = forwarder.take_error(8000).expect("error future");
-    let message = tokio::time::timeout(SAFETY, error).await.expect("error arrives").expect("message");
+    let message = tokio::time::timeout(SAFETY, error)
+        .await
+        .expect("error arrives")
+        .expect("message");
     assert!(message.contains("error forwarding port 8000"), "{message}");
     let mut out = Vec::new();
     let mut stream = forwarder.take_stream(8000).unwrap();

@@ -35,7 +35,7 @@ use serde_json::{Value, json};
 use super::resources::{self, ResourceType};
 use super::selector::{FieldSelector, LabelSelector};
 use super::store::{
-    ApiError, Change, Deleted, EventType, RecordedRequest, Shared, State, query_pairs,
+    ApiError, Change, Deleted, EventType, PatchRequest, RecordedRequest, Shared, State, query_pairs,
 };
 
 pub type Body = BoxBody<Bytes, std::io::Error>;
@@ -319,8 +319,13 @@ async fn dispatch(
             let ct = content_type.unwrap_or("application/json");
             let manager = params.get("fieldManager");
             let existed = shared.lock().get(rt, &ns, name).is_some();
-            let patched =
-                shared.mutate(|st| st.patch(rt, &ns, name, ct, body, manager, status_only))?;
+            let request = PatchRequest {
+                content_type: ct,
+                body,
+                field_manager: manager,
+                status_only,
+            };
+            let patched = shared.mutate(|st| st.patch(rt, &ns, name, &request))?;
             Ok(json_response(if existed { 200 } else { 201 }, &patched))
         }
         (Method::DELETE, Some(name)) => {

@@ -119,6 +119,7 @@ async fn forward<S>(
                 break;
             }
         }
+        let _ = sink.close().await;
     });
     let mut to_target: Vec<Option<tokio::net::tcp::OwnedWriteHalf>> = Vec::new();
     let mut open = 0usize;
@@ -168,12 +169,16 @@ async fn forward<S>(
         });
     }
     drop(eof_tx);
-    loop {
+    if open == 0 {
+        // Every port failed: kubelet closes the connection once all its port streams are done.
+        let _ = out_tx.send(Message::Close(None)).await;
+    }
+    while open > 0 {
         tokio::select! {
             msg = stream.next() => match msg {
                 Some(Ok(Message::Binary(bytes))) if bytes.len() > 1 => {
                     let ch = bytes[0] as usize;
-                    if ch % 2 == 0
+                    if ch.is_multiple_of(2)
                         && let Some(Some(w)) = to_target.get_mut(ch / 2)
                         && w.write_all(&bytes[1..]).await.is_err()
                     {

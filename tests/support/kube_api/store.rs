@@ -278,6 +278,16 @@ pub fn now() -> String {
 
 type Key = (&'static str, String, String);
 
+/// A `PATCH` request's body and options.
+#[derive(Clone, Copy)]
+pub struct PatchRequest<'a> {
+    pub content_type: &'a str,
+    pub body: &'a str,
+    pub field_manager: Option<&'a str>,
+    /// Whether the request targets the `/status` subresource.
+    pub status_only: bool,
+}
+
 /// How a delete went.
 pub enum Deleted {
     /// Removed now; the apiserver answers with a `Status` (or the object, for pods and namespaces).
@@ -627,17 +637,20 @@ impl State {
         }
     }
 
-    /// Patch, as `PATCH` does for the given content type.
+    /// Patch, as `PATCH` does for the request's content type.
     pub fn patch(
         &mut self,
         rt: &'static ResourceType,
         ns: &str,
         name: &str,
-        content_type: &str,
-        body: &str,
-        field_manager: Option<&str>,
-        status_only: bool,
+        request: &PatchRequest<'_>,
     ) -> Result<Value, ApiError> {
+        let PatchRequest {
+            content_type,
+            body,
+            field_manager,
+            status_only,
+        } = *request;
         let ct = content_type.split(';').next().unwrap_or_default().trim();
         let existing = self.get(rt, ns, name).cloned();
         let parse_json = |body: &str| -> Result<Value, ApiError> {
@@ -829,10 +842,8 @@ fn strip_directives(v: &mut Value) {
 /// Defaults the real registry strategies and defaulting functions set on create.
 fn apply_defaults(rt: &ResourceType, obj: &mut Value, uid: &str, from_api: bool) {
     match rt.kind {
-        "Deployment" | "StatefulSet" | "ReplicaSet" => {
-            if obj.pointer("/spec/replicas").is_none() {
-                obj["spec"]["replicas"] = json!(1);
-            }
+        "Deployment" | "StatefulSet" | "ReplicaSet" if obj.pointer("/spec/replicas").is_none() => {
+            obj["spec"]["replicas"] = json!(1);
         }
         "Job" => {
             for (field, default) in [("backoffLimit", 6), ("completions", 1), ("parallelism", 1)] {

@@ -15,14 +15,24 @@ use super::resources::ResourceType;
 
 /// Whether an `Accept` header asks for a Table.
 pub fn wants_table(accept: Option<&str>) -> bool {
-    accept.is_some_and(|a| a.split(',').next().is_some_and(|first| first.contains("as=Table")))
+    accept.is_some_and(|a| {
+        a.split(',')
+            .next()
+            .is_some_and(|first| first.contains("as=Table"))
+    })
 }
 
 fn age(obj: &Value) -> String {
-    let Some(created) = obj["metadata"]["creationTimestamp"].as_str().and_then(|t| humantime::parse_rfc3339(t).ok()) else {
+    let Some(created) = obj["metadata"]["creationTimestamp"]
+        .as_str()
+        .and_then(|t| humantime::parse_rfc3339(t).ok())
+    else {
         return "<unknown>".into();
     };
-    let secs = SystemTime::now().duration_since(created).map(|d| d.as_secs()).unwrap_or(0);
+    let secs = SystemTime::now()
+        .duration_since(created)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
     match secs {
         s if s < 120 => format!("{s}s"),
         s if s < 600 => format!("{}m{}s", s / 60, s % 60),
@@ -38,7 +48,10 @@ fn int(v: &Value) -> i64 {
 }
 
 fn pod_status(pod: &Value) -> String {
-    let statuses = pod["status"]["containerStatuses"].as_array().cloned().unwrap_or_default();
+    let statuses = pod["status"]["containerStatuses"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
     for s in &statuses {
         if let Some(r) = s["state"]["waiting"]["reason"].as_str() {
             return r.to_string();
@@ -62,8 +75,15 @@ fn pod_status(pod: &Value) -> String {
 }
 
 fn job_status(job: &Value) -> &'static str {
-    let conds = job["status"]["conditions"].as_array().cloned().unwrap_or_default();
-    let has = |t: &str| conds.iter().any(|c| c["type"] == t && c["status"] == "True");
+    let conds = job["status"]["conditions"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let has = |t: &str| {
+        conds
+            .iter()
+            .any(|c| c["type"] == t && c["status"] == "True")
+    };
     if has("Complete") {
         "Complete"
     } else if has("Failed") {
@@ -81,20 +101,33 @@ fn columns(rt: &ResourceType, obj: &Value) -> (Vec<&'static str>, Vec<Value>) {
     let st = &obj["status"];
     match rt.kind {
         "Pod" => {
-            let statuses = st["containerStatuses"].as_array().cloned().unwrap_or_default();
+            let statuses = st["containerStatuses"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
             let total = obj["spec"]["containers"].as_array().map_or(0, Vec::len);
             let ready = statuses.iter().filter(|s| s["ready"] == true).count();
             let restarts: i64 = statuses.iter().map(|s| int(&s["restartCount"])).sum();
             (
                 vec!["Name", "Ready", "Status", "Restarts", "Age"],
-                vec![name, json!(format!("{ready}/{total}")), json!(pod_status(obj)), json!(restarts), json!(age(obj))],
+                vec![
+                    name,
+                    json!(format!("{ready}/{total}")),
+                    json!(pod_status(obj)),
+                    json!(restarts),
+                    json!(age(obj)),
+                ],
             )
         }
         "Deployment" => (
             vec!["Name", "Ready", "Up-to-date", "Available", "Age"],
             vec![
                 name,
-                json!(format!("{}/{}", int(&st["readyReplicas"]), int(&obj["spec"]["replicas"]))),
+                json!(format!(
+                    "{}/{}",
+                    int(&st["readyReplicas"]),
+                    int(&obj["spec"]["replicas"])
+                )),
                 json!(int(&st["updatedReplicas"])),
                 json!(int(&st["availableReplicas"])),
                 json!(age(obj)),
@@ -102,14 +135,36 @@ fn columns(rt: &ResourceType, obj: &Value) -> (Vec<&'static str>, Vec<Value>) {
         ),
         "StatefulSet" => (
             vec!["Name", "Ready", "Age"],
-            vec![name, json!(format!("{}/{}", int(&st["readyReplicas"]), int(&obj["spec"]["replicas"]))), json!(age(obj))],
+            vec![
+                name,
+                json!(format!(
+                    "{}/{}",
+                    int(&st["readyReplicas"]),
+                    int(&obj["spec"]["replicas"])
+                )),
+                json!(age(obj)),
+            ],
         ),
         "ReplicaSet" => (
             vec!["Name", "Desired", "Current", "Ready", "Age"],
-            vec![name, obj["spec"]["replicas"].clone(), json!(int(&st["replicas"])), json!(int(&st["readyReplicas"])), json!(age(obj))],
+            vec![
+                name,
+                obj["spec"]["replicas"].clone(),
+                json!(int(&st["replicas"])),
+                json!(int(&st["readyReplicas"])),
+                json!(age(obj)),
+            ],
         ),
         "DaemonSet" => (
-            vec!["Name", "Desired", "Current", "Ready", "Up-to-date", "Available", "Age"],
+            vec![
+                "Name",
+                "Desired",
+                "Current",
+                "Ready",
+                "Up-to-date",
+                "Available",
+                "Age",
+            ],
             vec![
                 name,
                 json!(int(&st["desiredNumberScheduled"])),
@@ -125,39 +180,91 @@ fn columns(rt: &ResourceType, obj: &Value) -> (Vec<&'static str>, Vec<Value>) {
             vec![
                 name,
                 json!(job_status(obj)),
-                json!(format!("{}/{}", int(&st["succeeded"]), obj["spec"]["completions"].as_i64().unwrap_or(1))),
-                json!(if st["startTime"].is_string() { age(&json!({"metadata": {"creationTimestamp": st["startTime"]}})) } else { String::new() }),
+                json!(format!(
+                    "{}/{}",
+                    int(&st["succeeded"]),
+                    obj["spec"]["completions"].as_i64().unwrap_or(1)
+                )),
+                json!(if st["startTime"].is_string() {
+                    age(&json!({"metadata": {"creationTimestamp": st["startTime"]}}))
+                } else {
+                    String::new()
+                }),
                 json!(age(obj)),
             ],
         ),
         "Service" => {
             let ports: Vec<String> = obj["spec"]["ports"]
                 .as_array()
-                .map(|ps| ps.iter().map(|p| format!("{}/{}", int(&p["port"]), p["protocol"].as_str().unwrap_or("TCP"))).collect())
+                .map(|ps| {
+                    ps.iter()
+                        .map(|p| {
+                            format!(
+                                "{}/{}",
+                                int(&p["port"]),
+                                p["protocol"].as_str().unwrap_or("TCP")
+                            )
+                        })
+                        .collect()
+                })
                 .unwrap_or_default();
             (
-                vec!["Name", "Type", "Cluster-IP", "External-IP", "Port(s)", "Age"],
-                vec![name, obj["spec"]["type"].clone(), obj["spec"]["clusterIP"].clone(), json!("<none>"), json!(ports.join(",")), json!(age(obj))],
+                vec![
+                    "Name",
+                    "Type",
+                    "Cluster-IP",
+                    "External-IP",
+                    "Port(s)",
+                    "Age",
+                ],
+                vec![
+                    name,
+                    obj["spec"]["type"].clone(),
+                    obj["spec"]["clusterIP"].clone(),
+                    json!("<none>"),
+                    json!(ports.join(",")),
+                    json!(age(obj)),
+                ],
             )
         }
         "ConfigMap" => (
             vec!["Name", "Data", "Age"],
-            vec![name, json!(obj["data"].as_object().map_or(0, |d| d.len()) + obj["binaryData"].as_object().map_or(0, |d| d.len())), json!(age(obj))],
+            vec![
+                name,
+                json!(
+                    obj["data"].as_object().map_or(0, |d| d.len())
+                        + obj["binaryData"].as_object().map_or(0, |d| d.len())
+                ),
+                json!(age(obj)),
+            ],
         ),
         "Secret" => (
             vec!["Name", "Type", "Data", "Age"],
-            vec![name, json!(obj["type"].as_str().unwrap_or("Opaque")), json!(obj["data"].as_object().map_or(0, |d| d.len())), json!(age(obj))],
+            vec![
+                name,
+                json!(obj["type"].as_str().unwrap_or("Opaque")),
+                json!(obj["data"].as_object().map_or(0, |d| d.len())),
+                json!(age(obj)),
+            ],
         ),
-        "Namespace" => (vec!["Name", "Status", "Age"], vec![name, st["phase"].clone(), json!(age(obj))]),
+        "Namespace" => (
+            vec!["Name", "Status", "Age"],
+            vec![name, st["phase"].clone(), json!(age(obj))],
+        ),
         "Event" => (
             vec!["Last Seen", "Type", "Reason", "Object", "Message"],
             vec![
-                json!(age(&json!({"metadata": {"creationTimestamp": obj["lastTimestamp"]}}))),
+                json!(age(
+                    &json!({"metadata": {"creationTimestamp": obj["lastTimestamp"]}})
+                )),
                 obj["type"].clone(),
                 obj["reason"].clone(),
                 json!(format!(
                     "{}/{}",
-                    obj["involvedObject"]["kind"].as_str().unwrap_or_default().to_lowercase(),
+                    obj["involvedObject"]["kind"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_lowercase(),
                     obj["involvedObject"]["name"].as_str().unwrap_or_default()
                 )),
                 obj["message"].clone(),
