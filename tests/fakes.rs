@@ -1,0 +1,378 @@
+//! The fake `k3d` and `helm` (`tests/support/fakes`): they answer like the real tools, keep
+//! cluster and release state, fail on demand, and record every call exactly.
+mod support;
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+use serde_json::Value;
+use support::fakes::{ClusterState, FakeTools};
+use support::kube_api::KubeApi;
+
+fn run(fakes: &FakeTools, tool: &str, args: &[&str], stdin: Option<&str>) -> Output {
+    let mut child = Command::new(fakes.bin_dir().join(tool))
+        .args(args)
+        .env("PATH", fakes.path_env())
+        .env("KUBECONFIG", "/tmp/ssp-test-kubeconfig")
+        .env("HELM_DRIVER", "secret")
+        .env("NOT_RECORDED", "x")
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run fake");
+    if let Some(input) = stdin {
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+    }
+    child.wait_with_output().expect("wait")
+}
+
+fn out(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn err(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn setup() -> Option<(tempfile::TempDir, FakeTools)> {
+    let dir = tempfile::tempdir().unwrap();
+    let fakes = FakeTools::install_or_skip(dir.path())?;
+    Some((dir, fakes))
+}
+
+#[test]
+fn versions_print_exactly_what_the_real_tools_print() {
+    let Some((_dir, fakes)) = setup() else { return };
+    let k3d = run(&fakes, "k3d", &["version"], None);
+    assert_eq!(
+        out(&k3d),
+        "k3d version v5.8.3\nk3s version v1.31.5-k3s1 (default)\n"
+    );
+    let helm = run(
+        &fakes,
+        "helm",
+        &["version", "--template", "{{.Version}}"],
+        None,
+    );
+    assert_eq!(out(&helm), "v3.19.0");
+    assert_eq!(
+        out(&run(&fakes, "helm", &["version", "--short"], None)),
+        "v3.19.0+g3d8990f\n"
+    );
+    let calls = fakes.calls();
+    assert_eq!(calls[1].args(), ["version", "--template", "{{.Version}}"]);
+    assert_eq!(
+        calls[0].env.get("KUBECONFIG").map(String::as_str),
+        Some("/tmp/ssp-test-kubeconfig")
+    );
+    assert_eq!(
+        calls[0].env.get("HELM_DRIVER").map(String::as_str),
+        Some("secret")
+    );
+    assert!(!calls[0].env.contains_key("NOT_RECORDED"));
+    assert_eq!(calls[0].stdin, None);
+}
+
+#[test]
+fn k3d_cluster_lifecycle_and_list_json_shape() {
+    let Some((dir, fakes)) = setup() else { return };
+    assert_eq!(
+        out(&run(
+            &fakes,
+            "k3d",
+            &["cluster", "list", "-o", "json"],
+            None
+        )),
+        "[]\n"
+    );
+    let config = dir.path().join("k3d.yaml");
+    std::fs::write(&config, "apiVersion: k3d.io/v1alpha5\nkind: Simple\nmetadata:\n  name: pdc-cluster\nservers: 1\nagents: 0\n").unwrap();
+    let config_arg = config.to_str().unwrap();
+    let created = run(
+        &fakes,
+        "k3d",
+        &["cluster", "create", "--config", config_arg, "--wait"],
+        None,
+    );
+    assert!(created.status.success(), "{}", err(&created));
+    assert!(
+        out(&created).contains(
+            "\u{1b}[36mINFO\u{1b}[0m[0000] Cluster 'pdc-cluster' created successfully!\n"
+        ),
+        "{}",
+        out(&created)
+    );
+    assert_eq!(fakes.cluster("pdc-cluster"), Some(ClusterState::Running));
+    assert!(fakes.calls()[1].files[config_arg].contains("name: pdc-cluster"));
+
+    let again = run(
+        &fakes,
+        "k3d",
+        &["cluster", "create", "--config", config_arg],
+        None,
+    );
+    assert_eq!(again.status.code(), Some(1));
+    assert!(err(&again).ends_with(
+        "Failed to create cluster 'pdc-cluster' because a cluster with that name already exists\n"
+    ));
+
+    let list: Value = serde_json::from_slice(
+        &run(&fakes, "k3d", &["cluster", "list", "-o", "json"], None).stdout,
+    )
+    .unwrap();
+    let cluster = &list[0];
+    assert_eq!(cluster["name"], "pdc-cluster");
+    assert_eq!(
+        (
+            cluster["serversRunning"].as_i64(),
+            cluster["serversCount"].as_i64()
+        ),
+        (Some(1), Some(1))
+    );
+    assert_eq!(cluster["nodes"][0]["role"], "server");
+    assert_eq!(cluster["nodes"][0]["State"]["Running"], true);
+    assert_eq!(cluster["hasLoadbalancer"], true);
+
+    assert!(
+        run(&fakes, "k3d", &["cluster", "stop", "pdc-cluster"], None)
+            .status
+            .success()
+    );
+    let list: Value = serde_json::from_slice(
+        &run(&fakes, "k3d", &["cluster", "list", "-o", "json"], None).stdout,
+    )
+    .unwrap();
+    assert_eq!(list[0]["serversRunning"], 0);
+    assert_eq!(list[0]["nodes"][0]["State"]["Running"], false);
+    assert_eq!(fakes.cluster("pdc-cluster"), Some(ClusterState::Stopped));
+    assert!(
+        run(&fakes, "k3d", &["cluster", "start", "pdc-cluster"], None)
+            .status
+            .success()
+    );
+    assert_eq!(fakes.cluster("pdc-cluster"), Some(ClusterState::Running));
+
+    let deleted = run(&fakes, "k3d", &["cluster", "delete", "pdc-cluster"], None);
+    assert!(deleted.status.success());
+    assert_eq!(fakes.cluster("pdc-cluster"), None);
+    let missing = run(&fakes, "k3d", &["cluster", "delete", "pdc-cluster"], None);
+    assert!(
+        missing.status.success(),
+        "k3d treats deleting a missing cluster as done"
+    );
+    assert!(out(&missing).contains("No nodes found for cluster 'pdc-cluster', nothing to delete."));
+    let start_missing = run(&fakes, "k3d", &["cluster", "start", "pdc-cluster"], None);
+    assert_eq!(start_missing.status.code(), Some(1));
+    assert_eq!(
+        err(&start_missing),
+        "\u{1b}[31mFATA\u{1b}[0m[0000] No nodes found for given cluster\n"
+    );
+}
+
+#[test]
+fn k3d_kubeconfig_get_reaches_the_api_double_and_image_import_is_recorded() {
+    let Some((_dir, fakes)) = setup() else { return };
+    let api = KubeApi::start();
+    fakes.set_kubeconfig(&api.kubeconfig_yaml("k3d-pdc-cluster"));
+    fakes.add_cluster("pdc-cluster", ClusterState::Running);
+    let got = run(&fakes, "k3d", &["kubeconfig", "get", "pdc-cluster"], None);
+    assert!(got.status.success());
+    let kubeconfig =
+        kube::config::Kubeconfig::from_yaml(&out(&got)).expect("k3d prints a kubeconfig");
+    assert_eq!(
+        kubeconfig.current_context.as_deref(),
+        Some("k3d-pdc-cluster")
+    );
+    assert_eq!(
+        kubeconfig.clusters[0]
+            .cluster
+            .as_ref()
+            .unwrap()
+            .server
+            .as_deref(),
+        Some(api.url().as_str())
+    );
+
+    let imported = run(
+        &fakes,
+        "k3d",
+        &[
+            "image",
+            "import",
+            "pdc/populate_db:1.0",
+            "-c",
+            "pdc-cluster",
+        ],
+        None,
+    );
+    assert!(imported.status.success(), "{}", err(&imported));
+    assert_eq!(
+        fakes.imported_images("pdc-cluster"),
+        ["pdc/populate_db:1.0"]
+    );
+    let bad = run(
+        &fakes,
+        "k3d",
+        &["image", "import", "x:1", "-c", "nope"],
+        None,
+    );
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(err(&bad).contains("failed to get cluster nope: No nodes found for given cluster"));
+    assert_eq!(
+        fakes
+            .calls_of("k3d")
+            .iter()
+            .map(|c| c.command_line())
+            .collect::<Vec<_>>(),
+        [
+            "k3d kubeconfig get pdc-cluster",
+            "k3d image import pdc/populate_db:1.0 -c pdc-cluster",
+            "k3d image import x:1 -c nope"
+        ]
+    );
+}
+
+#[test]
+fn helm_upgrade_install_reads_values_from_stdin_and_tracks_revisions() {
+    let Some((dir, fakes)) = setup() else { return };
+    let values = dir.path().join("values.dev.yaml");
+    std::fs::write(&values, "db:\n  enabled: true\n").unwrap();
+    let values_arg = values.to_str().unwrap();
+    let args = [
+        "upgrade",
+        "--install",
+        "supabase",
+        "vendors/supabase-kubernetes/charts/supabase",
+        "--namespace",
+        "default",
+        "--create-namespace",
+        "--kube-context",
+        "k3d-pdc-cluster",
+        "--cleanup-on-fail",
+        "--timeout",
+        "10m0s",
+        "--values",
+        values_arg,
+        "--values",
+        "-",
+    ];
+    let secret = "secret:\n  jwt:\n    anonKey: abc\n";
+    let first = run(&fakes, "helm", &args, Some(secret));
+    assert!(first.status.success(), "{}", err(&first));
+    assert!(
+        out(&first).starts_with(
+            "Release \"supabase\" does not exist. Installing it now.\nNAME: supabase\n"
+        ),
+        "{}",
+        out(&first)
+    );
+    assert!(out(&first).contains("STATUS: deployed\nREVISION: 1\n"));
+    let call = &fakes.calls_of("helm")[0];
+    assert_eq!(call.args(), args);
+    assert_eq!(call.stdin.as_deref(), Some(secret));
+    assert_eq!(call.flag_values("--values"), [values_arg, "-"]);
+    assert_eq!(call.files[values_arg], "db:\n  enabled: true\n");
+    let release = fakes.release("default", "supabase").expect("installed");
+    assert_eq!(release["values"][1]["content"], secret);
+
+    let second = run(&fakes, "helm", &args, Some(secret));
+    assert!(out(&second).starts_with("Release \"supabase\" has been upgraded. Happy Helming!\n"));
+    assert_eq!(fakes.release("default", "supabase").unwrap()["revision"], 2);
+    let status: Value = serde_json::from_slice(
+        &run(
+            &fakes,
+            "helm",
+            &["status", "supabase", "-n", "default", "-o", "json"],
+            None,
+        )
+        .stdout,
+    )
+    .unwrap();
+    assert_eq!(
+        (
+            status["info"]["status"].as_str(),
+            status["version"].as_i64()
+        ),
+        (Some("deployed"), Some(2))
+    );
+
+    let gone = run(
+        &fakes,
+        "helm",
+        &["uninstall", "supabase", "--namespace", "default"],
+        None,
+    );
+    assert_eq!(out(&gone), "release \"supabase\" uninstalled\n");
+    let again = run(
+        &fakes,
+        "helm",
+        &["uninstall", "supabase", "--namespace", "default"],
+        None,
+    );
+    assert_eq!(
+        (again.status.code(), err(&again).as_str()),
+        (
+            Some(1),
+            "Error: uninstall: Release not loaded: supabase: release: not found\n"
+        )
+    );
+    let status = run(&fakes, "helm", &["status", "supabase"], None);
+    assert_eq!(
+        (status.status.code(), err(&status).as_str()),
+        (Some(1), "Error: release: not found\n")
+    );
+}
+
+#[test]
+fn failures_on_demand_exit_with_the_real_tools_text_and_change_nothing() {
+    let Some((_dir, fakes)) = setup() else { return };
+    let message = "Error: UPGRADE FAILED: context deadline exceeded\n";
+    fakes.fail_times("helm", &["upgrade"], 1, message, 1);
+    let failed = run(
+        &fakes,
+        "helm",
+        &["upgrade", "--install", "supabase", "chart", "--values", "-"],
+        Some("a: 1\n"),
+    );
+    assert_eq!(
+        (failed.status.code(), err(&failed).as_str()),
+        (Some(1), message)
+    );
+    assert_eq!(fakes.release("default", "supabase"), None);
+    assert_eq!(
+        fakes.calls()[0].stdin.as_deref(),
+        Some("a: 1\n"),
+        "stdin is still recorded"
+    );
+    assert_eq!(fakes.calls()[0].exit_code, 1);
+    let retried = run(
+        &fakes,
+        "helm",
+        &["upgrade", "--install", "supabase", "chart"],
+        None,
+    );
+    assert!(
+        retried.status.success(),
+        "the failure was for one call only"
+    );
+
+    fakes.fail(
+        "k3d",
+        &["cluster", "create"],
+        1,
+        "FATA[0000] Failed Cluster Start: port is already allocated\n",
+    );
+    let k3d = run(&fakes, "k3d", &["cluster", "create", "pdc-cluster"], None);
+    assert_eq!(k3d.status.code(), Some(1));
+    assert_eq!(fakes.cluster("pdc-cluster"), None);
+}

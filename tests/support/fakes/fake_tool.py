@@ -1,0 +1,468 @@
+# Fake `k3d` and `helm` for ssp's tests. Written into a temp bin dir by `fakes/mod.rs`, once
+# per tool name; which tool it plays is taken from the name it was called by.
+#
+# Every call appends one JSON line to <root>/fake-calls.jsonl: tool, argv, stdin (only what the
+# real tool would read: helm's `--values -`), the files it was pointed at (k3d `--config`, helm
+# `--values`), selected environment, exit code. The fake cluster and release state lives in
+# <root>/fake-state.json, which the test reads and writes through the Rust handle.
+#
+# Output reproduces the real tools (k3d v5.8.3, helm v3.19.0):
+# - k3d logs through logrus with ForceColors: Info on stdout, Warn/Error/Fatal on stderr, as
+#   `\x1b[36mINFO\x1b[0m[0000] msg` (plain `INFO[0000] msg` when LOG_COLORS=false); messages
+#   from k3d's cmd/cluster/*.go and pkg/client/cluster.go; `cluster list -o json` uses the
+#   field names of k3d's pkg/types (Go field names where the struct has no json tag).
+# - helm prints its release summary (pkg/cli/output) and errors as `Error: …` on stderr with
+#   exit code 1 (`UPGRADE FAILED`, `INSTALLATION FAILED`, `release: not found`).
+import fcntl
+import json
+import os
+import re
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+STATE = os.path.join(ROOT, "fake-state.json")
+LOG = os.path.join(ROOT, "fake-calls.jsonl")
+LOCK = os.path.join(ROOT, "fake.lock")
+TOOL = os.path.basename(sys.argv[0])
+ARGV = sys.argv[1:]
+ENV_KEYS = ("KUBECONFIG", "HOME", "NO_COLOR", "LOG_COLORS", "DOCKER_HOST")
+ENV_PREFIXES = ("HELM_", "K3D_", "SSP_")
+
+K3D_VERSION = "v5.8.3"
+K3S_VERSION = "v1.31.5-k3s1"
+HELM_VERSION = "v3.19.0"
+HELM_COMMIT = "3d8990f0836691f0229297773f3524598f46bda6"
+
+
+def load():
+    try:
+        with open(STATE) as f:
+            return json.load(f)
+    except FileNotFoundError:
+        return {}
+
+
+def save(state):
+    tmp = STATE + ".tmp"
+    with open(tmp, "w") as f:
+        json.dump(state, f, indent=2)
+    os.replace(tmp, STATE)
+
+
+class Call:
+    def __init__(self):
+        self.stdin = None
+        self.files = {}
+        self.out = []
+        self.err = []
+
+    def stdout(self, text):
+        self.out.append(text)
+
+    def stderr(self, text):
+        self.err.append(text)
+
+
+def flag_values(args, *names):
+    """Values of a flag given as `--f v`, `--f=v` or `-f v`, in order."""
+    values = []
+    i = 0
+    while i < len(args):
+        a = args[i]
+        for n in names:
+            if a == n and i + 1 < len(args):
+                values.append(args[i + 1])
+                i += 1
+                break
+            if a.startswith(n + "="):
+                values.append(a[len(n) + 1:])
+                break
+        i += 1
+    return values
+
+
+def positionals(args, value_flags):
+    """Arguments that are neither flags nor flag values."""
+    out = []
+    i = 0
+    while i < len(args):
+        a = args[i]
+        if a == "--":
+            out.extend(args[i + 1:])
+            break
+        if a.startswith("-"):
+            if "=" not in a and a in value_flags:
+                i += 1
+        else:
+            out.append(a)
+        i += 1
+    return out
+
+
+# ---- k3d -------------------------------------------------------------------------------------
+
+LEVELS = {"INFO": ("36", "out"), "WARN": ("33", "err"), "ERRO": ("31", "err"), "FATA": ("31", "err")}
+
+
+def k3d_log(call, level, msg):
+    color, stream = LEVELS[level]
+    if os.environ.get("LOG_COLORS", "").lower() in ("false", "0", "f"):
+        line = "%s[0000] %s\n" % (level, msg)
+    else:
+        line = "\x1b[%sm%s\x1b[0m[0000] %s\n" % (color, level, msg)
+    (call.stdout if stream == "out" else call.stderr)(line)
+
+
+def k3d_cluster_json(name, c):
+    running = c.get("state") == "running"
+    servers = int(c.get("servers", 1))
+    agents = int(c.get("agents", 0))
+    image = c.get("image", "docker.io/rancher/k3s:" + K3S_VERSION)
+
+    def node(role, idx, img):
+        suffix = "serverlb" if role == "loadbalancer" else "%s-%d" % (role, idx)
+        return {
+            "name": "k3d-%s-%s" % (name, suffix),
+            "role": role,
+            "image": img,
+            "Cmd": [],
+            "serverOpts": {"kubeAPI": {"HostIP": "0.0.0.0", "HostPort": str(c.get("api_port", 6443)), "host": "0.0.0.0"}}
+            if role == "server" else {"kubeAPI": None},
+            "agentOpts": {},
+            "Networks": ["k3d-" + name],
+            "ExtraHosts": None,
+            "GPURequest": "",
+            "Memory": "",
+            "State": {"Running": running, "Status": "running" if running else "exited", "Started": ""},
+            "IP": {"IP": "", "Static": False},
+            "K3dEntrypoint": False,
+            "created": c.get("created", "2025-01-01T00:00:00Z"),
+            "runtimeLabels": {"k3d.cluster": name, "k3d.role": role},
+        }
+
+    nodes = [node("server", i, image) for i in range(servers)]
+    nodes += [node("agent", i, image) for i in range(agents)]
+    nodes.append(node("loadbalancer", 0, "ghcr.io/k3d-io/k3d-proxy:5.8.3"))
+    return {
+        "name": name,
+        "network": {"name": "k3d-" + name, "id": "", "Members": None},
+        "nodes": nodes,
+        "InitNode": None,
+        "imageVolume": "k3d-%s-images" % name,
+        "volumes": ["k3d-%s-images" % name],
+        "serversRunning": servers if running else 0,
+        "serversCount": servers,
+        "agentsRunning": agents if running else 0,
+        "agentsCount": agents,
+        "hasLoadbalancer": True,
+    }
+
+
+def config_field(text, pattern):
+    m = re.search(pattern, text, re.M)
+    return m.group(1).strip().strip("'\"") if m else None
+
+
+def k3d(call, state):
+    clusters = state.setdefault("clusters", {})
+    args = ARGV
+    if not args or args[0] in ("version", "--version"):
+        if "-o" in args or "--output" in args or any(a.startswith("--output=") for a in args):
+            call.stdout(json.dumps({"k3d": K3D_VERSION, "k3s": K3S_VERSION}) + "\n")
+        else:
+            call.stdout("k3d version %s\nk3s version %s (default)\n" % (K3D_VERSION, K3S_VERSION))
+        return 0
+    value_flags = {"-c", "--cluster", "-o", "--output", "--config", "--timeout", "-p", "--port", "--image", "-i",
+                   "--servers", "-s", "--agents", "-a", "--api-port", "--registry-config", "--k3s-arg", "-e", "--env",
+                   "--mode", "-m"}
+    pos = positionals(args, value_flags)
+    verb = pos[:2]
+    if verb == ["cluster", "list"] or verb == ["cluster", "ls"] or verb == ["cluster", "get"]:
+        names = pos[2:]
+        chosen = [(n, clusters[n]) for n in sorted(clusters) if not names or n in names]
+        for n in names:
+            if n not in clusters:
+                k3d_log(call, "FATA", "No nodes found for given cluster")
+                return 1
+        output = (flag_values(args, "-o", "--output") or [""])[-1]
+        if output == "json":
+            call.stdout(json.dumps([k3d_cluster_json(n, c) for n, c in chosen], separators=(",", ":")) + "\n")
+        else:
+            rows = [("NAME", "SERVERS", "AGENTS", "LOADBALANCER")]
+            for n, c in chosen:
+                info = k3d_cluster_json(n, c)
+                rows.append((n, "%d/%d" % (info["serversRunning"], info["serversCount"]),
+                             "%d/%d" % (info["agentsRunning"], info["agentsCount"]), "true"))
+            for r in rows:
+                call.stdout("   ".join(r) + "\n")
+        return 0
+    if verb == ["cluster", "create"]:
+        config = (flag_values(args, "--config", "-c") or [None])[-1]
+        text = ""
+        if config:
+            try:
+                with open(config) as f:
+                    text = f.read()
+            except OSError as e:
+                k3d_log(call, "FATA", "Failed to read config file %s: %s" % (config, e))
+                return 1
+            call.files[config] = text
+        name = pos[2] if len(pos) > 2 else config_field(text, r"^metadata:\s*\n(?:[ \t]+.*\n)*?[ \t]+name:\s*(\S+)") or "k3s-default"
+        if name in clusters:
+            k3d_log(call, "FATA", "Failed to create cluster '%s' because a cluster with that name already exists" % name)
+            return 1
+        servers = (flag_values(args, "--servers", "-s") or [config_field(text, r"^servers:\s*(\d+)") or "1"])[-1]
+        agents = (flag_values(args, "--agents", "-a") or [config_field(text, r"^agents:\s*(\d+)") or "0"])[-1]
+        image = (flag_values(args, "--image", "-i") or [config_field(text, r"^image:\s*(\S+)") or "docker.io/rancher/k3s:" + K3S_VERSION])[-1]
+        clusters[name] = {"state": "running", "servers": int(servers), "agents": int(agents), "image": image,
+                          "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "images": []}
+        k3d_log(call, "INFO", "Prep: Network")
+        k3d_log(call, "INFO", "Created network 'k3d-%s'" % name)
+        k3d_log(call, "INFO", "Created image volume k3d-%s-images" % name)
+        k3d_log(call, "INFO", "Creating node 'k3d-%s-server-0'" % name)
+        k3d_log(call, "INFO", "Creating LoadBalancer 'k3d-%s-serverlb'" % name)
+        k3d_log(call, "INFO", "Starting cluster '%s'" % name)
+        k3d_log(call, "INFO", "Cluster '%s' created successfully!" % name)
+        k3d_log(call, "INFO", "You can now use it like this:")
+        call.stdout("kubectl cluster-info\n")
+        return 0
+    if verb in (["cluster", "start"], ["cluster", "stop"]):
+        names = pos[2:] or ["k3s-default"]
+        for n in names:
+            if n not in clusters:
+                k3d_log(call, "FATA", "No nodes found for given cluster")
+                return 1
+        for n in names:
+            if verb[1] == "start":
+                k3d_log(call, "INFO", "Using the k3d-tools node to gather environment information")
+                k3d_log(call, "INFO", "Starting cluster '%s'" % n)
+                k3d_log(call, "INFO", "Starting servers...")
+                clusters[n]["state"] = "running"
+                k3d_log(call, "INFO", "Started cluster '%s'" % n)
+            else:
+                k3d_log(call, "INFO", "Stopping cluster '%s'" % n)
+                clusters[n]["state"] = "stopped"
+                k3d_log(call, "INFO", "Stopped cluster '%s'" % n)
+        return 0
+    if verb in (["cluster", "delete"], ["cluster", "del"], ["cluster", "rm"]):
+        names = pos[2:] or ["k3s-default"]
+        for n in names:
+            if n not in clusters:
+                k3d_log(call, "INFO", "No nodes found for cluster '%s', nothing to delete." % n)
+                continue
+            k3d_log(call, "INFO", "Deleting cluster '%s'" % n)
+            del clusters[n]
+            k3d_log(call, "INFO", "Removing cluster details from default kubeconfig...")
+            k3d_log(call, "INFO", "Removing standalone kubeconfig file (if there is one)...")
+            k3d_log(call, "INFO", "Successfully deleted cluster %s!" % n)
+        return 0
+    if verb in (["kubeconfig", "get"], ["kubeconfig", "merge"], ["kubeconfig", "write"]):
+        names = pos[2:] or ["k3s-default"]
+        for n in names:
+            if n not in clusters:
+                k3d_log(call, "FATA", "No nodes found for given cluster")
+                return 1
+        kubeconfig = state.get("kubeconfig") or default_kubeconfig(names[0])
+        if verb[1] == "get":
+            call.stdout(kubeconfig)
+        else:
+            out = (flag_values(args, "-o", "--output") or [os.path.join(os.environ.get("HOME", ROOT), ".config", "k3d", "kubeconfig-%s.yaml" % names[0])])[-1]
+            os.makedirs(os.path.dirname(out) or ".", exist_ok=True)
+            with open(out, "w") as f:
+                f.write(kubeconfig)
+            call.stdout(out + "\n")
+        return 0
+    if verb[:2] == ["image", "import"] or verb[:2] == ["image", "load"]:
+        images = pos[2:]
+        names = flag_values(args, "-c", "--cluster") or ["k3s-default"]
+        if not images:
+            k3d_log(call, "FATA", "No images specified!")
+            return 1
+        for n in names:
+            if n not in clusters:
+                k3d_log(call, "FATA", "failed to get cluster %s: No nodes found for given cluster" % n)
+                return 1
+        for n in names:
+            k3d_log(call, "INFO", "Importing image(s) into cluster '%s'" % n)
+            k3d_log(call, "INFO", "Loading %d image(s) from runtime into nodes..." % len(images))
+            for img in images:
+                if img not in clusters[n].setdefault("images", []):
+                    clusters[n]["images"].append(img)
+            k3d_log(call, "INFO", "Successfully imported image(s)")
+        k3d_log(call, "INFO", "Successfully imported %d image(s) into %d cluster(s)" % (len(images), len(names)))
+        return 0
+    call.stderr('Error: unknown command "%s" for "k3d"\nRun \'k3d --help\' for usage.\n' % " ".join(pos[:2]))
+    return 1
+
+
+def default_kubeconfig(name):
+    ctx = "k3d-" + name
+    return ("apiVersion: v1\nkind: Config\nclusters:\n- cluster:\n    server: https://0.0.0.0:6443\n  name: %s\n"
+            "contexts:\n- context:\n    cluster: %s\n    user: admin@%s\n  name: %s\ncurrent-context: %s\n"
+            "preferences: {}\nusers:\n- name: admin@%s\n  user: {}\n") % (ctx, ctx, ctx, ctx, ctx, ctx)
+
+
+# ---- helm ------------------------------------------------------------------------------------
+
+HELM_VALUE_FLAGS = {"-n", "--namespace", "--kube-context", "--kubeconfig", "-f", "--values", "--set", "--set-string",
+                    "--set-file", "--timeout", "--version", "-o", "--output", "--template", "--description",
+                    "--post-renderer", "--repo", "--max", "--history-max"}
+
+
+def helm_time():
+    return time.strftime("%a %b %e %H:%M:%S %Y", time.localtime())
+
+
+def helm_summary(call, rel, notes=True):
+    call.stdout("NAME: %s\nLAST DEPLOYED: %s\nNAMESPACE: %s\nSTATUS: %s\nREVISION: %d\nTEST SUITE: None\n"
+                % (rel["name"], rel["updated"], rel["namespace"], rel["status"], rel["revision"]))
+    if notes and rel.get("notes"):
+        call.stdout("NOTES:\n%s\n" % rel["notes"])
+
+
+def helm(call, state):
+    releases = state.setdefault("releases", {})
+    args = ARGV
+    pos = positionals(args, HELM_VALUE_FLAGS)
+    namespace = (flag_values(args, "-n", "--namespace") or [os.environ.get("HELM_NAMESPACE") or "default"])[-1]
+    if not pos or pos[0] == "version":
+        template = flag_values(args, "--template")
+        if template:
+            call.stdout(template[-1].replace("{{.Version}}", HELM_VERSION).replace("{{ .Version }}", HELM_VERSION)
+                        .replace("{{.GitCommit}}", HELM_COMMIT))
+        elif "--short" in args:
+            call.stdout("%s+g%s\n" % (HELM_VERSION, HELM_COMMIT[:7]))
+        else:
+            call.stdout('version.BuildInfo{Version:"%s", GitCommit:"%s", GitTreeState:"clean", GoVersion:"go1.24.7"}\n'
+                        % (HELM_VERSION, HELM_COMMIT))
+        return 0
+    key = namespace + "/" + (pos[1] if len(pos) > 1 else "")
+    if pos[0] in ("upgrade", "install"):
+        install = pos[0] == "install" or "--install" in args or "-i" in args
+        if len(pos) < 3:
+            call.stderr('Error: "helm %s" requires 2 arguments\n\nUsage:  helm %s [RELEASE] [CHART] [flags]\n' % (pos[0], pos[0]))
+            return 1
+        name, chart = pos[1], pos[2]
+        values = []
+        for v in flag_values(args, "-f", "--values"):
+            if v == "-":
+                if call.stdin is None:
+                    call.stdin = sys.stdin.read()
+                values.append({"source": "-", "content": call.stdin})
+            else:
+                try:
+                    with open(v) as f:
+                        content = f.read()
+                except OSError:
+                    call.stderr("Error: open %s: no such file or directory\n" % v)
+                    return 1
+                call.files[v] = content
+                values.append({"source": v, "content": content})
+        existing = releases.get(key)
+        if existing is None and not install:
+            call.stderr('Error: UPGRADE FAILED: "%s" has no deployed releases\n' % name)
+            return 1
+        if pos[0] == "install" and existing is not None:
+            call.stderr("Error: INSTALLATION FAILED: cannot re-use a name that is still in use\n")
+            return 1
+        revision = existing["revision"] + 1 if existing else 1
+        rel = {"name": name, "namespace": namespace, "chart": chart, "revision": revision, "status": "deployed",
+               "updated": helm_time(), "values": values, "set": flag_values(args, "--set"),
+               "notes": state.get("release_notes", "")}
+        releases[key] = rel
+        if existing is None and pos[0] == "upgrade":
+            call.stdout('Release "%s" does not exist. Installing it now.\n' % name)
+        elif existing is not None:
+            call.stdout('Release "%s" has been upgraded. Happy Helming!\n' % name)
+        helm_summary(call, rel)
+        return 0
+    if pos[0] in ("uninstall", "delete", "del", "un"):
+        name = pos[1] if len(pos) > 1 else ""
+        if key not in releases:
+            call.stderr("Error: uninstall: Release not loaded: %s: release: not found\n" % name)
+            return 1
+        del releases[key]
+        call.stdout('release "%s" uninstalled\n' % name)
+        return 0
+    if pos[0] == "status":
+        rel = releases.get(key)
+        if rel is None:
+            call.stderr("Error: release: not found\n")
+            return 1
+        output = (flag_values(args, "-o", "--output") or ["table"])[-1]
+        if output == "json":
+            call.stdout(json.dumps({
+                "name": rel["name"],
+                "info": {"first_deployed": rel["updated"], "last_deployed": rel["updated"], "deleted": "",
+                         "description": "Install complete" if rel["revision"] == 1 else "Upgrade complete",
+                         "status": rel["status"], "notes": rel.get("notes", "")},
+                "config": {}, "version": rel["revision"], "namespace": rel["namespace"],
+            }, separators=(",", ":")) + "\n")
+        else:
+            helm_summary(call, rel)
+        return 0
+    if pos[0] in ("list", "ls"):
+        rels = [r for k, r in sorted(releases.items()) if "--all-namespaces" in args or "-A" in args or r["namespace"] == namespace]
+        output = (flag_values(args, "-o", "--output") or ["table"])[-1]
+        if output == "json":
+            call.stdout(json.dumps([{"name": r["name"], "namespace": r["namespace"], "revision": str(r["revision"]),
+                                     "updated": r["updated"], "status": r["status"], "chart": os.path.basename(r["chart"].rstrip("/")),
+                                     "app_version": ""} for r in rels], separators=(",", ":")) + "\n")
+        else:
+            call.stdout("NAME\tNAMESPACE\tREVISION\tUPDATED\tSTATUS\tCHART\tAPP VERSION\n")
+            for r in rels:
+                call.stdout("%s\t%s\t%d\t%s\t%s\t%s\t\n" % (r["name"], r["namespace"], r["revision"], r["updated"], r["status"], r["chart"]))
+        return 0
+    call.stderr('Error: unknown command "%s" for "helm"\nRun \'helm --help\' for usage.\n' % pos[0])
+    return 1
+
+
+# ---- failures on demand ------------------------------------------------------------------------
+
+def injected_failure(state):
+    """The first failure rule in the state matching this call (consumed when it has a count)."""
+    for rule in state.get("failures", []):
+        if rule.get("tool") != TOOL:
+            continue
+        words = rule.get("args_prefix", [])
+        if ARGV[:len(words)] != words:
+            continue
+        if rule.get("times") is not None:
+            if rule["times"] <= 0:
+                continue
+            rule["times"] -= 1
+        return rule
+    return None
+
+
+def main():
+    with open(LOCK, "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        state = load()
+        call = Call()
+        rule = injected_failure(state)
+        if rule is not None:
+            if "--values" in ARGV or "-f" in ARGV:
+                if "-" in flag_values(ARGV, "-f", "--values"):
+                    call.stdin = sys.stdin.read()
+            call.stdout(rule.get("stdout", ""))
+            call.stderr(rule.get("stderr", ""))
+            code = int(rule.get("exit_code", 1))
+        else:
+            code = (k3d if TOOL == "k3d" else helm)(call, state)
+        save(state)
+        env = {k: v for k, v in os.environ.items() if k in ENV_KEYS or k.startswith(ENV_PREFIXES)}
+        record = {"tool": TOOL, "argv": ARGV, "stdin": call.stdin, "files": call.files, "env": env,
+                  "cwd": os.getcwd(), "exit_code": code}
+        with open(LOG, "a") as f:
+            f.write(json.dumps(record) + "\n")
+    sys.stdout.write("".join(call.out))
+    sys.stderr.write("".join(call.err))
+    sys.stdout.flush()
+    sys.stderr.flush()
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())
