@@ -206,14 +206,11 @@ fn kubectl_rollout_status_finishes_when_the_test_marks_the_deployment_ready() {
     let out = finish(child);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let stdout = text(&out.stdout);
-    assert!(stdout.contains("Waiting for deployment \"kong\" rollout to finish: 1 of 2 updated replicas are available...")
-        || stdout.contains("Waiting for deployment \"kong\" rollout to finish: 0 out of 2 new replicas have been updated..."),
-        "{stdout}");
-    assert!(
-        stdout
-            .trim_end()
-            .ends_with("deployment \"kong\" successfully rolled out"),
-        "{stdout}"
+    assert_eq!(
+        stdout,
+        "Waiting for deployment spec update to be observed...\n\
+         Waiting for deployment \"kong\" rollout to finish: 1 of 2 updated replicas are available...\n\
+         deployment \"kong\" successfully rolled out\n"
     );
 }
 
