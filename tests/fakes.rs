@@ -376,3 +376,184 @@ fn failures_on_demand_exit_with_the_real_tools_text_and_change_nothing() {
     assert_eq!(k3d.status.code(), Some(1));
     assert_eq!(fakes.cluster("pdc-cluster"), None);
 }
+
+#[test]
+fn helm_applies_release_objects_to_the_api_double_and_uninstall_removes_them() {
+    let Some((_dir, fakes)) = setup() else { return };
+    let api = KubeApi::start();
+    fakes.connect_api(&api);
+    let deployment = serde_json::json!({
+        "apiVersion": "apps/v1", "kind": "Deployment",
+        "metadata": {"name": "supabase-supabase-kong", "labels": {"app.kubernetes.io/instance": "supabase"}},
+        "spec": {"replicas": 1, "selector": {"matchLabels": {"app": "kong"}},
+                 "template": {"metadata": {"labels": {"app": "kong"}}, "spec": {"containers": [{"name": "kong", "image": "kong:2.8.1"}]}}}
+    });
+    let secret = serde_json::json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "supabase-jwt"}, "stringData": {"anonKey": "abc"}});
+    fakes.set_release_objects(&[deployment, secret]);
+    let args = [
+        "upgrade",
+        "--install",
+        "supabase",
+        "chart",
+        "--namespace",
+        "supabase",
+        "--create-namespace",
+    ];
+    let installed = run(&fakes, "helm", &args, None);
+    assert!(installed.status.success(), "{}", err(&installed));
+    let kong = api
+        .get("deployments", "supabase", "supabase-supabase-kong")
+        .expect("applied");
+    assert_eq!(
+        kong["metadata"]["labels"]["app.kubernetes.io/managed-by"],
+        "Helm"
+    );
+    assert_eq!(
+        kong["metadata"]["annotations"]["meta.helm.sh/release-name"],
+        "supabase"
+    );
+    let release = api
+        .get("secrets", "supabase", "sh.helm.release.v1.supabase.v1")
+        .expect("release secret");
+    assert_eq!(release["type"], "helm.sh/release.v1");
+    // helm's order: the namespace, then Secrets before Deployments, each GET then POST.
+    let writes: Vec<String> = api
+        .request_lines()
+        .into_iter()
+        .filter(|l| l.starts_with("POST"))
+        .collect();
+    assert_eq!(
+        writes,
+        [
+            "POST /api/v1/namespaces",
+            "POST /api/v1/namespaces/supabase/secrets",
+            "POST /apis/apps/v1/namespaces/supabase/deployments",
+            "POST /api/v1/namespaces/supabase/secrets"
+        ]
+    );
+
+    api.clear_requests();
+    let upgraded = run(&fakes, "helm", &args, None);
+    assert!(upgraded.status.success(), "{}", err(&upgraded));
+    let patches: Vec<_> = api
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "PATCH")
+        .collect();
+    assert_eq!(
+        patches[0].content_type.as_deref(),
+        Some("application/strategic-merge-patch+json")
+    );
+    assert_eq!(
+        api.get("secrets", "supabase", "sh.helm.release.v1.supabase.v1")
+            .unwrap()["metadata"]["labels"]["status"],
+        "superseded"
+    );
+
+    let gone = run(
+        &fakes,
+        "helm",
+        &["uninstall", "supabase", "-n", "supabase"],
+        None,
+    );
+    assert!(gone.status.success(), "{}", err(&gone));
+    assert!(
+        api.get("deployments", "supabase", "supabase-supabase-kong")
+            .is_none()
+    );
+    assert!(api.list("secrets", Some("supabase")).is_empty());
+}
+
+#[test]
+fn helm_reports_api_errors_as_installation_failed() {
+    let Some((_dir, fakes)) = setup() else { return };
+    let api = KubeApi::start();
+    fakes.connect_api(&api);
+    let cm =
+        serde_json::json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x"}});
+    fakes.set_release_objects(&[cm]);
+    let failed = run(
+        &fakes,
+        "helm",
+        &["upgrade", "--install", "supabase", "chart", "-n", "absent"],
+        None,
+    );
+    assert_eq!(failed.status.code(), Some(1));
+    assert_eq!(
+        err(&failed),
+        "Error: INSTALLATION FAILED: namespaces \"absent\" not found\n"
+    );
+    assert_eq!(
+        fakes.release("absent", "supabase").unwrap()["status"],
+        "failed"
+    );
+}
+
+#[test]
+fn helm_renders_the_pinned_chart_with_helms_engine_and_applies_its_real_objects() {
+    let Some((dir, fakes)) = setup() else { return };
+    let Some(chart) = support::fixtures::pinned_chart(dir.path()) else {
+        return;
+    };
+    let Some(reference) = support::fixtures::shared_reference() else {
+        return;
+    };
+    if !support::fixtures::helm_engine() {
+        return;
+    }
+    let values = reference.join("support-sphere/deployment/values.dev.yaml");
+    let api = KubeApi::start();
+    fakes.connect_api(&api);
+    fakes.render_chart(true);
+    let installed = run(
+        &fakes,
+        "helm",
+        &[
+            "upgrade",
+            "--install",
+            "supabase",
+            chart.to_str().unwrap(),
+            "-n",
+            "default",
+            "--values",
+            values.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert!(installed.status.success(), "{}", err(&installed));
+    let deployments = api.list("deployments", Some("default"));
+    assert_eq!(
+        deployments.len(),
+        12,
+        "the pinned chart has 12 Deployments with the dev values"
+    );
+    assert!(
+        deployments
+            .iter()
+            .all(|d| d["metadata"]["labels"]["app.kubernetes.io/instance"] == "supabase")
+    );
+    assert!(
+        api.get("deployments", "default", "supabase-supabase-db")
+            .is_some()
+    );
+    assert!(api.get("secrets", "default", "supabase-jwt").is_some());
+    assert!(
+        api.list("jobs", Some("default")).is_empty(),
+        "test hooks are not installed"
+    );
+
+    let template = run(
+        &fakes,
+        "helm",
+        &[
+            "template",
+            "supabase",
+            chart.to_str().unwrap(),
+            "--values",
+            values.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert!(template.status.success(), "{}", err(&template));
+    assert!(out(&template).contains("# Source: supabase/templates/db/deployment.yaml\n"));
+}

@@ -4,10 +4,12 @@
 //!   kubeconfig, with state the test drives.
 //! - [`fakes`]: fake `k3d` and `helm` executables that record how they were called and answer
 //!   like the real tools.
+//! - [`fixtures`]: the shared fixtures (chart bundle, reference values).
 //! - [`prerequisite`]: the skip-or-fail rule for tests that need something from the machine.
 #![allow(dead_code)]
 
 pub mod fakes;
+pub mod fixtures;
 pub mod kube_api;
 
 /// Whether tests run under CI (`CI=true`), where a missing prerequisite is a failure.

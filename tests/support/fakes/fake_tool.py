@@ -13,6 +13,16 @@
 #   field names of k3d's pkg/types (Go field names where the struct has no json tag).
 # - helm prints its release summary (pkg/cli/output) and errors as `Error: …` on stderr with
 #   exit code 1 (`UPGRADE FAILED`, `INSTALLATION FAILED`, `release: not found`).
+# - When the test connected the fakes to the API double (state `api`), `helm upgrade/install`
+#   applies the release's objects to it as helm 3's kube client does (pkg/kube/client.go: GET,
+#   then POST when absent or PATCH `application/strategic-merge-patch+json` when present, in
+#   helm's InstallOrder, labels `app.kubernetes.io/managed-by: Helm` and the
+#   `meta.helm.sh/release-*` annotations, a `sh.helm.release.v1.<name>.v<rev>` Secret), and
+#   `helm uninstall` deletes them. The objects are those the test set (state
+#   `release_objects`) or, with state `render_chart`, the chart rendered by Helm's own engine
+#   (PyPI `helm-python-sdk`, `Chart.load(path).render(values, name=, namespace=)`), hooks left
+#   out. `helm template` renders the same way. `--wait` is recorded, not performed.
+import base64
 import fcntl
 import json
 import os
@@ -303,6 +313,152 @@ def default_kubeconfig(name):
             "preferences: {}\nusers:\n- name: admin@%s\n  user: {}\n") % (ctx, ctx, ctx, ctx, ctx, ctx)
 
 
+
+# ---- helm against the API double -------------------------------------------------------------
+
+INSTALL_ORDER = ["Namespace", "NetworkPolicy", "ResourceQuota", "LimitRange", "PodSecurityPolicy",
+                 "PodDisruptionBudget", "ServiceAccount", "Secret", "SecretList", "ConfigMap", "StorageClass",
+                 "PersistentVolume", "PersistentVolumeClaim", "CustomResourceDefinition", "ClusterRole",
+                 "ClusterRoleList", "ClusterRoleBinding", "ClusterRoleBindingList", "Role", "RoleList", "RoleBinding",
+                 "RoleBindingList", "Service", "DaemonSet", "Pod", "ReplicationController", "ReplicaSet", "Deployment",
+                 "HorizontalPodAutoscaler", "StatefulSet", "Job", "CronJob", "IngressClass", "Ingress", "APIService"]
+
+
+class ApiFailure(Exception):
+    pass
+
+
+def api_request(api, method, path, body=None, content_type="application/json"):
+    import urllib.error
+    import urllib.request
+    data = None if body is None else json.dumps(body).encode()
+    req = urllib.request.Request(api["server"] + path, data=data, method=method)
+    req.add_header("Accept", "application/json")
+    req.add_header("User-Agent", "Helm/%s" % HELM_VERSION[1:])
+    if api.get("token"):
+        req.add_header("Authorization", "Bearer " + api["token"])
+    if data is not None:
+        req.add_header("Content-Type", content_type)
+    try:
+        with urllib.request.urlopen(req, timeout=30) as resp:
+            return resp.status, json.loads(resp.read() or b"null")
+    except urllib.error.HTTPError as e:
+        try:
+            return e.code, json.loads(e.read() or b"null")
+        except ValueError:
+            return e.code, None
+
+
+def merge_values(base, override):
+    for k, v in override.items():
+        if isinstance(v, dict) and isinstance(base.get(k), dict):
+            merge_values(base[k], v)
+        else:
+            base[k] = v
+    return base
+
+
+def render_chart(chart, values_docs, sets, name, namespace, revision):
+    """Manifests (template path -> YAML) rendered by Helm's engine, and the parsed objects."""
+    import helm_python
+    values = {}
+    for text in values_docs:
+        merge_values(values, helm_python.values_from_yaml(text) or {})
+    for expr in sets:
+        merge_values(values, helm_python.parse_set_string_values(expr))
+    rendered = helm_python.Chart.load(chart).render(values, name=name, namespace=namespace, revision=revision,
+                                                    is_install=revision == 1, is_upgrade=revision > 1)
+    objects = []
+    for path in sorted(rendered):
+        if path.endswith("NOTES.txt"):
+            continue
+        for doc in re.split(r"(?m)^---\s*$", rendered[path]):
+            if not re.search(r"(?m)^kind:", doc):
+                continue
+            obj = helm_python.values_from_yaml(doc)
+            if obj:
+                objects.append((path, obj))
+    return rendered, objects
+
+
+def release_objects(state, chart, values, sets, name, namespace, revision):
+    if state.get("render_chart"):
+        _, objects = render_chart(chart, [v["content"] for v in values], sets, name, namespace, revision)
+        return [o for _, o in objects if not ((o.get("metadata") or {}).get("annotations") or {}).get("helm.sh/hook")]
+    return [json.loads(json.dumps(o)) for o in state.get("release_objects", [])]
+
+
+def resource_of(api, obj):
+    key = "%s/%s" % (obj.get("apiVersion", ""), obj.get("kind", ""))
+    res = api["resources"].get(key)
+    if res is None:
+        raise ApiFailure('unable to build kubernetes objects from release manifest: resource mapping not found for '
+                         'name: "%s" namespace: "" from "": no matches for kind "%s" in version "%s"'
+                         % (obj.get("metadata", {}).get("name", ""), obj.get("kind", ""), obj.get("apiVersion", "")))
+    return res
+
+
+def object_path(res, namespace):
+    if res["namespaced"]:
+        return "%s/namespaces/%s/%s" % (res["prefix"], namespace, res["plural"])
+    return "%s/%s" % (res["prefix"], res["plural"])
+
+
+def apply_release(api, state, rel, objects, create_namespace):
+    name, namespace, revision = rel["name"], rel["namespace"], rel["revision"]
+    if create_namespace:
+        code, _ = api_request(api, "GET", "/api/v1/namespaces/" + namespace)
+        if code == 404:
+            api_request(api, "POST", "/api/v1/namespaces", {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace}})
+    order = {k: i for i, k in enumerate(INSTALL_ORDER)}
+    objects.sort(key=lambda o: order.get(o.get("kind"), len(order)))
+    applied = []
+    for obj in objects:
+        res = resource_of(api, obj)
+        meta = obj.setdefault("metadata", {})
+        ns = meta.get("namespace") or namespace
+        if res["namespaced"]:
+            meta["namespace"] = ns
+        meta.setdefault("labels", {})
+        meta["labels"] = meta["labels"] or {}
+        meta["labels"]["app.kubernetes.io/managed-by"] = "Helm"
+        meta["annotations"] = meta.get("annotations") or {}
+        meta["annotations"]["meta.helm.sh/release-name"] = name
+        meta["annotations"]["meta.helm.sh/release-namespace"] = namespace
+        collection = object_path(res, ns)
+        code, body = api_request(api, "GET", collection + "/" + meta["name"])
+        if code == 404:
+            code, body = api_request(api, "POST", collection, obj)
+        elif code == 200:
+            code, body = api_request(api, "PATCH", collection + "/" + meta["name"], obj,
+                                     "application/strategic-merge-patch+json")
+        if code >= 400:
+            raise ApiFailure((body or {}).get("message", "the server returned %d" % code))
+        applied.append(collection + "/" + meta["name"])
+    secrets = "/api/v1/namespaces/%s/secrets" % namespace
+    if revision > 1:
+        api_request(api, "PATCH", "%s/sh.helm.release.v1.%s.v%d" % (secrets, name, revision - 1),
+                    {"metadata": {"labels": {"status": "superseded"}}}, "application/merge-patch+json")
+    record = {"name": name, "namespace": namespace, "version": revision, "info": {"status": "deployed"},
+              "chart": rel["chart"]}
+    secret = {"apiVersion": "v1", "kind": "Secret", "type": "helm.sh/release.v1",
+              "metadata": {"name": "sh.helm.release.v1.%s.v%d" % (name, revision), "namespace": namespace,
+                           "labels": {"name": name, "owner": "helm", "status": "deployed", "version": str(revision)}},
+              "data": {"release": base64.b64encode(json.dumps(record).encode()).decode()}}
+    code, body = api_request(api, "POST", secrets, secret)
+    if code >= 400:
+        raise ApiFailure((body or {}).get("message", "the server returned %d" % code))
+    rel["objects"] = sorted(set(applied) | set(rel.get("objects", [])))
+    rel["release_secrets"] = rel.get("release_secrets", []) + ["%s/%s" % (secrets, secret["metadata"]["name"])]
+
+
+def uninstall_release(api, rel):
+    for path in reversed(rel.get("objects", [])):
+        api_request(api, "DELETE", path, {"kind": "DeleteOptions", "apiVersion": "v1", "propagationPolicy": "Background"})
+    for path in rel.get("release_secrets", []):
+        api_request(api, "DELETE", path)
+
+
 # ---- helm ------------------------------------------------------------------------------------
 
 HELM_VALUE_FLAGS = {"-n", "--namespace", "--kube-context", "--kubeconfig", "-f", "--values", "--set", "--set-string",
@@ -370,6 +526,21 @@ def helm(call, state):
         rel = {"name": name, "namespace": namespace, "chart": chart, "revision": revision, "status": "deployed",
                "updated": helm_time(), "values": values, "set": flag_values(args, "--set"),
                "notes": state.get("release_notes", "")}
+        if existing:
+            rel["objects"] = existing.get("objects", [])
+            rel["release_secrets"] = existing.get("release_secrets", [])
+        if state.get("api"):
+            try:
+                objects = release_objects(state, chart, values, rel["set"], name, namespace, revision)
+                apply_release(state["api"], state, rel, objects, "--create-namespace" in args)
+            except ApiFailure as e:
+                rel["status"] = "failed"
+                releases[key] = rel
+                call.stderr("Error: %s FAILED: %s\n" % ("UPGRADE" if existing else "INSTALLATION", e))
+                return 1
+            except Exception as e:  # rendering errors from Helm's engine
+                call.stderr("Error: %s FAILED: %s\n" % ("UPGRADE" if existing else "INSTALLATION", e))
+                return 1
         releases[key] = rel
         if existing is None and pos[0] == "upgrade":
             call.stdout('Release "%s" does not exist. Installing it now.\n' % name)
@@ -382,6 +553,8 @@ def helm(call, state):
         if key not in releases:
             call.stderr("Error: uninstall: Release not loaded: %s: release: not found\n" % name)
             return 1
+        if state.get("api"):
+            uninstall_release(state["api"], releases[key])
         del releases[key]
         call.stdout('release "%s" uninstalled\n' % name)
         return 0
@@ -401,6 +574,29 @@ def helm(call, state):
             }, separators=(",", ":")) + "\n")
         else:
             helm_summary(call, rel)
+        return 0
+    if pos[0] == "template":
+        if len(pos) < 3:
+            call.stderr('Error: "helm template" requires at least 1 argument\n')
+            return 1
+        docs = []
+        for v in flag_values(args, "-f", "--values"):
+            if v == "-":
+                call.stdin = sys.stdin.read()
+                docs.append(call.stdin)
+            else:
+                with open(v) as f:
+                    docs.append(f.read())
+                call.files[v] = docs[-1]
+        try:
+            rendered, _ = render_chart(pos[2], docs, flag_values(args, "--set"), pos[1], namespace, 1)
+        except Exception as e:
+            call.stderr("Error: %s\n" % e)
+            return 1
+        for path in sorted(rendered):
+            if path.endswith("NOTES.txt") or not rendered[path].strip():
+                continue
+            call.stdout("---\n# Source: %s\n%s\n" % (path, rendered[path].strip("\n")))
         return 0
     if pos[0] in ("list", "ls"):
         rels = [r for k, r in sorted(releases.items()) if "--all-namespaces" in args or "-A" in args or r["namespace"] == namespace]

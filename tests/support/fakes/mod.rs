@@ -29,6 +29,8 @@ use std::process::Command;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use super::kube_api::{KubeApi, kubeconfig, resources};
+
 const SCRIPT: &str = include_str!("fake_tool.py");
 
 /// One recorded invocation of a fake tool.
@@ -290,6 +292,42 @@ impl FakeTools {
                 None => s["failures"] = json!([rule]),
             }
         });
+    }
+
+    /// Makes `helm upgrade/install/uninstall` act on the API double: create or patch the
+    /// release's objects there (see [`FakeTools::set_release_objects`] and
+    /// [`FakeTools::render_chart`]) and record the release Secret, as helm 3 does.
+    pub fn connect_api(&self, api: &KubeApi) {
+        let resources: serde_json::Map<String, Value> = resources::RESOURCES
+            .iter()
+            .map(|r| {
+                let prefix = if r.group.is_empty() {
+                    format!("/api/{}", r.version)
+                } else {
+                    format!("/apis/{}/{}", r.group, r.version)
+                };
+                (
+                    format!("{}/{}", r.api_version(), r.kind),
+                    json!({"prefix": prefix, "plural": r.plural, "namespaced": r.namespaced}),
+                )
+            })
+            .collect();
+        let server = api.url();
+        self.edit_state(|s| {
+            s["api"] = json!({"server": server, "token": kubeconfig::TOKEN, "resources": resources})
+        });
+    }
+
+    /// The objects a release consists of (instead of rendering a chart).
+    pub fn set_release_objects(&self, objects: &[Value]) {
+        self.edit_state(|s| s["release_objects"] = json!(objects));
+    }
+
+    /// Makes `helm upgrade/install` render the chart it is given with Helm's own engine
+    /// (PyPI `helm-python-sdk`; check [`super::fixtures::helm_engine`] first) and apply the
+    /// result, hooks left out.
+    pub fn render_chart(&self, on: bool) {
+        self.edit_state(|s| s["render_chart"] = json!(on));
     }
 
     /// NOTES text the fake helm prints after an install/upgrade.

@@ -1,0 +1,93 @@
+//! The shared fixtures (`../shared/fixtures`, or `SSP_SHARED_FIXTURES`) and what tests build
+//! from them, following the lookup rule of `../shared/TESTING.md`: a missing fixture is a skip
+//! outside CI and a failure under `CI=true` (through [`super::prerequisite`]).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// The pinned commit of the community Supabase chart.
+pub const CHART_COMMIT: &str = "7963191d71eb2f9b9390bc7ecd396833f37d4365";
+
+/// The shared fixtures directory, or `None` (after the skip/fail rule) when absent.
+pub fn shared_fixtures() -> Option<PathBuf> {
+    let dir = std::env::var_os("SSP_SHARED_FIXTURES")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures"));
+    super::prerequisite(
+        "shared fixtures",
+        dir.is_dir(),
+        &format!("{} does not exist", dir.display()),
+    )
+    .then_some(dir)
+}
+
+/// `../shared/reference`, beside the fixtures (the original Support Sphere values files).
+pub fn shared_reference() -> Option<PathBuf> {
+    let dir = shared_fixtures()?.join("../reference");
+    super::prerequisite(
+        "shared reference",
+        dir.is_dir(),
+        &format!("{} does not exist", dir.display()),
+    )
+    .then_some(dir)
+}
+
+/// Clones the chart bundle into `dest` at [`CHART_COMMIT`] and returns `dest/charts/supabase`.
+pub fn pinned_chart(dest: &Path) -> Option<PathBuf> {
+    let bundle = shared_fixtures()?.join("charts/supabase-kubernetes.bundle");
+    if !super::prerequisite(
+        "chart bundle",
+        bundle.is_file(),
+        &format!("{} does not exist", bundle.display()),
+    ) {
+        return None;
+    }
+    let repo = dest.join("supabase-kubernetes");
+    let git = |args: &[&str], dir: &Path| {
+        let out = Command::new("git")
+            .args(args)
+            .current_dir(dir)
+            .output()
+            .expect("run git");
+        assert!(
+            out.status.success(),
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    git(
+        &[
+            "clone",
+            "--quiet",
+            "--no-checkout",
+            bundle.to_str().expect("utf-8 path"),
+            repo.to_str().expect("utf-8 path"),
+        ],
+        dest,
+    );
+    git(
+        &[
+            "-c",
+            "advice.detachedHead=false",
+            "checkout",
+            "--quiet",
+            CHART_COMMIT,
+        ],
+        &repo,
+    );
+    Some(repo.join("charts/supabase"))
+}
+
+/// Whether Helm's engine from PyPI (`helm-python-sdk`, module `helm_python`) is importable by
+/// `python3`; applies the skip/fail rule when it is not.
+pub fn helm_engine() -> bool {
+    let ok = Command::new("python3")
+        .args(["-c", "import helm_python"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    super::prerequisite(
+        "helm-python-sdk",
+        ok,
+        "python3 cannot import helm_python (pip install helm-python-sdk)",
+    )
+}
