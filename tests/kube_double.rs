@@ -462,12 +462,22 @@ fn kubectl_create_configmap_twice_fails_with_already_exists_and_apply_is_idempot
         "job.batch/populate-db unchanged",
     ] {
         let mut cmd = kubectl(&fx.kubeconfig).unwrap();
-        // The double serves no OpenAPI documents, which kubectl's client-side validation needs.
-        cmd.args(["apply", "--validate=false", "-f"]).arg(&manifest);
+        cmd.args(["apply", "-f"]).arg(&manifest);
         let out = run(cmd);
         assert!(out.status.success(), "{}", text(&out.stderr));
         assert_eq!(text(&out.stdout).trim(), expected);
     }
+    let post = fx
+        .api
+        .requests()
+        .into_iter()
+        .find(|r| r.method == "POST" && r.path.ends_with("/jobs"))
+        .expect("a POST");
+    assert_eq!(
+        post.query_param("fieldValidation").as_deref(),
+        Some("Strict"),
+        "kubectl chose server-side validation"
+    );
     let stored = fx
         .api
         .get("jobs", "default", "populate-db")
@@ -588,6 +598,21 @@ async fn kube_client_create_get_list_replace_delete_with_real_status_errors() {
         1
     );
 
+    for (selector, expected) in [
+        ("app in (seed,web)", 1),
+        ("app notin (seed)", 0),
+        ("app,!tier", 1),
+        ("!app", 0),
+        ("app!=seed", 0),
+    ] {
+        let found = cms
+            .list(&ListParams::default().labels(selector))
+            .await
+            .unwrap()
+            .items
+            .len();
+        assert_eq!(found, expected, "{selector}");
+    }
     cm.data
         .as_mut()
         .unwrap()
@@ -627,8 +652,14 @@ async fn kube_client_create_get_list_replace_delete_with_real_status_errors() {
         (code, reason.as_str(), message.as_str()),
         (404, "NotFound", "namespaces \"absent\" not found")
     );
-    let auth = fx.api.requests().len();
-    assert!(auth > 0);
+    // Every request carried the kubeconfig's credentials.
+    let requests = fx.api.requests();
+    assert!(
+        requests
+            .iter()
+            .all(|r| r.authorization.as_deref() == Some("Bearer ssp-test-token")),
+        "{requests:#?}"
+    );
 }
 
 #[tokio::test]
@@ -959,4 +990,155 @@ async fn kube_portforward_without_target_reports_the_error_channel() {
     let mut stream = forwarder.take_stream(8000).unwrap();
     let _ = tokio::io::AsyncReadExt::read_to_end(&mut stream, &mut out).await;
     assert!(out.is_empty());
+}
+
+#[tokio::test]
+async fn selector_watches_turn_relabelling_into_added_and_deleted_and_end_at_timeout() {
+    install_crypto();
+    let fx = fixture();
+    let client = kube_client(&fx).await;
+    let cms: Api<ConfigMap> = Api::namespaced(client, "default");
+    fx.api.insert(json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "a", "namespace": "default", "labels": {"tier": "db"}}}));
+    let rv = fx.api.resource_version().to_string();
+    let params = WatchParams::default()
+        .labels("tier=db")
+        .timeout(1)
+        .disable_bookmarks();
+    let mut events = cms.watch(&params, &rv).await.unwrap().boxed();
+    fx.api.update("configmaps", "default", "a", |cm| {
+        cm["metadata"]["labels"]["tier"] = json!("web")
+    });
+    fx.api.update("configmaps", "default", "a", |cm| {
+        cm["data"] = json!({"ignored": "while out of the selection"})
+    });
+    fx.api.update("configmaps", "default", "a", |cm| {
+        cm["metadata"]["labels"]["tier"] = json!("db")
+    });
+    let mut seen = Vec::new();
+    while let Some(ev) = tokio::time::timeout(SAFETY, events.try_next())
+        .await
+        .expect("timeoutSeconds ends the watch")
+        .unwrap()
+    {
+        seen.push(match ev {
+            WatchEvent::Added(_) => "ADDED",
+            WatchEvent::Modified(_) => "MODIFIED",
+            WatchEvent::Deleted(_) => "DELETED",
+            other => panic!("unexpected {other:?}"),
+        });
+    }
+    assert_eq!(
+        seen,
+        ["DELETED", "ADDED"],
+        "leaving and re-entering the selection"
+    );
+}
+
+#[tokio::test]
+async fn deletion_honours_propagation_policy_and_finalizers() {
+    install_crypto();
+    let fx = fixture();
+    let client = kube_client(&fx).await;
+    let jobs: Api<Job> = Api::namespaced(client.clone(), "default");
+    let pods: Api<Pod> = Api::namespaced(client.clone(), "default");
+
+    fx.api.insert(job("old"));
+    let orphan = fx.api.spawn_pod("jobs", "default", "old");
+    jobs.delete("old", &DeleteParams::default())
+        .await
+        .expect("delete");
+    assert!(
+        pods.get(&orphan).await.is_ok(),
+        "batch/v1 Jobs orphan their pods by default"
+    );
+
+    fx.api.insert(job("seed"));
+    let pod = fx.api.spawn_pod("jobs", "default", "seed");
+    let job_pods = pods
+        .list(&ListParams::default().labels("batch.kubernetes.io/job-name=seed"))
+        .await
+        .unwrap();
+    assert_eq!(
+        job_pods.items.len(),
+        1,
+        "pods carry the job-name label the job controller sets"
+    );
+    jobs.delete("seed", &DeleteParams::background())
+        .await
+        .expect("delete");
+    assert_eq!(
+        api_error(pods.get(&pod).await.unwrap_err()).0,
+        404,
+        "background propagation deletes the pods"
+    );
+
+    let cms: Api<ConfigMap> = Api::namespaced(client, "default");
+    fx.api.insert(json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "held", "namespace": "default", "finalizers": ["example.com/hold"]}}));
+    let pending = cms
+        .delete("held", &DeleteParams::default())
+        .await
+        .expect("delete");
+    let held = pending
+        .left()
+        .expect("an object with finalizers is answered, not a Status");
+    assert!(held.metadata.deletion_timestamp.is_some());
+    cms.patch(
+        "held",
+        &PatchParams::default(),
+        &Patch::Merge(json!({"metadata": {"finalizers": null}})),
+    )
+    .await
+    .expect("clear finalizers");
+    assert_eq!(api_error(cms.get("held").await.unwrap_err()).0, 404);
+    let history: Vec<String> = fx
+        .api
+        .request_lines()
+        .into_iter()
+        .filter(|l| l.starts_with("DELETE"))
+        .collect();
+    assert_eq!(history.len(), 3);
+}
+
+#[tokio::test]
+async fn pod_events_are_found_by_involved_object_field_selector() {
+    install_crypto();
+    let fx = fixture();
+    let client = kube_client(&fx).await;
+    fx.api.insert(deployment("studio", 1));
+    let pod = fx.api.spawn_pod("deployments", "default", "studio");
+    let other = fx.api.spawn_pod("deployments", "default", "studio");
+    fx.api.add_pod_event(
+        "default",
+        &pod,
+        "Warning",
+        "Failed",
+        "Failed to pull image \"supabase/studio:1.0\": toomanyrequests",
+    );
+    fx.api.add_pod_event(
+        "default",
+        &other,
+        "Normal",
+        "Scheduled",
+        "Successfully assigned default/x to k3d-pdc-cluster-server-0",
+    );
+    let events: Api<k8s_openapi::api::core::v1::Event> = Api::namespaced(client, "default");
+    let uid = fx.api.get("pods", "default", &pod).unwrap()["metadata"]["uid"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let selector =
+        format!("involvedObject.kind=Pod,involvedObject.name={pod},involvedObject.uid={uid}");
+    let found = events
+        .list(&ListParams::default().fields(&selector))
+        .await
+        .unwrap();
+    assert_eq!(found.items.len(), 1);
+    assert_eq!(found.items[0].reason.as_deref(), Some("Failed"));
+    assert!(
+        found.items[0]
+            .message
+            .as_deref()
+            .unwrap()
+            .contains("toomanyrequests")
+    );
 }

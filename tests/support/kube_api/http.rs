@@ -20,6 +20,9 @@
 //!   `Status` with `details` otherwise.
 //!
 //! Lists ignore `limit` (legal: the real server does the same for `resourceVersion=0`).
+//! `/openapi/v3` answers just enough for kubectl to choose server-side field validation
+//! (see [`super::resources::openapi_v3_root`]); `fieldValidation` itself is accepted and not
+//! enforced, and `/openapi/v2` is not served.
 
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -90,6 +93,9 @@ pub fn route(path: &str) -> Result<Target, ApiError> {
         ["apis", g] => return doc(resources::group(g)),
         ["api", v] => return doc(resources::resource_list("", v)),
         ["apis", g, v] => return doc(resources::resource_list(g, v)),
+        ["openapi", "v3"] => return Ok(Target::Document(resources::openapi_v3_root())),
+        ["openapi", "v3", "api", v] => return doc(resources::openapi_v3_group_version("", v)),
+        ["openapi", "v3", "apis", g, v] => return doc(resources::openapi_v3_group_version(g, v)),
         ["api", v, rest @ ..] => ("", *v, rest),
         ["apis", g, v, rest @ ..] => (*g, *v, rest),
         _ => return Err(ApiError::unknown_path()),
@@ -156,6 +162,13 @@ impl Params {
     }
 }
 
+fn header_str<B>(req: &Request<B>, name: header::HeaderName) -> Option<String> {
+    req.headers()
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+}
+
 /// Serves one request.
 pub async fn handle(
     shared: Arc<Shared>,
@@ -171,6 +184,7 @@ pub async fn handle(
                 path: path.clone(),
                 query: query.clone(),
                 content_type: None,
+                authorization: header_str(&req, header::AUTHORIZATION),
                 body: String::new(),
             })
         });
@@ -191,6 +205,11 @@ pub async fn handle(
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
+    let authorization = parts
+        .headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
     let accept = parts
         .headers
         .get(header::ACCEPT)
@@ -202,6 +221,7 @@ pub async fn handle(
             path: path.clone(),
             query: query.clone(),
             content_type: content_type.clone(),
+            authorization: authorization.clone(),
             body: body.clone(),
         });
         let hit = st.failures.iter_mut().find(|f| {

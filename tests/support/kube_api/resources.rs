@@ -358,3 +358,67 @@ pub fn resource_list(group: &str, version: &str) -> Option<Value> {
         json!({"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": gv, "resources": resources}),
     )
 }
+
+/// The `/openapi/v3` discovery document: one entry per served group-version.
+///
+/// kubectl's `--validate=strict` (the default) asks it whether the PATCH operation of a kind
+/// takes the `fieldValidation` query parameter (`k8s.io/cli-runtime/pkg/resource/query_param_verifier_v3.go`)
+/// and, when it does, leaves validation to the server instead of downloading the full schema.
+pub fn openapi_v3_root() -> Value {
+    let mut paths = serde_json::Map::new();
+    let mut gvs: Vec<(&str, &str)> = Vec::new();
+    for r in RESOURCES {
+        if !gvs.contains(&(r.group, r.version)) {
+            gvs.push((r.group, r.version));
+        }
+    }
+    for (g, v) in gvs {
+        let key = if g.is_empty() {
+            format!("api/{v}")
+        } else {
+            format!("apis/{g}/{v}")
+        };
+        paths.insert(
+            key.clone(),
+            json!({"serverRelativeURL": format!("/openapi/v3/{key}?hash=0")}),
+        );
+    }
+    json!({"paths": paths})
+}
+
+/// `/openapi/v3/api/v1` or `/openapi/v3/apis/<group>/<version>`: a minimal OpenAPI document
+/// with, per served kind, its PATCH operation (GVK extension and the query parameters the
+/// double understands), and no schemas.
+pub fn openapi_v3_group_version(group: &str, version: &str) -> Option<Value> {
+    let types: Vec<&ResourceType> = RESOURCES
+        .iter()
+        .filter(|r| r.group == group && r.version == version)
+        .collect();
+    if types.is_empty() {
+        return None;
+    }
+    let mut paths = serde_json::Map::new();
+    for r in types {
+        let item = r.collection_path("{namespace}") + "/{name}";
+        let params: Vec<Value> = ["dryRun", "fieldManager", "fieldValidation", "force"]
+            .iter()
+            .map(|p| json!({"name": p, "in": "query", "schema": {"type": "string", "uniqueItems": true}}))
+            .collect();
+        paths.insert(
+            item,
+            json!({"patch": {
+                "operationId": format!("patch{}", r.kind),
+                "x-kubernetes-group-version-kind": {"group": r.group, "version": r.version, "kind": r.kind},
+                "x-kubernetes-action": "patch",
+                "parameters": params,
+                "responses": {"200": {"description": "OK"}}
+            }}),
+        );
+    }
+    Some(json!({
+        "openapi": "3.0.0",
+        "info": {"title": "Kubernetes", "version": GIT_VERSION},
+        "paths": paths,
+        "components": {"schemas": {}}
+    }))
+}

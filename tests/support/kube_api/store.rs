@@ -200,6 +200,8 @@ pub struct RecordedRequest {
     /// The raw query string (`""` when none).
     pub query: String,
     pub content_type: Option<String>,
+    /// The `Authorization` header, as sent.
+    pub authorization: Option<String>,
     pub body: String,
 }
 
