@@ -541,6 +541,21 @@ fn helm_renders_the_pinned_chart_with_helms_engine_and_applies_its_real_objects(
         api.list("jobs", Some("default")).is_empty(),
         "test hooks are not installed"
     );
+    {
+        let _autopilot = api.autopilot();
+        let all_ready = api.wait_until_blocking(std::time::Duration::from_secs(60), |st| {
+            st.list(
+                support::kube_api::resources::lookup("deployments").unwrap(),
+                Some("default"),
+            )
+            .iter()
+            .all(|d| d["status"]["availableReplicas"].as_i64() >= d["spec"]["replicas"].as_i64())
+        });
+        assert!(
+            all_ready,
+            "the autopilot makes the chart's Deployments available"
+        );
+    }
 
     let template = run(
         &fakes,

@@ -1142,3 +1142,56 @@ async fn pod_events_are_found_by_involved_object_field_selector() {
             .contains("toomanyrequests")
     );
 }
+
+#[tokio::test]
+async fn autopilot_makes_workloads_created_through_the_api_ready_and_jobs_complete() {
+    install_crypto();
+    let fx = fixture();
+    let _autopilot = fx.api.autopilot();
+    let client = kube_client(&fx).await;
+    let deploys: Api<Deployment> = Api::namespaced(client.clone(), "default");
+    let jobs: Api<Job> = Api::namespaced(client.clone(), "default");
+    let d: Deployment = serde_json::from_value(deployment("auth", 2)).unwrap();
+    deploys
+        .create(&PostParams::default(), &d)
+        .await
+        .expect("create deployment");
+    let j: Job = serde_json::from_value(job("seed")).unwrap();
+    jobs.create(&PostParams::default(), &j)
+        .await
+        .expect("create job");
+    let ready = await_condition(deploys, "auth", |d: Option<&Deployment>| {
+        d.and_then(|d| d.status.as_ref()?.available_replicas) == Some(2)
+    });
+    tokio::time::timeout(SAFETY, ready)
+        .await
+        .expect("ready")
+        .expect("watch");
+    let complete = await_condition(jobs, "seed", |j: Option<&Job>| {
+        j.and_then(|j| j.status.as_ref()?.succeeded) == Some(1)
+    });
+    tokio::time::timeout(SAFETY, complete)
+        .await
+        .expect("complete")
+        .expect("watch");
+    let pods: Api<Pod> = Api::namespaced(client, "default");
+    let auth_pods = pods
+        .list(&ListParams::default().labels("app=auth"))
+        .await
+        .unwrap();
+    assert_eq!(auth_pods.items.len(), 2);
+    assert!(
+        auth_pods
+            .items
+            .iter()
+            .all(|p| p.status.as_ref().unwrap().phase.as_deref() == Some("Running"))
+    );
+    let seed_pods = pods
+        .list(&ListParams::default().labels("job-name=seed"))
+        .await
+        .unwrap();
+    assert_eq!(
+        seed_pods.items[0].status.as_ref().unwrap().phase.as_deref(),
+        Some("Succeeded")
+    );
+}

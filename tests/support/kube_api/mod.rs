@@ -7,7 +7,8 @@
 //! reproduces, and from which upstream code, is documented per module:
 //! [`resources`] (discovery), [`store`] (write semantics, resourceVersions, garbage collection),
 //! [`http`] (REST routing, watches, logs, `Status` errors), [`selector`] (label/field
-//! selectors), [`table`] (`kubectl get` columns), [`portforward`] (WebSocket port-forward), [`kubeconfig`].
+//! selectors), [`table`] (`kubectl get` columns), [`portforward`] (WebSocket port-forward),
+//! [`kubeconfig`], [`autopilot`] (an instantly healthy cluster).
 //!
 //! The server runs on its own thread and tokio runtime, so it serves sync tests, async tests and
 //! child processes (the `ssp` binary, `kubectl`) alike; it stops when the [`KubeApi`] is dropped.
@@ -21,6 +22,7 @@
 //! assert!(api.requests().iter().any(|r| r.method == "GET" && r.path.ends_with("/deployments")));
 //! ```
 
+pub mod autopilot;
 pub mod http;
 pub mod kubeconfig;
 pub mod portforward;
@@ -41,12 +43,29 @@ pub use store::{ApiError, RecordedRequest, State};
 use resources::ResourceType;
 use store::{InjectedFailure, Shared};
 
-/// A running API double. Cheap to clone handles are not needed: share it by reference.
+/// A running API double; stops when dropped. All its methods are those of [`ApiHandle`]
+/// (through `Deref`); [`KubeApi::handle`] gives a clone to move into threads and tasks.
 pub struct KubeApi {
-    shared: Arc<Shared>,
-    addr: SocketAddr,
+    handle: ApiHandle,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
+}
+
+/// A cheap, cloneable, `Send + Sync` handle on a running [`KubeApi`]: read and drive its state.
+/// Wait predicates get the locked [`State`] and must only read it (calling the handle from a
+/// predicate deadlocks).
+#[derive(Clone)]
+pub struct ApiHandle {
+    shared: Arc<Shared>,
+    addr: SocketAddr,
+}
+
+impl std::ops::Deref for KubeApi {
+    type Target = ApiHandle;
+
+    fn deref(&self) -> &ApiHandle {
+        &self.handle
+    }
 }
 
 fn rt(resource: &str) -> &'static ResourceType {
@@ -78,13 +97,19 @@ impl KubeApi {
             })
             .expect("spawn the API double");
         KubeApi {
-            shared,
-            addr,
+            handle: ApiHandle { shared, addr },
             stop: Some(stop),
             thread: Some(thread),
         }
     }
 
+    /// A handle to move into a thread or task (the server lives as long as this `KubeApi`).
+    pub fn handle(&self) -> ApiHandle {
+        self.handle.clone()
+    }
+}
+
+impl ApiHandle {
     /// `http://127.0.0.1:<port>`.
     pub fn url(&self) -> String {
         format!("http://{}", self.addr)
@@ -351,11 +376,7 @@ impl KubeApi {
             .get(resource, namespace, owner)
             .unwrap_or_else(|| panic!("{resource} {namespace}/{owner} does not exist"));
         let template = workload["spec"]["template"].clone();
-        let (owner_obj, owner_kind) = if t.kind == "Deployment" {
-            let rs_name = format!(
-                "{owner}-{}",
-                self.shared.mutate(|st| st.next_name("")).to_lowercase()
-            );
+        let owner_obj = if t.kind == "Deployment" {
             let rs = self
                 .list("replicasets", Some(namespace))
                 .into_iter()
@@ -366,7 +387,8 @@ impl KubeApi {
                             refs.iter().any(|r| r["uid"] == workload["metadata"]["uid"])
                         })
                 });
-            let rs = rs.unwrap_or_else(|| {
+            rs.unwrap_or_else(|| {
+                let rs_name = self.shared.mutate(|st| st.next_name(&format!("{owner}-")));
                 self.insert(json!({
                     "apiVersion": "apps/v1", "kind": "ReplicaSet",
                     "metadata": {"name": rs_name, "namespace": namespace,
@@ -374,12 +396,10 @@ impl KubeApi {
                                  "ownerReferences": [owner_ref(&workload)]},
                     "spec": {"replicas": workload["spec"]["replicas"].clone(), "selector": workload["spec"]["selector"].clone(), "template": template.clone()}
                 }))
-            });
-            (rs, "ReplicaSet")
+            })
         } else {
-            (workload.clone(), t.kind)
+            workload.clone()
         };
-        let _ = owner_kind;
         let prefix = match t.kind {
             "StatefulSet" => {
                 let n = self
@@ -598,6 +618,17 @@ impl KubeApi {
             "source": {"component": "kubelet", "host": "k3d-pdc-cluster-server-0"},
             "reportingComponent": "kubelet", "reportingInstance": "k3d-pdc-cluster-server-0"
         }))
+    }
+
+    /// Starts the [`autopilot::Autopilot`]: every workload becomes ready and every Job completes
+    /// as soon as it appears, until the returned guard is dropped.
+    pub fn autopilot(&self) -> autopilot::Autopilot {
+        autopilot::Autopilot::start(self.clone())
+    }
+
+    /// Wakes every waiter (watchers, log followers, `wait_until*`) without changing anything.
+    pub fn notify(&self) {
+        self.shared.mutate(|_| ());
     }
 
     /// Routes port-forwards of `pod`'s `port` to `target` (e.g. a test's echo listener).
