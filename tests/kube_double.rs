@@ -1195,3 +1195,76 @@ async fn autopilot_makes_workloads_created_through_the_api_ready_and_jobs_comple
         Some("Succeeded")
     );
 }
+
+#[tokio::test]
+async fn logs_follow_kubelets_rules_for_unscheduled_waiting_and_crashed_containers() {
+    install_crypto();
+    let fx = fixture();
+    let client = kube_client(&fx).await;
+    let pods: Api<Pod> = Api::namespaced(client, "default");
+    fx.api.insert(deployment("realtime", 1));
+    let pod = fx.api.spawn_pod("deployments", "default", "realtime");
+    let message = |e: kube::Error| api_error(e).2;
+
+    fx.api.set_pod_unschedulable(
+        "default",
+        &pod,
+        "0/1 nodes are available: 1 Insufficient memory.",
+    );
+    let err = pods.logs(&pod, &LogParams::default()).await.unwrap_err();
+    assert_eq!(
+        message(err),
+        format!("pod {pod} does not have a host assigned")
+    );
+
+    fx.api.set_pod_running("default", &pod, false);
+    fx.api.set_container_waiting(
+        "default",
+        &pod,
+        "realtime",
+        "ImagePullBackOff",
+        "Back-off pulling image",
+    );
+    let err = pods.logs(&pod, &LogParams::default()).await.unwrap_err();
+    assert_eq!(
+        message(err),
+        format!(
+            "container \"realtime\" in pod \"{pod}\" is waiting to start: trying and failing to pull image"
+        )
+    );
+    let previous = LogParams {
+        previous: true,
+        ..Default::default()
+    };
+    let err = pods.logs(&pod, &previous).await.unwrap_err();
+    assert_eq!(
+        message(err),
+        format!("previous terminated container \"realtime\" in pod \"{pod}\" not found")
+    );
+
+    fx.api.set_pod_running("default", &pod, true);
+    fx.api.append_log(
+        "default",
+        &pod,
+        "realtime",
+        &["** (RuntimeError) tenant realtime-dev not found"],
+    );
+    fx.api.set_container_waiting(
+        "default",
+        &pod,
+        "realtime",
+        "CrashLoopBackOff",
+        "back-off 10s restarting failed container",
+    );
+    let expected = "** (RuntimeError) tenant realtime-dev not found\n";
+    assert_eq!(
+        pods.logs(&pod, &LogParams::default()).await.unwrap(),
+        expected,
+        "a crash-looping container serves its last run"
+    );
+    assert_eq!(pods.logs(&pod, &previous).await.unwrap(), expected);
+    let status =
+        fx.api.get("pods", "default", &pod).unwrap()["status"]["containerStatuses"][0].clone();
+    assert_eq!(status["restartCount"], 1);
+    assert_eq!(status["lastState"]["terminated"]["reason"], "Error");
+}

@@ -14,8 +14,12 @@
 //!   `DELETED` (`ADDED`), as the watch cache does;
 //! - `pods/<name>/log` answers `text/plain`; `follow=true` keeps the stream open, sending lines as
 //!   the test appends them, and ends it when the container terminates or the pod goes away;
-//!   a container still waiting gets `400 … is waiting to start: <reason>`, a pod with several
-//!   containers and no `container` parameter gets `400 a container name must be specified …`.
+//!   a container still waiting gets `400 … is waiting to start: <reason>` (kubelet's wording,
+//!   incl. its special texts for `ErrImagePull`/`ImagePullBackOff`), a crashed container's
+//!   last run is served as kubelet does (also with `previous=true`), a pod with several
+//!   containers and no `container` parameter gets `400 a container name must be specified …`;
+//!   `tailLines` is honoured, `timestamps`, `sinceSeconds`, `sinceTime` and `limitBytes` are
+//!   ignored.
 //! - `DELETE` answers the object for pods, namespaces and objects kept by finalizers, a
 //!   `Status` with `details` otherwise.
 //!
@@ -592,16 +596,66 @@ fn log_container(pod: &Value, name: &str, requested: Option<&str>) -> Result<Str
     }
 }
 
-/// `Some(state)` of the named container in the pod's status (`waiting`, `running`, `terminated`).
-fn container_state<'a>(pod: &'a Value, container: &str) -> Option<&'a Value> {
+/// The status entry of the named container (regular or init).
+fn container_status<'a>(pod: &'a Value, container: &str) -> Option<&'a Value> {
     ["containerStatuses", "initContainerStatuses"]
         .iter()
         .find_map(|f| {
             pod["status"][f]
                 .as_array()
                 .and_then(|cs| cs.iter().find(|c| c["name"] == container))
-                .map(|c| &c["state"])
         })
+}
+
+/// `Some(state)` of the named container (`waiting`, `running`, `terminated`).
+fn container_state<'a>(pod: &'a Value, container: &str) -> Option<&'a Value> {
+    container_status(pod, container).map(|c| &c["state"])
+}
+
+/// Which log a request reads: `Ok(true)` for the previous (terminated) instance, `Ok(false)`
+/// for the current one, or the error the apiserver relays — the checks of the pod log
+/// REST storage (`pod … does not have a host assigned`) and of kubelet's
+/// `validateContainerLogStatus`.
+fn log_source(pod: &Value, name: &str, container: &str, previous: bool) -> Result<bool, ApiError> {
+    let fail = |m: String| Err(ApiError::bad_request(m));
+    if !pod["spec"]["nodeName"].is_string() {
+        return fail(format!("pod {name} does not have a host assigned"));
+    }
+    let Some(status) = container_status(pod, container) else {
+        return fail(format!(
+            "container \"{container}\" in pod \"{name}\" is not available"
+        ));
+    };
+    let last_terminated = status["lastState"].get("terminated").is_some();
+    let state = &status["state"];
+    if previous {
+        if !last_terminated {
+            return fail(format!(
+                "previous terminated container \"{container}\" in pod \"{name}\" not found"
+            ));
+        }
+        return Ok(true);
+    }
+    if state.get("running").is_some() || state.get("terminated").is_some() {
+        return Ok(false);
+    }
+    if last_terminated {
+        return Ok(true);
+    }
+    match state["waiting"]["reason"].as_str() {
+        Some("ErrImagePull") => fail(format!(
+            "container \"{container}\" in pod \"{name}\" is waiting to start: image can't be pulled"
+        )),
+        Some("ImagePullBackOff") => fail(format!(
+            "container \"{container}\" in pod \"{name}\" is waiting to start: trying and failing to pull image"
+        )),
+        Some(reason) => fail(format!(
+            "container \"{container}\" in pod \"{name}\" is waiting to start: {reason}"
+        )),
+        None => fail(format!(
+            "container \"{container}\" in pod \"{name}\" is waiting to start - no logs yet"
+        )),
+    }
 }
 
 fn log_finished(pod: Option<&Value>, container: &str) -> bool {
@@ -622,26 +676,24 @@ fn logs(
     params: &Params,
 ) -> Result<Response<Body>, ApiError> {
     let pods = resources::lookup("pods").expect("pods");
-    let (container, lines) = {
+    let (container, previous, lines) = {
         let st = shared.lock();
         let pod = st
             .get(pods, ns, name)
             .ok_or_else(|| ApiError::not_found(pods, name))?;
         let container = log_container(pod, name, params.get("container"))?;
-        match container_state(pod, &container) {
-            Some(s) if s.get("running").is_some() || s.get("terminated").is_some() => {}
-            other => {
-                let reason = other
-                    .and_then(|s| s["waiting"]["reason"].as_str())
-                    .unwrap_or("ContainerCreating")
-                    .to_string();
-                return Err(ApiError::bad_request(format!(
-                    "container \"{container}\" in pod \"{name}\" is waiting to start: {reason}"
-                )));
-            }
-        }
+        let previous = log_source(pod, name, &container, params.flag("previous"))?;
         let key = (ns.to_string(), name.to_string(), container.clone());
-        (container, st.logs.get(&key).cloned().unwrap_or_default())
+        let store = if previous {
+            &st.previous_logs
+        } else {
+            &st.logs
+        };
+        (
+            container,
+            previous,
+            store.get(&key).cloned().unwrap_or_default(),
+        )
     };
     let tail = params
         .get("tailLines")
@@ -649,7 +701,7 @@ fn logs(
     let skip = tail.map(|t| lines.len().saturating_sub(t)).unwrap_or(0);
     let mut sent = lines.len();
     let first: String = lines[skip..].iter().map(|l| format!("{l}\n")).collect();
-    if !params.flag("follow") {
+    if !params.flag("follow") || previous {
         return Ok(Response::builder()
             .status(200)
             .header(header::CONTENT_TYPE, "text/plain")

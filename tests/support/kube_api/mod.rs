@@ -426,6 +426,7 @@ impl ApiHandle {
             let name = self.shared.mutate(|st| st.next_name(&prefix));
             pod["metadata"]["name"] = json!(name);
         }
+        pod["spec"]["nodeName"] = json!(NODE);
         let containers = container_names(&pod);
         pod["status"] = json!({
             "phase": "Pending",
@@ -447,6 +448,7 @@ impl ApiHandle {
             let containers = container_names(p);
             let started = store::now();
             let status = if ready { "True" } else { "False" };
+            p["spec"]["nodeName"] = json!(NODE);
             p["status"] = json!({
                 "phase": "Running",
                 "podIP": "10.42.0.10",
@@ -473,8 +475,9 @@ impl ApiHandle {
 
     /// Puts one container in `waiting` with `reason` (`ImagePullBackOff`, `ErrImageNeverPull`,
     /// `CrashLoopBackOff`, `CreateContainerConfigError`, …) and `message`; the pod stays (or
-    /// goes back to) not Ready. For `CrashLoopBackOff` the restart count goes up and the last
-    /// state is a terminated `Error`, as kubelet reports.
+    /// goes back to) not Ready. For `CrashLoopBackOff` the restart count goes up, the last
+    /// state is a terminated `Error`, as kubelet reports, and the lines appended so far become
+    /// that run's log (served for `previous=true`, and by default while the container waits).
     pub fn set_container_waiting(
         &self,
         namespace: &str,
@@ -483,7 +486,8 @@ impl ApiHandle {
         reason: &str,
         message: &str,
     ) -> Value {
-        self.update("pods", namespace, pod, |p| {
+        let mut crashed = false;
+        let updated = self.update("pods", namespace, pod, |p| {
             let image = image_of(p, container);
             let status = container_status(p, container);
             status["ready"] = json!(false);
@@ -493,14 +497,31 @@ impl ApiHandle {
             if reason == "CrashLoopBackOff" {
                 let restarts = status["restartCount"].as_i64().unwrap_or(0) + 1;
                 status["restartCount"] = json!(restarts);
-                status["lastState"] = json!({"terminated": {"exitCode": 1, "reason": "Error", "finishedAt": store::now()}});
+                status["lastState"] = json!({"terminated": {
+                    "exitCode": 1, "reason": "Error", "finishedAt": store::now(),
+                    "containerID": format!("containerd://{restarts:064x}")
+                }});
+                crashed = true;
             }
             set_condition(p, "Ready", "False", Some("ContainersNotReady"));
             set_condition(p, "ContainersReady", "False", Some("ContainersNotReady"));
             if p["status"]["phase"].is_null() {
                 p["status"]["phase"] = json!("Pending");
             }
-        })
+        });
+        if crashed {
+            // The crashed run's output becomes the "previous" log; the next run starts empty.
+            self.shared.mutate(|st| {
+                let key = (
+                    namespace.to_string(),
+                    pod.to_string(),
+                    container.to_string(),
+                );
+                let last = st.logs.remove(&key).unwrap_or_default();
+                st.previous_logs.insert(key, last);
+            });
+        }
+        updated
     }
 
     /// Terminates one container with `exit_code` (`reason` `Completed` for 0, `Error`
@@ -518,11 +539,21 @@ impl ApiHandle {
             let status = container_status(p, container);
             status["ready"] = json!(false);
             status["started"] = json!(false);
-            status["state"] = json!({"terminated": {"exitCode": exit_code, "reason": reason, "finishedAt": store::now()}});
-            let statuses = p["status"]["containerStatuses"].as_array().cloned().unwrap_or_default();
-            let all_done = statuses.iter().all(|s| s["state"].get("terminated").is_some());
+            status["state"] = json!({"terminated": {
+                "exitCode": exit_code, "reason": reason, "finishedAt": store::now(),
+                "containerID": format!("containerd://{:064x}", exit_code + 1)
+            }});
+            let statuses = p["status"]["containerStatuses"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
+            let all_done = statuses
+                .iter()
+                .all(|s| s["state"].get("terminated").is_some());
             if all_done {
-                let failed = statuses.iter().any(|s| s["state"]["terminated"]["exitCode"].as_i64() != Some(0));
+                let failed = statuses
+                    .iter()
+                    .any(|s| s["state"]["terminated"]["exitCode"].as_i64() != Some(0));
                 p["status"]["phase"] = json!(if failed { "Failed" } else { "Succeeded" });
                 set_condition(p, "Ready", "False", Some("PodCompleted"));
             }
@@ -532,6 +563,9 @@ impl ApiHandle {
     /// Marks a pod unschedulable (`PodScheduled=False`, reason `Unschedulable`).
     pub fn set_pod_unschedulable(&self, namespace: &str, pod: &str, message: &str) -> Value {
         self.update("pods", namespace, pod, |p| {
+            if let Some(spec) = p["spec"].as_object_mut() {
+                spec.remove("nodeName");
+            }
             p["status"]["phase"] = json!("Pending");
             p["status"]["conditions"] = json!([{"type": "PodScheduled", "status": "False", "reason": "Unschedulable", "message": message}]);
         })
@@ -639,6 +673,9 @@ impl ApiHandle {
         });
     }
 }
+
+/// The node every scheduled pod lands on (k3d's single server).
+pub const NODE: &str = "k3d-pdc-cluster-server-0";
 
 fn owner_ref(owner: &Value) -> Value {
     json!({

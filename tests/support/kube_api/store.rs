@@ -308,6 +308,8 @@ pub struct State {
     /// Watches asking for a resourceVersion below this get `410 Expired`.
     pub(super) compacted_below: u64,
     pub(super) logs: HashMap<(String, String, String), Vec<String>>,
+    /// Logs of the previous (crashed) instance of a container.
+    pub(super) previous_logs: HashMap<(String, String, String), Vec<String>>,
     pub(super) port_targets: HashMap<(String, String, u16), SocketAddr>,
     pub(super) requests: Vec<RecordedRequest>,
     pub(super) failures: Vec<InjectedFailure>,
