@@ -1268,3 +1268,45 @@ async fn logs_follow_kubelets_rules_for_unscheduled_waiting_and_crashed_containe
     assert_eq!(status["restartCount"], 1);
     assert_eq!(status["lastState"]["terminated"]["reason"], "Error");
 }
+
+#[test]
+fn a_test_thread_can_play_the_cluster_while_a_client_runs() {
+    let fx = fixture();
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = dir.path().join("job.json");
+    std::fs::write(&manifest, job("populate-db").to_string()).unwrap();
+    let Some(mut apply) = kubectl(&fx.kubeconfig) else {
+        return;
+    };
+    apply.args(["apply", "-f"]).arg(&manifest);
+    let mut wait = kubectl(&fx.kubeconfig).unwrap();
+    wait.args([
+        "wait",
+        "--for=condition=complete",
+        "job/populate-db",
+        "-n",
+        "default",
+        "--timeout=60s",
+    ]);
+    let api = &fx.api;
+    let (applied, waited) = std::thread::scope(|s| {
+        let cluster = s.spawn(|| {
+            api.wait_for_object("jobs", "default", "populate-db", SAFETY);
+            let pod = api.spawn_pod("jobs", "default", "populate-db");
+            api.mark_pod_ready("default", &pod);
+            api.append_log("default", &pod, "populate", &["seeded"]);
+            api.terminate_container("default", &pod, "populate", 0);
+            api.complete_job("default", "populate-db");
+        });
+        let applied = run(apply);
+        let waited = run(wait);
+        cluster.join().expect("cluster thread");
+        (applied, waited)
+    });
+    assert!(applied.status.success(), "{}", text(&applied.stderr));
+    assert!(waited.status.success(), "{}", text(&waited.stderr));
+    assert_eq!(
+        text(&waited.stdout).trim(),
+        "job.batch/populate-db condition met"
+    );
+}

@@ -20,6 +20,19 @@
 //!                   "metadata": {"name": "db", "namespace": "default"}, "spec": {"replicas": 1}}));
 //! api.mark_ready("deployments", "default", "db");
 //! assert!(api.requests().iter().any(|r| r.method == "GET" && r.path.ends_with("/deployments")));
+//!
+//! // Playing the cluster while the client under test runs (no sleeps: waits end on events):
+//! std::thread::scope(|s| {
+//!     s.spawn(|| {
+//!         api.wait_for_object("jobs", "default", "populate-db", Duration::from_secs(60));
+//!         let pod = api.spawn_pod("jobs", "default", "populate-db");
+//!         api.mark_pod_ready("default", &pod);
+//!         api.append_log("default", &pod, "populate", &["seeded 42 rows"]);
+//!         api.terminate_container("default", &pod, "populate", 0);
+//!         api.complete_job("default", "populate-db");
+//!     });
+//!     let status = Command::new(ssp).env("KUBECONFIG", &kubeconfig).arg("seed").status();
+//! });
 //! ```
 
 pub mod autopilot;

@@ -818,7 +818,7 @@ impl State {
         }
     }
 
-    /// Creates an object of `rt` from a fixture without API semantics checks beyond uniqueness.
+    /// `prefix` plus five random-looking characters, as `generateName` produces.
     pub fn next_name(&mut self, prefix: &str) -> String {
         format!("{prefix}{}", self.suffix())
     }
