@@ -10,10 +10,35 @@ use support::fakes::{ClusterState, FakeTools};
 use support::kube_api::KubeApi;
 
 fn run(fakes: &FakeTools, tool: &str, args: &[&str], stdin: Option<&str>) -> Output {
-    let mut child = Command::new(fakes.bin_dir().join(tool))
+    run_with(
+        fakes,
+        tool,
+        args,
+        stdin,
+        &[("KUBECONFIG", kubeconfig_of(fakes).to_str().unwrap())],
+    )
+}
+
+/// The default kubeconfig the fakes see (inside the test's temp dir).
+fn kubeconfig_of(fakes: &FakeTools) -> std::path::PathBuf {
+    fakes.root().join("kube/config")
+}
+
+fn run_with(
+    fakes: &FakeTools,
+    tool: &str,
+    args: &[&str],
+    stdin: Option<&str>,
+    env: &[(&str, &str)],
+) -> Output {
+    let mut cmd = Command::new(fakes.bin_dir().join(tool));
+    cmd.env_remove("KUBECONFIG").env("HOME", fakes.root());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd
         .args(args)
         .env("PATH", fakes.path_env())
-        .env("KUBECONFIG", "/tmp/ssp-test-kubeconfig")
         .env("HELM_DRIVER", "secret")
         .env("NOT_RECORDED", "x")
         .stdin(if stdin.is_some() {
@@ -73,7 +98,7 @@ fn versions_print_exactly_what_the_real_tools_print() {
     assert_eq!(calls[1].args(), ["version", "--template", "{{.Version}}"]);
     assert_eq!(
         calls[0].env.get("KUBECONFIG").map(String::as_str),
-        Some("/tmp/ssp-test-kubeconfig")
+        kubeconfig_of(&fakes).to_str()
     );
     assert_eq!(
         calls[0].env.get("HELM_DRIVER").map(String::as_str),
@@ -571,4 +596,66 @@ fn helm_renders_the_pinned_chart_with_helms_engine_and_applies_its_real_objects(
     );
     assert!(template.status.success(), "{}", err(&template));
     assert!(out(&template).contains("# Source: supabase/templates/db/deployment.yaml\n"));
+}
+
+#[test]
+fn k3d_cluster_create_merges_the_default_kubeconfig_unless_told_not_to() {
+    let Some((_dir, fakes)) = setup() else { return };
+    let api = KubeApi::start();
+    fakes.set_kubeconfig(&api.kubeconfig_yaml("k3d-pdc-cluster"));
+    // The user already has another context, in the YAML layout kubeconfig writers use.
+    let home_config = fakes.root().join(".kube/config");
+    std::fs::create_dir_all(home_config.parent().unwrap()).unwrap();
+    std::fs::write(&home_config, api.kubeconfig_yaml("work-cluster")).unwrap();
+    let created = run_with(
+        &fakes,
+        "k3d",
+        &["cluster", "create", "pdc-cluster"],
+        None,
+        &[],
+    );
+    assert!(created.status.success(), "{}", err(&created));
+    let merged =
+        kube::config::Kubeconfig::read_from(&home_config).expect("kubeconfig stays readable");
+    let contexts: Vec<&str> = merged.contexts.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(contexts, ["work-cluster", "k3d-pdc-cluster"]);
+    assert_eq!(merged.current_context.as_deref(), Some("k3d-pdc-cluster"));
+
+    let deleted = run_with(
+        &fakes,
+        "k3d",
+        &["cluster", "delete", "pdc-cluster"],
+        None,
+        &[],
+    );
+    assert!(deleted.status.success());
+    let after = kube::config::Kubeconfig::read_from(&home_config).unwrap();
+    assert_eq!(
+        after
+            .contexts
+            .iter()
+            .map(|c| c.name.as_str())
+            .collect::<Vec<_>>(),
+        ["work-cluster"]
+    );
+
+    let untouched = fakes.root().join("untouched");
+    let opted_out = run_with(
+        &fakes,
+        "k3d",
+        &[
+            "cluster",
+            "create",
+            "pdc-cluster",
+            "--kubeconfig-update-default=false",
+        ],
+        None,
+        &[("KUBECONFIG", untouched.to_str().unwrap())],
+    );
+    assert!(opted_out.status.success());
+    assert!(
+        !untouched.exists(),
+        "--kubeconfig-update-default=false leaves the kubeconfig alone"
+    );
+    assert!(out(&opted_out).contains("export KUBECONFIG=$("));
 }

@@ -11,6 +11,12 @@
 #   `\x1b[36mINFO\x1b[0m[0000] msg` (plain `INFO[0000] msg` when LOG_COLORS=false); messages
 #   from k3d's cmd/cluster/*.go and pkg/client/cluster.go; `cluster list -o json` uses the
 #   field names of k3d's pkg/types (Go field names where the struct has no json tag).
+# - `k3d cluster create` updates the default kubeconfig (first entry of $KUBECONFIG, else
+#   ~/.kube/config) and switches its current context, unless `--kubeconfig-update-default=false`
+#   / `--kubeconfig-switch-context=false` or the config file's `updateDefaultKubeconfig: false` /
+#   `switchCurrentContext: false` say otherwise (cmd/cluster/clusterCreate.go); `cluster delete`
+#   removes the cluster's entries again. The merged file is written as JSON (valid YAML, read
+#   by kubectl and kube-rs); an existing file must be JSON or our own YAML layout.
 # - helm prints its release summary (pkg/cli/output) and errors as `Error: …` on stderr with
 #   exit code 1 (`UPGRADE FAILED`, `INSTALLATION FAILED`, `release: not found`).
 # - When the test connected the fakes to the API double (state `api`), `helm upgrade/install`
@@ -233,8 +239,17 @@ def k3d(call, state):
         k3d_log(call, "INFO", "Creating node 'k3d-%s-server-0'" % name)
         k3d_log(call, "INFO", "Creating LoadBalancer 'k3d-%s-serverlb'" % name)
         k3d_log(call, "INFO", "Starting cluster '%s'" % name)
+        update = bool_option(args, "--kubeconfig-update-default", text, "updateDefaultKubeconfig")
+        switch = update and bool_option(args, "--kubeconfig-switch-context", text, "switchCurrentContext")
+        if update:
+            k3d_log(call, "INFO", "Updating default kubeconfig with a new context for cluster %s" % name)
+            merge_kubeconfig(state, name, switch)
         k3d_log(call, "INFO", "Cluster '%s' created successfully!" % name)
         k3d_log(call, "INFO", "You can now use it like this:")
+        if update and not switch:
+            call.stdout("kubectl config use-context k3d-%s\n" % name)
+        elif not switch:
+            call.stdout("export KUBECONFIG=$(%s kubeconfig write %s)\n" % (sys.argv[0], name))
         call.stdout("kubectl cluster-info\n")
         return 0
     if verb in (["cluster", "start"], ["cluster", "stop"]):
@@ -264,6 +279,7 @@ def k3d(call, state):
             k3d_log(call, "INFO", "Deleting cluster '%s'" % n)
             del clusters[n]
             k3d_log(call, "INFO", "Removing cluster details from default kubeconfig...")
+            remove_from_kubeconfig(n)
             k3d_log(call, "INFO", "Removing standalone kubeconfig file (if there is one)...")
             k3d_log(call, "INFO", "Successfully deleted cluster %s!" % n)
         return 0
@@ -304,6 +320,116 @@ def k3d(call, state):
         return 0
     call.stderr('Error: unknown command "%s" for "k3d"\nRun \'k3d --help\' for usage.\n' % " ".join(pos[:2]))
     return 1
+
+
+def kubeconfig_doc(state, name):
+    """The cluster's kubeconfig as a dict (the test's, else k3d's default layout)."""
+    if state.get("kubeconfig_json"):
+        return json.loads(json.dumps(state["kubeconfig_json"]))
+    ctx = "k3d-" + name
+    return {"apiVersion": "v1", "kind": "Config", "preferences": {}, "current-context": ctx,
+            "clusters": [{"name": ctx, "cluster": {"server": "https://0.0.0.0:6443"}}],
+            "contexts": [{"name": ctx, "context": {"cluster": ctx, "user": "admin@" + ctx}}],
+            "users": [{"name": "admin@" + ctx, "user": {}}]}
+
+
+def default_kubeconfig_path():
+    env = os.environ.get("KUBECONFIG", "")
+    if env:
+        return env.split(os.pathsep)[0]
+    return os.path.join(os.environ.get("HOME", ROOT), ".kube", "config")
+
+
+def read_kubeconfig(path):
+    try:
+        with open(path) as f:
+            text = f.read()
+    except FileNotFoundError:
+        return {"apiVersion": "v1", "kind": "Config", "preferences": {}, "clusters": [], "contexts": [], "users": []}
+    if not text.strip():
+        return {"apiVersion": "v1", "kind": "Config", "clusters": [], "contexts": [], "users": []}
+    try:
+        return json.loads(text)
+    except ValueError:
+        return yaml_kubeconfig(text)
+
+
+def yaml_kubeconfig(text):
+    """Parses the block-style kubeconfig layout k3d and the API double write (no YAML library
+    is assumed on the machine)."""
+    doc = {"clusters": [], "contexts": [], "users": []}
+    section = None
+    item = None
+    sub = None
+    for line in text.splitlines():
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        indent = len(line) - len(line.lstrip())
+        key, _, value = line.strip().lstrip("- ").partition(":")
+        value = value.strip()
+        if indent == 0 and not line.startswith("-"):
+            section = key if key in ("clusters", "contexts", "users") else None
+            if section is None:
+                doc[key] = {} if value == "{}" else value
+            continue
+        if section is None:
+            continue
+        if line.strip().startswith("- "):
+            item = {}
+            doc[section].append(item)
+            sub = None
+        if value == "" and key in ("cluster", "context", "user"):
+            sub = item.setdefault(key, {})
+        elif key == "name" and (sub is None or indent <= 2):
+            item["name"] = value
+        elif sub is not None:
+            sub[key] = {} if value == "{}" else value
+        elif key in ("cluster", "context", "user") and value == "{}":
+            item[key] = {}
+    return doc
+
+
+def write_kubeconfig(path, doc):
+    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+    with open(path, "w") as f:
+        json.dump(doc, f, indent=2)
+        f.write("\n")
+
+
+def merge_kubeconfig(state, name, switch):
+    path = default_kubeconfig_path()
+    doc = read_kubeconfig(path)
+    new = kubeconfig_doc(state, name)
+    for section in ("clusters", "contexts", "users"):
+        names = {e["name"] for e in new.get(section, [])}
+        doc[section] = [e for e in doc.get(section) or [] if e.get("name") not in names] + new.get(section, [])
+    if switch or not doc.get("current-context"):
+        doc["current-context"] = new.get("current-context", "k3d-" + name)
+    write_kubeconfig(path, doc)
+
+
+def remove_from_kubeconfig(name):
+    path = default_kubeconfig_path()
+    if not os.path.exists(path):
+        return
+    doc = read_kubeconfig(path)
+    ctx = "k3d-" + name
+    doc["clusters"] = [e for e in doc.get("clusters") or [] if e.get("name") != ctx]
+    doc["contexts"] = [e for e in doc.get("contexts") or [] if e.get("name") != ctx]
+    doc["users"] = [e for e in doc.get("users") or [] if e.get("name") != "admin@" + ctx]
+    if doc.get("current-context") == ctx:
+        doc["current-context"] = ""
+    write_kubeconfig(path, doc)
+
+
+def bool_option(args, flag, text, key):
+    for a in args:
+        if a == flag or a == flag + "=true":
+            return True
+        if a == flag + "=false":
+            return False
+    found = config_field(text, r"^\s+%s:\s*(\S+)" % key)
+    return found != "false"
 
 
 def default_kubeconfig(name):

@@ -139,6 +139,11 @@ impl FakeTools {
         fakes
     }
 
+    /// The directory the fakes keep everything in.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
     /// The directory holding `k3d` and `helm`.
     pub fn bin_dir(&self) -> PathBuf {
         self.root.join("bin")
@@ -207,8 +212,13 @@ impl FakeTools {
     }
 
     /// What `k3d kubeconfig get` prints (e.g. [`super::kube_api::KubeApi::kubeconfig_yaml`]).
+    /// Also what `k3d cluster create` merges into the default kubeconfig.
     pub fn set_kubeconfig(&self, yaml: &str) {
-        self.edit_state(|s| s["kubeconfig"] = json!(yaml));
+        let parsed: Value = serde_saphyr::from_str(yaml).expect("kubeconfig YAML");
+        self.edit_state(|s| {
+            s["kubeconfig"] = json!(yaml);
+            s["kubeconfig_json"] = parsed;
+        });
     }
 
     /// Makes a cluster exist in `state` (1 server, 0 agents).
