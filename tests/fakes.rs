@@ -379,7 +379,7 @@ fn failures_on_demand_exit_with_the_real_tools_text_and_change_nothing() {
         Some("a: 1\n"),
         "stdin is still recorded"
     );
-    assert_eq!(fakes.calls()[0].exit_code, 1);
+    assert_eq!(fakes.calls()[0].exit_code, Some(1));
     let retried = run(
         &fakes,
         "helm",
@@ -658,4 +658,35 @@ fn k3d_cluster_create_merges_the_default_kubeconfig_unless_told_not_to() {
         "--kubeconfig-update-default=false leaves the kubeconfig alone"
     );
     assert!(out(&opted_out).contains("export KUBECONFIG=$("));
+}
+
+#[test]
+fn a_hanging_tool_is_recorded_before_it_hangs_and_dies_with_its_signal() {
+    let Some((_dir, fakes)) = setup() else { return };
+    fakes.hang(
+        "helm",
+        &["upgrade"],
+        "Release \"supabase\" does not exist. Installing it now.\n",
+    );
+    let mut child = Command::new(fakes.bin_dir().join("helm"))
+        .args(["upgrade", "--install", "supabase", "chart"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let call = fakes.wait_for_call("helm", &["upgrade"], std::time::Duration::from_secs(60));
+    assert_eq!((call.pid, call.exit_code), (child.id(), None));
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(child.id() as i32),
+        nix::sys::signal::Signal::SIGINT,
+    )
+    .unwrap();
+    let status = child.wait().unwrap();
+    use std::os::unix::process::ExitStatusExt;
+    assert_eq!(
+        status.signal(),
+        Some(nix::libc::SIGINT),
+        "it dies by the signal, like a Go binary"
+    );
+    assert_eq!(fakes.release("default", "supabase"), None);
 }

@@ -33,6 +33,7 @@ import fcntl
 import json
 import os
 import re
+import signal
 import sys
 import time
 
@@ -758,6 +759,14 @@ def injected_failure(state):
     return None
 
 
+def record(call, code):
+    env = {k: v for k, v in os.environ.items() if k in ENV_KEYS or k.startswith(ENV_PREFIXES)}
+    entry = {"tool": TOOL, "argv": ARGV, "stdin": call.stdin, "files": call.files, "env": env,
+             "cwd": os.getcwd(), "pid": os.getpid(), "exit_code": code}
+    with open(LOG, "a") as f:
+        f.write(json.dumps(entry) + "\n")
+
+
 def main():
     with open(LOCK, "a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
@@ -768,17 +777,24 @@ def main():
             if "--values" in ARGV or "-f" in ARGV:
                 if "-" in flag_values(ARGV, "-f", "--values"):
                     call.stdin = sys.stdin.read()
+            if rule.get("hang"):
+                # Recorded (exit code null) before hanging until a signal ends the process, so a
+                # test can interrupt the caller while it waits on this tool.
+                save(state)
+                record(call, None)
+                fcntl.flock(lock, fcntl.LOCK_UN)
+                sys.stdout.write(rule.get("stdout", ""))
+                sys.stdout.flush()
+                signal.signal(signal.SIGINT, signal.SIG_DFL)  # die by the signal, as a Go binary does
+                while True:
+                    time.sleep(3600)
             call.stdout(rule.get("stdout", ""))
             call.stderr(rule.get("stderr", ""))
             code = int(rule.get("exit_code", 1))
         else:
             code = (k3d if TOOL == "k3d" else helm)(call, state)
         save(state)
-        env = {k: v for k, v in os.environ.items() if k in ENV_KEYS or k.startswith(ENV_PREFIXES)}
-        record = {"tool": TOOL, "argv": ARGV, "stdin": call.stdin, "files": call.files, "env": env,
-                  "cwd": os.getcwd(), "exit_code": code}
-        with open(LOG, "a") as f:
-            f.write(json.dumps(record) + "\n")
+        record(call, code)
     sys.stdout.write("".join(call.out))
     sys.stderr.write("".join(call.err))
     sys.stdout.flush()

@@ -47,7 +47,10 @@ pub struct ToolCall {
     /// Selected environment variables.
     pub env: BTreeMap<String, String>,
     pub cwd: String,
-    pub exit_code: i32,
+    /// The fake's process id.
+    pub pid: u32,
+    /// `None` for a call that hangs ([`FakeTools::hang`]) and was recorded before hanging.
+    pub exit_code: Option<i32>,
 }
 
 impl ToolCall {
@@ -338,6 +341,45 @@ impl FakeTools {
     /// result, hooks left out.
     pub fn render_chart(&self, on: bool) {
         self.edit_state(|s| s["render_chart"] = json!(on));
+    }
+
+    /// Makes later calls of `tool` whose arguments start with `args_prefix` print `stdout`, get
+    /// recorded, and then hang until killed — to interrupt the caller while it waits on a tool.
+    pub fn hang(&self, tool: &str, args_prefix: &[&str], stdout: &str) {
+        self.edit_state(|s| {
+            let rule = json!({"tool": tool, "args_prefix": args_prefix, "hang": true, "stdout": stdout, "times": null});
+            match s["failures"].as_array_mut() {
+                Some(rules) => rules.push(rule),
+                None => s["failures"] = json!([rule]),
+            }
+        });
+    }
+
+    /// Waits until a call of `tool` with arguments starting with `args_prefix` is recorded and
+    /// returns it; panics after `timeout` (a safety net: the log file is re-read every 10 ms).
+    pub fn wait_for_call(
+        &self,
+        tool: &str,
+        args_prefix: &[&str],
+        timeout: std::time::Duration,
+    ) -> ToolCall {
+        let deadline = std::time::Instant::now() + timeout;
+        loop {
+            let found = self.calls().into_iter().find(|c| {
+                c.tool == tool
+                    && c.argv.len() >= args_prefix.len()
+                    && c.argv.iter().zip(args_prefix).all(|(a, p)| a == p)
+            });
+            if let Some(call) = found {
+                return call;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "no `{tool} {}` call within {timeout:?}",
+                args_prefix.join(" ")
+            );
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
     }
 
     /// NOTES text the fake helm prints after an install/upgrade.
