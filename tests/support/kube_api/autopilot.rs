@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use super::ApiHandle;
+use super::{ApiHandle, container_names, owned_by};
 
 /// Keeps the autopilot running; stops it when dropped.
 pub struct Autopilot {
@@ -68,12 +68,6 @@ fn name_ns(obj: &Value) -> (String, String) {
         m["namespace"].as_str().unwrap_or_default().to_string(),
         m["name"].as_str().unwrap_or_default().to_string(),
     )
-}
-
-fn owned_by(obj: &Value, owner: &Value) -> bool {
-    obj["metadata"]["ownerReferences"]
-        .as_array()
-        .is_some_and(|refs| refs.iter().any(|r| r["uid"] == owner["metadata"]["uid"]))
 }
 
 fn pod_ready(pod: &Value) -> bool {
@@ -161,14 +155,7 @@ fn settle(api: &ApiHandle) {
         for pod in pods {
             let pod_name = name_ns(&pod).1;
             api.set_pod_running(&ns, &pod_name, true);
-            let containers: Vec<String> = pod["spec"]["containers"]
-                .as_array()
-                .map(|cs| {
-                    cs.iter()
-                        .filter_map(|c| c["name"].as_str().map(str::to_string))
-                        .collect()
-                })
-                .unwrap_or_default();
+            let containers = container_names(&pod);
             for c in containers {
                 api.terminate_container(&ns, &pod_name, &c, 0);
             }
