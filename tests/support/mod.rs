@@ -31,6 +31,5 @@ pub fn prerequisite(what: &str, available: bool, why: &str) -> bool {
         panic!("prerequisite {what} missing under CI=true: {why}");
     }
     eprintln!("SKIPPED: {what} unavailable: {why}");
-    println!("SKIPPED: {what} unavailable: {why}");
     false
 }
