@@ -24,7 +24,8 @@ mod support;
 
 /// The pinned chart, checked out from the shared git bundle into a temp dir.
 fn pinned_chart(test: &str) -> Option<(tempfile::TempDir, std::path::PathBuf)> {
-    let fixtures = support::env::shared_fixtures(test)?;
+    let _ = test;
+    let fixtures = support::fixtures::shared_fixtures()?;
     let bundle = fixtures.join("charts/supabase-kubernetes.bundle");
     let dir = tempfile::tempdir().unwrap();
     let checkout = dir.path().join("chart");

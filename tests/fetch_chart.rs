@@ -16,13 +16,8 @@ const PINNED: &str = "7963191d71eb2f9b9390bc7ecd396833f37d4365";
 const TAG_030: &str = "716458088aeae7dfacce7f18ef1ff2a560ff7e4b";
 
 fn bundle(test: &str) -> Option<PathBuf> {
-    let path = support::env::shared_fixtures(test)?.join("charts/supabase-kubernetes.bundle");
-    if path.is_file() {
-        Some(path)
-    } else {
-        support::env::skip_or_fail(support::env::in_ci(), test, &format!("{} is missing", path.display()));
-        None
-    }
+    let path = support::fixtures::shared_fixtures()?.join("charts/supabase-kubernetes.bundle");
+    support::prerequisite(test, path.is_file(), &format!("{} is missing", path.display())).then_some(path)
 }
 
 /// A global git config that sends the GitHub URL to `remote`, as a site mirror would.

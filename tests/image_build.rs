@@ -19,10 +19,10 @@ fn context(test: &str, dockerfile: &str) -> Option<tempfile::TempDir> {
     if !support::env::docker_available(test) {
         return None;
     }
-    let Some(busybox) = busybox() else {
-        support::env::skip_or_fail(support::env::in_ci(), test, "busybox-static is not installed");
+    if !support::prerequisite(test, busybox().is_some(), "busybox-static is not installed") {
         return None;
-    };
+    }
+    let busybox = busybox()?;
     let dir = tempfile::tempdir().unwrap();
     std::fs::copy(busybox, dir.path().join("busybox")).unwrap();
     std::fs::write(dir.path().join("Dockerfile"), dockerfile).unwrap();

@@ -2,8 +2,8 @@
 //! sops functional-test PGP key in a throwaway GNUPGHOME; the team's real file (keys we do not
 //! have) parses and fails with a per-key explanation.
 
-#[path = "support/fixtures.rs"]
-mod fixtures;
+mod support;
+use support::fixtures;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

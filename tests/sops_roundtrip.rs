@@ -1,8 +1,8 @@
 //! Round trips through ssp's SOPS engine for every format and option, key groups with Shamir,
 //! updatekeys/rotate/set/unset, cross-checks with the `age` CLI, and tampering.
 
-#[path = "support/fixtures.rs"]
-mod fixtures;
+mod support;
+use support::fixtures;
 
 use std::sync::Arc;
 

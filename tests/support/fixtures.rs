@@ -1,26 +1,57 @@
-//! Shared-fixture lookup and a throwaway GnuPG home for the SOPS tests.
-//!
-//! Fixtures are found through `SSP_SHARED_FIXTURES` or `<repo>/../shared/fixtures`. Under `CI=true`
-//! a missing fixture directory fails the test; elsewhere the test prints a skip line.
-
-#![allow(dead_code)]
-
+//! The shared fixtures (`../shared/fixtures`, or `SSP_SHARED_FIXTURES`) and what tests build
+//! from them, following the lookup rule of `../shared/TESTING.md`: a missing fixture is a skip
+//! outside CI and a failure under `CI=true` (through [`super::prerequisite`]). Also a throwaway
+//! GnuPG home holding the sops test key.
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// The shared fixtures directory, or `None` (after printing why) when it is absent outside CI.
+/// The pinned commit of the community Supabase chart.
+pub const CHART_COMMIT: &str = "7963191d71eb2f9b9390bc7ecd396833f37d4365";
+
+/// The shared fixtures directory, or `None` (after the skip/fail rule) when absent.
 pub fn shared_fixtures() -> Option<PathBuf> {
     let dir = std::env::var_os("SSP_SHARED_FIXTURES")
         .map(PathBuf::from)
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures"));
-    if dir.is_dir() {
-        return Some(dir);
+    super::prerequisite("shared fixtures", dir.is_dir(), &format!("{} does not exist", dir.display())).then_some(dir)
+}
+
+/// `../shared/reference`, beside the fixtures (the original Support Sphere values files).
+pub fn shared_reference() -> Option<PathBuf> {
+    let dir = shared_fixtures()?.join("../reference");
+    super::prerequisite("shared reference", dir.is_dir(), &format!("{} does not exist", dir.display())).then_some(dir)
+}
+
+/// Clones the chart bundle into `dest` at [`CHART_COMMIT`] and returns `dest/charts/supabase`.
+pub fn pinned_chart(dest: &Path) -> Option<PathBuf> {
+    let bundle = shared_fixtures()?.join("charts/supabase-kubernetes.bundle");
+    if !super::prerequisite("chart bundle", bundle.is_file(), &format!("{} does not exist", bundle.display())) {
+        return None;
     }
-    if std::env::var("CI").is_ok_and(|v| v == "true") {
-        panic!("shared fixtures not found at {} (set SSP_SHARED_FIXTURES)", dir.display());
-    }
-    eprintln!("skipped: shared fixtures not found at {}", dir.display());
-    None
+    let repo = dest.join("supabase-kubernetes");
+    let git = |args: &[&str], dir: &Path| {
+        let out = Command::new("git").args(args).current_dir(dir).output().expect("run git");
+        assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    };
+    git(
+        &[
+            "clone",
+            "--quiet",
+            "--no-checkout",
+            bundle.to_str().expect("utf-8 path"),
+            repo.to_str().expect("utf-8 path"),
+        ],
+        dest,
+    );
+    git(&["-c", "advice.detachedHead=false", "checkout", "--quiet", CHART_COMMIT], &repo);
+    Some(repo.join("charts/supabase"))
+}
+
+/// Whether Helm's engine from PyPI (`helm-python-sdk`, module `helm_python`) is importable by
+/// `python3`; applies the skip/fail rule when it is not.
+pub fn helm_engine() -> bool {
+    let ok = Command::new("python3").args(["-c", "import helm_python"]).output().is_ok_and(|o| o.status.success());
+    super::prerequisite("helm-python-sdk", ok, "python3 cannot import helm_python (pip install helm-python-sdk)")
 }
 
 /// `<fixtures>/sops/getsops`.
@@ -37,11 +68,7 @@ pub struct GpgHome {
 impl GpgHome {
     pub fn with_sops_test_key(getsops: &Path) -> Option<GpgHome> {
         let gpg = Path::new("/usr/bin/gpg");
-        if !gpg.exists() {
-            if std::env::var("CI").is_ok_and(|v| v == "true") {
-                panic!("/usr/bin/gpg is required under CI");
-            }
-            eprintln!("skipped: /usr/bin/gpg not installed");
+        if !super::prerequisite("gpg", gpg.exists(), "/usr/bin/gpg is not installed") {
             return None;
         }
         let dir = tempfile::Builder::new().prefix("gh").tempdir_in("/tmp").expect("temp dir");
