@@ -22,7 +22,7 @@ Exit status:
 Configuration: ssp.toml at the project root, overridden by --config FILE, then by SSP_<SECTION>_<KEY>
 environment variables (e.g. SSP_CLUSTER_NAME), then by flags. `ssp config` shows the result.";
 
-/// ssp — run the Support Sphere backend: pinned tools, a local k3d cluster with Supabase,
+/// Run the Support Sphere backend: pinned tools, a local k3d cluster with Supabase,
 /// SOPS-encrypted production values and database seeding, in one binary.
 #[derive(Debug, Parser)]
 #[command(name = "ssp", version, propagate_version = true, after_help = AFTER_HELP, max_term_width = 100)]

@@ -83,6 +83,23 @@ fn checked_in_completions_are_current() {
 }
 
 #[test]
+fn checked_in_man_page_is_current() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("completions/ssp.1");
+    let mut fresh = Vec::new();
+    clap_mangen::Man::new(ssp::cli::Cli::command()).render(&mut fresh).unwrap();
+    if std::env::var_os("SSP_BLESS").is_some() {
+        std::fs::write(&path, &fresh).unwrap();
+    }
+    let checked_in = std::fs::read(&path).unwrap_or_default();
+    assert!(
+        checked_in == fresh,
+        "completions/ssp.1 is stale: regenerate with `SSP_BLESS=1 cargo test --test cli checked_in_man_page_is_current`"
+    );
+    let text = String::from_utf8(fresh).unwrap();
+    assert!(text.contains(".TH ssp 1"), "{}", &text[..200.min(text.len())]);
+}
+
+#[test]
 fn no_color_is_honoured_and_color_always_forces_it() {
     let project = Project::new();
     // Not a terminal: plain, uncoloured lines.
