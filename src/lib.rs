@@ -5,6 +5,7 @@
 //! adapters ([`runner`] for external programs, [`docker`] for the Docker API). Services never print:
 //! they report through the [`output::Output`] handle they are given.
 
+pub mod atomic_write;
 pub mod cli;
 pub mod cluster;
 pub mod commands;
@@ -18,6 +19,8 @@ pub mod k8s;
 pub mod output;
 pub mod preflight;
 pub mod runner;
+pub mod secret_edit;
 pub mod sops;
+pub mod sops_keys;
 pub mod triage;
 pub mod values;

@@ -4,6 +4,8 @@
 mod completions;
 mod config;
 mod doctor;
+mod edit_cloud_values;
+mod sops;
 
 use crate::cli::{Cli, Command};
 use crate::output::Output;
@@ -16,5 +18,19 @@ pub async fn run(cli: Cli, output: Output) -> anyhow::Result<()> {
         Command::Config(args) => config::run(&cli.global, args, output),
         Command::Doctor(args) => doctor::run(&cli.global, args, output).await,
         Command::Completions(args) => completions::run(args),
+        Command::EditCloudValues(args) => {
+            let (global, args) = (cli.global.clone(), args.clone());
+            blocking(move || edit_cloud_values::run(&global, &args, output)).await
+        }
+        Command::Sops(args) => {
+            let (global, args) = (cli.global.clone(), args.clone());
+            blocking(move || sops::run(&global, &args, output)).await
+        }
     }
+}
+
+/// Runs blocking command work (external programs, the editor) off the async workers, so the signal
+/// listener keeps running; a panic unwinds the blocking thread first (guards clean up) and is re-raised.
+async fn blocking(work: impl FnOnce() -> anyhow::Result<()> + Send + 'static) -> anyhow::Result<()> {
+    tokio::task::spawn_blocking(work).await.unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))
 }
