@@ -125,7 +125,7 @@ Exit status (sops' table):
     /// updatekeys, rotate, filestatus. `ssp sops -d FILE`, `-e FILE`, `-d -i FILE` and `ssp sops FILE`
     /// (edit) work as with sops. The global --config FILE names the .sops.yaml here (default: the
     /// first .sops.yaml found walking up from the current directory).
-    #[command(after_help = SOPS_AFTER_HELP, args_conflicts_with_subcommands = true)]
+    #[command(after_help = SOPS_AFTER_HELP)]
     Sops(SopsArgs),
 }
 
