@@ -126,7 +126,7 @@ Exit status (sops' table):
     /// (edit) work as with sops. The global --config FILE names the .sops.yaml here (default: the
     /// first .sops.yaml found walking up from the current directory).
     #[command(after_help = SOPS_AFTER_HELP)]
-    Sops(SopsArgs),
+    Sops(Box<SopsArgs>),
 }
 
 const SOPS_AFTER_HELP: &str = "\

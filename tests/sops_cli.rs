@@ -278,7 +278,7 @@ fn rotate_changes_the_data_key_but_not_the_plaintext() {
     let after = String::from_utf8(p.read("s.yaml")).unwrap();
     let enc_of = |t: &str| t.lines().skip_while(|l| !l.contains("BEGIN AGE")).nth(1).unwrap().to_string();
     assert_ne!(enc_of(&before), enc_of(&after));
-    assert_eq!(p.ssp().args(["sops", "-r", "s.yaml"]).run().success().stdout.contains("sops:"), true);
+    assert!(p.ssp().args(["sops", "-r", "s.yaml"]).run().success().stdout.contains("sops:"));
     assert_eq!(p.ssp().args(["sops", "-d", "s.yaml"]).run().success().stdout, PLAIN);
 }
 
