@@ -663,3 +663,55 @@ fn ctrl_c_while_the_editor_runs_stops_it_cleans_up_and_exits_130() {
 fn sigterm_while_the_editor_runs_stops_it_cleans_up_and_exits_130() {
     interrupted_with(nix::sys::signal::Signal::SIGTERM);
 }
+
+#[test]
+fn gpg_tty_is_set_from_the_terminal_when_unset() {
+    if !Path::new("/usr/bin/script").exists() {
+        support::env::skip_or_fail(false, "gpg_tty", "/usr/bin/script (util-linux) not installed");
+        return;
+    }
+    let p = SopsProject::new();
+    // A stand-in gpg: "encrypts" to a fixed armor, records GPG_TTY when asked to decrypt, and fails.
+    let seen = p.root().join("gpg-tty.log");
+    let fake = p.write(
+        "fake-gpg.sh",
+        format!(
+            "#!/bin/sh\ncase \" $* \" in\n  *' --encrypt '*) cat >/dev/null; printf -- '-----BEGIN PGP MESSAGE-----\\nZmFrZQ==\\n-----END PGP MESSAGE-----\\n' ;;\n  *) cat >/dev/null; echo \"tty=${{GPG_TTY:-unset}}\" >> {}; echo 'gpg: decryption failed: No secret key' >&2; exit 2 ;;\nesac\n",
+            seen.display()
+        ),
+    );
+    std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
+    p.write("plain.yaml", PLAIN);
+    let enc = p
+        .ssp()
+        .args(["sops", "encrypt", "--pgp", "FBC7B9E2A4F9289AC0C1D4843D16CEE4A27381B4", "plain.yaml"])
+        .env("SOPS_GPG_EXEC", &fake)
+        .run();
+    enc.success();
+    p.write("pgp.yaml", &enc.stdout);
+    // A GPG_TTY the user set is left alone.
+    p.ssp()
+        .args(["sops", "-d", "pgp.yaml"])
+        .env("SOPS_GPG_EXEC", &fake)
+        .env("GPG_TTY", "/dev/custom")
+        .run()
+        .status(128);
+    // On a terminal with GPG_TTY unset: gpg is told which one.
+    let command = format!("{} sops -d pgp.yaml", env!("CARGO_BIN_EXE_ssp"));
+    let status = std::process::Command::new("/usr/bin/script")
+        .args(["-qec", &command, "/dev/null"])
+        .current_dir(p.root())
+        .env("SOPS_GPG_EXEC", &fake)
+        .env("HOME", p.root())
+        .env("SOPS_AGE_KEY_FILE", "")
+        .env_remove("GPG_TTY")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .status()
+        .unwrap();
+    assert!(!status.success());
+    let log = std::fs::read_to_string(&seen).unwrap();
+    let lines: Vec<&str> = log.lines().collect();
+    assert_eq!(lines[0], "tty=/dev/custom", "{log}");
+    assert!(lines[1].starts_with("tty=/dev/pts/"), "{log}");
+}
