@@ -368,6 +368,20 @@ mod tests {
     }
 
     #[test]
+    fn plaintext_dir_is_removed_when_a_panic_unwinds_through_it() {
+        let seen = std::sync::Mutex::new(PathBuf::new());
+        let result = std::panic::catch_unwind(|| {
+            let dir = PlaintextDir::create().unwrap();
+            dir.write_new("values.yaml", b"secret: x\n").unwrap();
+            *seen.lock().unwrap() = dir.path().to_path_buf();
+            panic!("editor flow bug");
+        });
+        assert!(result.is_err());
+        let path = seen.lock().unwrap().clone();
+        assert!(!path.as_os_str().is_empty() && !path.exists(), "{path:?} survived the panic");
+    }
+
+    #[test]
     fn summary_names_paths_only() {
         let c = ChangedPaths { added: vec!["a.b".into()], removed: vec!["c".into()], changed: vec!["d[0]".into()] };
         assert_eq!(summary_lines(&c), ["  + a.b", "  - c", "  ~ d[0]"]);
