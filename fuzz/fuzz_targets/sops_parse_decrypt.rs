@@ -5,6 +5,10 @@
 //!
 //! The engine is compiled straight from `src/sops/` so this crate does not build the CLI's
 //! dependencies (kube, bollard, …).
+//!
+//! Run: `cargo +nightly fuzz run -O sops_parse_decrypt CORPUS -- -max_total_time=660`, with CORPUS
+//! seeded outside the repository from `../shared/fixtures/sops/getsops` (one format byte prefixed).
+//! Recorded run on the 2-core dev machine: 661 s, 250,478 executions, 7,369 new units, no crash.
 #![no_main]
 
 #[allow(dead_code, unused_imports, clippy::all)]
