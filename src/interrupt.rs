@@ -3,9 +3,11 @@
 //! On the first signal every registered child process group gets SIGTERM (then SIGKILL after a
 //! grace period), the shared [`CancellationToken`] is cancelled so async waits stop, and commands
 //! unwind normally (temp files are removed by their guards). `main` then exits with status 130.
-//! A second signal exits at once.
+//! A second signal exits at once, after removing the paths registered with [`CleanupGuard`]
+//! (plaintext temp dirs), since no destructor runs then.
 
 use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
@@ -23,6 +25,9 @@ const KILL_GRACE: Duration = Duration::from_secs(3);
 static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 static TOKEN: OnceLock<CancellationToken> = OnceLock::new();
 static GROUPS: Mutex<BTreeSet<i32>> = Mutex::new(BTreeSet::new());
+/// Children that share ssp's process group (editors on the terminal): signalled one by one.
+static PIDS: Mutex<BTreeSet<i32>> = Mutex::new(BTreeSet::new());
+static CLEANUP: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
 
 /// The error a piece of work returns when it stopped because of Ctrl-C / SIGTERM.
 #[derive(Debug, thiserror::Error)]
@@ -62,6 +67,17 @@ fn signal_groups(signal: Signal) {
     for pgid in groups {
         let _ = killpg(Pid::from_raw(pgid), signal);
     }
+    let pids: Vec<i32> = PIDS.lock().unwrap().iter().copied().collect();
+    for pid in pids {
+        let _ = nix::sys::signal::kill(Pid::from_raw(pid), signal);
+    }
+}
+
+fn remove_cleanup_paths() {
+    let paths: Vec<PathBuf> = CLEANUP.lock().map(|p| p.clone()).unwrap_or_default();
+    for path in paths {
+        let _ = std::fs::remove_dir_all(&path);
+    }
 }
 
 /// Installs the SIGINT/SIGTERM listener on the current tokio runtime.
@@ -79,6 +95,7 @@ pub fn install() {
             if is_interrupted() {
                 // Second signal: the user means it.
                 signal_groups(Signal::SIGKILL);
+                remove_cleanup_paths();
                 std::process::exit(EXIT_INTERRUPTED);
             }
             trigger();
@@ -108,5 +125,44 @@ impl GroupGuard {
 impl Drop for GroupGuard {
     fn drop(&mut self) {
         GROUPS.lock().unwrap().remove(&self.0);
+    }
+}
+
+/// Keeps a child that shares ssp's process group (an editor on the terminal) registered while it
+/// runs: on interrupt it gets SIGTERM (then SIGKILL), like the process groups above.
+pub struct ProcessGuard(i32);
+
+impl ProcessGuard {
+    pub fn register(pid: i32) -> Self {
+        PIDS.lock().unwrap().insert(pid);
+        if is_interrupted() {
+            let _ = nix::sys::signal::kill(Pid::from_raw(pid), Signal::SIGTERM);
+        }
+        ProcessGuard(pid)
+    }
+}
+
+impl Drop for ProcessGuard {
+    fn drop(&mut self) {
+        PIDS.lock().unwrap().remove(&self.0);
+    }
+}
+
+/// A directory removed on an immediate exit (second Ctrl-C), when destructors do not run. Its
+/// owner removes it normally; this guard only unregisters it.
+pub struct CleanupGuard(PathBuf);
+
+impl CleanupGuard {
+    pub fn register(path: &Path) -> Self {
+        CLEANUP.lock().unwrap().push(path.to_path_buf());
+        CleanupGuard(path.to_path_buf())
+    }
+}
+
+impl Drop for CleanupGuard {
+    fn drop(&mut self) {
+        if let Ok(mut paths) = CLEANUP.lock() {
+            paths.retain(|p| p != &self.0);
+        }
     }
 }

@@ -1,10 +1,11 @@
 //! ssp — the Support Sphere platform CLI, as a library.
 //!
 //! Layers, top to bottom: [`cli`] (clap types) → [`commands`] (one file per subcommand) → services
-//! ([`preflight`], [`tools`], [`chart`], `sops`, and the cluster, helm and seed services as they land) →
-//! adapters ([`runner`] for external programs, [`docker`] for the Docker API). Services never print:
-//! they report through the [`output::Output`] handle they are given.
+//! ([`preflight`], [`tools`], [`chart`], [`cluster`], [`helm`], [`k8s`], [`image`], [`seed`],
+//! [`stack`], [`sops`]) → adapters ([`runner`] for external programs, [`docker`] for the Docker API,
+//! the kube client). Services never print: they report through the [`output::Output`] handle.
 
+pub mod atomic_write;
 pub mod chart;
 pub mod cli;
 pub mod cluster;
@@ -21,8 +22,10 @@ pub mod output;
 pub mod preflight;
 pub mod registry;
 pub mod runner;
+pub mod secret_edit;
 pub mod seed;
 pub mod sops;
+pub mod sops_keys;
 pub mod stack;
 pub mod tools;
 pub mod triage;

@@ -23,7 +23,7 @@ use std::time::Duration;
 
 use zeroize::Zeroizing;
 
-use crate::interrupt::{self, GroupGuard};
+use crate::interrupt::{self, GroupGuard, ProcessGuard};
 use crate::output::Output;
 
 /// Lines of stderr kept for error messages.
@@ -343,7 +343,9 @@ impl Runner {
         let spawn_error = |source| RunError::Spawn { program: call.program.to_string_lossy().into_owned(), source };
         let mut child = command.spawn().map_err(spawn_error)?;
         let pid = child.id() as i32;
-        let guard = (call.io != Io::Inherit).then(|| GroupGuard::register(pid));
+        // Ctrl-C / SIGTERM stop the child: its own group, or (on the terminal) the child itself.
+        let group_guard = (call.io != Io::Inherit).then(|| GroupGuard::register(pid));
+        let process_guard = (call.io == Io::Inherit).then(|| ProcessGuard::register(pid));
 
         let stdin_thread = match (child.stdin.take(), &call.stdin) {
             (Some(mut pipe), Some(bytes)) => {
@@ -384,7 +386,8 @@ impl Runner {
         }
         let stdout = stdout_thread.map(|t| t.join().unwrap_or_default()).unwrap_or_default();
         let stderr = stderr_thread.map(|t| t.join().unwrap_or_default()).unwrap_or_default();
-        drop(guard);
+        drop(group_guard);
+        drop(process_guard);
 
         if *timed_out.lock().unwrap() {
             return Err(RunError::TimedOut { command: call.display(), after: call.timeout.unwrap_or_default() });

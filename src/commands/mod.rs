@@ -4,12 +4,14 @@
 mod completions;
 mod config;
 mod doctor;
+mod edit_cloud_values;
 mod fetch_chart;
 mod install_tools;
 mod lifecycle;
 mod port_forward;
 mod seed;
 mod setup_infra;
+mod sops;
 mod status;
 
 use crate::cli::{Cli, Command};
@@ -32,5 +34,19 @@ pub async fn run(cli: Cli, output: Output) -> anyhow::Result<()> {
         Command::Stop => lifecycle::stop(&cli.global, output),
         Command::Start => lifecycle::start(&cli.global, output),
         Command::PortForward(args) => port_forward::run(&cli.global, args, output).await,
+        Command::EditCloudValues(args) => {
+            let (global, args) = (cli.global.clone(), args.clone());
+            blocking(move || edit_cloud_values::run(&global, &args, output)).await
+        }
+        Command::Sops(args) => {
+            let (global, args) = (cli.global.clone(), args.clone());
+            blocking(move || sops::run(&global, &args, output)).await
+        }
     }
+}
+
+/// Runs blocking command work (external programs, the editor) off the async workers, so the signal
+/// listener keeps running; a panic unwinds the blocking thread first (guards clean up) and is re-raised.
+async fn blocking(work: impl FnOnce() -> anyhow::Result<()> + Send + 'static) -> anyhow::Result<()> {
+    tokio::task::spawn_blocking(work).await.unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))
 }

@@ -69,7 +69,7 @@ pub async fn run(global: &GlobalArgs, args: &SetupInfraArgs, output: Output) -> 
         }
         Environment::Cloud => {
             let path = ctx.project.path(&config.values.cloud);
-            let plaintext = decrypt_cloud_values(&path)?;
+            let plaintext = decrypt_cloud_values(&ctx, &path)?;
             let text = std::str::from_utf8(&plaintext).context("the decrypted cloud values are not UTF-8")?;
             // Parse errors must not quote the plaintext.
             let tree = values::parse(text)
@@ -236,7 +236,7 @@ fn warn_about_leftover_plaintext(ctx: &Context) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn decrypt_cloud_values(path: &Path) -> anyhow::Result<Zeroizing<Vec<u8>>> {
+fn decrypt_cloud_values(ctx: &Context, path: &Path) -> anyhow::Result<Zeroizing<Vec<u8>>> {
     let bytes = std::fs::read(path).map_err(|e| {
         UsageError(format!(
             "cannot read the cloud values {}: {e}\nhint: set [values] cloud in ssp.toml",
@@ -244,7 +244,8 @@ fn decrypt_cloud_values(path: &Path) -> anyhow::Result<Zeroizing<Vec<u8>>> {
         ))
     })?;
     let format = sops::Format::from_path(path);
-    let keys = sops::KeySources::from_env();
+    // Key sources whose gpg and age key commands go through the runner (logged, stoppable).
+    let keys = crate::sops_keys::key_sources(&ctx.runner);
     sops::decrypt_bytes(
         &bytes,
         format,

@@ -33,7 +33,9 @@ use zeroize::Zeroizing;
 pub use cipher::DataKey;
 pub use config::{CreationRule, SopsConfig};
 pub use error::{GroupFailure, KeyFailure, Result, SopsError};
-pub use keys::{AgeIdentities, GpgProgram, KeySources, KmsRecipient, KmsService, RecipientGroup, SystemGpg};
+pub use keys::{
+    AgeIdentities, AgeKeyCommand, GpgProgram, KeySources, KmsRecipient, KmsService, RecipientGroup, SystemGpg,
+};
 pub use metadata::{EncryptionRules, MasterKey, Metadata};
 pub use stores::{Format, StoreOptions};
 pub use tree::{

@@ -5,6 +5,7 @@
 use std::io::Read;
 use std::path::PathBuf;
 use std::str::FromStr;
+use std::sync::{Arc, Mutex};
 
 use zeroize::Zeroizing;
 
@@ -20,11 +21,52 @@ pub struct AgeIdentities {
     identities: Vec<BoxedIdentity>,
     problems: Vec<String>,
     sources: Vec<String>,
+    key_cmd: Option<KeyCmd>,
+}
+
+type CommandResult = std::result::Result<Arc<Vec<BoxedIdentity>>, String>;
+
+/// `SOPS_AGE_KEY_CMD` and what it printed so far, per recipient.
+struct KeyCmd {
+    command: String,
+    runner: Arc<dyn AgeKeyCommand>,
+    loaded: Mutex<Vec<(String, CommandResult)>>,
+}
+
+/// Runs `SOPS_AGE_KEY_CMD` (already split shell-style into argv) with `SOPS_AGE_RECIPIENT` set to
+/// the recipient being decrypted, and returns its stdout. The command layer routes it through its
+/// process runner; [`SystemKeyCommand`] runs it directly.
+pub trait AgeKeyCommand: Send + Sync {
+    fn run(&self, argv: &[String], recipient: &str) -> std::result::Result<Zeroizing<Vec<u8>>, String>;
+}
+
+/// Runs the key command with `std::process`, stderr inherited (it may prompt).
+pub struct SystemKeyCommand;
+
+impl AgeKeyCommand for SystemKeyCommand {
+    fn run(&self, argv: &[String], recipient: &str) -> std::result::Result<Zeroizing<Vec<u8>>, String> {
+        let out = std::process::Command::new(&argv[0])
+            .args(&argv[1..])
+            .env("SOPS_AGE_RECIPIENT", recipient)
+            .stdin(std::process::Stdio::null())
+            .stderr(std::process::Stdio::inherit())
+            .output()
+            .map_err(|e| format!("SOPS_AGE_KEY_CMD could not be run: {e}"))?;
+        let stdout = Zeroizing::new(out.stdout);
+        if !out.status.success() {
+            return Err(format!("SOPS_AGE_KEY_CMD exited with {}", out.status));
+        }
+        Ok(stdout)
+    }
 }
 
 impl std::fmt::Debug for AgeIdentities {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AgeIdentities").field("count", &self.identities.len()).field("sources", &self.sources).finish()
+        f.debug_struct("AgeIdentities")
+            .field("count", &self.identities.len())
+            .field("sources", &self.sources)
+            .field("key_cmd", &self.key_cmd.is_some())
+            .finish()
     }
 }
 
@@ -41,8 +83,15 @@ impl AgeIdentities {
         me
     }
 
-    /// Loads identities from every place sops looks.
+    /// Loads identities from every place sops looks. `SOPS_AGE_KEY_CMD` is not run here: it runs
+    /// (through [`SystemKeyCommand`]) only when an age key needs it, see [`AgeIdentities::decrypt`].
     pub fn from_env() -> Self {
+        Self::from_env_with(Arc::new(SystemKeyCommand))
+    }
+
+    /// Like [`AgeIdentities::from_env`], with `SOPS_AGE_KEY_CMD` run through `runner` (the command
+    /// layer's process runner, so the argv is logged and Ctrl-C stops it).
+    pub fn from_env_with(runner: Arc<dyn AgeKeyCommand>) -> Self {
         let mut me = Self::default();
         if let Ok(k) = std::env::var("SOPS_AGE_KEY")
             && !k.trim().is_empty()
@@ -55,22 +104,7 @@ impl AgeIdentities {
         if let Ok(cmd) = std::env::var("SOPS_AGE_KEY_CMD")
             && !cmd.trim().is_empty()
         {
-            match std::process::Command::new("sh")
-                .arg("-c")
-                .arg(&cmd)
-                .stdin(std::process::Stdio::null())
-                .stderr(std::process::Stdio::inherit())
-                .output()
-            {
-                Ok(out) if out.status.success() => {
-                    let text = Zeroizing::new(String::from_utf8_lossy(&out.stdout).into_owned());
-                    let mut stdout = out.stdout;
-                    zeroize::Zeroize::zeroize(&mut stdout);
-                    me.add_text(&text, "SOPS_AGE_KEY_CMD");
-                }
-                Ok(out) => me.problems.push(format!("SOPS_AGE_KEY_CMD exited with {}", out.status)),
-                Err(e) => me.problems.push(format!("SOPS_AGE_KEY_CMD could not be run: {e}")),
-            }
+            me.key_cmd = Some(KeyCmd { command: cmd, runner, loaded: Mutex::new(Vec::new()) });
         }
         if let Some(path) = default_keys_file()
             && path.exists()
@@ -78,6 +112,35 @@ impl AgeIdentities {
             me.add_file(path, "the default age keys file");
         }
         me
+    }
+
+    /// Identities printed by `SOPS_AGE_KEY_CMD` for `recipient` (run once per recipient, as sops
+    /// runs it with `SOPS_AGE_RECIPIENT` set).
+    fn command_identities(&self, recipient: &str) -> Option<std::result::Result<Arc<Vec<BoxedIdentity>>, String>> {
+        let cmd = self.key_cmd.as_ref()?;
+        let mut loaded = cmd.loaded.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((_, ids)) = loaded.iter().find(|(r, _)| r == recipient) {
+            return Some(ids.clone());
+        }
+        let result = (|| {
+            let argv =
+                shell_words::split(&cmd.command).map_err(|e| format!("SOPS_AGE_KEY_CMD could not be parsed: {e}"))?;
+            if argv.is_empty() {
+                return Err("SOPS_AGE_KEY_CMD is empty".to_string());
+            }
+            let out = cmd.runner.run(&argv, recipient)?;
+            let text =
+                std::str::from_utf8(&out).map_err(|_| "SOPS_AGE_KEY_CMD printed non-UTF-8 output".to_string())?;
+            let ids = age::IdentityFile::from_buffer(text.as_bytes())
+                .and_then(|f| f.into_identities().map_err(|e| std::io::Error::other(e.to_string())))
+                .map_err(|_| "SOPS_AGE_KEY_CMD did not print valid age identities".to_string())?;
+            if ids.is_empty() {
+                return Err("SOPS_AGE_KEY_CMD printed no age identity".to_string());
+            }
+            Ok(Arc::new(ids))
+        })();
+        loaded.push((recipient.to_string(), result.clone()));
+        Some(result)
     }
 
     fn add_file(&mut self, path: PathBuf, source: &str) {
@@ -109,35 +172,74 @@ impl AgeIdentities {
         self.identities.is_empty()
     }
 
-    /// Unwraps an age-encrypted data key.
+    /// True when `SOPS_AGE_KEY_CMD` is set (it runs only when an age key needs it).
+    pub fn has_key_command(&self) -> bool {
+        self.key_cmd.is_some()
+    }
+
+    /// Sets the key command explicitly (tests, library users); `from_env*` read `SOPS_AGE_KEY_CMD`.
+    pub fn with_key_command(mut self, command: &str, runner: Arc<dyn AgeKeyCommand>) -> Self {
+        self.key_cmd = Some(KeyCmd { command: command.to_string(), runner, loaded: Mutex::new(Vec::new()) });
+        self
+    }
+
+    /// Unwraps an age-encrypted data key: with the loaded identities first, then (only if they
+    /// do not match) with what `SOPS_AGE_KEY_CMD` prints for this recipient.
     pub fn decrypt(&self, key: &AgeKey) -> std::result::Result<Zeroizing<Vec<u8>>, String> {
-        if self.identities.is_empty() {
-            let mut msg = String::from(
-                "no age identity available: set SOPS_AGE_KEY_FILE, SOPS_AGE_KEY or SOPS_AGE_KEY_CMD, or put the key in ~/.config/sops/age/keys.txt",
-            );
-            for p in &self.problems {
-                msg.push_str("; ");
-                msg.push_str(p);
-            }
-            return Err(msg);
-        }
-        let reader = age::armor::ArmoredReader::new(key.enc.as_bytes());
-        let decryptor =
-            age::Decryptor::new(reader).map_err(|e| format!("the encrypted data key is not a valid age file: {e}"))?;
-        let mut out = Zeroizing::new(Vec::new());
-        let mut stream = decryptor.decrypt(self.identities.iter().map(|i| i.as_ref() as &dyn age::Identity)).map_err(
-            |e| match e {
-                age::DecryptError::NoMatchingKeys => format!(
+        let mut reasons = Vec::new();
+        if !self.identities.is_empty() {
+            match decrypt_with(&self.identities, key) {
+                Ok(out) => return Ok(out),
+                Err(Unwrap::Invalid(reason)) => return Err(reason),
+                Err(Unwrap::NoMatch) => reasons.push(format!(
                     "none of the {} age identities loaded (from {}) matches this recipient",
                     self.identities.len(),
                     self.sources.join(", ")
-                ),
-                e => format!("age decryption failed: {e}"),
+                )),
+                Err(Unwrap::Failed(reason)) => reasons.push(reason),
+            }
+        }
+        match self.command_identities(&key.recipient) {
+            Some(Ok(ids)) => match decrypt_with(&ids, key) {
+                Ok(out) => return Ok(out),
+                Err(Unwrap::Invalid(reason)) => return Err(reason),
+                Err(Unwrap::NoMatch) => {
+                    reasons.push("the identities printed by SOPS_AGE_KEY_CMD do not match this recipient".into())
+                }
+                Err(Unwrap::Failed(reason)) => reasons.push(reason),
             },
-        )?;
-        stream.read_to_end(&mut out).map_err(|e| format!("age decryption failed: {e}"))?;
-        Ok(out)
+            Some(Err(reason)) => reasons.push(reason),
+            None => {}
+        }
+        if self.identities.is_empty() && self.key_cmd.is_none() {
+            reasons.push(
+                "no age identity available: set SOPS_AGE_KEY_FILE, SOPS_AGE_KEY or SOPS_AGE_KEY_CMD, or put the key in ~/.config/sops/age/keys.txt".into(),
+            );
+        }
+        reasons.extend(self.problems.iter().cloned());
+        Err(reasons.join("; "))
     }
+}
+
+enum Unwrap {
+    /// The stored data key is not an age file: no identity will help.
+    Invalid(String),
+    NoMatch,
+    Failed(String),
+}
+
+fn decrypt_with(identities: &[BoxedIdentity], key: &AgeKey) -> std::result::Result<Zeroizing<Vec<u8>>, Unwrap> {
+    let reader = age::armor::ArmoredReader::new(key.enc.as_bytes());
+    let decryptor = age::Decryptor::new(reader)
+        .map_err(|e| Unwrap::Invalid(format!("the encrypted data key is not a valid age file: {e}")))?;
+    let mut out = Zeroizing::new(Vec::new());
+    let mut stream =
+        decryptor.decrypt(identities.iter().map(|i| i.as_ref() as &dyn age::Identity)).map_err(|e| match e {
+            age::DecryptError::NoMatchingKeys => Unwrap::NoMatch,
+            e => Unwrap::Failed(format!("age decryption failed: {e}")),
+        })?;
+    stream.read_to_end(&mut out).map_err(|e| Unwrap::Failed(format!("age decryption failed: {e}")))?;
+    Ok(out)
 }
 
 fn default_keys_file() -> Option<PathBuf> {
@@ -183,5 +285,40 @@ mod tests {
         assert!(other.decrypt(&key).unwrap_err().contains("matches"));
         assert!(AgeIdentities::none().decrypt(&key).unwrap_err().contains("SOPS_AGE_KEY_FILE"));
         assert!(parse_recipient("age1nope").is_err());
+    }
+
+    struct Counting {
+        secret: String,
+        calls: std::sync::atomic::AtomicUsize,
+    }
+
+    impl AgeKeyCommand for Counting {
+        fn run(&self, argv: &[String], recipient: &str) -> std::result::Result<Zeroizing<Vec<u8>>, String> {
+            assert_eq!(argv, ["pass", "show", "age key"]);
+            assert!(recipient.starts_with("age1"));
+            self.calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            Ok(Zeroizing::new(self.secret.clone().into_bytes()))
+        }
+    }
+
+    #[test]
+    fn the_key_command_runs_only_when_an_age_key_needs_it_and_once_per_recipient() {
+        let id = age::x25519::Identity::generate();
+        let recipient = id.to_public().to_string();
+        let cmd = Arc::new(Counting {
+            secret: id.to_string().expose_secret().to_string(),
+            calls: std::sync::atomic::AtomicUsize::new(0),
+        });
+        let ids = AgeIdentities::none().with_key_command("pass show 'age key'", cmd.clone());
+        assert_eq!(cmd.calls.load(std::sync::atomic::Ordering::SeqCst), 0, "not run while loading");
+        let key = AgeKey { recipient: recipient.clone(), enc: encrypt(&recipient, b"k").unwrap() };
+        assert_eq!(&ids.decrypt(&key).unwrap()[..], b"k");
+        assert_eq!(&ids.decrypt(&key).unwrap()[..], b"k");
+        assert_eq!(cmd.calls.load(std::sync::atomic::Ordering::SeqCst), 1);
+        // A key the loaded identities already open never runs the command.
+        let direct = AgeIdentities::from_keys_text(id.to_string().expose_secret(), "file")
+            .with_key_command("pass show 'age key'", cmd.clone());
+        assert_eq!(&direct.decrypt(&key).unwrap()[..], b"k");
+        assert_eq!(cmd.calls.load(std::sync::atomic::Ordering::SeqCst), 1);
     }
 }

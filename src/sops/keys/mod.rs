@@ -15,7 +15,7 @@ use super::error::{GroupFailure, KeyFailure, Result, SopsError};
 use super::metadata::{AgeKey, MasterKey, Metadata, OpaqueKey, PgpKey};
 use super::shamir;
 
-pub use self::age::AgeIdentities;
+pub use self::age::{AgeIdentities, AgeKeyCommand, SystemKeyCommand};
 pub use self::kms::{KmsService, NoKms};
 pub use self::pgp::{GpgOutput, GpgProgram, SystemGpg};
 

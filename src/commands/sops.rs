@@ -1,0 +1,548 @@
+//! `ssp sops …`: sops' everyday verbs over the in-process engine ([`crate::sops`]), with sops' exit
+//! statuses (through [`StatusError`]) and sops' output: plaintext or ciphertext on stdout, status
+//! lines on stderr. `.sops.yaml` is found walking up from the current directory, as sops does; the
+//! global `--config FILE` names it instead.
+
+use std::io::{IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
+
+use zeroize::Zeroizing;
+
+use crate::cli::{
+    GlobalArgs, SopsArgs, SopsDecryptArgs, SopsEditArgs, SopsEncryptArgs, SopsFilestatusArgs, SopsFormat,
+    SopsRecipients, SopsRotateArgs, SopsSetArgs, SopsTypes, SopsUnsetArgs, SopsUpdatekeysArgs, SopsVerb, SopsWrite,
+};
+use crate::exit::StatusError;
+use crate::output::Output;
+use crate::runner::Runner;
+use crate::secret_edit::{self, EditOutcome, EditTarget};
+use crate::sops::{
+    DecryptOptions, Document, EncryptionRules, EncryptionSpec, Format, KeySources, KmsRecipient, MasterKey,
+    RecipientGroup, SopsConfig, SopsError, SopsFile, StoreOptions, parse_path, stores, tree, value_from_json,
+};
+use crate::sops_keys;
+
+// sops' exit codes that are not engine errors (cmd/sops/codes/codes.go).
+const ERROR_GENERIC: i32 = 1;
+const COULD_NOT_READ_INPUT: i32 = 2;
+const COULD_NOT_WRITE_OUTPUT: i32 = 3;
+const ERROR_READING_CONFIG: i32 = 5;
+const INVALID_SET_FORMAT: i32 = 7;
+const CONFLICTING_PARAMETERS: i32 = 8;
+const NO_FILE_SPECIFIED: i32 = 100;
+const FILE_NOT_MODIFIED: i32 = 200;
+
+fn status(message: impl Into<String>, status: i32) -> anyhow::Error {
+    StatusError { message: message.into(), status }.into()
+}
+
+fn engine(err: SopsError) -> anyhow::Error {
+    let code = err.exit_code();
+    status(err.to_string(), code)
+}
+
+/// Runs `ssp sops …` (blocking: gpg, the editor and the key command run through the runner).
+pub fn run(global: &GlobalArgs, args: &SopsArgs, output: Output) -> anyhow::Result<()> {
+    let sops = Sops {
+        runner: Runner::new(None, global.dry_run, output.clone()),
+        output,
+        config_path: global.config.clone(),
+        dry_run: global.dry_run,
+    };
+    match &args.verb {
+        Some(SopsVerb::Decrypt(a)) => sops.decrypt(a),
+        Some(SopsVerb::Encrypt(a)) => sops.encrypt(a),
+        Some(SopsVerb::Edit(a)) => sops.edit(a),
+        Some(SopsVerb::Set(a)) => sops.set(a),
+        Some(SopsVerb::Unset(a)) => sops.unset(a),
+        Some(SopsVerb::Updatekeys(a)) => sops.updatekeys(a),
+        Some(SopsVerb::Rotate(a)) => sops.rotate(a),
+        Some(SopsVerb::Filestatus(a)) => sops.filestatus(a),
+        None => sops.legacy(args),
+    }
+}
+
+struct Sops {
+    runner: Runner,
+    output: Output,
+    /// The global `--config FILE`: the `.sops.yaml` to use.
+    config_path: Option<PathBuf>,
+    dry_run: bool,
+}
+
+fn format_of(t: Option<SopsFormat>) -> Option<Format> {
+    t.map(|t| match t {
+        SopsFormat::Yaml => Format::Yaml,
+        SopsFormat::Json => Format::Json,
+        SopsFormat::Dotenv => Format::Dotenv,
+        SopsFormat::Ini => Format::Ini,
+        SopsFormat::Binary => Format::Binary,
+    })
+}
+
+/// Input and output formats: the flags, else the file name's extension (sops' rule).
+fn formats(types: &SopsTypes, name: Option<&Path>) -> (Format, Format) {
+    let by_name = Format::from_path(name.unwrap_or(Path::new("")));
+    let input = format_of(types.input_type).unwrap_or(by_name);
+    let output = format_of(types.output_type).unwrap_or(by_name);
+    (input, output)
+}
+
+fn check_write(write: &SopsWrite, file: Option<&Path>) -> anyhow::Result<()> {
+    if write.in_place && write.output.is_some() {
+        return Err(status("cannot operate on both --output and --in-place", CONFLICTING_PARAMETERS));
+    }
+    if write.in_place && file.is_none() {
+        return Err(status("cannot use --in-place when reading from stdin", CONFLICTING_PARAMETERS));
+    }
+    Ok(())
+}
+
+fn absolute(path: &Path) -> PathBuf {
+    if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        std::env::current_dir().map(|d| d.join(path)).unwrap_or_else(|_| path.to_path_buf())
+    }
+}
+
+/// The file's bytes, or stdin's when there is no file.
+fn read_input(file: Option<&Path>) -> anyhow::Result<Zeroizing<Vec<u8>>> {
+    let mut bytes = Zeroizing::new(Vec::new());
+    match file {
+        Some(path) => match std::fs::File::open(path).and_then(|mut f| f.read_to_end(&mut bytes)) {
+            Ok(_) => Ok(bytes),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(status(
+                format!("cannot operate on non-existent file {:?}", absolute(path).display().to_string()),
+                NO_FILE_SPECIFIED,
+            )),
+            Err(e) => Err(status(format!("could not read {}: {e}", path.display()), COULD_NOT_READ_INPUT)),
+        },
+        None => {
+            std::io::stdin()
+                .read_to_end(&mut bytes)
+                .map_err(|e| status(format!("could not read stdin: {e}"), COULD_NOT_READ_INPUT))?;
+            Ok(bytes)
+        }
+    }
+}
+
+fn load(bytes: &[u8], format: Format, opts: StoreOptions) -> anyhow::Result<SopsFile> {
+    Ok(SopsFile::load(bytes, format).map_err(engine)?.with_store_options(opts))
+}
+
+fn split_list(s: &Option<String>) -> Vec<String> {
+    s.as_deref().unwrap_or("").split(',').map(str::trim).filter(|s| !s.is_empty()).map(String::from).collect()
+}
+
+impl Sops {
+    fn sources(&self) -> KeySources {
+        sops_keys::key_sources(&self.runner)
+    }
+
+    /// The `.sops.yaml` in force: `--config`, else the first one walking up from the current
+    /// directory; `None` when there is none (and none was named).
+    fn config(&self) -> anyhow::Result<Option<SopsConfig>> {
+        let path = match &self.config_path {
+            Some(p) if !p.exists() => {
+                return Err(engine(SopsError::ConfigNotFound(p.display().to_string())));
+            }
+            Some(p) => p.clone(),
+            None => {
+                let cwd = std::env::current_dir()?;
+                match SopsConfig::find(&cwd) {
+                    Ok(p) => p,
+                    Err(_) => return Ok(None),
+                }
+            }
+        };
+        SopsConfig::load(&path).map(Some).map_err(|e| status(e.to_string(), ERROR_READING_CONFIG))
+    }
+
+    /// Output layout from `.sops.yaml`'s `stores`; a broken config only matters when it was named.
+    fn store_options(&self) -> anyhow::Result<StoreOptions> {
+        match self.config() {
+            Ok(c) => Ok(c.map(|c| c.stores).unwrap_or_default()),
+            Err(e) if self.config_path.is_some() => Err(e),
+            Err(_) => Ok(StoreOptions::default()),
+        }
+    }
+
+    /// Writes a result where `write` says: in place (atomically), to `--output`, or stdout.
+    fn emit(&self, write: &SopsWrite, file: Option<&Path>, bytes: &[u8], plaintext: bool) -> anyhow::Result<()> {
+        let target = if write.in_place { file } else { write.output.as_deref() };
+        match target {
+            Some(path) => self.write_file(path, bytes, plaintext),
+            None => {
+                let mut out = std::io::stdout().lock();
+                out.write_all(bytes)
+                    .and_then(|_| out.flush())
+                    .map_err(|e| status(format!("could not write to stdout: {e}"), COULD_NOT_WRITE_OUTPUT))
+            }
+        }
+    }
+
+    fn write_file(&self, path: &Path, bytes: &[u8], plaintext: bool) -> anyhow::Result<()> {
+        if self.dry_run {
+            self.output.note(format!("would write {}", path.display()));
+            return Ok(());
+        }
+        let mode = if plaintext { 0o600 } else { 0o644 };
+        crate::atomic_write::replace(path, bytes, mode)
+            .map_err(|e| status(format!("could not write {}: {e}", path.display()), COULD_NOT_WRITE_OUTPUT))?;
+        self.output.done(format!("File written successfully: {}", path.display()));
+        Ok(())
+    }
+
+    fn legacy(&self, a: &SopsArgs) -> anyhow::Result<()> {
+        if a.decrypt {
+            return self.decrypt(&SopsDecryptArgs {
+                types: a.types.clone(),
+                write: a.write.clone(),
+                extract: a.extract.clone(),
+                ignore_mac: a.ignore_mac,
+                filename_override: None,
+                file: a.file.clone(),
+            });
+        }
+        if a.encrypt {
+            return self.encrypt(&SopsEncryptArgs {
+                types: a.types.clone(),
+                write: a.write.clone(),
+                recipients: a.recipients.clone(),
+                filename_override: None,
+                file: a.file.clone(),
+            });
+        }
+        let Some(file) = a.file.clone() else {
+            return Err(status("no file specified (see `ssp sops --help`)", NO_FILE_SPECIFIED));
+        };
+        if a.rotate {
+            return self.rotate(&SopsRotateArgs { types: a.types.clone(), write: a.write.clone(), file });
+        }
+        self.edit(&SopsEditArgs { input_type: a.types.input_type, ignore_mac: a.ignore_mac, file })
+    }
+
+    fn decrypt(&self, a: &SopsDecryptArgs) -> anyhow::Result<()> {
+        let file = a.file.as_deref();
+        check_write(&a.write, file)?;
+        let bytes = read_input(file)?;
+        let (input, output) = formats(&a.types, a.filename_override.as_deref().or(file));
+        let opts = DecryptOptions { ignore_mac: a.ignore_mac };
+        let sops_file = load(&bytes, input, self.store_options()?)?;
+        let sources = self.sources();
+        let plain = match &a.extract {
+            Some(path) => {
+                let path = parse_path(path).map_err(|e| status(format!("error parsing --extract path: {e}"), 91))?;
+                sops_file.extract(&sources, &path, output, opts).map_err(engine)?
+            }
+            None => {
+                let d = sops_file.decrypt(&sources, opts).map_err(engine)?;
+                sops_file.emit_plain(&d.document, output).map_err(engine)?
+            }
+        };
+        self.emit(&a.write, file, &plain, true)
+    }
+
+    fn encrypt(&self, a: &SopsEncryptArgs) -> anyhow::Result<()> {
+        let file = a.file.as_deref();
+        check_write(&a.write, file)?;
+        if file.is_none() && a.filename_override.is_none() {
+            return Err(status("must specify --filename-override when reading from stdin", CONFLICTING_PARAMETERS));
+        }
+        let bytes = read_input(file)?;
+        let name = a.filename_override.as_deref().or(file).expect("checked above");
+        let (input, output) = formats(&a.types, Some(name));
+        let plain = Document::new(stores::parse_plain(input, &bytes).map_err(engine)?);
+        let config = self.config()?;
+        let spec = encryption_spec(&a.recipients, config.as_ref(), &absolute(name))?;
+        let sources = self.sources();
+        let opts = config.map(|c| c.stores).unwrap_or_default();
+        let encrypted = SopsFile::encrypt_new(&plain, output, &spec, &sources)
+            .map_err(engine)?
+            .with_store_options(opts)
+            .to_bytes()
+            .map_err(engine)?;
+        self.emit(&a.write, file, &encrypted, false)
+    }
+
+    fn edit(&self, a: &SopsEditArgs) -> anyhow::Result<()> {
+        let target = EditTarget {
+            path: a.file.clone(),
+            format: format_of(a.input_type).unwrap_or_else(|| Format::from_path(&a.file)),
+            store_options: self.store_options()?,
+            ignore_mac: a.ignore_mac,
+        };
+        run_edit(&target, &self.runner, &self.output)
+    }
+
+    fn modify(
+        &self,
+        file: &Path,
+        types: &SopsTypes,
+        ignore_mac: bool,
+        change: impl FnOnce(&mut Document) -> anyhow::Result<bool>,
+        write_unchanged: bool,
+    ) -> anyhow::Result<()> {
+        let bytes = read_input(Some(file))?;
+        let (input, output) = formats(types, Some(file));
+        let mut sops_file = load(&bytes, input, self.store_options()?)?;
+        let d = sops_file.decrypt(&self.sources(), DecryptOptions { ignore_mac }).map_err(engine)?;
+        let mut document = d.document;
+        let changed = change(&mut document)?;
+        if !changed && !write_unchanged {
+            self.output.note("File not written due to no change");
+            return Ok(());
+        }
+        sops_file.format = output;
+        let encrypted = sops_file.reencrypt(&document, &d.data_key).map_err(engine)?.to_bytes().map_err(engine)?;
+        self.write_file(file, &encrypted, false)
+    }
+
+    fn set(&self, a: &SopsSetArgs) -> anyhow::Result<()> {
+        let path =
+            parse_path(&a.index).map_err(|e| status(format!("invalid set index format: {e}"), INVALID_SET_FORMAT))?;
+        let json = Zeroizing::new(if a.value_stdin {
+            let mut s = String::new();
+            std::io::stdin()
+                .read_to_string(&mut s)
+                .map_err(|e| status(format!("could not read stdin: {e}"), ERROR_GENERIC))?;
+            s
+        } else if a.value_file {
+            let f = a.value.as_deref().unwrap_or_default();
+            std::fs::read_to_string(f).map_err(|e| status(format!("could not read {f}: {e}"), ERROR_GENERIC))?
+        } else {
+            a.value.clone().unwrap_or_default()
+        });
+        let value = value_from_json(&json).map_err(|e| status(e.to_string(), ERROR_GENERIC))?;
+        self.modify(
+            &a.file,
+            &a.types,
+            a.ignore_mac,
+            |doc| {
+                if doc.branches.is_empty() {
+                    doc.branches.push(Vec::new());
+                }
+                tree::set(&mut doc.branches[0], &path, value).map_err(engine)
+            },
+            !a.idempotent,
+        )
+    }
+
+    fn unset(&self, a: &SopsUnsetArgs) -> anyhow::Result<()> {
+        let path =
+            parse_path(&a.index).map_err(|e| status(format!("invalid unset index format: {e}"), INVALID_SET_FORMAT))?;
+        let idempotent = a.idempotent;
+        self.modify(
+            &a.file,
+            &a.types,
+            a.ignore_mac,
+            |doc| {
+                let Some(first) = doc.branches.first_mut() else {
+                    return Err(engine(SopsError::PathNotFound { path: tree::format_path(&path) }));
+                };
+                match tree::unset(first, &path) {
+                    Ok(()) => Ok(true),
+                    Err(SopsError::PathNotFound { .. }) if idempotent => Ok(false),
+                    Err(e) => Err(engine(e)),
+                }
+            },
+            false,
+        )
+    }
+
+    fn updatekeys(&self, a: &SopsUpdatekeysArgs) -> anyhow::Result<()> {
+        let config = match self.config()? {
+            Some(c) => c,
+            None => {
+                let cwd = std::env::current_dir()?;
+                return Err(engine(SopsError::ConfigNotFound(cwd.display().to_string())));
+            }
+        };
+        for file in &a.files {
+            self.updatekeys_one(&config, file, a)?;
+        }
+        Ok(())
+    }
+
+    fn updatekeys_one(&self, config: &SopsConfig, file: &Path, a: &SopsUpdatekeysArgs) -> anyhow::Result<()> {
+        self.output.step(format!("Syncing keys for file {}", file.display()));
+        let bytes = read_input(Some(file))?;
+        let format = format_of(a.input_type).unwrap_or_else(|| Format::from_path(file));
+        let sops_file = load(&bytes, format, config.stores)?;
+        let rule = config.rule_for(&absolute(file)).map_err(engine)?;
+        let groups: Vec<RecipientGroup> = rule.groups.iter().filter(|g| !g.is_empty()).cloned().collect();
+        let new_keys =
+            groups.iter().map(RecipientGroup::to_master_keys).collect::<Result<Vec<_>, _>>().map_err(engine)?;
+        let threshold =
+            if groups.len() > 1 { rule.shamir_threshold.or(sops_file.metadata.shamir_threshold) } else { None };
+        let diff = group_diff(&sops_file.metadata.key_groups, &new_keys);
+        let keys_change = diff.iter().any(|g| !g.added.is_empty() || !g.removed.is_empty());
+        let threshold_changes = sops_file.metadata.shamir_threshold.filter(|t| *t > 0) != threshold.filter(|t| *t > 0)
+            && (groups.len() > 1 || sops_file.metadata.key_groups.len() > 1);
+        if !keys_change && !threshold_changes && sops_file.metadata.key_groups.len() == new_keys.len() {
+            self.output.done(format!("File {} already up to date", file.display()));
+            return Ok(());
+        }
+        let mut text = String::from("The following changes will be made to the file's groups:\n");
+        if let Some(t) = threshold.filter(|t| *t > 0) {
+            text.push_str(&format!("shamir_threshold: {t}\n"));
+        }
+        for (i, g) in diff.iter().enumerate() {
+            text.push_str(&format!("Group {}\n", i + 1));
+            for k in &g.common {
+                text.push_str(&format!("    {k}\n"));
+            }
+            for k in &g.added {
+                text.push_str(&format!("+++ {k}\n"));
+            }
+            for k in &g.removed {
+                text.push_str(&format!("--- {k}\n"));
+            }
+        }
+        print!("{text}");
+        if !a.yes && !confirm()? {
+            self.output.note(format!("File {} left unchanged", file.display()));
+            return Ok(());
+        }
+        let (updated, _) = sops_file.updatekeys(&self.sources(), &groups, threshold).map_err(engine)?;
+        let out = updated.to_bytes().map_err(engine)?;
+        self.write_file(file, &out, false)?;
+        self.output.done(format!("File {} synced with new keys", file.display()));
+        Ok(())
+    }
+
+    fn rotate(&self, a: &SopsRotateArgs) -> anyhow::Result<()> {
+        check_write(&a.write, Some(&a.file))?;
+        let bytes = read_input(Some(&a.file))?;
+        let (input, output) = formats(&a.types, Some(&a.file));
+        let mut sops_file = load(&bytes, input, self.store_options()?)?;
+        sops_file.format = output;
+        let rotated = sops_file.rotate(&self.sources()).map_err(engine)?.to_bytes().map_err(engine)?;
+        self.emit(&a.write, Some(&a.file), &rotated, false)
+    }
+
+    fn filestatus(&self, a: &SopsFilestatusArgs) -> anyhow::Result<()> {
+        let bytes = std::fs::read(&a.file)
+            .map_err(|e| status(format!("cannot check file status: {}: {e}", a.file.display()), ERROR_GENERIC))?;
+        let format = format_of(a.input_type).unwrap_or_else(|| Format::from_path(&a.file));
+        let encrypted = match SopsFile::load(&bytes, format) {
+            Ok(f) => !f.metadata.version.is_empty() && !f.metadata.mac.is_empty(),
+            Err(SopsError::MetadataNotFound) => false,
+            Err(e) => return Err(status(format!("cannot check file status: {e}"), ERROR_GENERIC)),
+        };
+        println!("{}", serde_json::json!({ "encrypted": encrypted }));
+        Ok(())
+    }
+}
+
+/// Runs an edit and reports it (shared with `ssp edit-cloud-values`).
+pub fn run_edit(target: &EditTarget, runner: &Runner, output: &Output) -> anyhow::Result<()> {
+    let interactive = std::io::stdin().is_terminal();
+    match secret_edit::edit_file(target, runner, output, interactive) {
+        Ok(EditOutcome::Unchanged) => {
+            Err(status("File has not changed, exiting. (nothing was written)", FILE_NOT_MODIFIED))
+        }
+        Ok(EditOutcome::Saved(changes)) => {
+            output.done(format!("File written successfully: {} (same data key, new MAC)", target.path.display()));
+            if changes.is_empty() {
+                output.note("No values changed (formatting or comments only)");
+            } else {
+                output.note(format!(
+                    "{} added, {} removed, {} changed (paths only):",
+                    changes.added.len(),
+                    changes.removed.len(),
+                    changes.changed.len()
+                ));
+                for line in secret_edit::summary_lines(&changes) {
+                    output.note(line);
+                }
+            }
+            Ok(())
+        }
+        Err(e) => {
+            let code = e.exit_code();
+            Err(status(e.to_string(), code))
+        }
+    }
+}
+
+/// The recipients of a new file: the flags when any is given, else the `.sops.yaml` creation rule
+/// for `path`; rule options from the flags override the rule's.
+fn encryption_spec(r: &SopsRecipients, config: Option<&SopsConfig>, path: &Path) -> anyhow::Result<EncryptionSpec> {
+    let flag_group = RecipientGroup {
+        age: split_list(&r.age),
+        pgp: split_list(&r.pgp),
+        kms: split_list(&r.kms)
+            .into_iter()
+            .map(|k| {
+                let (arn, role) = match k.split_once('+') {
+                    Some((a, role)) => (a.to_string(), Some(role.to_string())),
+                    None => (k, None),
+                };
+                KmsRecipient { arn, role, aws_profile: None, context: Vec::new() }
+            })
+            .collect(),
+    };
+    let flag_rules = EncryptionRules {
+        unencrypted_suffix: r.unencrypted_suffix.clone(),
+        encrypted_suffix: r.encrypted_suffix.clone(),
+        unencrypted_regex: r.unencrypted_regex.clone(),
+        encrypted_regex: r.encrypted_regex.clone(),
+        ..Default::default()
+    };
+    let flags_set_rules = flag_rules != EncryptionRules::default();
+    let mut spec = if !flag_group.is_empty() {
+        EncryptionSpec { groups: vec![flag_group], shamir_threshold: None, rules: EncryptionRules::default() }
+    } else {
+        match config {
+            Some(c) => c.rule_for(path).map_err(engine)?.spec(),
+            None => return Err(engine(SopsError::NoEncryptionKey)),
+        }
+    };
+    if flags_set_rules {
+        spec.rules = flag_rules;
+    }
+    Ok(spec)
+}
+
+/// One key group's difference, as sops' `DiffKeyGroups` shows it (identifiers only).
+#[derive(Default)]
+struct GroupDiff {
+    common: Vec<String>,
+    added: Vec<String>,
+    removed: Vec<String>,
+}
+
+fn group_diff(old: &[Vec<MasterKey>], new: &[Vec<MasterKey>]) -> Vec<GroupDiff> {
+    let id = |k: &MasterKey| k.describe().split_once(' ').map(|(_, id)| id.to_string()).unwrap_or_default();
+    (0..old.len().max(new.len()))
+        .map(|i| {
+            let o: Vec<String> = old.get(i).map(|g| g.iter().map(id).collect()).unwrap_or_default();
+            let n: Vec<String> = new.get(i).map(|g| g.iter().map(id).collect()).unwrap_or_default();
+            GroupDiff {
+                common: n.iter().filter(|k| o.contains(k)).cloned().collect(),
+                added: n.iter().filter(|k| !o.contains(k)).cloned().collect(),
+                removed: o.iter().filter(|k| !n.contains(k)).cloned().collect(),
+            }
+        })
+        .collect()
+}
+
+/// sops' "Is this okay? (y/n):" on stdin; end of input is an error that suggests `--yes`.
+fn confirm() -> anyhow::Result<bool> {
+    let stdin = std::io::stdin();
+    loop {
+        print!("Is this okay? (y/n):");
+        std::io::stdout().flush()?;
+        let mut line = String::new();
+        if stdin.read_line(&mut line)? == 0 {
+            return Err(status("no answer on stdin; pass --yes to apply the changes without asking", ERROR_GENERIC));
+        }
+        match line.trim() {
+            "y" => return Ok(true),
+            "n" => return Ok(false),
+            _ => {}
+        }
+    }
+}

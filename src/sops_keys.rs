@@ -1,0 +1,149 @@
+//! The SOPS engine's external key programs run through the project runner: `gpg` (PGP master
+//! keys) and `SOPS_AGE_KEY_CMD`. Through the runner their argv is logged at `-v`, Ctrl-C and SIGTERM
+//! stop them, and `--dry-run` still runs them (they only read). The engine itself keeps
+//! [`crate::sops::SystemGpg`] for library users.
+
+use std::ffi::OsString;
+use std::sync::Arc;
+
+use zeroize::Zeroizing;
+
+use crate::runner::{ProgramCall, RunError, Runner};
+use crate::sops::keys::NoKms;
+use crate::sops::keys::{AgeKeyCommand, GpgOutput};
+use crate::sops::{AgeIdentities, GpgProgram, KeySources, MasterKey, Metadata};
+
+/// `gpg` (or `$SOPS_GPG_EXEC`) through the runner. `GPG_TTY` is set from the controlling terminal
+/// when the environment lacks it, so pinentry can ask for a passphrase.
+#[derive(Clone)]
+pub struct RunnerGpg {
+    runner: Runner,
+    program: OsString,
+    gpg_tty: Option<OsString>,
+}
+
+impl RunnerGpg {
+    pub fn new(runner: Runner) -> Self {
+        let program = std::env::var_os("SOPS_GPG_EXEC").filter(|v| !v.is_empty()).unwrap_or_else(|| "gpg".into());
+        let gpg_tty = match std::env::var_os("GPG_TTY") {
+            Some(v) if !v.is_empty() => None,
+            _ => controlling_tty(),
+        };
+        RunnerGpg { runner, program, gpg_tty }
+    }
+
+    /// The terminal gpg would be told about when `GPG_TTY` is unset (for messages and tests).
+    pub fn gpg_tty(&self) -> Option<&OsString> {
+        self.gpg_tty.as_ref()
+    }
+}
+
+impl GpgProgram for RunnerGpg {
+    fn run(&self, args: &[&str], stdin: &[u8]) -> std::io::Result<GpgOutput> {
+        let mut call = ProgramCall::new(&self.program)
+            .args(args.iter().copied())
+            .stdin(Zeroizing::new(stdin.to_vec()), format!("{} bytes of key material", stdin.len()))
+            .read_only();
+        if let Some(tty) = &self.gpg_tty {
+            call = call.env("GPG_TTY", tty);
+        }
+        match self.runner.run_unchecked(&call) {
+            Ok(done) => Ok(GpgOutput {
+                success: done.success(),
+                stdout: Zeroizing::new(done.stdout),
+                stderr: String::from_utf8_lossy(&done.stderr).trim().to_string(),
+            }),
+            Err(RunError::NotFound { .. }) => {
+                Err(std::io::Error::new(std::io::ErrorKind::NotFound, format!("{:?} not found", self.program)))
+            }
+            Err(RunError::Interrupted { .. }) => {
+                Err(std::io::Error::new(std::io::ErrorKind::Interrupted, "interrupted"))
+            }
+            Err(e) => Err(std::io::Error::other(e.to_string())),
+        }
+    }
+}
+
+/// `SOPS_AGE_KEY_CMD` through the runner (only when an age key needs it).
+pub struct RunnerKeyCommand {
+    runner: Runner,
+}
+
+impl AgeKeyCommand for RunnerKeyCommand {
+    fn run(&self, argv: &[String], recipient: &str) -> Result<Zeroizing<Vec<u8>>, String> {
+        let call = ProgramCall::new(&argv[0]).args(&argv[1..]).env("SOPS_AGE_RECIPIENT", recipient).read_only();
+        let done = self.runner.run(&call).map_err(|e| format!("SOPS_AGE_KEY_CMD failed: {e}"))?;
+        Ok(Zeroizing::new(done.stdout))
+    }
+}
+
+/// The key sources ssp's commands use: age identities from the sops environment variables (the key
+/// command run lazily through the runner), gpg through the runner, no KMS in this build.
+pub fn key_sources(runner: &Runner) -> KeySources {
+    KeySources {
+        age: AgeIdentities::from_env_with(Arc::new(RunnerKeyCommand { runner: runner.clone() })),
+        gpg: Arc::new(RunnerGpg::new(runner.clone())),
+        kms: Arc::new(NoKms),
+    }
+}
+
+/// The path of the controlling terminal (`/dev/pts/3`): from stdin, stdout or stderr when one is a
+/// terminal, else by opening `/dev/tty`.
+pub fn controlling_tty() -> Option<OsString> {
+    use std::os::fd::AsRawFd;
+    for fd in [0, 1, 2] {
+        if let Some(name) = ttyname(fd) {
+            return Some(name);
+        }
+    }
+    let tty = std::fs::File::open("/dev/tty").ok()?;
+    ttyname(tty.as_raw_fd())
+}
+
+fn ttyname(fd: i32) -> Option<OsString> {
+    use std::os::unix::ffi::OsStringExt;
+    let mut buf = vec![0u8; 256];
+    // SAFETY: buf is valid for buf.len() bytes; ttyname_r writes a NUL-terminated name into it.
+    let rc = unsafe { libc::ttyname_r(fd, buf.as_mut_ptr().cast(), buf.len()) };
+    if rc != 0 {
+        return None;
+    }
+    let end = buf.iter().position(|b| *b == 0)?;
+    buf.truncate(end);
+    Some(OsString::from_vec(buf))
+}
+
+/// Whether this machine can use one of a file's master keys, and why (or why not).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KeyUsability {
+    /// The key as sops names it: `age age1…`, `pgp FBC7…`, `kms arn:…`.
+    pub key: String,
+    pub usable: bool,
+    pub detail: String,
+}
+
+/// For every master key of a file: can this machine use it? age keys are tried in-process; PGP
+/// keys are looked up with `gpg --list-secret-keys` (no passphrase needed); KMS and the other
+/// cloud key types are not usable in this build.
+pub fn key_usability(md: &Metadata, sources: &KeySources) -> Vec<KeyUsability> {
+    let mut out = Vec::new();
+    for key in md.key_groups.iter().flatten() {
+        let (usable, detail) = match key {
+            MasterKey::Age(k) => match sources.age.decrypt(k) {
+                Ok(_) => (true, "an age identity here matches".to_string()),
+                Err(reason) => (false, reason),
+            },
+            MasterKey::Pgp(k) => {
+                match sources.gpg.run(&["--batch", "--list-secret-keys", "--with-colons", &k.fingerprint], &[]) {
+                    Ok(o) if o.success => (true, "its secret key is in your GnuPG keyring".to_string()),
+                    Ok(_) => (false, "no secret key for it in your GnuPG keyring".to_string()),
+                    Err(e) => (false, format!("could not run gpg: {e}")),
+                }
+            }
+            MasterKey::Opaque(k) if k.kind == "kms" => (false, "no AWS KMS support in this build".to_string()),
+            MasterKey::Opaque(k) => (false, format!("ssp has no support for {} keys (kept in the file)", k.kind)),
+        };
+        out.push(KeyUsability { key: key.describe(), usable, detail });
+    }
+    out
+}

@@ -1,0 +1,700 @@
+//! `ssp sops …` and `ssp edit-cloud-values` through the real binary: every verb, the legacy flags,
+//! sops' exit statuses, atomic in-place writes, gpg and SOPS_AGE_KEY_CMD through the runner, the
+//! repository's own example cloud values, the team's real (PGP + KMS) file, and the edit flow with a
+//! scripted editor.
+
+mod support;
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use age::secrecy::ExposeSecret;
+use support::cli::{Outcome, Project, Ssp};
+
+struct Identity {
+    secret: String,
+    recipient: String,
+}
+
+fn identity() -> Identity {
+    let id = age::x25519::Identity::generate();
+    Identity { secret: id.to_string().expose_secret().to_string(), recipient: id.to_public().to_string() }
+}
+
+const PLAIN: &str = "# database settings\ndb:\n    user: admin\n    password: hunter2 # inline\n    port: 5432\nfeatures:\n    - a\n    - b\ndebug_unencrypted: true\n";
+
+/// A project with an age identity in `keys.txt`, HOME and XDG dirs inside it (no developer keys).
+struct SopsProject {
+    project: Project,
+    me: Identity,
+}
+
+impl SopsProject {
+    fn new() -> SopsProject {
+        let project = Project::new();
+        let me = identity();
+        project.write("keys.txt", format!("# test key\n{}\n", me.secret));
+        std::fs::create_dir_all(project.root().join("run")).unwrap();
+        std::fs::set_permissions(project.root().join("run"), std::fs::Permissions::from_mode(0o700)).unwrap();
+        SopsProject { project, me }
+    }
+
+    fn root(&self) -> PathBuf {
+        self.project.root()
+    }
+
+    fn write(&self, rel: &str, text: impl AsRef<[u8]>) -> PathBuf {
+        self.project.write(rel, text)
+    }
+
+    fn read(&self, rel: &str) -> Vec<u8> {
+        std::fs::read(self.root().join(rel)).unwrap()
+    }
+
+    /// `ssp` in the project root with only this project's keys.
+    fn ssp(&self) -> Ssp {
+        self.ssp_in(&self.root())
+    }
+
+    fn ssp_in(&self, dir: &Path) -> Ssp {
+        isolated(Ssp::new().current_dir(dir), &self.root()).env("SOPS_AGE_KEY_FILE", self.root().join("keys.txt"))
+    }
+
+    /// Encrypts `plain` to this project's recipient as `rel`.
+    fn encrypted(&self, rel: &str, plain: &str) -> PathBuf {
+        let src = self.write(&format!("plain-src/{rel}"), plain);
+        let out = self.ssp().args(["sops", "encrypt", "--age", &self.me.recipient]).arg_path(&src).run();
+        out.success();
+        std::fs::remove_file(&src).unwrap();
+        self.write(rel, &out.stdout)
+    }
+}
+
+/// No key material or editor settings from the developer's environment.
+fn isolated(ssp: Ssp, root: &Path) -> Ssp {
+    ssp.env("HOME", root)
+        .env("XDG_CONFIG_HOME", root.join(".config"))
+        .env("XDG_RUNTIME_DIR", root.join("run"))
+        .env("GNUPGHOME", root.join("no-gnupg"))
+        .env("SOPS_AGE_KEY", "")
+        .env("SOPS_AGE_KEY_FILE", "")
+        .env("SOPS_AGE_KEY_CMD", "")
+        .env("SOPS_AGE_RECIPIENTS", "")
+        .env("SOPS_PGP_FP", "")
+        .env("SOPS_KMS_ARN", "")
+        .env("SOPS_EDITOR", "")
+        .env("EDITOR", "")
+}
+
+trait PathArg {
+    fn arg_path(self, p: &Path) -> Self;
+}
+
+impl PathArg for Ssp {
+    fn arg_path(self, p: &Path) -> Self {
+        self.args([p.as_os_str()])
+    }
+}
+
+// ------------------------------------------------------------------ decrypt / encrypt
+
+#[test]
+fn encrypt_then_decrypt_round_trips_and_the_legacy_flags_agree() {
+    let p = SopsProject::new();
+    let enc = p.encrypted("secrets.yaml", PLAIN);
+    let text = String::from_utf8(std::fs::read(&enc).unwrap()).unwrap();
+    assert!(text.contains("ENC[AES256_GCM,data:"), "{text}");
+    assert!(!text.contains("hunter2"));
+    assert!(text.contains("debug_unencrypted: true"), "the default unencrypted suffix: {text}");
+    let out = p.ssp().args(["sops", "decrypt", "secrets.yaml"]).run();
+    out.success();
+    assert_eq!(out.stdout, PLAIN, "stdout is exactly the plaintext");
+    let legacy = p.ssp().args(["sops", "-d", "secrets.yaml"]).run();
+    legacy.success();
+    assert_eq!(legacy.stdout, PLAIN);
+    // stdin: like sops, the types come from the flags (no file name to go by)
+    let piped =
+        p.ssp().args(["sops", "decrypt", "--input-type", "yaml", "--output-type", "yaml"]).stdin(text.clone()).run();
+    piped.success();
+    assert_eq!(piped.stdout, PLAIN);
+    // the legacy -e form
+    p.write("other.yaml", PLAIN);
+    let e = p.ssp().args(["sops", "-e", "--age", &p.me.recipient, "other.yaml"]).run();
+    e.success();
+    p.write("other.enc.yaml", &e.stdout);
+    assert_eq!(p.ssp().args(["sops", "-d", "other.enc.yaml"]).run().success().stdout, PLAIN);
+}
+
+#[test]
+fn output_type_extract_and_output_file() {
+    let p = SopsProject::new();
+    p.encrypted("secrets.yaml", PLAIN);
+    let json = p.ssp().args(["sops", "decrypt", "--output-type", "json", "secrets.yaml"]).run();
+    json.success();
+    let v: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(v["db"]["port"], 5432);
+    let one = p.ssp().args(["sops", "decrypt", "--extract", "[\"db\"][\"password\"]", "secrets.yaml"]).run();
+    one.success();
+    assert_eq!(one.stdout, "hunter2");
+    let out = p.ssp().args(["sops", "decrypt", "--output", "plain.out.yaml", "secrets.yaml"]).run();
+    out.success();
+    assert_eq!(out.stdout, "");
+    assert_eq!(p.read("plain.out.yaml"), PLAIN.as_bytes());
+    let mode = std::fs::metadata(p.root().join("plain.out.yaml")).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600, "decrypted output files are private");
+    p.ssp().args(["sops", "decrypt", "--extract", "[\"nope\"]", "secrets.yaml"]).run().status(91);
+    p.ssp().args(["sops", "decrypt", "--extract", "db.password", "secrets.yaml"]).run().status(91);
+}
+
+#[test]
+fn in_place_writes_are_atomic_and_keep_the_mode() {
+    let p = SopsProject::new();
+    let path = p.write("app.yaml", PLAIN);
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o640)).unwrap();
+    let inode_before = std::os::unix::fs::MetadataExt::ino(&std::fs::metadata(&path).unwrap());
+    p.ssp().args(["sops", "encrypt", "-i", "--age", &p.me.recipient, "app.yaml"]).run().success();
+    let meta = std::fs::metadata(&path).unwrap();
+    assert_ne!(std::os::unix::fs::MetadataExt::ino(&meta), inode_before, "replaced by rename, not rewritten");
+    assert_eq!(meta.permissions().mode() & 0o777, 0o640);
+    assert!(String::from_utf8(p.read("app.yaml")).unwrap().contains("sops:"));
+    // No temp file left beside it.
+    let names: Vec<String> =
+        std::fs::read_dir(p.root()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    assert!(!names.iter().any(|n| n.ends_with(".tmp")), "{names:?}");
+    // A failure leaves the file untouched: encrypting it again is refused (203).
+    let before = p.read("app.yaml");
+    p.ssp().args(["sops", "encrypt", "-i", "--age", &p.me.recipient, "app.yaml"]).run().status(203);
+    assert_eq!(p.read("app.yaml"), before);
+    p.ssp().args(["sops", "-d", "-i", "app.yaml"]).run().success();
+    assert_eq!(p.read("app.yaml"), PLAIN.as_bytes());
+}
+
+#[test]
+fn usage_conflicts_and_missing_files_follow_sops_statuses() {
+    let p = SopsProject::new();
+    p.encrypted("s.yaml", PLAIN);
+    p.ssp().args(["sops", "decrypt", "-i", "--output", "x", "s.yaml"]).run().status(8).stderr_has("--in-place");
+    p.ssp().args(["sops", "decrypt", "missing.yaml"]).run().status(100).stderr_has("non-existent file");
+    p.ssp().args(["sops", "-d", "missing.yaml"]).run().status(100);
+    p.ssp().args(["sops"]).run().status(100).stderr_has("no file specified");
+    p.ssp().args(["sops", "encrypt"]).stdin("a: 1\n").run().status(8).stderr_has("--filename-override");
+    // No recipients and no .sops.yaml anywhere: 111.
+    p.write("plain.yaml", "a: 1\n");
+    p.ssp().args(["sops", "encrypt", "plain.yaml"]).run().status(111).stderr_has("no master keys");
+    // Decrypting a plaintext file.
+    p.ssp().args(["sops", "-d", "plain.yaml"]).run().status(2).stderr_has("not encrypted");
+}
+
+#[test]
+fn mac_and_key_failures_have_sops_exit_statuses() {
+    let p = SopsProject::new();
+    let enc = String::from_utf8(std::fs::read(p.encrypted("s.yaml", PLAIN)).unwrap()).unwrap();
+    // A changed unencrypted value: the MAC no longer matches (51).
+    let swapped = enc.replacen("debug_unencrypted: true", "debug_unencrypted: false", 1);
+    p.write("tampered.yaml", &swapped);
+    p.ssp().args(["sops", "-d", "tampered.yaml"]).run().status(51).stderr_has("MAC mismatch");
+    p.ssp().args(["sops", "-d", "--ignore-mac", "tampered.yaml"]).run().success();
+    // No MAC at all (52), readable with --ignore-mac.
+    let no_mac: String =
+        enc.lines().filter(|l| !l.trim_start().starts_with("mac:")).map(|l| format!("{l}\n")).collect();
+    p.write("nomac.yaml", &no_mac);
+    p.ssp().args(["sops", "-d", "nomac.yaml"]).run().status(52);
+    assert_eq!(p.ssp().args(["sops", "-d", "--ignore-mac", "nomac.yaml"]).run().success().stdout, PLAIN);
+    // Someone else's key (128), every key tried named with why.
+    let stranger = identity();
+    p.write("stranger.txt", &stranger.secret);
+    let out = p.ssp().args(["sops", "-d", "s.yaml"]).env("SOPS_AGE_KEY_FILE", p.root().join("stranger.txt")).run();
+    out.status(128).stderr_has(&format!("age {}", p.me.recipient)).stderr_has("matches");
+    assert!(!out.stderr.contains(&stranger.secret));
+    // A flipped value (25) and a changed lastmodified (24).
+    let line = enc.lines().find(|l| l.contains("password: ENC[")).unwrap();
+    let data_at = line.find("data:").unwrap() + 5;
+    let mut flipped = line.to_string();
+    let c = flipped.as_bytes()[data_at];
+    flipped.replace_range(data_at..data_at + 1, if c == b'A' { "B" } else { "A" });
+    p.write("flipped.yaml", enc.replace(line, &flipped));
+    p.ssp().args(["sops", "-d", "flipped.yaml"]).run().status(25);
+    let lm = enc.lines().find(|l| l.contains("lastmodified:")).unwrap();
+    p.write("lm.yaml", enc.replace(lm, "    lastmodified: \"2001-01-01T00:00:00Z\""));
+    p.ssp().args(["sops", "-d", "lm.yaml"]).run().status(24);
+}
+
+#[test]
+fn sops_yaml_is_found_walking_up_from_the_cwd_and_config_overrides_it() {
+    let p = SopsProject::new();
+    let other = identity();
+    p.write(
+        ".sops.yaml",
+        format!("creation_rules:\n    - path_regex: sub/.*\\.yaml$\n      age: {}\n", p.me.recipient),
+    );
+    p.write("alt.sops.yaml", format!("creation_rules:\n    - age: {}\n", other.recipient));
+    p.write("sub/deeper/app.yaml", PLAIN);
+    let deeper = p.root().join("sub/deeper");
+    p.ssp_in(&deeper).args(["sops", "encrypt", "-i", "app.yaml"]).run().success();
+    let text = String::from_utf8(p.read("sub/deeper/app.yaml")).unwrap();
+    assert!(text.contains(&p.me.recipient), "{text}");
+    assert_eq!(p.ssp_in(&deeper).args(["sops", "-d", "app.yaml"]).run().success().stdout, PLAIN);
+    // --config names another file.
+    p.write("sub/b.yaml", PLAIN);
+    p.ssp().args(["sops", "--config", "alt.sops.yaml", "encrypt", "-i", "sub/b.yaml"]).run().success();
+    assert!(String::from_utf8(p.read("sub/b.yaml")).unwrap().contains(&other.recipient));
+    // A named config that does not exist: 61.
+    p.write("c.yaml", PLAIN);
+    p.ssp().args(["sops", "encrypt", "--config", "nope.yaml", "c.yaml"]).run().status(61);
+}
+
+// ------------------------------------------------------------------ set / unset / rotate / updatekeys / filestatus
+
+#[test]
+fn set_and_unset_rewrite_the_file_in_place() {
+    let p = SopsProject::new();
+    p.encrypted("s.yaml", PLAIN);
+    p.ssp().args(["sops", "set", "s.yaml", "[\"db\"][\"password\"]", "\"s3cret\""]).run().success();
+    let out = p.ssp().args(["sops", "-d", "s.yaml"]).run();
+    out.success().stdout_has("password: s3cret # inline");
+    p.ssp().args(["sops", "set", "--value-stdin", "s.yaml", "[\"db\"][\"replicas\"]"]).stdin("3").run().success();
+    p.ssp().args(["sops", "decrypt", "--extract", "[\"db\"][\"replicas\"]", "s.yaml"]).run().success().stdout_has("3");
+    let before = p.read("s.yaml");
+    p.ssp().args(["sops", "set", "--idempotent", "s.yaml", "[\"db\"][\"replicas\"]", "3"]).run().success();
+    assert_eq!(p.read("s.yaml"), before, "--idempotent writes nothing when the value is already there");
+    p.ssp().args(["sops", "set", "s.yaml", "db.password", "1"]).run().status(7);
+    p.ssp().args(["sops", "unset", "s.yaml", "[\"db\"][\"replicas\"]"]).run().success();
+    p.ssp().args(["sops", "unset", "s.yaml", "[\"db\"][\"replicas\"]"]).run().status(91);
+    p.ssp().args(["sops", "unset", "--idempotent", "s.yaml", "[\"db\"][\"replicas\"]"]).run().success();
+    let plain = p.ssp().args(["sops", "-d", "s.yaml"]).run().success().stdout.clone();
+    assert_eq!(plain, PLAIN.replace("hunter2", "s3cret"));
+}
+
+#[test]
+fn rotate_changes_the_data_key_but_not_the_plaintext() {
+    let p = SopsProject::new();
+    p.encrypted("s.yaml", PLAIN);
+    let before = String::from_utf8(p.read("s.yaml")).unwrap();
+    let out = p.ssp().args(["sops", "rotate", "s.yaml"]).run();
+    out.success();
+    assert_eq!(p.read("s.yaml"), before.as_bytes(), "without -i the result goes to stdout");
+    p.ssp().args(["sops", "rotate", "-i", "s.yaml"]).run().success();
+    let after = String::from_utf8(p.read("s.yaml")).unwrap();
+    let enc_of = |t: &str| t.lines().skip_while(|l| !l.contains("BEGIN AGE")).nth(1).unwrap().to_string();
+    assert_ne!(enc_of(&before), enc_of(&after));
+    assert!(p.ssp().args(["sops", "-r", "s.yaml"]).run().success().stdout.contains("sops:"));
+    assert_eq!(p.ssp().args(["sops", "-d", "s.yaml"]).run().success().stdout, PLAIN);
+}
+
+#[test]
+fn updatekeys_rewraps_the_data_key_for_the_rule_and_asks_first() {
+    let p = SopsProject::new();
+    let teammate = identity();
+    p.encrypted("values.yaml", PLAIN);
+    let original = p.read("values.yaml");
+    p.write(".sops.yaml", format!("creation_rules:\n    - age: {},{}\n", p.me.recipient, teammate.recipient));
+    // "n" leaves the file alone; no answer at all is an error that suggests --yes.
+    let no = p.ssp().args(["sops", "updatekeys", "values.yaml"]).stdin("n\n").run();
+    no.success().stdout_has("The following changes will be made to the file's groups:");
+    no.stdout_has(&format!("+++ {}", teammate.recipient)).stdout_has(&format!("    {}", p.me.recipient));
+    assert_eq!(p.read("values.yaml"), original);
+    p.ssp().args(["sops", "updatekeys", "values.yaml"]).run().status(1).stderr_has("--yes");
+    p.ssp().args(["sops", "updatekeys", "-y", "values.yaml"]).run().success();
+    p.write("teammate.txt", &teammate.secret);
+    let as_teammate =
+        p.ssp().args(["sops", "-d", "values.yaml"]).env("SOPS_AGE_KEY_FILE", p.root().join("teammate.txt")).run();
+    assert_eq!(as_teammate.success().stdout, PLAIN);
+    // Up to date now: nothing asked, nothing written.
+    let again = p.read("values.yaml");
+    p.ssp().args(["sops", "updatekeys", "values.yaml"]).run().success().stderr_has("already up to date");
+    assert_eq!(p.read("values.yaml"), again);
+    // Removing the original recipient.
+    p.write(".sops.yaml", format!("creation_rules:\n    - age: {}\n", teammate.recipient));
+    let out = p
+        .ssp()
+        .args(["sops", "updatekeys", "--yes", "values.yaml"])
+        .env("SOPS_AGE_KEY_FILE", p.root().join("teammate.txt"))
+        .run();
+    out.success().stdout_has(&format!("--- {}", p.me.recipient));
+    p.ssp().args(["sops", "-d", "values.yaml"]).run().status(128);
+}
+
+#[test]
+fn filestatus_prints_sops_json() {
+    let p = SopsProject::new();
+    p.encrypted("s.yaml", PLAIN);
+    p.write("plain.yaml", PLAIN);
+    assert_eq!(p.ssp().args(["sops", "filestatus", "s.yaml"]).run().success().stdout, "{\"encrypted\":true}\n");
+    assert_eq!(p.ssp().args(["sops", "filestatus", "plain.yaml"]).run().success().stdout, "{\"encrypted\":false}\n");
+    p.write("broken.yaml", "a: [unclosed\n");
+    p.ssp().args(["sops", "filestatus", "broken.yaml"]).run().status(1).stderr_has("cannot check file status");
+}
+
+// ------------------------------------------------------------------ key programs through the runner
+
+#[test]
+fn age_key_cmd_runs_only_when_an_age_key_needs_it_and_is_logged() {
+    let p = SopsProject::new();
+    p.encrypted("s.yaml", PLAIN);
+    let marker = p.root().join("cmd-ran");
+    let script = p.write(
+        "keycmd.sh",
+        format!(
+            "#!/bin/sh\necho \"$SOPS_AGE_RECIPIENT\" >> {}\ncat {}\n",
+            marker.display(),
+            p.root().join("keys.txt").display()
+        ),
+    );
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let cmd = format!("{} --flag", script.display());
+    // Encrypting needs no identity: the command does not run.
+    p.write("new.yaml", PLAIN);
+    p.ssp()
+        .args(["sops", "encrypt", "--age", &p.me.recipient, "new.yaml"])
+        .env("SOPS_AGE_KEY_FILE", "")
+        .env("SOPS_AGE_KEY_CMD", &cmd)
+        .run()
+        .success();
+    assert!(!marker.exists(), "SOPS_AGE_KEY_CMD ran although no age key needed it");
+    // An identity from the key file opens it: the command does not run either.
+    p.ssp().args(["sops", "-d", "s.yaml"]).env("SOPS_AGE_KEY_CMD", &cmd).run().success();
+    assert!(!marker.exists());
+    // Only the command has the key: it runs once, with SOPS_AGE_RECIPIENT, logged at -v.
+    let out =
+        p.ssp().args(["-v", "sops", "-d", "s.yaml"]).env("SOPS_AGE_KEY_FILE", "").env("SOPS_AGE_KEY_CMD", &cmd).run();
+    out.success().stderr_has(&format!("$ {} --flag", script.display()));
+    assert_eq!(out.stdout, PLAIN);
+    assert_eq!(std::fs::read_to_string(&marker).unwrap(), format!("{}\n", p.me.recipient));
+}
+
+#[test]
+fn pgp_goes_through_gpg_via_the_runner() {
+    let Some(getsops) = support::fixtures::getsops() else {
+        return;
+    };
+    let Some(home) = support::fixtures::GpgHome::with_sops_test_key(&getsops) else { return };
+    let p = SopsProject::new();
+    let out = p
+        .ssp()
+        .args(["-v", "sops", "-d"])
+        .arg_path(&getsops.join("example.yaml"))
+        .env("GNUPGHOME", home.dir.path())
+        .run();
+    out.success().stderr_has("$ gpg -d < (").stdout_has("myapp1: t00m4nys3cr3t");
+    // Without the secret key: 128, with gpg's reason.
+    let out = p.ssp().args(["sops", "-d"]).arg_path(&getsops.join("example.yaml")).run();
+    out.status(128).stderr_has("pgp FBC7B9E2A4F9289AC0C1D4843D16CEE4A27381B4: gpg failed");
+}
+
+// ------------------------------------------------------------------ the repository's own files
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+#[test]
+fn the_example_cloud_values_decrypt_with_the_committed_example_key() {
+    let root = repo();
+    let key = std::fs::read_to_string(root.join("deployment/example.agekey")).unwrap();
+    assert!(key.starts_with("# INSECURE EXAMPLE KEY"), "{key}");
+    let recipient = key.lines().find_map(|l| l.strip_prefix("# public key: ")).unwrap();
+    let rules = std::fs::read_to_string(root.join(".sops.yaml")).unwrap();
+    assert!(rules.contains("deployment/values\\.cloud\\.yaml$") && rules.contains(recipient), "{rules}");
+    let out = isolated(Ssp::new().current_dir(&root), &root)
+        .args(["sops", "-d", "deployment/values.cloud.yaml"])
+        .env("SOPS_AGE_KEY_FILE", "deployment/example.agekey")
+        .env("XDG_RUNTIME_DIR", "/nonexistent")
+        .run();
+    out.success().stdout_has("secret:\n    jwt:").stdout_has("REPLACE-ME-postgres-password");
+    // Production-shaped: the same top-level sections as the dev values, persistence on.
+    let plain: serde_json::Value = ssp::values::parse(&out.stdout).unwrap();
+    let dev: serde_json::Value =
+        ssp::values::parse(&std::fs::read_to_string(root.join("deployment/values.dev.yaml")).unwrap()).unwrap();
+    let keys = |v: &serde_json::Value| v.as_object().unwrap().keys().cloned().collect::<Vec<_>>();
+    assert_eq!(keys(&plain), keys(&dev));
+    assert_eq!(plain["db"]["persistence"]["enabled"], true);
+    let status = Ssp::new().current_dir(&root).args(["sops", "filestatus", "deployment/values.cloud.yaml"]).run();
+    assert_eq!(status.success().stdout, "{\"encrypted\":true}\n");
+}
+
+#[test]
+fn the_teams_real_file_parses_and_explains_every_key_it_cannot_use() {
+    let reference = repo().join("../shared/reference/support-sphere/deployment/values.cloud.yaml");
+    if !reference.is_file() {
+        support::prerequisite("team file", false, "../shared/reference not found");
+        return;
+    }
+    let p = SopsProject::new();
+    let status = p.ssp().args(["sops", "filestatus"]).arg_path(&reference).run();
+    assert_eq!(status.success().stdout, "{\"encrypted\":true}\n");
+    let out = p.ssp().args(["sops", "-d"]).arg_path(&reference).run();
+    out.status(128).stderr_has("could not retrieve the data key").stderr_has("Keys tried:");
+    out.stderr_has("kms arn:aws:kms:us-west-2:871683513797:key/")
+        .stderr_has("kms arn:aws:kms:us-east-1:871683513797:key/");
+    out.stderr_has("no AWS KMS support in this build").stderr_has("pgp ").stderr_has("gpg failed");
+    assert!(!out.stderr.contains("panicked"));
+    assert_eq!(out.stdout, "");
+}
+
+// ------------------------------------------------------------------ edit flow with a scripted editor
+
+/// An editor script: records its file's and directory's modes and path, then acts per `$EDIT_ACTION`.
+fn editor(p: &SopsProject) -> PathBuf {
+    let script = p.write(
+        "editor.sh",
+        r#"#!/bin/sh
+for a in "$@"; do f="$a"; done
+d=$(dirname "$f")
+echo "file=$(stat -c %a "$f") dir=$(stat -c %a "$d") path=$f" >> "$EDIT_LOG"
+n=$(grep -c . "$EDIT_LOG")
+case "$EDIT_ACTION" in
+  unchanged) ;;
+  change) sed -i 's/hunter2/correct-horse/' "$f"; printf 'extra: 1\n' >> "$f" ;;
+  invalid) printf 'bad: [unclosed\n' >> "$f" ;;
+  sops-key) printf 'sops: 1\n' >> "$f" ;;
+  invalid-then-fixed)
+    if [ "$n" = 1 ]; then printf 'bad: [unclosed\n' >> "$f"; else sed -i 's/^bad: .*$/fixed: 2/; s/hunter2/fixed-pass/' "$f"; fi ;;
+  fail) exit 3 ;;
+  hang) echo $$ > "$EDIT_PID"; exec sleep 30 ;;
+esac
+"#,
+    );
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    script
+}
+
+struct EditRun {
+    p: SopsProject,
+    before: Vec<u8>,
+    log: PathBuf,
+}
+
+fn edit_setup() -> EditRun {
+    let p = SopsProject::new();
+    p.encrypted("deployment/values.cloud.yaml", PLAIN);
+    let before = p.read("deployment/values.cloud.yaml");
+    let log = p.root().join("edit.log");
+    EditRun { p, before, log }
+}
+
+impl EditRun {
+    fn ssp(&self, action: &str) -> Ssp {
+        self.p
+            .ssp()
+            .env("EDITOR", format!("{} --some-flag", editor(&self.p).display()))
+            .env("EDIT_ACTION", action)
+            .env("EDIT_LOG", &self.log)
+            .env("EDIT_PID", self.p.root().join("editor.pid"))
+    }
+
+    fn edit(&self, action: &str) -> Outcome {
+        self.ssp(action).args(["edit-cloud-values"]).run()
+    }
+
+    /// The editor ran with a 0600 file in a 0700 dir under $XDG_RUNTIME_DIR, which is empty again.
+    #[track_caller]
+    fn assert_private_and_cleaned(&self, runs: usize) {
+        let log = std::fs::read_to_string(&self.log).unwrap();
+        assert_eq!(log.lines().count(), runs, "{log}");
+        for line in log.lines() {
+            assert!(line.starts_with("file=600 dir=700 path="), "{line}");
+            let path = line.split("path=").nth(1).unwrap();
+            assert!(path.starts_with(&self.p.root().join("run").display().to_string()), "{path}");
+            assert!(path.ends_with("/values.cloud.yaml"), "{path}");
+            assert!(!Path::new(path).exists(), "{path} still exists");
+        }
+        let left: Vec<_> = std::fs::read_dir(self.p.root().join("run")).unwrap().collect();
+        assert!(left.is_empty(), "temp files remain: {left:?}");
+    }
+
+    fn current(&self) -> Vec<u8> {
+        self.p.read("deployment/values.cloud.yaml")
+    }
+}
+
+#[test]
+fn edit_unchanged_writes_nothing_and_exits_200() {
+    let r = edit_setup();
+    let out = r.edit("unchanged");
+    out.status(200).stderr_has("File has not changed").stderr_has("can be used on this machine");
+    out.stderr_has(&format!("age {} — usable", r.p.me.recipient));
+    r.assert_private_and_cleaned(1);
+    assert_eq!(r.current(), r.before);
+}
+
+#[test]
+fn edit_with_a_valid_change_reencrypts_with_the_same_data_key_and_prints_paths_only() {
+    let r = edit_setup();
+    let out = r.edit("change");
+    out.success().stderr_has("File written successfully").stderr_has("~ db.password").stderr_has("+ extra");
+    assert!(!out.stderr.contains("correct-horse") && !out.stderr.contains("hunter2"), "{}", out.stderr);
+    r.assert_private_and_cleaned(1);
+    let after = String::from_utf8(r.current()).unwrap();
+    let before = String::from_utf8(r.before.clone()).unwrap();
+    let age_block = |t: &str| t[t.find("BEGIN AGE").unwrap()..t.find("END AGE").unwrap()].to_string();
+    assert_eq!(age_block(&after), age_block(&before), "same data key: the wrapped key is unchanged");
+    assert_ne!(after, before);
+    let plain = r.p.ssp().args(["sops", "-d", "deployment/values.cloud.yaml"]).run().success().stdout.clone();
+    assert_eq!(plain, format!("{}extra: 1\n", PLAIN.replace("hunter2", "correct-horse")));
+}
+
+#[test]
+fn edit_with_invalid_yaml_fails_off_a_terminal_and_leaves_the_file() {
+    let r = edit_setup();
+    r.edit("invalid").status(1).stderr_has("not valid yaml").stderr_has("nothing was written");
+    r.assert_private_and_cleaned(1);
+    assert_eq!(r.current(), r.before);
+    // A top-level `sops` key is refused the same way.
+    r.edit("sops-key").status(1).stderr_has("reserved");
+    assert_eq!(r.current(), r.before);
+}
+
+#[test]
+fn edit_invalid_then_fixed_on_a_terminal_reopens_the_editor() {
+    // `script` gives ssp a pseudo-terminal; the Enter that answers the re-open prompt is typed ahead.
+    if !Path::new("/usr/bin/script").exists() {
+        support::prerequisite("invalid-then-fixed", false, "/usr/bin/script (bsdutils) not installed");
+        return;
+    }
+    let r = edit_setup();
+    let command = format!("{} edit-cloud-values", env!("CARGO_BIN_EXE_ssp"));
+    let out = std::process::Command::new("/usr/bin/script")
+        .args(["-qec", &command, "/dev/null"])
+        .current_dir(r.p.root())
+        .envs(edit_env(&r, "invalid-then-fixed"))
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .and_then(|mut child| {
+            use std::io::Write;
+            child.stdin.take().unwrap().write_all(b"\n")?;
+            child.wait_with_output()
+        })
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("not valid yaml") && text.contains("re-open the editor"), "{text}");
+    r.assert_private_and_cleaned(2);
+    let plain = r.p.ssp().args(["sops", "-d", "deployment/values.cloud.yaml"]).run().success().stdout.clone();
+    assert_eq!(plain, format!("{}fixed: 2\n", PLAIN.replace("hunter2", "fixed-pass")));
+}
+
+fn edit_env(r: &EditRun, action: &str) -> Vec<(String, String)> {
+    let root = r.p.root();
+    vec![
+        ("HOME".into(), root.display().to_string()),
+        ("XDG_CONFIG_HOME".into(), root.join(".config").display().to_string()),
+        ("XDG_RUNTIME_DIR".into(), root.join("run").display().to_string()),
+        ("GNUPGHOME".into(), root.join("no-gnupg").display().to_string()),
+        ("SOPS_AGE_KEY_FILE".into(), root.join("keys.txt").display().to_string()),
+        ("SOPS_EDITOR".into(), String::new()),
+        ("EDITOR".into(), editor(&r.p).display().to_string()),
+        ("EDIT_ACTION".into(), action.into()),
+        ("EDIT_LOG".into(), r.log.display().to_string()),
+    ]
+}
+
+#[test]
+fn editor_failure_exits_201_and_writes_nothing() {
+    let r = edit_setup();
+    r.edit("fail").status(201).stderr_has("could not run the editor").stderr_has("exited with status 3");
+    r.assert_private_and_cleaned(1);
+    assert_eq!(r.current(), r.before);
+    // The same through `ssp sops edit` and the bare legacy form.
+    r.ssp("fail").args(["sops", "edit", "deployment/values.cloud.yaml"]).run().status(201);
+    r.ssp("unchanged").args(["sops", "deployment/values.cloud.yaml"]).run().status(200);
+    r.assert_private_and_cleaned(3);
+    assert_eq!(r.current(), r.before);
+}
+
+#[test]
+fn sops_edit_saves_a_change() {
+    let r = edit_setup();
+    r.ssp("change").args(["sops", "edit", "deployment/values.cloud.yaml"]).run().success();
+    r.assert_private_and_cleaned(1);
+    assert_ne!(r.current(), r.before);
+}
+
+fn interrupted_with(signal: nix::sys::signal::Signal) {
+    let r = edit_setup();
+    let pidfile = r.p.root().join("editor.pid");
+    let mut cmd = r.ssp("hang").args(["edit-cloud-values"]).into_command();
+    cmd.stdin(std::process::Stdio::null()).stdout(std::process::Stdio::null()).stderr(std::process::Stdio::piped());
+    let child = cmd.spawn().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !pidfile.exists() || std::fs::read_to_string(&pidfile).unwrap().trim().is_empty() {
+        assert!(Instant::now() < deadline, "the editor never started");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let editor_pid: i32 = std::fs::read_to_string(&pidfile).unwrap().trim().parse().unwrap();
+    nix::sys::signal::kill(nix::unistd::Pid::from_raw(child.id() as i32), signal).unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{stderr}");
+    assert!(stderr.contains("interrupted"), "{stderr}");
+    r.assert_private_and_cleaned(1);
+    assert_eq!(r.current(), r.before);
+    let alive = std::fs::read_to_string(format!("/proc/{editor_pid}/stat"))
+        .map(|s| !s.rsplit(')').next().unwrap_or("").trim_start().starts_with('Z'))
+        .unwrap_or(false);
+    assert!(!alive, "the editor {editor_pid} is still running");
+}
+
+#[test]
+fn ctrl_c_while_the_editor_runs_stops_it_cleans_up_and_exits_130() {
+    interrupted_with(nix::sys::signal::Signal::SIGINT);
+}
+
+#[test]
+fn sigterm_while_the_editor_runs_stops_it_cleans_up_and_exits_130() {
+    interrupted_with(nix::sys::signal::Signal::SIGTERM);
+}
+
+#[test]
+fn gpg_tty_is_set_from_the_terminal_when_unset() {
+    if !Path::new("/usr/bin/script").exists() {
+        support::prerequisite("gpg_tty", false, "/usr/bin/script (bsdutils) not installed");
+        return;
+    }
+    let p = SopsProject::new();
+    // A stand-in gpg: "encrypts" to a fixed armor, records GPG_TTY when asked to decrypt, and fails.
+    let seen = p.root().join("gpg-tty.log");
+    let fake = p.write(
+        "fake-gpg.sh",
+        format!(
+            "#!/bin/sh\ncase \" $* \" in\n  *' --encrypt '*) cat >/dev/null; printf -- '-----BEGIN PGP MESSAGE-----\\nZmFrZQ==\\n-----END PGP MESSAGE-----\\n' ;;\n  *) cat >/dev/null; echo \"tty=${{GPG_TTY:-unset}}\" >> {}; echo 'gpg: decryption failed: No secret key' >&2; exit 2 ;;\nesac\n",
+            seen.display()
+        ),
+    );
+    std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
+    p.write("plain.yaml", PLAIN);
+    let enc = p
+        .ssp()
+        .args(["sops", "encrypt", "--pgp", "FBC7B9E2A4F9289AC0C1D4843D16CEE4A27381B4", "plain.yaml"])
+        .env("SOPS_GPG_EXEC", &fake)
+        .run();
+    enc.success();
+    p.write("pgp.yaml", &enc.stdout);
+    // A GPG_TTY the user set is left alone.
+    p.ssp()
+        .args(["sops", "-d", "pgp.yaml"])
+        .env("SOPS_GPG_EXEC", &fake)
+        .env("GPG_TTY", "/dev/custom")
+        .run()
+        .status(128);
+    // On a terminal with GPG_TTY unset: gpg is told which one.
+    let command = format!("{} sops -d pgp.yaml", env!("CARGO_BIN_EXE_ssp"));
+    let status = std::process::Command::new("/usr/bin/script")
+        .args(["-qec", &command, "/dev/null"])
+        .current_dir(p.root())
+        .env("SOPS_GPG_EXEC", &fake)
+        .env("HOME", p.root())
+        .env("SOPS_AGE_KEY_FILE", "")
+        .env_remove("GPG_TTY")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .status()
+        .unwrap();
+    assert!(!status.success());
+    let log = std::fs::read_to_string(&seen).unwrap();
+    let lines: Vec<&str> = log.lines().collect();
+    assert_eq!(lines[0], "tty=/dev/custom", "{log}");
+    assert!(lines[1].starts_with("tty=/dev/pts/"), "{log}");
+}
