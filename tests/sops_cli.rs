@@ -9,18 +9,9 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use age::secrecy::ExposeSecret;
 use support::cli::{Outcome, Project, Ssp};
 
-struct Identity {
-    secret: String,
-    recipient: String,
-}
-
-fn identity() -> Identity {
-    let id = age::x25519::Identity::generate();
-    Identity { secret: id.to_string().expose_secret().to_string(), recipient: id.to_public().to_string() }
-}
+use support::fixtures::{AgeKey as Identity, age_key as identity};
 
 const PLAIN: &str = "# database settings\ndb:\n    user: admin\n    password: hunter2 # inline\n    port: 5432\nfeatures:\n    - a\n    - b\ndebug_unencrypted: true\n";
 

@@ -6,22 +6,13 @@ use support::fixtures;
 
 use std::sync::Arc;
 
-use age::secrecy::ExposeSecret;
 use ssp::sops::keys::NoKms;
 use ssp::sops::{
     AgeIdentities, DataKey, DecryptOptions, Document, EncryptionRules, EncryptionSpec, Format, KeySources, MapItem,
     RecipientGroup, SopsConfig, SopsError, SopsFile, Value, changed_paths, parse_path, stores,
 };
 
-struct Identity {
-    secret: String,
-    recipient: String,
-}
-
-fn identity() -> Identity {
-    let id = age::x25519::Identity::generate();
-    Identity { secret: id.to_string().expose_secret().to_string(), recipient: id.to_public().to_string() }
-}
+use support::fixtures::{AgeKey as Identity, age_key as identity};
 
 fn sources(ids: &[&Identity]) -> KeySources {
     let text: Vec<&str> = ids.iter().map(|i| i.secret.as_str()).collect();

@@ -95,3 +95,16 @@ impl Drop for GpgHome {
         let _ = Command::new("gpgconf").arg("--homedir").arg(self.dir.path()).args(["--kill", "gpg-agent"]).status();
     }
 }
+
+/// A throwaway age identity: its secret (`AGE-SECRET-KEY-1…`) and recipient (`age1…`).
+pub struct AgeKey {
+    pub secret: String,
+    pub recipient: String,
+}
+
+/// Generates a fresh [`AgeKey`].
+pub fn age_key() -> AgeKey {
+    use age::secrecy::ExposeSecret;
+    let id = age::x25519::Identity::generate();
+    AgeKey { secret: id.to_string().expose_secret().to_string(), recipient: id.to_public().to_string() }
+}
