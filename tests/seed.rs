@@ -555,3 +555,17 @@ fn ctrl_c_during_the_import_stops_k3d_and_exits_130() {
     // Nothing reached the cluster.
     assert!(seed.writes().is_empty(), "{:?}", seed.writes());
 }
+
+#[test]
+fn a_job_that_never_finishes_fails_at_the_timeout_naming_its_pod() {
+    let Some(seed) = Seed::new() else { return };
+    let outcome = seed.run(&["--no-build", "--timeout", "1s"], |api| {
+        let pod = start_pod(api);
+        api.append_log(NS, &pod, CONTAINER, &["waiting for the database"]);
+    });
+    outcome
+        .status(1)
+        .stderr_has("the seed Job populate-db-job did not finish within 1s")
+        .stderr_has("pod: populate-db-job-")
+        .stderr_has("| waiting for the database");
+}
