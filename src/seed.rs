@@ -94,6 +94,20 @@ pub fn job_from_manifest(text: &str, path: &str, namespace: &str, image: &str) -
     Ok(job)
 }
 
+/// The ConfigMap the Job reads its environment from, as ssp applies it.
+pub fn configmap(name: &str, namespace: &str, data: &BTreeMap<String, String>) -> ConfigMap {
+    ConfigMap {
+        metadata: ObjectMeta {
+            name: Some(name.to_string()),
+            namespace: Some(namespace.to_string()),
+            labels: Some(BTreeMap::from([("app.kubernetes.io/managed-by".to_string(), "ssp".to_string())])),
+            ..Default::default()
+        },
+        data: Some(data.clone()),
+        ..Default::default()
+    }
+}
+
 /// True when a node of the cluster already holds `image` (from the kubelet's image list).
 pub async fn cluster_has_image(client: &Client, image: &str) -> Result<bool, ::kube::Error> {
     let wanted = [image.to_string(), format!("docker.io/{image}"), format!("docker.io/library/{image}")];
@@ -129,16 +143,7 @@ impl SeedRun {
     pub async fn apply_configmap(&self, name: &str, data: &BTreeMap<String, String>) -> Result<Applied, SeedError> {
         let api: Api<ConfigMap> = Api::namespaced(self.client.clone(), &self.namespace);
         let existed = api.get_opt(name).await?.is_some();
-        let map = ConfigMap {
-            metadata: ObjectMeta {
-                name: Some(name.to_string()),
-                namespace: Some(self.namespace.clone()),
-                labels: Some(BTreeMap::from([("app.kubernetes.io/managed-by".to_string(), "ssp".to_string())])),
-                ..Default::default()
-            },
-            data: Some(data.clone()),
-            ..Default::default()
-        };
+        let map = configmap(name, &self.namespace, data);
         self.output.verbose(format!("PATCH (apply) configmaps/{name} in {}", self.namespace));
         api.patch(name, &PatchParams::apply("ssp").force(), &Patch::Apply(&map)).await?;
         Ok(if existed { Applied::Updated } else { Applied::Created })
@@ -157,10 +162,14 @@ impl SeedRun {
             Err(err) => return Err(err.into()),
         }
         let gone = await_condition(api, name, conditions::is_deleted(&uid));
-        match tokio::time::timeout(Duration::from_secs(120), gone).await {
-            Ok(Ok(_)) => Ok(true),
-            Ok(Err(err)) => Err(SeedError::DeleteTimeout(format!("{name}: {err}"))),
-            Err(_) => Err(SeedError::DeleteTimeout(name.to_string())),
+        let cancel = crate::interrupt::token();
+        tokio::select! {
+            _ = cancel.cancelled() => Err(SeedError::Interrupted),
+            waited = tokio::time::timeout(Duration::from_secs(120), gone) => match waited {
+                Ok(Ok(_)) => Ok(true),
+                Ok(Err(err)) => Err(SeedError::DeleteTimeout(format!("{name}: {err}"))),
+                Err(_) => Err(SeedError::DeleteTimeout(name.to_string())),
+            },
         }
     }
 
@@ -236,15 +245,35 @@ impl SeedRun {
                 }
             }
         };
-        if let Some(task) = log_task {
+        match log_task {
             // Let the log stream drain (it ends with the container), but not forever.
-            if outcome.is_ok() {
+            Some(task) if outcome.is_ok() => {
                 let _ = tokio::time::timeout(Duration::from_secs(5), task).await;
-            } else {
-                task.abort();
             }
+            Some(task) => task.abort(),
+            // The Job finished before its pod was seen running (a quick seed): show its log now.
+            None if outcome.is_ok() => self.print_log(&pods, current_pod, &selector).await,
+            None => {}
         }
         outcome
+    }
+
+    /// Prints the whole log of the Job's pod (`pod`, else the first pod matching `selector`).
+    async fn print_log(&self, pods: &Api<Pod>, pod: Option<String>, selector: &str) {
+        let pod = match pod {
+            Some(pod) => Some(pod),
+            None => pods
+                .list(&ListParams::default().labels(selector))
+                .await
+                .ok()
+                .and_then(|l| l.items.into_iter().next())
+                .map(|p| p.name_any()),
+        };
+        let Some(pod) = pod else { return };
+        match pods.logs(&pod, &LogParams::default()).await {
+            Ok(text) => text.lines().for_each(|line| self.output.note(format!("seed | {line}"))),
+            Err(err) => self.output.verbose(format!("cannot read the log of {pod}: {err}")),
+        }
     }
 
     /// Deletes the finished Job (unless the user keeps it for inspection).

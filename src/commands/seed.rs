@@ -10,7 +10,7 @@ use crate::config::Provider;
 use crate::context::Context;
 use crate::exit::UsageError;
 use crate::output::Output;
-use crate::seed::{Applied, SeedRun, cluster_has_image, job_from_manifest};
+use crate::seed::{Applied, SeedError, SeedRun, cluster_has_image, configmap, job_from_manifest};
 use crate::{docker, image};
 
 pub async fn run(global: &GlobalArgs, args: &SeedArgs, output: Output) -> anyhow::Result<()> {
@@ -88,6 +88,12 @@ pub async fn run(global: &GlobalArgs, args: &SeedArgs, output: Output) -> anyhow
             "would follow its pod's log and wait up to {} for Complete or Failed",
             humantime::format_duration(args.timeout.unwrap_or(seed.timeout()))
         ));
+        // The objects themselves on stdout, as `kubectl … --dry-run=client -o yaml` would show them.
+        let map = configmap(&seed.configmap, &namespace, &seed.configmap_data);
+        let documents = [serde_saphyr::to_string(&map)?, serde_saphyr::to_string(&job)?];
+        for document in documents {
+            println!("---\n{}", document.trim_end());
+        }
         return Ok(());
     }
 
@@ -126,16 +132,25 @@ pub async fn run(global: &GlobalArgs, args: &SeedArgs, output: Output) -> anyhow
     run.create(&job).await.with_context(|| format!("cannot create Job {name}"))?;
     out.step(format!("running Job {name} ({run_image})"));
     let result = run.follow(&name).await;
-    if result.is_ok() {
-        out.done(format!("Job {name} completed"));
+    let kubectl = format!("kubectl --context {} -n {namespace}", config.cluster.kube_context());
+    match &result {
+        Ok(()) => out.done(format!("Job {name} completed")),
+        // Ctrl-C stops ssp, not the seed: the Job may be half-way through its data.
+        Err(SeedError::Interrupted) => {
+            out.warn(format!("Job {name} is still in the cluster; `{kubectl} delete job/{name}` stops it"))
+        }
+        Err(_) => {}
     }
-    if !args.keep_job && !crate::interrupt::is_interrupted() {
-        run.delete(&name).await?;
-    } else if args.keep_job {
-        out.note(format!(
-            "kept Job {name}: `kubectl --context {} -n {namespace} describe job/{name}`",
-            config.cluster.kube_context()
-        ));
+    if !crate::interrupt::is_interrupted() {
+        if args.keep_job {
+            out.note(format!("kept Job {name}: `{kubectl} describe job/{name}`"));
+        } else if let Err(err) = run.delete(&name).await {
+            // The Job's own result matters more than its clean-up.
+            match &result {
+                Ok(()) => return Err(err).with_context(|| format!("cannot delete the finished Job {name}")),
+                Err(_) => out.warn(format!("cannot delete Job {name}: {err}")),
+            }
+        }
     }
     result?;
     Ok(())

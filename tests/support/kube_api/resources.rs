@@ -75,6 +75,7 @@ pub static RESOURCES: &[ResourceType] = &[
     rt("", "Secret", "secrets", "secret", true, &[], false),
     rt("", "ConfigMap", "configmaps", "configmap", true, &["cm"], false),
     rt("", "Event", "events", "event", true, &["ev"], false),
+    rt("", "Node", "nodes", "node", false, &["no"], true),
     rt("apps", "Deployment", "deployments", "deployment", true, &["deploy"], true),
     rt("apps", "StatefulSet", "statefulsets", "statefulset", true, &["sts"], true),
     rt("apps", "DaemonSet", "daemonsets", "daemonset", true, &["ds"], true),
