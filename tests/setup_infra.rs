@@ -1,0 +1,342 @@
+//! `ssp setup-infra` end to end through the binary: the fake k3d and helm (found through
+//! `[tools] dir`), the pinned chart rendered by Helm's own engine and applied to the Kubernetes
+//! API double, a loopback stand-in for Kong on the load balancer's host port, the real Docker
+//! daemon for the pre-flight check.
+mod support;
+
+use std::time::Duration;
+
+use support::env::docker_available;
+use support::fakes::ClusterState;
+use support::stack::{CLUSTER, CONTEXT, KongStandIn, Stack, StackOptions};
+
+/// Safety net only: every wait ends on an event long before this.
+const SAFETY: Duration = Duration::from_secs(120);
+
+fn k3d_stack(test: &str) -> Option<Stack> {
+    if !docker_available(test) {
+        return None;
+    }
+    Stack::new(StackOptions { chart: true, ..Default::default() })
+}
+
+#[test]
+fn fresh_create_renders_the_config_creates_the_cluster_installs_waits_probes_and_summarises() {
+    let Some(stack) = k3d_stack("fresh_create") else { return };
+    let root = stack.project.root();
+    let (out, (kong, _autopilot)) = std::thread::scope(|s| {
+        // Kong answers once the cluster exists (the port must be free for `cluster create`), and
+        // the workloads become ready only after that.
+        let cluster = s.spawn(|| {
+            stack.fakes.wait_for_call("k3d", &["cluster", "create"], SAFETY);
+            (KongStandIn::start(stack.http_port, 200), stack.api.autopilot())
+        });
+        let out = stack.ssp().args(["setup-infra", "--timeout", "2m"]).run();
+        (out, cluster.join().unwrap())
+    });
+    out.success();
+
+    let config = root.join(".ssp/k3d-pdc-cluster.yaml");
+    assert_eq!(
+        stack.k3d_calls(),
+        [
+            "k3d cluster list -o json".to_string(),
+            format!("k3d cluster create --config {} --wait --timeout 300s", config.display()),
+            "k3d kubeconfig get pdc-cluster".to_string(),
+        ]
+    );
+    let create =
+        stack.fakes.calls_of("k3d").into_iter().find(|c| c.argv.get(1).is_some_and(|a| a == "create")).unwrap();
+    assert_eq!(
+        create.files[config.to_str().unwrap()],
+        format!(
+            "# k3d cluster config, rendered by ssp from [cluster] in its configuration (`ssp config`).\n\
+             # Change ssp.toml, not this file: ssp renders it afresh for every `k3d cluster create`.\n\
+             apiVersion: k3d.io/v1alpha5\nkind: Simple\nmetadata:\n  name: pdc-cluster\nservers: 1\nagents: 0\n\
+             image: \"rancher/k3s:v1.31.5-k3s1\"\nports:\n\
+             \x20 - port: \"{}:80\"\n    nodeFilters:\n      - loadbalancer\n\
+             \x20 - port: \"{}:5432\"\n    nodeFilters:\n      - loadbalancer\n\
+             options:\n  k3d:\n    wait: true\n  kubeconfig:\n    updateDefaultKubeconfig: true\n    switchCurrentContext: true\n",
+            stack.http_port, stack.db_port
+        )
+    );
+    assert_eq!(stack.fakes.cluster(CLUSTER), Some(ClusterState::Running));
+
+    let helm = stack.helm_calls();
+    assert_eq!(helm.len(), 1, "{helm:?}");
+    let chart = root.join("vendors/supabase-kubernetes/charts/supabase");
+    let values = root.join("deployment/values.dev.yaml");
+    assert_eq!(
+        helm[0].args(),
+        [
+            "upgrade",
+            "--install",
+            "supabase",
+            chart.to_str().unwrap(),
+            "--namespace",
+            "default",
+            "--kube-context",
+            CONTEXT,
+            "--create-namespace",
+            "--cleanup-on-fail",
+            "--timeout",
+            "120s",
+            "--values",
+            values.to_str().unwrap(),
+        ]
+    );
+    assert_eq!(helm[0].stdin, None);
+
+    // The chart's twelve Deployments were watched to readiness, one progress line each.
+    let deployments = stack.api.list("deployments", Some("default"));
+    assert_eq!(deployments.len(), 12);
+    for d in &deployments {
+        let name = d["metadata"]["name"].as_str().unwrap();
+        out.stderr_has(&format!("deployment/{name}: 1/1 ready"));
+    }
+    out.stderr_has("12 workloads ready");
+    out.stderr_has("/auth/v1/health answers (HTTP 200)");
+    out.stdout_has(&format!("API URL          http://localhost:{}", stack.http_port));
+    out.stdout_has(&format!("Postgres         postgres://postgres:********@localhost:{}/postgres", stack.db_port));
+    out.stdout_has("dashboard login  supabase / ********");
+    assert!(!out.stdout.contains("this_password_is_insecure"), "{}", out.stdout);
+    assert_eq!(kong.paths(), ["GET /auth/v1/health", "GET /rest/v1/"]);
+}
+
+/// A running cluster (no create, so no port check) with Kong answering from the start.
+fn running_stack(test: &str) -> Option<(Stack, KongStandIn)> {
+    let stack = k3d_stack(test)?;
+    stack.fakes.add_cluster(CLUSTER, ClusterState::Running);
+    let kong = KongStandIn::start(stack.http_port, 200);
+    Some((stack, kong))
+}
+
+/// The API double has a watch open on the release's pods: ssp is waiting.
+fn ssp_is_watching(stack: &Stack) {
+    let watching = stack.api.wait_until_blocking(SAFETY, |st| {
+        st.requests_seen().iter().any(|r| r.path == "/api/v1/namespaces/default/pods" && r.is_watch())
+    });
+    assert!(watching, "ssp never watched the release's pods");
+}
+
+#[test]
+fn a_running_cluster_is_reused_and_a_second_run_only_upgrades() {
+    let Some((stack, _kong)) = running_stack("running_cluster_reused") else { return };
+    let _autopilot = stack.api.autopilot();
+    let first = stack.ssp().args(["setup-infra", "--timeout", "2m"]).run();
+    first.success().stderr_has("cluster pdc-cluster is running (k3d-pdc-cluster)");
+    assert_eq!(stack.k3d_calls(), ["k3d cluster list -o json", "k3d kubeconfig get pdc-cluster"]);
+    let objects = stack.api.list("deployments", Some("default")).len();
+
+    stack.api.clear_requests();
+    let second = stack.ssp().args(["setup-infra", "--timeout", "2m"]).run();
+    second.success().stderr_has("12 workloads ready");
+    assert_eq!(
+        stack.k3d_calls(),
+        [
+            "k3d cluster list -o json",
+            "k3d kubeconfig get pdc-cluster",
+            "k3d cluster list -o json",
+            "k3d kubeconfig get pdc-cluster"
+        ]
+    );
+    assert_eq!(stack.fakes.release("default", "supabase").unwrap()["revision"], 2);
+    assert_eq!(stack.api.list("deployments", Some("default")).len(), objects);
+    // The second run created nothing but helm's record of revision 2.
+    let created: Vec<String> = stack.api.request_lines().into_iter().filter(|l| l.starts_with("POST")).collect();
+    assert_eq!(created, ["POST /api/v1/namespaces/default/secrets"]);
+    assert!(
+        stack.api.get("secrets", "default", "sh.helm.release.v1.supabase.v2").is_some(),
+        "helm recorded revision 2"
+    );
+}
+
+#[test]
+fn a_stopped_cluster_is_started() {
+    let Some(stack) = k3d_stack("stopped_cluster_started") else { return };
+    stack.fakes.add_cluster(CLUSTER, ClusterState::Stopped);
+    let _kong = KongStandIn::start(stack.http_port, 200);
+    let _autopilot = stack.api.autopilot();
+    let out = stack.ssp().args(["setup-infra", "--timeout", "2m"]).run();
+    out.success().stderr_has("starting cluster pdc-cluster (stopped (0/1 servers running))");
+    assert_eq!(
+        stack.k3d_calls(),
+        [
+            "k3d cluster list -o json",
+            "k3d cluster start pdc-cluster --wait --timeout 300s",
+            "k3d kubeconfig get pdc-cluster"
+        ]
+    );
+    assert_eq!(stack.fakes.cluster(CLUSTER), Some(ClusterState::Running));
+}
+
+#[test]
+fn recreate_deletes_the_cluster_then_creates_it() {
+    let Some(stack) = k3d_stack("recreate") else { return };
+    stack.fakes.add_cluster(CLUSTER, ClusterState::Running);
+    let (out, _kept) = std::thread::scope(|s| {
+        let cluster = s.spawn(|| {
+            stack.fakes.wait_for_call("k3d", &["cluster", "create"], SAFETY);
+            (KongStandIn::start(stack.http_port, 200), stack.api.autopilot())
+        });
+        let out = stack.ssp().args(["setup-infra", "--recreate", "--timeout", "2m"]).run();
+        (out, cluster.join().unwrap())
+    });
+    out.success();
+    let config = stack.project.root().join(".ssp/k3d-pdc-cluster.yaml");
+    assert_eq!(
+        stack.k3d_calls(),
+        [
+            "k3d cluster list -o json".to_string(),
+            "k3d cluster delete pdc-cluster".to_string(),
+            format!("k3d cluster create --config {} --wait --timeout 300s", config.display()),
+            "k3d kubeconfig get pdc-cluster".to_string(),
+        ]
+    );
+}
+
+#[test]
+fn a_busy_host_port_is_named_and_nothing_is_created() {
+    let Some(stack) = k3d_stack("busy_port") else { return };
+    let holder = std::net::TcpListener::bind(("0.0.0.0", stack.db_port)).unwrap();
+    let out = stack.ssp().args(["setup-infra", "--timeout", "2m"]).run();
+    out.status(1);
+    out.stderr_has(&format!("host port {}: in use by", stack.db_port));
+    out.stderr_has(&format!("(pid {})", std::process::id()));
+    out.stderr_has(&format!("\"{}:5432@loadbalancer\"", stack.db_port + 1));
+    assert!(!out.stderr.contains(&format!("host port {}:", stack.http_port)), "{}", out.stderr);
+    assert_eq!(stack.k3d_calls(), ["k3d cluster list -o json"]);
+    assert!(stack.helm_calls().is_empty());
+    drop(holder);
+}
+
+#[test]
+fn a_failing_helm_shows_its_stderr_tail_and_exit_status() {
+    let Some((stack, _kong)) = running_stack("helm_fails") else { return };
+    stack.fakes.fail(
+        "helm",
+        &["upgrade"],
+        1,
+        "Error: UPGRADE FAILED: release supabase failed: rendered manifests contain a resource that already exists\n",
+    );
+    let out = stack.ssp().args(["setup-infra", "--timeout", "2m"]).run();
+    out.status(1);
+    out.stderr_has("exited with status 1; its last output:");
+    out.stderr_has(
+        "  | Error: UPGRADE FAILED: release supabase failed: rendered manifests contain a resource that already exists",
+    );
+    out.stderr_has("`helm upgrade --install supabase ");
+    assert!(!out.stderr.contains("waiting for supabase"), "no wait after a failed install:\n{}", out.stderr);
+    assert!(stack.api.list("deployments", Some("default")).is_empty());
+}
+
+#[test]
+fn workloads_becoming_ready_one_by_one_are_reported_in_order() {
+    let Some((stack, kong)) = running_stack("ready_one_by_one") else { return };
+    let (out, order) = std::thread::scope(|s| {
+        let cluster = s.spawn(|| {
+            ssp_is_watching(&stack);
+            let mut names: Vec<String> = stack
+                .api
+                .list("deployments", Some("default"))
+                .iter()
+                .map(|d| d["metadata"]["name"].as_str().unwrap().to_string())
+                .collect();
+            names.reverse();
+            for name in &names {
+                stack.api.mark_ready("deployments", "default", name);
+            }
+            names
+        });
+        let out = stack.ssp().args(["setup-infra", "--timeout", "2m"]).run();
+        (out, cluster.join().unwrap())
+    });
+    out.success();
+    assert_eq!(order.len(), 12);
+    let positions: Vec<usize> = order
+        .iter()
+        .map(|name| {
+            let line = format!("deployment/{name}: 1/1 ready");
+            out.stderr.find(&line).unwrap_or_else(|| panic!("no {line:?} in\n{}", out.stderr))
+        })
+        .collect();
+    assert!(positions.windows(2).all(|w| w[0] < w[1]), "ready lines out of order:\n{}", out.stderr);
+    for name in &order {
+        out.stderr_has(&format!("deployment/{name}: 0/1 waiting for the controller"));
+    }
+    let done = out.stderr.find("12 workloads ready").expect("success line");
+    assert!(done > *positions.last().unwrap());
+    assert_eq!(kong.paths(), ["GET /auth/v1/health", "GET /rest/v1/"]);
+    assert_eq!(kong.requests.lock().unwrap()[0].1.as_deref(), Some(dev_anon_key().as_str()));
+}
+
+#[test]
+fn a_pod_in_image_pull_back_off_fails_the_wait_before_the_timeout() {
+    let Some((stack, _kong)) = running_stack("image_pull_back_off") else { return };
+    let (out, (pod, container, image)) = std::thread::scope(|s| {
+        let cluster = s.spawn(|| {
+            ssp_is_watching(&stack);
+            let pod = stack.api.spawn_pod("deployments", "default", "supabase-supabase-db");
+            let spec = stack.api.get("pods", "default", &pod).unwrap()["spec"]["containers"][0].clone();
+            let (container, image) = (spec["name"].as_str().unwrap(), spec["image"].as_str().unwrap());
+            stack.api.add_pod_event(
+                "default",
+                &pod,
+                "Warning",
+                "Failed",
+                &format!("Failed to pull image \"{image}\": 429 toomanyrequests: retry-after: 60"),
+            );
+            stack.api.set_container_waiting(
+                "default",
+                &pod,
+                container,
+                "ImagePullBackOff",
+                &format!("Back-off pulling image \"{image}\""),
+            );
+            (pod, container.to_string(), image.to_string())
+        });
+        let out = stack.ssp().args(["setup-infra", "--timeout", "10m", "--grace", "1s"]).run();
+        (out, cluster.join().unwrap())
+    });
+    out.status(1);
+    assert!(image.starts_with("ghcr.io/uw-thinklab/supabase-db:"), "{image}");
+    out.stderr_has(&format!(
+        "deployment/supabase-supabase-db: pod {pod} is stuck: ImagePullBackOff (container {container}, image {image})"
+    ));
+    out.stderr_has(&format!("message: Back-off pulling image \"{image}\""));
+    out.stderr_has(&format!("Warning Failed: Failed to pull image \"{image}\": 429 toomanyrequests"));
+    out.stderr_has("regcred");
+    assert!(!out.stderr.contains("not ready after"), "{}", out.stderr);
+}
+
+#[test]
+fn a_timeout_lists_the_workloads_that_are_not_ready() {
+    let Some((stack, _kong)) = running_stack("timeout") else { return };
+    let out = std::thread::scope(|s| {
+        s.spawn(|| {
+            ssp_is_watching(&stack);
+            for d in stack.api.list("deployments", Some("default")) {
+                let name = d["metadata"]["name"].as_str().unwrap();
+                if name != "supabase-supabase-db" && name != "supabase-supabase-kong" {
+                    stack.api.mark_ready("deployments", "default", name);
+                }
+            }
+            let pod = stack.api.spawn_pod("deployments", "default", "supabase-supabase-kong");
+            stack.api.set_pod_running("default", &pod, false);
+        });
+        stack.ssp().args(["setup-infra", "--timeout", "3s"]).run()
+    });
+    out.status(1);
+    out.stderr_has("error: not ready after 3s:");
+    out.stderr_has("  deployment/supabase-supabase-db: waiting for the controller");
+    out.stderr_has("  deployment/supabase-supabase-kong: waiting for the controller (pods: supabase-supabase-kong-");
+    let listed = out.stderr.lines().filter(|l| l.starts_with("  deployment/")).count();
+    assert_eq!(listed, 2, "only the two workloads that are not ready:\n{}", out.stderr);
+}
+
+/// `secret.jwt.anonKey` of the repository's dev values.
+fn dev_anon_key() -> String {
+    let values = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/deployment/values.dev.yaml")).unwrap();
+    let line = values.lines().find(|l| l.trim_start().starts_with("anonKey:")).unwrap();
+    line.split_once(':').unwrap().1.trim().to_string()
+}
