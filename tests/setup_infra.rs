@@ -267,7 +267,7 @@ fn workloads_becoming_ready_one_by_one_are_reported_in_order() {
     let done = out.stderr.find("12 workloads ready").expect("success line");
     assert!(done > *positions.last().unwrap());
     assert_eq!(kong.paths(), ["GET /auth/v1/health", "GET /rest/v1/"]);
-    assert_eq!(kong.requests.lock().unwrap()[0].1.as_deref(), Some(dev_anon_key().as_str()));
+    assert_eq!(kong.requests.lock().unwrap()[0].1.as_deref(), Some(dev_value("anonKey").as_str()));
 }
 
 #[test]
@@ -334,9 +334,196 @@ fn a_timeout_lists_the_workloads_that_are_not_ready() {
     assert_eq!(listed, 2, "only the two workloads that are not ready:\n{}", out.stderr);
 }
 
-/// `secret.jwt.anonKey` of the repository's dev values.
-fn dev_anon_key() -> String {
+/// `secret.jwt.<key>` of the repository's dev values.
+fn dev_value(key: &str) -> String {
     let values = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/deployment/values.dev.yaml")).unwrap();
-    let line = values.lines().find(|l| l.trim_start().starts_with("anonKey:")).unwrap();
+    let line = values.lines().find(|l| l.trim_start().starts_with(&format!("{key}:"))).unwrap();
     line.split_once(':').unwrap().1.trim().to_string()
+}
+
+/// The dev values with production-looking secrets, encrypted for a fresh age identity with ssp's
+/// SOPS engine into `deployment/values.cloud.yaml`; returns the plaintext and the identity.
+fn encrypted_cloud_values(stack: &Stack, replacements: &[(&str, &str)]) -> (String, String) {
+    use age::secrecy::ExposeSecret;
+    use ssp::sops::{AgeIdentities, Document, EncryptionSpec, Format, KeySources, RecipientGroup, SopsFile, stores};
+    let mut plain = std::fs::read_to_string(stack.project.root().join("deployment/values.dev.yaml")).unwrap();
+    for (dev, cloud) in replacements {
+        assert!(plain.contains(dev), "{dev} is not in the dev values");
+        plain = plain.replace(dev, cloud);
+    }
+    let id = age::x25519::Identity::generate();
+    let secret = id.to_string().expose_secret().to_string();
+    let spec = EncryptionSpec {
+        groups: vec![RecipientGroup { age: vec![id.to_public().to_string()], ..Default::default() }],
+        ..Default::default()
+    };
+    let doc = Document::new(stores::parse_plain(Format::Yaml, plain.as_bytes()).unwrap());
+    let file = SopsFile::encrypt_new(&doc, Format::Yaml, &spec, &KeySources::with_age(AgeIdentities::none())).unwrap();
+    stack.project.write("deployment/values.cloud.yaml", file.to_bytes().unwrap());
+    (plain, secret)
+}
+
+#[test]
+fn cloud_values_reach_helm_on_stdin_and_never_touch_disk_or_output() {
+    let Some((stack, _kong)) = running_stack("cloud_values") else { return };
+    let service_key = dev_value("serviceKey");
+    let secrets = [
+        (service_key.as_str(), "cloud-service-key-7f3a9c"),
+        ("this_password_is_insecure_and_should_be_updated", "cloud-dashboard-password-51be0d"),
+        ("example123456", "cloud-db-and-smtp-password-9d2e41"),
+        ("your-super-secret-jwt-token-with-at-least-32-characters-long", "cloud-jwt-secret-0123456789abcdef0123456789"),
+    ];
+    let (plain, identity) = encrypted_cloud_values(&stack, &secrets);
+    let leaks = |files: Vec<(std::path::PathBuf, Vec<u8>)>| -> Vec<String> {
+        files
+            .into_iter()
+            .filter(|(_, bytes)| {
+                let text = String::from_utf8_lossy(bytes);
+                secrets.iter().any(|(_, s)| text.contains(s))
+            })
+            .map(|(path, _)| path.display().to_string())
+            .collect()
+    };
+    let (out, during) = std::thread::scope(|s| {
+        let cluster = s.spawn(|| {
+            // helm has read the values and ssp waits for the workloads: look at the disk now.
+            stack.fakes.wait_for_call("helm", &["upgrade"], SAFETY);
+            ssp_is_watching(&stack);
+            let during = leaks(stack.files());
+            (during, stack.api.autopilot())
+        });
+        let out = stack
+            .ssp()
+            .args(["-v", "setup-infra", "--env", "cloud", "--timeout", "2m"])
+            .env("SOPS_AGE_KEY", &identity)
+            .run();
+        (out, cluster.join().unwrap().0)
+    });
+    out.success();
+    assert_eq!(during, Vec::<String>::new(), "plaintext on disk while ssp ran");
+    assert_eq!(leaks(stack.files()), Vec::<String>::new(), "plaintext on disk after the run");
+    let helm = stack.helm_calls();
+    assert_eq!(helm.len(), 1);
+    assert_eq!(helm[0].flag_values("--values"), ["-"]);
+    assert!(helm[0].files.is_empty(), "{:?}", helm[0].files);
+    let given: serde_json::Value = serde_saphyr::from_str(helm[0].stdin.as_deref().unwrap()).unwrap();
+    let expected: serde_json::Value = serde_saphyr::from_str(&plain).unwrap();
+    assert_eq!(given, expected, "helm's stdin holds the decrypted values");
+    out.stderr_has("--values - < (decrypted deployment/values.cloud.yaml)");
+    for (_, secret) in secrets {
+        assert!(
+            !out.stdout.contains(secret) && !out.stderr.contains(secret),
+            "{secret} in the output:\n{}{}",
+            out.stdout,
+            out.stderr
+        );
+    }
+    // The release really carries them: the chart's Secret in the cluster.
+    let jwt = stack.api.get("secrets", "default", "supabase-jwt").unwrap();
+    let service_key = jwt["data"]["serviceKey"].as_str().unwrap();
+    use base64::Engine as _;
+    assert_eq!(base64::engine::general_purpose::STANDARD.decode(service_key).unwrap(), b"cloud-service-key-7f3a9c");
+}
+
+/// Runs ssp as a child, sends SIGINT once `ready` returns, and collects what it printed.
+fn interrupted(stack: &Stack, args: &[&str], ready: impl FnOnce() + Send) -> support::cli::Outcome {
+    use std::process::Stdio;
+    let mut command = stack.ssp().args(args).into_command();
+    let child = command.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let pid = nix::unistd::Pid::from_raw(child.id() as i32);
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            ready();
+            nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGINT).unwrap();
+        });
+        let (tx, rx) = std::sync::mpsc::channel();
+        s.spawn(move || tx.send(child.wait_with_output().unwrap()));
+        let out = rx.recv_timeout(SAFETY).unwrap_or_else(|_| {
+            let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGKILL);
+            panic!("ssp did not stop after SIGINT");
+        });
+        support::cli::Outcome {
+            status: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    })
+}
+
+/// No process is left in the process group ssp started a tool in.
+#[track_caller]
+fn group_is_gone(pgid: u32) {
+    let alive = nix::sys::signal::killpg(nix::unistd::Pid::from_raw(pgid as i32), None);
+    assert_eq!(alive, Err(nix::errno::Errno::ESRCH), "processes of group {pgid} outlived ssp");
+}
+
+#[test]
+fn ctrl_c_while_waiting_for_the_workloads_exits_130() {
+    let Some((stack, _kong)) = running_stack("ctrl_c_waiting") else { return };
+    let out = interrupted(&stack, &["setup-infra", "--timeout", "10m"], || ssp_is_watching(&stack));
+    out.status(130).stderr_has("error: interrupted");
+    assert!(!out.stderr.contains("workloads ready"), "{}", out.stderr);
+    for call in stack.fakes.calls() {
+        group_is_gone(call.pid);
+    }
+}
+
+#[test]
+fn ctrl_c_while_helm_runs_stops_helm_and_exits_130() {
+    let Some((stack, _kong)) = running_stack("ctrl_c_helm") else { return };
+    stack.fakes.hang("helm", &["upgrade"], "Release \"supabase\" does not exist. Installing it now.\n");
+    let out = interrupted(&stack, &["setup-infra", "--timeout", "10m"], || {
+        stack.fakes.wait_for_call("helm", &["upgrade"], SAFETY);
+    });
+    out.status(130).stderr_has("error: interrupted");
+    let helm = stack.fakes.calls_of("helm").into_iter().find(|c| c.argv[0] == "upgrade").unwrap();
+    assert_eq!(helm.exit_code, None, "helm was still running when ssp was interrupted");
+    group_is_gone(helm.pid);
+    assert!(!out.stderr.contains("waiting for supabase"), "{}", out.stderr);
+}
+
+#[test]
+fn an_existing_cluster_gets_no_k3d_calls_and_dev_values_need_an_explicit_context() {
+    let Some(stack) =
+        Stack::new(StackOptions { chart: true, cluster_toml: "provider = \"existing\"\ncontext = \"staging\"".into() })
+    else {
+        return;
+    };
+    std::fs::create_dir_all(stack.kubeconfig_path().parent().unwrap()).unwrap();
+    std::fs::write(stack.kubeconfig_path(), stack.api.kubeconfig_yaml("staging")).unwrap();
+
+    let refused = stack.ssp().args(["setup-infra"]).run();
+    refused
+        .status(2)
+        .stderr_has("dev values only go to this project's k3d cluster (k3d-pdc-cluster), not to `staging`");
+    refused.stderr_has("hint: pass --context staging");
+    assert!(stack.fakes.calls().is_empty(), "{:?}", stack.fakes.command_lines());
+
+    let _autopilot = stack.api.autopilot();
+    let out = stack.ssp().args(["setup-infra", "--context", "staging", "--timeout", "2m"]).run();
+    out.success().stderr_has("using the existing cluster of context staging").stderr_has("12 workloads ready");
+    assert!(stack.fakes.calls_of("k3d").is_empty(), "{:?}", stack.fakes.command_lines());
+    let helm = stack.helm_calls();
+    assert_eq!(helm.len(), 1);
+    assert_eq!(helm[0].flag_values("--kube-context"), ["staging"]);
+    out.stderr_has("Supabase is running");
+}
+
+#[test]
+fn dry_run_prints_the_commands_and_changes_nothing() {
+    let Some(stack) = k3d_stack("dry_run") else { return };
+    let out = stack.ssp().args(["--dry-run", "setup-infra"]).run();
+    out.success();
+    let root = stack.project.root();
+    out.stderr_has(&format!(
+        "k3d cluster create --config {} --wait --timeout 300s",
+        root.join(".ssp/k3d-pdc-cluster.yaml").display()
+    ));
+    out.stderr_has("helm upgrade --install supabase ");
+    out.stderr_has("would watch deployments, statefulsets, daemonsets, jobs and pods");
+    assert_eq!(stack.k3d_calls(), ["k3d cluster list -o json"], "only read-only queries run");
+    assert!(stack.helm_calls().is_empty());
+    assert_eq!(stack.fakes.cluster(CLUSTER), None);
+    assert!(!root.join(".ssp/k3d-pdc-cluster.yaml").exists());
+    assert!(stack.api.requests().is_empty(), "{:?}", stack.api.request_lines());
 }
