@@ -189,8 +189,15 @@ pub fn small_release() -> Vec<Value> {
         })
     };
     let secret = |name: &str, data: Value| {
+        use base64::Engine as _;
+        let encoded: serde_json::Map<String, Value> = data
+            .as_object()
+            .unwrap()
+            .iter()
+            .map(|(k, v)| (k.clone(), json!(base64::engine::general_purpose::STANDARD.encode(v.as_str().unwrap()))))
+            .collect();
         json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": name, "labels": labels("supabase")},
-               "type": "Opaque", "stringData": data})
+               "type": "Opaque", "data": encoded})
     };
     vec![
         secret(
