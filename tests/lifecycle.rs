@@ -50,9 +50,10 @@ fn teardown_keep_cluster_uninstalls_only_the_release() {
 
 #[test]
 fn teardown_of_an_existing_cluster_only_uninstalls() {
-    let Some(stack) =
-        deployed(StackOptions { cluster_toml: "provider = \"existing\"\ncontext = \"staging\"".into(), chart: false })
-    else {
+    let Some(stack) = deployed(StackOptions {
+        cluster_toml: "provider = \"existing\"\ncontext = \"staging\"".into(),
+        ..Default::default()
+    }) else {
         return;
     };
     let out = stack.ssp().args(["teardown", "--yes"]).run();

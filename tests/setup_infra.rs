@@ -484,9 +484,11 @@ fn ctrl_c_while_helm_runs_stops_helm_and_exits_130() {
 
 #[test]
 fn an_existing_cluster_gets_no_k3d_calls_and_dev_values_need_an_explicit_context() {
-    let Some(stack) =
-        Stack::new(StackOptions { chart: true, cluster_toml: "provider = \"existing\"\ncontext = \"staging\"".into() })
-    else {
+    let Some(stack) = Stack::new(StackOptions {
+        chart: true,
+        cluster_toml: "provider = \"existing\"\ncontext = \"staging\"".into(),
+        ..Default::default()
+    }) else {
         return;
     };
     std::fs::create_dir_all(stack.kubeconfig_path().parent().unwrap()).unwrap();
@@ -526,4 +528,95 @@ fn dry_run_prints_the_commands_and_changes_nothing() {
     assert_eq!(stack.fakes.cluster(CLUSTER), None);
     assert!(!root.join(".ssp/k3d-pdc-cluster.yaml").exists());
     assert!(stack.api.requests().is_empty(), "{:?}", stack.api.request_lines());
+}
+
+#[test]
+fn registry_credentials_become_the_regcred_pull_secret_without_showing_the_token() {
+    // A namespace of its own, which does not exist before the first install.
+    if !docker_available("regcred") {
+        return;
+    }
+    let Some(stack) = Stack::new(StackOptions {
+        chart: true,
+        extra_toml: "[chart]\nnamespace = \"supabase\"".into(),
+        ..Default::default()
+    }) else {
+        return;
+    };
+    stack.fakes.add_cluster(CLUSTER, ClusterState::Running);
+    let _kong = KongStandIn::start(stack.http_port, 200);
+    stack.project.write("deployment/values.cloud.decrypted.yaml", "left: by the old tasks\n");
+    let _autopilot = stack.api.autopilot();
+    let token = "ghp_registryTOKEN0123456789";
+    let out = stack
+        .ssp()
+        .args(["-v", "setup-infra", "--timeout", "2m"])
+        .env("SSP_REGISTRY_USER", "ci-bot")
+        .env("SSP_REGISTRY_TOKEN", token)
+        .run();
+    out.success().stderr_has("pull secret regcred for ghcr.io (from SSP_REGISTRY_USER/SSP_REGISTRY_TOKEN)");
+    assert!(!out.stderr.contains(token) && !out.stdout.contains(token), "{}", out.stderr);
+    let applied: Vec<String> = stack
+        .api
+        .request_lines()
+        .into_iter()
+        .filter(|l| l.contains("/secrets/regcred") || l.starts_with("POST /api/v1/namespaces"))
+        .collect();
+    assert_eq!(
+        applied[..2],
+        ["POST /api/v1/namespaces", "PATCH /api/v1/namespaces/supabase/secrets/regcred?&force=true&fieldManager=ssp"]
+    );
+    let secret = stack.api.get("secrets", "supabase", "regcred").unwrap();
+    assert_eq!(secret["type"], "kubernetes.io/dockerconfigjson");
+    use base64::Engine as _;
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let config: serde_json::Value =
+        serde_json::from_slice(&b64.decode(secret["data"][".dockerconfigjson"].as_str().unwrap()).unwrap()).unwrap();
+    assert_eq!(config["auths"]["ghcr.io"]["auth"], b64.encode(format!("ci-bot:{token}")));
+
+    // The old tasks' plaintext is pointed out, and kept when nobody can be asked.
+    out.stderr_has("values.cloud.decrypted.yaml holds decrypted production values left by the old pixi tasks");
+    assert!(stack.project.root().join("deployment/values.cloud.decrypted.yaml").exists());
+}
+
+#[test]
+fn ready_workloads_but_no_answer_from_kong_is_a_failure() {
+    let Some(stack) = k3d_stack("kong_silent") else { return };
+    stack.fakes.add_cluster(CLUSTER, ClusterState::Running);
+    let kong = KongStandIn::start(stack.http_port, 503);
+    let _autopilot = stack.api.autopilot();
+    let out = stack.ssp().args(["setup-infra", "--timeout", "2m"]).run();
+    out.status(1).stderr_has("the workloads are ready but Supabase does not answer through Kong:");
+    out.stderr_has(&format!("/auth/v1/health: HTTP 503 from http://localhost:{}/auth/v1/health", stack.http_port));
+    out.stderr_has(&format!("/rest/v1/: HTTP 503 from http://localhost:{}/rest/v1/", stack.http_port));
+    assert!(!out.stderr.contains("Supabase is running"));
+    assert_eq!(kong.paths(), ["GET /auth/v1/health", "GET /rest/v1/"]);
+}
+
+#[test]
+fn without_update_kubeconfig_helm_gets_the_clusters_own_kubeconfig() {
+    if !docker_available("no_kubeconfig_update") {
+        return;
+    }
+    let Some(stack) = Stack::new(StackOptions {
+        chart: true,
+        cluster_toml: "update_kubeconfig = false".into(),
+        ..Default::default()
+    }) else {
+        return;
+    };
+    let (out, _kept) = std::thread::scope(|s| {
+        let cluster = s.spawn(|| {
+            stack.fakes.wait_for_call("k3d", &["cluster", "create"], SAFETY);
+            (KongStandIn::start(stack.http_port, 200), stack.api.autopilot())
+        });
+        let out = stack.ssp().args(["setup-infra", "--timeout", "2m"]).run();
+        (out, cluster.join().unwrap())
+    });
+    out.success();
+    let written = stack.home.path().join(".config/k3d/kubeconfig-pdc-cluster.yaml");
+    let calls = stack.k3d_calls();
+    assert_eq!(calls[2..], ["k3d kubeconfig write pdc-cluster", "k3d kubeconfig get pdc-cluster"]);
+    assert_eq!(stack.helm_calls()[0].flag_values("--kubeconfig"), [written.to_str().unwrap()]);
+    assert!(!stack.kubeconfig_path().exists(), "the user's kubeconfig is left alone");
 }

@@ -4,9 +4,10 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 use ::kube::Client;
-use ::kube::api::{Api, Patch, PatchParams};
+use ::kube::api::{Api, Patch, PatchParams, PostParams};
 use anyhow::{Context as _, bail};
-use k8s_openapi::api::core::v1::Secret;
+use k8s_openapi::api::core::v1::{Namespace, Secret};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use zeroize::Zeroizing;
 
 use crate::cli::{Environment, GlobalArgs, SetupInfraArgs};
@@ -391,6 +392,19 @@ async fn apply_pull_secret(
         ));
         return Ok(());
     };
+    // On a fresh cluster the release's namespace does not exist until helm's --create-namespace.
+    let namespaces: Api<Namespace> = Api::all(client.clone());
+    if namespaces.get_opt(namespace).await.with_context(|| format!("cannot read namespace {namespace}"))?.is_none() {
+        ctx.output.verbose(format!("POST namespaces/{namespace}"));
+        let object = Namespace {
+            metadata: ObjectMeta { name: Some(namespace.to_string()), ..Default::default() },
+            ..Default::default()
+        };
+        namespaces
+            .create(&PostParams::default(), &object)
+            .await
+            .with_context(|| format!("cannot create namespace {namespace} for the pull secret"))?;
+    }
     let secret = registry::pull_secret(namespace, &found);
     let api: Api<Secret> = Api::namespaced(client.clone(), namespace);
     ctx.output.verbose(format!("PATCH (apply) secrets/{} in {namespace}", registry::PULL_SECRET));

@@ -30,6 +30,8 @@ pub const CONTEXT: &str = "k3d-pdc-cluster";
 pub struct StackOptions {
     /// Lines added to `[cluster]` of `ssp.toml` (e.g. `provider = "existing"`).
     pub cluster_toml: String,
+    /// Further sections appended to `ssp.toml` (e.g. `[chart]\nnamespace = "supabase"`).
+    pub extra_toml: String,
     /// Check out the pinned chart at `vendors/supabase-kubernetes` (what `setup-infra` needs).
     pub chart: bool,
 }
@@ -79,9 +81,10 @@ impl Stack {
         project.write(
             "ssp.toml",
             format!(
-                "[cluster]\nports = [\"{http_port}:80@loadbalancer\", \"{db_port}:5432@loadbalancer\"]\n{}\n\n[tools]\ndir = {:?}\n",
+                "[cluster]\nports = [\"{http_port}:80@loadbalancer\", \"{db_port}:5432@loadbalancer\"]\n{}\n\n[tools]\ndir = {:?}\n\n{}\n",
                 options.cluster_toml,
-                fakes.bin_dir().display().to_string()
+                fakes.bin_dir().display().to_string(),
+                options.extra_toml
             ),
         );
         let api = KubeApi::start();
@@ -222,8 +225,11 @@ pub const DASHBOARD_PASSWORD: &str = "dashboard-password-SECRET";
 /// `GET` with `status` and records the request line and `apikey` header.
 pub struct KongStandIn {
     pub addr: SocketAddr,
-    pub requests: Arc<Mutex<Vec<(String, Option<String>)>>>,
+    pub requests: Arc<Mutex<Vec<KongRequest>>>,
 }
+
+/// `GET /path` and the `apikey` header sent with it.
+pub type KongRequest = (String, Option<String>);
 
 impl KongStandIn {
     pub fn start(port: u16, status: u16) -> KongStandIn {
@@ -246,7 +252,7 @@ impl KongStandIn {
     }
 }
 
-fn answer(stream: TcpStream, status: u16, seen: &Mutex<Vec<(String, Option<String>)>>) {
+fn answer(stream: TcpStream, status: u16, seen: &Mutex<Vec<KongRequest>>) {
     let mut reader = BufReader::new(stream.try_clone().unwrap());
     loop {
         let mut request_line = String::new();
