@@ -165,3 +165,20 @@ fn port_forward_to_an_unknown_service_says_so() {
     let out = stack.ssp().args(["port-forward", "nope"]).run();
     out.status(1).stderr_has("service nope not found in namespace default");
 }
+
+#[test]
+fn keep_cluster_without_a_merged_context_gives_helm_the_clusters_kubeconfig() {
+    let Some(stack) = deployed(StackOptions { cluster_toml: "update_kubeconfig = false".into(), ..Default::default() })
+    else {
+        return;
+    };
+    stack.ssp().args(["teardown", "--keep-cluster"]).run().success();
+    let written = stack.home.path().join(".config/k3d/kubeconfig-pdc-cluster.yaml");
+    assert_eq!(
+        stack.helm_calls().iter().map(|c| c.command_line()).collect::<Vec<_>>(),
+        [format!(
+            "helm uninstall supabase --namespace default --kube-context k3d-pdc-cluster --kubeconfig {} --wait",
+            written.display()
+        )]
+    );
+}

@@ -589,6 +589,7 @@ fn ready_workloads_but_no_answer_from_kong_is_a_failure() {
     out.status(1).stderr_has("the workloads are ready but Supabase does not answer through Kong:");
     out.stderr_has(&format!("/auth/v1/health: HTTP 503 from http://localhost:{}/auth/v1/health", stack.http_port));
     out.stderr_has(&format!("/rest/v1/: HTTP 503 from http://localhost:{}/rest/v1/", stack.http_port));
+    out.stderr_has(&format!("that host port {} reaches the k3d load balancer", stack.http_port));
     assert!(!out.stderr.contains("Supabase is running"));
     assert_eq!(kong.paths(), ["GET /auth/v1/health", "GET /rest/v1/"]);
 }

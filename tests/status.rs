@@ -103,3 +103,23 @@ fn env_prints_the_app_variables_and_writes_a_private_file() {
     let misuse = stack.ssp().args(["status", "--write", "x.env"]).run();
     misuse.status(2).stderr_has("--write goes with `-o env`");
 }
+
+#[test]
+fn without_a_merged_context_helm_gets_the_clusters_kubeconfig() {
+    let Some(stack) =
+        Stack::new(StackOptions { cluster_toml: "update_kubeconfig = false".into(), ..Default::default() })
+    else {
+        return;
+    };
+    stack.deployed(&small_release());
+    let out = stack.ssp().args(["status"]).run();
+    out.success().stdout_has("release   supabase revision 1 deployed\n");
+    let written = stack.home.path().join(".config/k3d/kubeconfig-pdc-cluster.yaml");
+    assert_eq!(
+        stack.helm_calls().iter().map(|c| c.command_line()).collect::<Vec<_>>(),
+        [format!(
+            "helm status supabase --namespace default --kube-context k3d-pdc-cluster --kubeconfig {} -o json",
+            written.display()
+        )]
+    );
+}

@@ -110,7 +110,7 @@ pub async fn run(global: &GlobalArgs, args: &SetupInfraArgs, output: Output) -> 
             let k3d = K3dCluster::new(&ctx.runner, config.cluster.name.clone());
             ensure_cluster(&ctx, &k3d, args).await?;
             if !config.cluster.update_kubeconfig && !ctx.dry_run {
-                kubeconfig_file = Some(write_kubeconfig(&ctx, &k3d)?);
+                kubeconfig_file = Some(k3d.write_kubeconfig()?);
             }
             if ctx.dry_run {
                 None
@@ -191,8 +191,9 @@ pub async fn run(global: &GlobalArgs, args: &SetupInfraArgs, output: Output) -> 
             }
         }
         if !failed.is_empty() {
+            let host_port = config.cluster.ports.iter().find(|p| p.container_port == 80).map_or(80, |p| p.host_port);
             bail!(
-                "the workloads are ready but Supabase does not answer through Kong:\n  {}\nhint: check `kubectl --context {context} logs deploy/{}` and that host port 80 reaches the k3d load balancer (`ssp doctor`)",
+                "the workloads are ready but Supabase does not answer through Kong:\n  {}\nhint: check `kubectl --context {context} logs deploy/{}` and that host port {host_port} reaches the k3d load balancer (`ssp doctor`)",
                 failed.join("\n  "),
                 k8s::component_fullname(&release.name, "kong")
             );
@@ -348,13 +349,6 @@ fn write_k3d_config(ctx: &Context) -> anyhow::Result<PathBuf> {
     std::fs::write(tmp.path(), render_k3d_config(&ctx.project.config.cluster))?;
     tmp.persist(&path).with_context(|| format!("cannot write {}", path.display()))?;
     Ok(path)
-}
-
-/// `k3d kubeconfig write NAME` for helm when the cluster's context is not merged into the user's.
-fn write_kubeconfig(ctx: &Context, k3d: &K3dCluster<'_>) -> anyhow::Result<PathBuf> {
-    let call = crate::runner::ProgramCall::new("k3d").args(["kubeconfig", "write"]).arg(&k3d.name);
-    let done = ctx.runner.run(&call)?;
-    Ok(PathBuf::from(done.stdout_text().trim()))
 }
 
 async fn apply_pull_secret(
