@@ -109,7 +109,8 @@ fn setup() -> Option<Bench> {
         ),
     )
     .unwrap();
-    std::mem::forget(KongStandIn::start(http_port, 200));
+    // Its listener thread keeps answering after the handle is dropped.
+    KongStandIn::start(http_port, 200);
     for object in release_objects() {
         api.insert(object);
     }

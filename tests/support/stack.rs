@@ -147,7 +147,7 @@ impl Stack {
         self.api.clear_requests();
     }
 
-    /// Every regular file under the project and ssp's `TMPDIR`, with its content.
+    /// Every regular file under the project, ssp's `TMPDIR` and `HOME`, with its content.
     pub fn files(&self) -> Vec<(PathBuf, Vec<u8>)> {
         let mut out = Vec::new();
         let mut pending = vec![self.project.root(), self.tmp.path().to_path_buf(), self.home.path().to_path_buf()];
