@@ -159,6 +159,13 @@ impl<'a> K3dCluster<'a> {
         Ok(self.runner.run(&call)?.stdout_text())
     }
 
+    /// `k3d kubeconfig write NAME`: the cluster's own kubeconfig file, for helm when the context is
+    /// not merged into the user's (`cluster.update_kubeconfig = false`). Returns its path.
+    pub fn write_kubeconfig(&self) -> Result<PathBuf, ClusterError> {
+        let call = ProgramCall::new("k3d").args(["kubeconfig", "write"]).arg(&self.name);
+        Ok(PathBuf::from(self.runner.run(&call)?.stdout_text().trim()))
+    }
+
     /// `k3d image import IMAGE… -c NAME`.
     pub fn import_images(&self, images: &[&str]) -> Result<(), ClusterError> {
         let call =

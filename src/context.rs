@@ -42,4 +42,20 @@ impl Context {
             crate::config::Provider::Existing => Ok(crate::k8s::client_for_context(&cluster.context).await?),
         }
     }
+
+    /// The kubeconfig file helm must be given: `None` when the cluster's context is in the user's
+    /// kubeconfig (k3d merged it, or an existing cluster's context), else the one
+    /// `k3d kubeconfig write` leaves for the cluster (`cluster.update_kubeconfig = false`).
+    pub fn helm_kubeconfig(&self) -> anyhow::Result<Option<std::path::PathBuf>> {
+        use anyhow::Context as _;
+        let cluster = &self.project.config.cluster;
+        if cluster.provider != crate::config::Provider::K3d || cluster.update_kubeconfig || self.dry_run {
+            return Ok(None);
+        }
+        let k3d = crate::cluster::K3dCluster::new(&self.runner, cluster.name.clone());
+        let path = k3d
+            .write_kubeconfig()
+            .with_context(|| format!("cannot write the kubeconfig of cluster {}", cluster.name))?;
+        Ok(Some(path))
+    }
 }

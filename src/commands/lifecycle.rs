@@ -12,15 +12,15 @@ use crate::exit::UsageError;
 use crate::helm::Release;
 use crate::output::Output;
 
-fn release(ctx: &Context) -> Release {
+fn release(ctx: &Context) -> anyhow::Result<Release> {
     let config = &ctx.project.config;
-    Release {
+    Ok(Release {
         name: config.chart.release.clone(),
         chart: ctx.project.path(&config.chart.path),
         namespace: config.chart.namespace.clone(),
         context: config.cluster.kube_context(),
-        kubeconfig: None,
-    }
+        kubeconfig: ctx.helm_kubeconfig()?,
+    })
 }
 
 pub fn teardown(global: &GlobalArgs, args: &TeardownArgs, output: Output) -> anyhow::Result<()> {
@@ -28,7 +28,7 @@ pub fn teardown(global: &GlobalArgs, args: &TeardownArgs, output: Output) -> any
     let config = &ctx.project.config;
     let out = &ctx.output;
     if config.cluster.provider == Provider::Existing || args.keep_cluster {
-        let release = release(&ctx);
+        let release = release(&ctx)?;
         out.step(format!("uninstalling release {} from {}", release.name, release.context));
         let done = ctx.runner.run_unchecked(&release.uninstall())?;
         if !done.success() {

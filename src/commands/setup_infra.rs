@@ -4,9 +4,10 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 use ::kube::Client;
-use ::kube::api::{Api, Patch, PatchParams};
+use ::kube::api::{Api, Patch, PatchParams, PostParams};
 use anyhow::{Context as _, bail};
-use k8s_openapi::api::core::v1::Secret;
+use k8s_openapi::api::core::v1::{Namespace, Secret};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use zeroize::Zeroizing;
 
 use crate::cli::{Environment, GlobalArgs, SetupInfraArgs};
@@ -109,7 +110,7 @@ pub async fn run(global: &GlobalArgs, args: &SetupInfraArgs, output: Output) -> 
             let k3d = K3dCluster::new(&ctx.runner, config.cluster.name.clone());
             ensure_cluster(&ctx, &k3d, args).await?;
             if !config.cluster.update_kubeconfig && !ctx.dry_run {
-                kubeconfig_file = Some(write_kubeconfig(&ctx, &k3d)?);
+                kubeconfig_file = Some(k3d.write_kubeconfig()?);
             }
             if ctx.dry_run {
                 None
@@ -190,8 +191,9 @@ pub async fn run(global: &GlobalArgs, args: &SetupInfraArgs, output: Output) -> 
             }
         }
         if !failed.is_empty() {
+            let host_port = config.cluster.ports.iter().find(|p| p.container_port == 80).map_or(80, |p| p.host_port);
             bail!(
-                "the workloads are ready but Supabase does not answer through Kong:\n  {}\nhint: check `kubectl --context {context} logs deploy/{}` and that host port 80 reaches the k3d load balancer (`ssp doctor`)",
+                "the workloads are ready but Supabase does not answer through Kong:\n  {}\nhint: check `kubectl --context {context} logs deploy/{}` and that host port {host_port} reaches the k3d load balancer (`ssp doctor`)",
                 failed.join("\n  "),
                 k8s::component_fullname(&release.name, "kong")
             );
@@ -350,13 +352,6 @@ fn write_k3d_config(ctx: &Context) -> anyhow::Result<PathBuf> {
     Ok(path)
 }
 
-/// `k3d kubeconfig write NAME` for helm when the cluster's context is not merged into the user's.
-fn write_kubeconfig(ctx: &Context, k3d: &K3dCluster<'_>) -> anyhow::Result<PathBuf> {
-    let call = crate::runner::ProgramCall::new("k3d").args(["kubeconfig", "write"]).arg(&k3d.name);
-    let done = ctx.runner.run(&call)?;
-    Ok(PathBuf::from(done.stdout_text().trim()))
-}
-
 async fn apply_pull_secret(
     ctx: &Context,
     client: Option<&Client>,
@@ -392,6 +387,19 @@ async fn apply_pull_secret(
         ));
         return Ok(());
     };
+    // On a fresh cluster the release's namespace does not exist until helm's --create-namespace.
+    let namespaces: Api<Namespace> = Api::all(client.clone());
+    if namespaces.get_opt(namespace).await.with_context(|| format!("cannot read namespace {namespace}"))?.is_none() {
+        ctx.output.verbose(format!("POST namespaces/{namespace}"));
+        let object = Namespace {
+            metadata: ObjectMeta { name: Some(namespace.to_string()), ..Default::default() },
+            ..Default::default()
+        };
+        namespaces
+            .create(&PostParams::default(), &object)
+            .await
+            .with_context(|| format!("cannot create namespace {namespace} for the pull secret"))?;
+    }
     let secret = registry::pull_secret(namespace, &found);
     let api: Api<Secret> = Api::namespaced(client.clone(), namespace);
     ctx.output.verbose(format!("PATCH (apply) secrets/{} in {namespace}", registry::PULL_SECRET));

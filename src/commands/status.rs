@@ -68,7 +68,7 @@ pub async fn run(global: &GlobalArgs, args: &StatusArgs, output: Output) -> anyh
         chart: ctx.project.path(&config.chart.path),
         namespace: config.chart.namespace.clone(),
         context: config.cluster.kube_context(),
-        kubeconfig: None,
+        kubeconfig: if running { ctx.helm_kubeconfig()? } else { None },
     };
     let (release_status, workloads, info) = if running {
         let helm_status = ctx.runner.run_unchecked(&release.status()).ok().and_then(|done| parse_status(&done.stdout));

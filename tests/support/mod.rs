@@ -16,6 +16,7 @@ pub mod env;
 pub mod fakes;
 pub mod fixtures;
 pub mod kube_api;
+pub mod stack;
 
 /// Whether tests run under CI (`CI=true`), where a missing prerequisite is a failure.
 pub fn in_ci() -> bool {

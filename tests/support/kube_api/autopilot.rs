@@ -33,10 +33,12 @@ impl Autopilot {
             .spawn(move || {
                 let mut seen = u64::MAX;
                 while !s.load(Ordering::SeqCst) {
+                    // Note the version before settling: objects created while a pass runs (helm
+                    // applies a release one object at a time) must trigger another pass.
                     let now = h.resource_version();
                     if now != seen {
+                        seen = now;
                         settle(&h);
-                        seen = h.resource_version();
                     }
                     h.wait_until_blocking(Duration::from_secs(3600), |st| {
                         st.resource_version() != seen || s.load(Ordering::SeqCst)

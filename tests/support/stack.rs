@@ -1,0 +1,288 @@
+//! A project wired to every double at once, for the tests of `setup-infra`, `status`,
+//! `teardown`/`stop`/`start` and `port-forward`: the fake `k3d`/`helm` found through `[tools] dir`,
+//! the Kubernetes API double behind `k3d kubeconfig get` (and the fake helm applying the release
+//! to it), free host ports in `[cluster] ports`, and a private `HOME`, `KUBECONFIG` and `TMPDIR`
+//! so nothing of the developer's machine is read or written.
+//!
+//! ```ignore
+//! let Some(stack) = Stack::new(StackOptions::default()) else { return };
+//! let _autopilot = stack.api.autopilot();
+//! stack.ssp().args(["setup-infra"]).run().success();
+//! ```
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use serde_json::{Value, json};
+
+use super::cli::{Project, Ssp};
+use super::fakes::{ClusterState, FakeTools};
+use super::kube_api::KubeApi;
+
+/// The cluster name and its kube context (the defaults).
+pub const CLUSTER: &str = "pdc-cluster";
+pub const CONTEXT: &str = "k3d-pdc-cluster";
+
+/// What the project looks like.
+#[derive(Clone, Debug, Default)]
+pub struct StackOptions {
+    /// Lines added to `[cluster]` of `ssp.toml` (e.g. `provider = "existing"`).
+    pub cluster_toml: String,
+    /// Further sections appended to `ssp.toml` (e.g. `[chart]\nnamespace = "supabase"`).
+    pub extra_toml: String,
+    /// Check out the pinned chart at `vendors/supabase-kubernetes` (what `setup-infra` needs).
+    pub chart: bool,
+}
+
+/// A project plus the doubles it talks to. Everything lives in temp dirs removed on drop.
+pub struct Stack {
+    pub project: Project,
+    pub fakes: FakeTools,
+    pub api: KubeApi,
+    /// `HOME` of ssp and of the fakes (`~/.docker`, `~/.kube/config` are looked up here).
+    pub home: tempfile::TempDir,
+    /// `TMPDIR` of ssp.
+    pub tmp: tempfile::TempDir,
+    /// The host ports mapped to the load balancer's 80 (Kong) and 5432 (Postgres).
+    pub http_port: u16,
+    pub db_port: u16,
+    _fakes_dir: tempfile::TempDir,
+}
+
+/// A TCP port nobody listens on right now.
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").expect("bind an ephemeral port").local_addr().unwrap().port()
+}
+
+impl Stack {
+    /// `None` (after the skip/fail rule) when Python 3, the shared fixtures or Helm's engine are
+    /// missing.
+    pub fn new(options: StackOptions) -> Option<Stack> {
+        let fakes_dir = tempfile::tempdir().expect("temp dir");
+        let fakes = FakeTools::install_or_skip(fakes_dir.path())?;
+        let project = Project::new();
+        if options.chart {
+            let vendors = project.root().join("vendors");
+            std::fs::create_dir_all(&vendors).unwrap();
+            super::fixtures::pinned_chart(&vendors)?;
+            if !super::fixtures::helm_engine() {
+                return None;
+            }
+            fakes.render_chart(true);
+        }
+        let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+        project.write(
+            "deployment/values.dev.yaml",
+            std::fs::read(repo.join("deployment/values.dev.yaml")).expect("the repository's dev values"),
+        );
+        let (http_port, db_port) = (free_port(), free_port());
+        project.write(
+            "ssp.toml",
+            format!(
+                "[cluster]\nports = [\"{http_port}:80@loadbalancer\", \"{db_port}:5432@loadbalancer\"]\n{}\n\n[tools]\ndir = {:?}\n\n{}\n",
+                options.cluster_toml,
+                fakes.bin_dir().display().to_string(),
+                options.extra_toml
+            ),
+        );
+        let api = KubeApi::start();
+        fakes.set_kubeconfig(&api.kubeconfig_yaml(CONTEXT));
+        fakes.connect_api(&api);
+        let home = tempfile::tempdir().expect("temp dir");
+        let tmp = tempfile::tempdir().expect("temp dir");
+        Some(Stack { project, fakes, api, home, tmp, http_port, db_port, _fakes_dir: fakes_dir })
+    }
+
+    /// The user's default kubeconfig (what k3d merges the cluster's context into).
+    pub fn kubeconfig_path(&self) -> PathBuf {
+        self.home.path().join(".kube/config")
+    }
+
+    /// `ssp` in the project, with the private `HOME`, `KUBECONFIG` and `TMPDIR`.
+    pub fn ssp(&self) -> Ssp {
+        self.project
+            .ssp()
+            .env("HOME", self.home.path())
+            .env("KUBECONFIG", self.kubeconfig_path())
+            .env("TMPDIR", self.tmp.path())
+            .env("DOCKER_CONFIG", self.home.path().join(".docker"))
+    }
+
+    /// The k3d command lines ssp ran, without the installer's `k3d version` checks.
+    pub fn k3d_calls(&self) -> Vec<String> {
+        self.fakes.calls_of("k3d").iter().filter(|c| c.argv[0] != "version").map(|c| c.command_line()).collect()
+    }
+
+    /// The helm calls ssp ran, without the installer's `helm version` checks.
+    pub fn helm_calls(&self) -> Vec<super::fakes::ToolCall> {
+        self.fakes.calls_of("helm").into_iter().filter(|c| c.argv[0] != "version").collect()
+    }
+
+    /// A running cluster with the release installed by the fake helm from `objects` and made
+    /// ready by the autopilot: what `status`, `teardown` and `port-forward` find after a setup.
+    pub fn deployed(&self, objects: &[Value]) {
+        self.fakes.add_cluster(CLUSTER, ClusterState::Running);
+        self.fakes.set_release_objects(objects);
+        self.fakes.render_chart(false);
+        let helm = std::process::Command::new(self.fakes.bin_dir().join("helm"))
+            .args(["upgrade", "--install", "supabase", "chart", "--namespace", "default", "--create-namespace"])
+            .env("HOME", self.home.path())
+            .stdin(std::process::Stdio::null())
+            .output()
+            .expect("run the fake helm");
+        assert!(helm.status.success(), "{}", String::from_utf8_lossy(&helm.stderr));
+        let autopilot = self.api.autopilot();
+        let settled = self.api.wait_until_blocking(std::time::Duration::from_secs(60), |st| {
+            let deployments = super::kube_api::resources::lookup("deployments").unwrap();
+            st.list(deployments, Some("default"))
+                .iter()
+                .all(|d| d["status"]["availableReplicas"].as_i64() >= d["spec"]["replicas"].as_i64())
+        });
+        drop(autopilot);
+        assert!(settled, "the autopilot makes the release ready");
+        self.fakes.edit_state(|s| s["failures"] = json!([]));
+        std::fs::write(self.fakes.log_path(), "").unwrap();
+        self.api.clear_requests();
+    }
+
+    /// Every regular file under the project, ssp's `TMPDIR` and `HOME`, with its content.
+    pub fn files(&self) -> Vec<(PathBuf, Vec<u8>)> {
+        let mut out = Vec::new();
+        let mut pending = vec![self.project.root(), self.tmp.path().to_path_buf(), self.home.path().to_path_buf()];
+        while let Some(dir) = pending.pop() {
+            let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+            for entry in entries.flatten() {
+                let path = entry.path();
+                let Ok(kind) = entry.file_type() else { continue };
+                if kind.is_dir() {
+                    pending.push(path);
+                } else if kind.is_file()
+                    && let Ok(bytes) = std::fs::read(&path)
+                {
+                    out.push((path, bytes));
+                }
+            }
+        }
+        out
+    }
+}
+
+/// A small release as the chart lays it out: the db and kong Deployments with their Services
+/// and the chart's three Secrets, labelled `app.kubernetes.io/instance=supabase`.
+pub fn small_release() -> Vec<Value> {
+    let labels = |app: &str| json!({"app.kubernetes.io/name": app, "app.kubernetes.io/instance": "supabase"});
+    let deployment = |name: &str, app: &str, image: &str, port: i64| {
+        json!({
+            "apiVersion": "apps/v1", "kind": "Deployment",
+            "metadata": {"name": name, "labels": labels(app)},
+            "spec": {"replicas": 1, "selector": {"matchLabels": labels(app)},
+                     "template": {"metadata": {"labels": labels(app)},
+                                  "spec": {"containers": [{"name": app, "image": image,
+                                           "ports": [{"name": "http", "containerPort": port}]}]}}}
+        })
+    };
+    let service = |name: &str, app: &str, port: i64| {
+        json!({
+            "apiVersion": "v1", "kind": "Service",
+            "metadata": {"name": name, "labels": labels(app)},
+            "spec": {"type": "ClusterIP", "selector": labels(app),
+                     "ports": [{"name": "http", "port": port, "targetPort": "http", "protocol": "TCP"}]}
+        })
+    };
+    let secret = |name: &str, data: Value| {
+        use base64::Engine as _;
+        let encoded: serde_json::Map<String, Value> = data
+            .as_object()
+            .unwrap()
+            .iter()
+            .map(|(k, v)| (k.clone(), json!(base64::engine::general_purpose::STANDARD.encode(v.as_str().unwrap()))))
+            .collect();
+        json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": name, "labels": labels("supabase")},
+               "type": "Opaque", "data": encoded})
+    };
+    vec![
+        secret(
+            "supabase-jwt",
+            json!({"anonKey": ANON_KEY, "serviceKey": SERVICE_KEY, "secret": "jwt-secret-0123456789"}),
+        ),
+        secret("supabase-db", json!({"username": "postgres", "password": DB_PASSWORD, "database": "postgres"})),
+        secret("supabase-dashboard", json!({"username": "supabase", "password": DASHBOARD_PASSWORD})),
+        deployment("supabase-supabase-db", "supabase-db", "supabase/postgres:15.1.0.147", 5432),
+        service("supabase-supabase-db", "supabase-db", 5432),
+        deployment("supabase-supabase-kong", "supabase-kong", "kong:2.8.1", 8000),
+        service("supabase-supabase-kong", "supabase-kong", 8000),
+    ]
+}
+
+pub const ANON_KEY: &str = "anon.key.jwt";
+pub const SERVICE_KEY: &str = "service.key.jwt-SECRET";
+pub const DB_PASSWORD: &str = "db-password-SECRET";
+pub const DASHBOARD_PASSWORD: &str = "dashboard-password-SECRET";
+
+/// A loopback HTTP server standing in for Kong on the load balancer's host port: answers every
+/// `GET` with `status` and records the request line and `apikey` header.
+pub struct KongStandIn {
+    pub addr: SocketAddr,
+    pub requests: Arc<Mutex<Vec<KongRequest>>>,
+}
+
+/// `GET /path` and the `apikey` header sent with it.
+pub type KongRequest = (String, Option<String>);
+
+impl KongStandIn {
+    pub fn start(port: u16, status: u16) -> KongStandIn {
+        let listener = TcpListener::bind(("127.0.0.1", port)).expect("bind the Kong stand-in");
+        let addr = listener.local_addr().unwrap();
+        let requests = Arc::new(Mutex::new(Vec::new()));
+        let seen = requests.clone();
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                let seen = seen.clone();
+                std::thread::spawn(move || answer(stream, status, &seen));
+            }
+        });
+        KongStandIn { addr, requests }
+    }
+
+    /// `GET /path` lines received so far.
+    pub fn paths(&self) -> Vec<String> {
+        self.requests.lock().unwrap().iter().map(|(l, _)| l.clone()).collect()
+    }
+}
+
+fn answer(stream: TcpStream, status: u16, seen: &Mutex<Vec<KongRequest>>) {
+    let mut reader = BufReader::new(stream.try_clone().unwrap());
+    loop {
+        let mut request_line = String::new();
+        if reader.read_line(&mut request_line).unwrap_or(0) == 0 {
+            return;
+        }
+        let mut apikey = None;
+        loop {
+            let mut header = String::new();
+            if reader.read_line(&mut header).unwrap_or(0) == 0 {
+                return;
+            }
+            if header.trim().is_empty() {
+                break;
+            }
+            if let Some((name, value)) = header.split_once(':')
+                && name.eq_ignore_ascii_case("apikey")
+            {
+                apikey = Some(value.trim().to_string());
+            }
+        }
+        let line = request_line.split_whitespace().take(2).collect::<Vec<_>>().join(" ");
+        seen.lock().unwrap().push((line, apikey));
+        let body = "{}";
+        let reply = format!(
+            "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
+            body.len()
+        );
+        if (&stream).write_all(reply.as_bytes()).is_err() {
+            return;
+        }
+    }
+}
