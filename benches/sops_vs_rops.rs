@@ -1,0 +1,182 @@
+//! ssp's SOPS engine side by side with the `rops` crate (0.1.7, a dev-dependency): decrypt and
+//! encrypt of a values file of the real size (~200 lines: the repository's example cloud values)
+//! and of a 10,000-leaf file (~1 MB encrypted), YAML, one age recipient, in-process, medians.
+//! Targets: ssp no slower than rops on each; the 10,000-leaf decrypt under 100 ms.
+//! Run with `cargo bench --bench sops_vs_rops`.
+//!
+//! Both sides do the same work from the same plaintext, each on its own encrypted file:
+//! decrypt = parse the encrypted file + unwrap the data key (age) + decrypt every value + check the
+//! MAC + write the plaintext YAML; encrypt = parse the plaintext + new data key wrapped for the
+//! recipient + encrypt every value + MAC + write the encrypted file. (ssp also keeps and encrypts
+//! comments; rops drops them. The values file has a few.)
+
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use age::secrecy::ExposeSecret;
+use rops::cryptography::cipher::AES256GCM;
+use rops::cryptography::hasher::SHA512;
+use rops::file::RopsFile;
+use rops::file::builder::RopsFileBuilder;
+use rops::file::format::{FileFormat, YamlFileFormat};
+use rops::file::state::EncryptedFile;
+use rops::integration::{AgeIntegration, Integration};
+use ssp::sops::keys::NoKms;
+use ssp::sops::{
+    AgeIdentities, DecryptOptions, Document, EncryptionRules, EncryptionSpec, Format, KeySources, RecipientGroup,
+    SopsFile, SystemGpg, stores,
+};
+
+type RopsEncrypted = RopsFile<EncryptedFile<AES256GCM, SHA512>, YamlFileFormat>;
+
+fn median(mut samples: Vec<Duration>) -> Duration {
+    samples.sort();
+    samples[samples.len() / 2]
+}
+
+fn measure(iterations: usize, mut f: impl FnMut()) -> Duration {
+    f(); // warm up
+    median(
+        (0..iterations)
+            .map(|_| {
+                let start = Instant::now();
+                f();
+                start.elapsed()
+            })
+            .collect(),
+    )
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+/// A 10,000-leaf YAML values file: 100 services × (60 env vars, 20 ports, 19 flags, a ratio).
+fn large_plaintext() -> String {
+    let mut out = String::new();
+    for s in 0..100 {
+        out.push_str(&format!("service{s:03}:\n"));
+        out.push_str("    environment:\n");
+        for e in 0..60 {
+            out.push_str(&format!("        VAR_{e:02}: value-{s}-{e}-with-some-realistic-length-text\n"));
+        }
+        out.push_str("    ports:\n");
+        for p in 0..20 {
+            out.push_str(&format!("        - {}\n", 8000 + p));
+        }
+        out.push_str("    settings:\n");
+        for k in 0..19 {
+            out.push_str(&format!("        flag{k:02}: {}\n", k % 2 == 0));
+        }
+        out.push_str("    ratio: 0.25\n");
+    }
+    out
+}
+
+fn main() {
+    let id = age::x25519::Identity::generate();
+    let secret = id.to_string().expose_secret().to_string();
+    let recipient = id.to_public().to_string();
+    // rops reads age identities only from the environment. SAFETY: this is the first statement
+    // of a single-threaded `main` (harness = false, no thread started yet), the one situation in
+    // which `set_var` is sound.
+    unsafe {
+        std::env::set_var("ROPS_AGE", &secret);
+        std::env::set_var("ROPS_AGE_KEY_FILE", "/nonexistent/rops-bench-age-keys");
+    }
+
+    let sources = KeySources {
+        age: AgeIdentities::from_keys_text(&secret, "bench"),
+        gpg: std::sync::Arc::new(SystemGpg::from_env()),
+        kms: std::sync::Arc::new(NoKms),
+    };
+    let spec = EncryptionSpec {
+        groups: vec![RecipientGroup { age: vec![recipient.clone()], ..Default::default() }],
+        shamir_threshold: None,
+        rules: EncryptionRules::default(),
+    };
+    let rops_key = AgeIntegration::parse_key_id(&recipient).unwrap();
+
+    let ssp_encrypt = |plain: &[u8]| -> Vec<u8> {
+        let doc = Document::new(stores::parse_plain(Format::Yaml, plain).unwrap());
+        SopsFile::encrypt_new(&doc, Format::Yaml, &spec, &sources).unwrap().to_bytes().unwrap()
+    };
+    let ssp_decrypt = |bytes: &[u8]| -> usize {
+        let f = SopsFile::load(bytes, Format::Yaml).unwrap();
+        let d = f.decrypt(&sources, DecryptOptions::default()).unwrap();
+        f.emit_plain(&d.document, Format::Yaml).unwrap().len()
+    };
+    let rops_encrypt = |plain: &str| -> String {
+        RopsFileBuilder::<YamlFileFormat>::new(plain)
+            .unwrap()
+            .add_integration_key::<AgeIntegration>(rops_key.clone())
+            .encrypt::<AES256GCM, SHA512>()
+            .unwrap()
+            .to_string()
+    };
+    let rops_decrypt = |text: &str| -> usize {
+        let file: RopsEncrypted = text.parse().unwrap();
+        let plain = file.decrypt::<YamlFileFormat>().unwrap();
+        YamlFileFormat::serialize_to_string(&plain.into_inner_map()).unwrap().len()
+    };
+
+    let example = std::fs::read("deployment/values.cloud.yaml").expect("run from the repository root");
+    let example_key = std::fs::read_to_string("deployment/example.agekey").unwrap();
+    let example_plain = {
+        let f = SopsFile::load(&example, Format::Yaml).unwrap();
+        let example_sources = KeySources::with_age(AgeIdentities::from_keys_text(&example_key, "example key"));
+        let d = f.decrypt(&example_sources, DecryptOptions::default()).unwrap();
+        String::from_utf8(f.emit_plain(&d.document, Format::Yaml).unwrap().to_vec()).unwrap()
+    };
+    let large_plain = large_plaintext();
+
+    println!("ssp vs rops 0.1.7: YAML, one age recipient, median of N runs (after one warm-up run)");
+    println!("{:<34} {:>10} {:>10} {:>8}   target ssp <= rops", "case", "ssp ms", "rops ms", "ssp/rops");
+    let mut all_met = true;
+    let mut large_decrypt = Duration::ZERO;
+    for (name, plain, runs) in [("values file", &example_plain, 50), ("10,000 leaves", &large_plain, 15)] {
+        let ssp_enc = ssp_encrypt(plain.as_bytes());
+        let rops_enc = rops_encrypt(plain);
+        // Both decrypt their own file back to the same data.
+        assert!(ssp_decrypt(&ssp_enc) > 0 && rops_decrypt(&rops_enc) > 0);
+        println!(
+            "-- {name}: {} lines, {} bytes plaintext; encrypted {} bytes (ssp), {} bytes (rops)",
+            plain.lines().count(),
+            plain.len(),
+            ssp_enc.len(),
+            rops_enc.len()
+        );
+        let rops_text = rops_enc;
+        let d_ssp = measure(runs, || {
+            black_box(ssp_decrypt(black_box(&ssp_enc)));
+        });
+        let d_rops = measure(runs, || {
+            black_box(rops_decrypt(black_box(&rops_text)));
+        });
+        let e_ssp = measure(runs, || {
+            black_box(ssp_encrypt(black_box(plain.as_bytes())));
+        });
+        let e_rops = measure(runs, || {
+            black_box(rops_encrypt(black_box(plain)));
+        });
+        for (op, s, r) in [("decrypt", d_ssp, d_rops), ("encrypt", e_ssp, e_rops)] {
+            let met = s <= r;
+            all_met &= met;
+            println!(
+                "{:<34} {:>10.3} {:>10.3} {:>8.2}   {}",
+                format!("{op} {name} ({runs} runs)"),
+                ms(s),
+                ms(r),
+                s.as_secs_f64() / r.as_secs_f64(),
+                if met { "met" } else { "NOT met" }
+            );
+        }
+        large_decrypt = d_ssp;
+    }
+    println!("target: ssp no slower than rops on every case: {}", if all_met { "met" } else { "NOT met" });
+    println!(
+        "target: 10,000-leaf decrypt under 100 ms: {} ({:.1} ms)",
+        if large_decrypt < Duration::from_millis(100) { "met" } else { "NOT met" },
+        ms(large_decrypt)
+    );
+}
