@@ -12,7 +12,7 @@ use ::kube::runtime::{WatchStreamExt, watcher};
 use ::kube::{Client, ResourceExt};
 use futures::{AsyncBufReadExt, StreamExt, TryStreamExt};
 use k8s_openapi::api::batch::v1::Job;
-use k8s_openapi::api::core::v1::{ConfigMap, Event as CoreEvent, Node, Pod};
+use k8s_openapi::api::core::v1::{ConfigMap, Node, Pod};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use tokio::time::Instant;
 
@@ -318,27 +318,7 @@ impl SeedRun {
                 problem.map(|p| triage::hints_for(&p.reason)).unwrap_or_default(),
             );
         };
-        let events_api: Api<CoreEvent> = Api::namespaced(self.client.clone(), &self.namespace);
-        let mut events = events_api
-            .list(&ListParams::default().fields(&format!("involvedObject.name={pod}")))
-            .await
-            .map(|l| l.items)
-            .unwrap_or_default();
-        events.sort_by_key(|e| e.last_timestamp.clone().map(|t| t.0));
-        let events: Vec<String> = events
-            .iter()
-            .rev()
-            .take(5)
-            .rev()
-            .map(|e| {
-                format!(
-                    "{} {}: {}",
-                    e.type_.clone().unwrap_or_default(),
-                    e.reason.clone().unwrap_or_default(),
-                    e.message.clone().unwrap_or_default()
-                )
-            })
-            .collect();
+        let events = crate::k8s::last_pod_events(&self.client, &self.namespace, pod, 5).await;
         let pods: Api<Pod> = Api::namespaced(self.client.clone(), &self.namespace);
         let log_tail =
             pods.logs(pod, &LogParams { tail_lines: Some(20), ..Default::default() }).await.unwrap_or_default();

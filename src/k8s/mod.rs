@@ -50,6 +50,30 @@ async fn client_for(kubeconfig: Kubeconfig, context: &str) -> Result<Client, Kub
     Client::try_from(config).map_err(|e| KubeError::Client { context: context.to_string(), reason: e.to_string() })
 }
 
+/// The last `n` events about a pod, oldest first, as `Type Reason: message` lines (for error
+/// messages; an API failure here yields no lines rather than hiding the error being reported).
+pub async fn last_pod_events(client: &Client, namespace: &str, pod: &str, n: usize) -> Vec<String> {
+    use ::kube::api::{Api, ListParams};
+    use k8s_openapi::api::core::v1::Event;
+    let api: Api<Event> = Api::namespaced(client.clone(), namespace);
+    let params = ListParams::default().fields(&format!("involvedObject.name={pod}"));
+    let mut events = api.list(&params).await.map(|l| l.items).unwrap_or_default();
+    events.sort_by_key(|e| e.last_timestamp.clone().map(|t| t.0).or(e.event_time.clone().map(|t| t.0)));
+    let skip = events.len().saturating_sub(n);
+    events
+        .iter()
+        .skip(skip)
+        .map(|e| {
+            format!(
+                "{} {}: {}",
+                e.type_.clone().unwrap_or_default(),
+                e.reason.clone().unwrap_or_default(),
+                e.message.clone().unwrap_or_default()
+            )
+        })
+        .collect()
+}
+
 /// The prefix the chart gives its objects (Helm's usual `fullname`): the release name when it
 /// already contains the chart name, else `<release>-supabase`.
 pub fn chart_fullname(release: &str) -> String {

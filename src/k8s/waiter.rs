@@ -7,13 +7,13 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
-use ::kube::api::{Api, ListParams, LogParams};
+use ::kube::api::{Api, LogParams};
 use ::kube::runtime::{WatchStreamExt, watcher};
 use ::kube::{Client, ResourceExt};
 use futures::{Stream, StreamExt};
 use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, StatefulSet};
 use k8s_openapi::api::batch::v1::Job;
-use k8s_openapi::api::core::v1::{Event as CoreEvent, Pod};
+use k8s_openapi::api::core::v1::Pod;
 use tokio::time::Instant;
 
 use super::readiness::{self, Kind, PodProblem, Readiness};
@@ -354,24 +354,7 @@ impl ReleaseWaiter {
     /// Gathers the pod's last events and log tail for the error message.
     async fn investigate(&self, state: &State, pod: &str, problem: PodProblem) -> StuckPod {
         let ns = &self.options.namespace;
-        let events_api: Api<CoreEvent> = Api::namespaced(self.client.clone(), ns);
-        let params = ListParams::default().fields(&format!("involvedObject.name={pod}"));
-        let mut events: Vec<CoreEvent> = events_api.list(&params).await.map(|l| l.items).unwrap_or_default();
-        events.sort_by_key(|e| e.last_timestamp.clone().map(|t| t.0).or(e.event_time.clone().map(|t| t.0)));
-        let events: Vec<String> = events
-            .iter()
-            .rev()
-            .take(5)
-            .rev()
-            .map(|e| {
-                format!(
-                    "{} {}: {}",
-                    e.type_.clone().unwrap_or_default(),
-                    e.reason.clone().unwrap_or_default(),
-                    e.message.clone().unwrap_or_default()
-                )
-            })
-            .collect();
+        let events = super::last_pod_events(&self.client, ns, pod, 5).await;
         let pods: Api<Pod> = Api::namespaced(self.client.clone(), ns);
         let log_params = LogParams {
             container: problem.container.clone(),
