@@ -126,12 +126,43 @@ pub fn scalar_bytes(v: &Value) -> Option<(Zeroizing<Vec<u8>>, ValueType)> {
 /// Encrypts raw bytes with their type tag into the `ENC[…]` envelope. Empty plaintext stays empty,
 /// as sops leaves empty strings unencrypted.
 pub fn encrypt_bytes(plain: &[u8], ty: ValueType, key: &DataKey, aad: &str) -> String {
+    ValueCipher::new(key).encrypt_bytes(plain, ty, aad)
+}
+
+/// AES-256-GCM for one data key, built once per walk over a file: the key schedule is most of the
+/// cost of encrypting a short value, so it is not redone per value. Its round keys are zeroized on
+/// drop (aes-gcm's `zeroize` feature).
+pub struct ValueCipher(SopsGcm);
+
+impl ValueCipher {
+    pub fn new(key: &DataKey) -> Self {
+        ValueCipher(SopsGcm::new_from_slice(key.as_bytes()).expect("data key is 32 bytes"))
+    }
+
+    /// See [`encrypt_bytes`].
+    pub fn encrypt_bytes(&self, plain: &[u8], ty: ValueType, aad: &str) -> String {
+        encrypt_with(&self.0, plain, ty, aad)
+    }
+
+    /// See [`encrypt_value`].
+    pub fn encrypt_value(&self, v: &Value, aad: &str) -> Option<String> {
+        let (bytes, ty) = scalar_bytes(v)?;
+        Some(encrypt_with(&self.0, &bytes, ty, aad))
+    }
+
+    /// See [`decrypt_value`].
+    pub fn decrypt_value(&self, s: &str, aad: &str) -> Result<Value, CipherError> {
+        let (bytes, ty) = decrypt_with(&self.0, s, aad)?;
+        typed(bytes, ty)
+    }
+}
+
+fn encrypt_with(cipher: &SopsGcm, plain: &[u8], ty: ValueType, aad: &str) -> String {
     if plain.is_empty() {
         return String::new();
     }
     let mut iv = [0u8; IV_LEN];
     rand::fill(&mut iv[..]);
-    let cipher = SopsGcm::new_from_slice(key.as_bytes()).expect("data key is 32 bytes");
     let mut buf = plain.to_vec();
     let nonce = Nonce::<U32>::from(iv);
     let tag = cipher
@@ -194,11 +225,14 @@ fn parse_envelope(s: &str) -> Result<Envelope, CipherError> {
 
 /// Decrypts an envelope to its raw bytes and type tag. An empty string decrypts to empty `str`.
 pub fn decrypt_bytes(s: &str, key: &DataKey, aad: &str) -> Result<(Zeroizing<Vec<u8>>, ValueType), CipherError> {
+    decrypt_with(&ValueCipher::new(key).0, s, aad)
+}
+
+fn decrypt_with(cipher: &SopsGcm, s: &str, aad: &str) -> Result<(Zeroizing<Vec<u8>>, ValueType), CipherError> {
     if s.is_empty() {
         return Ok((Zeroizing::new(Vec::new()), ValueType::Str));
     }
     let env = parse_envelope(s)?;
-    let cipher = SopsGcm::new_from_slice(key.as_bytes()).expect("data key is 32 bytes");
     let nonce = Nonce::<U32>::try_from(env.iv.as_slice()).map_err(|_| CipherError::Authentication)?;
     let tag = Tag::try_from(env.tag.as_slice()).map_err(|_| CipherError::Authentication)?;
     let mut buf = Zeroizing::new(env.data);
@@ -210,7 +244,11 @@ pub fn decrypt_bytes(s: &str, key: &DataKey, aad: &str) -> Result<(Zeroizing<Vec
 
 /// Decrypts an envelope to a typed value (comments come back as `Str`).
 pub fn decrypt_value(s: &str, key: &DataKey, aad: &str) -> Result<Value, CipherError> {
-    let (bytes, ty) = decrypt_bytes(s, key, aad)?;
+    ValueCipher::new(key).decrypt_value(s, aad)
+}
+
+/// Decrypted bytes as a value of their type tag.
+fn typed(bytes: Zeroizing<Vec<u8>>, ty: ValueType) -> Result<Value, CipherError> {
     let text = || {
         std::str::from_utf8(&bytes)
             .map(str::to_owned)

@@ -182,9 +182,9 @@ enum Direction {
     Decrypt,
 }
 
-struct Walker<'a> {
+struct Walker {
     rules: CompiledRules,
-    key: &'a DataKey,
+    cipher: cipher::ValueCipher,
     direction: Direction,
     hash: Sha512,
 }
@@ -199,13 +199,13 @@ fn display_path(path: &[String]) -> String {
     if path.is_empty() { "the top level".into() } else { path.join(".") }
 }
 
-impl Walker<'_> {
-    fn new<'a>(rules: &EncryptionRules, key: &'a DataKey, direction: Direction) -> Result<Walker<'a>> {
+impl Walker {
+    fn new(rules: &EncryptionRules, key: &DataKey, direction: Direction) -> Result<Walker> {
         let mut hash = Sha512::new();
         if rules.mac_only_encrypted {
             hash.update(MAC_ONLY_ENCRYPTED_INIT);
         }
-        Ok(Walker { rules: CompiledRules::new(rules)?, key, direction, hash })
+        Ok(Walker { rules: CompiledRules::new(rules)?, cipher: cipher::ValueCipher::new(key), direction, hash })
     }
 
     fn comment(&mut self, c: &Comment, path: &[String], stack: &[Vec<String>]) -> Comment {
@@ -213,10 +213,10 @@ impl Walker<'_> {
             return c.clone();
         }
         let text = match self.direction {
-            Direction::Encrypt => cipher::encrypt_bytes(c.text.as_bytes(), ValueType::Comment, self.key, &aad(path)),
+            Direction::Encrypt => self.cipher.encrypt_bytes(c.text.as_bytes(), ValueType::Comment, &aad(path)),
             // Like sops: a comment that does not decrypt is kept as it is (older sops left
             // comments unencrypted).
-            Direction::Decrypt => match cipher::decrypt_value(&c.text, self.key, &aad(path)) {
+            Direction::Decrypt => match self.cipher.decrypt_value(&c.text, &aad(path)) {
                 Ok(Value::Str(s)) => s,
                 _ => c.text.clone(),
             },
@@ -236,7 +236,7 @@ impl Walker<'_> {
                     self.hash.update(&bytes[..]);
                 }
                 if encrypted {
-                    Ok(Value::Str(cipher::encrypt_value(v, self.key, &aad(path)).unwrap_or_default()))
+                    Ok(Value::Str(self.cipher.encrypt_value(v, &aad(path)).unwrap_or_default()))
                 } else {
                     Ok(v.clone())
                 }
@@ -249,7 +249,7 @@ impl Walker<'_> {
                             reason: "an encrypted value must be a string".into(),
                         });
                     };
-                    cipher::decrypt_value(s, self.key, &aad(path)).map_err(|e| match e {
+                    self.cipher.decrypt_value(s, &aad(path)).map_err(|e| match e {
                         CipherError::Authentication => SopsError::ValueDecryption { path: display_path(path) },
                         CipherError::Malformed(reason) => {
                             SopsError::MalformedValue { path: display_path(path), reason }
