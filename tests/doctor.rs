@@ -93,10 +93,7 @@ fn busy_port_names_the_process_holding_it() {
 
 #[test]
 fn free_port_is_ok() {
-    let port = {
-        let l = std::net::TcpListener::bind(("0.0.0.0", 0)).unwrap();
-        l.local_addr().unwrap().port()
-    };
+    let port = support::stack::free_port();
     let project = Project::new();
     project.write("ssp.toml", format!("[cluster]\nports = [\"{port}:80@loadbalancer\"]\n"));
     let json = project.ssp().args(["doctor", "-o", "json"]).env("DOCKER_HOST", "unix:///nonexistent.sock").run().json();

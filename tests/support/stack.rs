@@ -51,9 +51,22 @@ pub struct Stack {
     _fakes_dir: tempfile::TempDir,
 }
 
-/// A TCP port nobody listens on right now.
+/// A TCP port nobody uses right now, taken below the kernel's ephemeral range (see
+/// `/proc/sys/net/ipv4/ip_local_port_range`) and never handed out twice in this test process. An
+/// ephemeral port (`bind(":0")`) can be taken by any outgoing connection — the kube client's, helm's
+/// — between the test picking it and ssp's pre-flight binding it, which made ssp report the port busy.
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").expect("bind an ephemeral port").local_addr().unwrap().port()
+    use std::sync::atomic::{AtomicU16, Ordering};
+    static NEXT: AtomicU16 = AtomicU16::new(0);
+    let base = 20000 + (std::process::id() % 6000) as u16;
+    let _ = NEXT.compare_exchange(0, base, Ordering::SeqCst, Ordering::SeqCst);
+    loop {
+        let port = NEXT.fetch_add(1, Ordering::SeqCst);
+        assert!(port < 32768, "no free test port left below the ephemeral range");
+        if TcpListener::bind(("0.0.0.0", port)).is_ok() {
+            return port;
+        }
+    }
 }
 
 impl Stack {
