@@ -901,7 +901,7 @@ _ssp() {
             return 0
             ;;
         ssp__subcmd__sops)
-            opts="-d -e -r -i -a -p -k -C -v -q -h -V --decrypt --encrypt --rotate --input-type --output-type --in-place --output --extract --ignore-mac --age --pgp --kms --unencrypted-suffix --encrypted-suffix --unencrypted-regex --encrypted-regex --project-dir --config --verbose --quiet --dry-run --no-progress --color --help --version decrypt encrypt edit set unset updatekeys rotate filestatus help"
+            opts="-d -e -r -i -a -p -k -C -v -q -h -V --decrypt --encrypt --rotate --input-type --output-type --in-place --output --extract --ignore-mac --age --pgp --kms --encryption-context --aws-profile --unencrypted-suffix --encrypted-suffix --unencrypted-regex --encrypted-regex --project-dir --config --verbose --quiet --dry-run --no-progress --color --help --version decrypt encrypt edit set unset updatekeys rotate filestatus help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -944,6 +944,14 @@ _ssp() {
                     return 0
                     ;;
                 -k)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --encryption-context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --aws-profile)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1071,7 +1079,7 @@ _ssp() {
             return 0
             ;;
         ssp__subcmd__sops__subcmd__encrypt)
-            opts="-i -a -p -k -C -v -q -h -V --input-type --output-type --in-place --output --age --pgp --kms --unencrypted-suffix --encrypted-suffix --unencrypted-regex --encrypted-regex --filename-override --project-dir --config --verbose --quiet --dry-run --no-progress --color --help --version"
+            opts="-i -a -p -k -C -v -q -h -V --input-type --output-type --in-place --output --age --pgp --kms --encryption-context --aws-profile --unencrypted-suffix --encrypted-suffix --unencrypted-regex --encrypted-regex --filename-override --project-dir --config --verbose --quiet --dry-run --no-progress --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1110,6 +1118,14 @@ _ssp() {
                     return 0
                     ;;
                 -k)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --encryption-context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --aws-profile)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -503,10 +503,17 @@ pub struct SopsRecipients {
     #[arg(short = 'p', long, env = "SOPS_PGP_FP", value_name = "FINGERPRINTS", hide_env_values = true)]
     pub pgp: Option<String>,
 
-    /// Comma-separated AWS KMS key ARNs (ARN+ROLE_ARN for a role); carried in the file, but this
-    /// build cannot call KMS.
+    /// Comma-separated AWS KMS key ARNs (ARN+ROLE_ARN to call KMS as an assumed role).
     #[arg(short = 'k', long, env = "SOPS_KMS_ARN", value_name = "ARNS", hide_env_values = true)]
     pub kms: Option<String>,
+
+    /// AWS KMS encryption context for the --kms keys: comma-separated KEY:VALUE pairs.
+    #[arg(long, value_name = "KEY:VALUE,...")]
+    pub encryption_context: Option<String>,
+
+    /// The AWS profile (shared config / credentials) the --kms keys use; recorded in the file.
+    #[arg(long, value_name = "PROFILE")]
+    pub aws_profile: Option<String>,
 
     /// Keys ending in this suffix stay unencrypted (default `_unencrypted`).
     #[arg(long, value_name = "SUFFIX")]
@@ -681,7 +688,11 @@ pub struct SopsEditArgs {
     #[arg(long)]
     pub ignore_mac: bool,
 
-    /// The encrypted file.
+    /// For a FILE that does not exist yet: who it is encrypted to (default: the .sops.yaml rule).
+    #[command(flatten)]
+    pub recipients: SopsRecipients,
+
+    /// The encrypted file (created from an example document when it does not exist).
     pub file: PathBuf,
 }
 

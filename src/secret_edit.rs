@@ -25,7 +25,9 @@ use zeroize::Zeroizing;
 use crate::interrupt::{self, CleanupGuard};
 use crate::output::Output;
 use crate::runner::{ProgramCall, RunError, Runner};
-use crate::sops::{ChangedPaths, DecryptOptions, Format, SopsError, SopsFile, StoreOptions, changed_paths, stores};
+use crate::sops::{
+    ChangedPaths, DecryptOptions, EncryptionSpec, Format, SopsError, SopsFile, StoreOptions, changed_paths, stores,
+};
 use crate::sops_keys::{self, KeyUsability};
 
 /// Editors that return at once unless told to wait, and the flag that makes them wait.
@@ -203,6 +205,9 @@ pub struct EditTarget {
     pub format: Format,
     pub store_options: StoreOptions,
     pub ignore_mac: bool,
+    /// When the file does not exist: the recipients to create it for (sops opens an example
+    /// document). `None`: a missing file is an error.
+    pub create: Option<EncryptionSpec>,
 }
 
 /// What an edit did.
@@ -221,17 +226,33 @@ pub fn edit_file(
     output: &Output,
     interactive: bool,
 ) -> Result<EditOutcome, EditError> {
-    let bytes = match std::fs::read(&target.path) {
-        Ok(b) => b,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(EditError::Missing(target.path.clone())),
+    let sources = sops_keys::key_sources(runner);
+    let (file, data_key, before, plain) = match std::fs::read(&target.path) {
+        Ok(bytes) => {
+            let file = SopsFile::load(&bytes, target.format)?.with_store_options(target.store_options);
+            let decrypted = file.decrypt(&sources, DecryptOptions { ignore_mac: target.ignore_mac })?;
+            report_keys(output, &sops_keys::key_usability(&file.metadata, &sources));
+            let plain = file.emit_plain(&decrypted.document, target.format)?;
+            (file, decrypted.data_key, decrypted.document, plain)
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let Some(spec) = &target.create else {
+                return Err(EditError::Missing(target.path.clone()));
+            };
+            // As sops: the data key is made and wrapped first, then the editor opens an example.
+            let (file, key) = SopsFile::create(target.format, spec, &sources)?;
+            let file = file.with_store_options(target.store_options);
+            let keys: Vec<String> = file.metadata.key_groups.iter().flatten().map(|k| k.describe()).collect();
+            output.note(format!(
+                "{} does not exist: creating it, encrypted to {}",
+                target.path.display(),
+                keys.join(", ")
+            ));
+            let plain = Zeroizing::new(crate::sops::stores::example(target.format));
+            (file, key, crate::sops::Document::new(Vec::new()), plain)
+        }
         Err(source) => return Err(EditError::Read { path: target.path.clone(), source }),
     };
-    let file = SopsFile::load(&bytes, target.format)?.with_store_options(target.store_options);
-    let sources = sops_keys::key_sources(runner);
-    let decrypted = file.decrypt(&sources, DecryptOptions { ignore_mac: target.ignore_mac })?;
-    report_keys(output, &sops_keys::key_usability(&file.metadata, &sources));
-
-    let plain = file.emit_plain(&decrypted.document, target.format)?;
     let dir = PlaintextDir::create().map_err(EditError::TempFile)?;
     let name = target.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "values".into());
     let temp = dir.write_new(&name, &plain).map_err(EditError::TempFile)?;
@@ -269,8 +290,8 @@ pub fn edit_file(
         }
     };
 
-    let changes = changed_paths(&decrypted.document, &edited);
-    let encrypted = file.reencrypt(&edited, &decrypted.data_key)?.to_bytes()?;
+    let changes = changed_paths(&before, &edited);
+    let encrypted = file.reencrypt(&edited, &data_key)?.to_bytes()?;
     crate::atomic_write::replace(&target.path, &encrypted, 0o600)
         .map_err(|source| EditError::Write { path: target.path.clone(), source })?;
     Ok(EditOutcome::Saved(changes))

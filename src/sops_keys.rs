@@ -9,7 +9,6 @@ use std::sync::Arc;
 use zeroize::Zeroizing;
 
 use crate::runner::{ProgramCall, RunError, Runner};
-use crate::sops::keys::NoKms;
 use crate::sops::keys::{AgeKeyCommand, GpgOutput};
 use crate::sops::{AgeIdentities, GpgProgram, KeySources, MasterKey, Metadata};
 
@@ -78,13 +77,24 @@ impl AgeKeyCommand for RunnerKeyCommand {
 }
 
 /// The key sources ssp's commands use: age identities from the sops environment variables (the key
-/// command run lazily through the runner), gpg through the runner, no KMS in this build.
+/// command run lazily through the runner), gpg through the runner, AWS KMS through the SDK (calls
+/// stop on Ctrl-C) when built with the `aws-kms` feature.
 pub fn key_sources(runner: &Runner) -> KeySources {
     KeySources {
         age: AgeIdentities::from_env_with(Arc::new(RunnerKeyCommand { runner: runner.clone() })),
         gpg: Arc::new(RunnerGpg::new(runner.clone())),
-        kms: Arc::new(NoKms),
+        kms: kms_service(),
     }
+}
+
+#[cfg(feature = "aws-kms")]
+fn kms_service() -> Arc<dyn crate::sops::KmsService> {
+    Arc::new(crate::sops::keys::aws_kms::AwsKms::new().with_cancel(crate::interrupt::token()))
+}
+
+#[cfg(not(feature = "aws-kms"))]
+fn kms_service() -> Arc<dyn crate::sops::KmsService> {
+    crate::sops::keys::default_kms()
 }
 
 /// The path of the controlling terminal (`/dev/pts/3`): from stdin, stdout or stderr when one is a
@@ -123,8 +133,8 @@ pub struct KeyUsability {
 }
 
 /// For every master key of a file: can this machine use it? age keys are tried in-process; PGP
-/// keys are looked up with `gpg --list-secret-keys` (no passphrase needed); KMS and the other
-/// cloud key types are not usable in this build.
+/// keys are looked up with `gpg --list-secret-keys` (no passphrase needed); AWS KMS keys need
+/// credentials that resolve (no KMS call is made); the other cloud key types are not usable.
 pub fn key_usability(md: &Metadata, sources: &KeySources) -> Vec<KeyUsability> {
     let mut out = Vec::new();
     for key in md.key_groups.iter().flatten() {
@@ -140,7 +150,10 @@ pub fn key_usability(md: &Metadata, sources: &KeySources) -> Vec<KeyUsability> {
                     Err(e) => (false, format!("could not run gpg: {e}")),
                 }
             }
-            MasterKey::Opaque(k) if k.kind == "kms" => (false, "no AWS KMS support in this build".to_string()),
+            MasterKey::Opaque(k) if k.kind == "kms" => match sources.kms.check(k) {
+                Ok(detail) => (true, detail),
+                Err(reason) => (false, reason),
+            },
             MasterKey::Opaque(k) => (false, format!("ssp has no support for {} keys (kept in the file)", k.kind)),
         };
         out.push(KeyUsability { key: key.describe(), usable, detail });

@@ -418,7 +418,8 @@ fn the_teams_real_file_parses_and_explains_every_key_it_cannot_use() {
     out.status(128).stderr_has("could not retrieve the data key").stderr_has("Keys tried:");
     out.stderr_has("kms arn:aws:kms:us-west-2:871683513797:key/")
         .stderr_has("kms arn:aws:kms:us-east-1:871683513797:key/");
-    out.stderr_has("no AWS KMS support in this build").stderr_has("pgp ").stderr_has("gpg failed");
+    // The test environment has no AWS credentials and no instance metadata (see support::cli).
+    out.stderr_has("no usable AWS credentials").stderr_has("pgp ").stderr_has("gpg failed");
     assert!(!out.stderr.contains("panicked"));
     assert_eq!(out.stdout, "");
 }
@@ -437,6 +438,7 @@ n=$(grep -c . "$EDIT_LOG")
 case "$EDIT_ACTION" in
   unchanged) ;;
   change) sed -i 's/hunter2/correct-horse/' "$f"; printf 'extra: 1\n' >> "$f" ;;
+  json-change) sed -i 's/"example_value"/"edited"/' "$f" ;;
   invalid) printf 'bad: [unclosed\n' >> "$f" ;;
   sops-key) printf 'sops: 1\n' >> "$f" ;;
   invalid-then-fixed)
@@ -481,13 +483,19 @@ impl EditRun {
     /// The editor ran with a 0600 file in a 0700 dir under $XDG_RUNTIME_DIR, which is empty again.
     #[track_caller]
     fn assert_private_and_cleaned(&self, runs: usize) {
+        self.assert_private_and_cleaned_as(runs, &["values.cloud.yaml"]);
+    }
+
+    /// The same, for edits of files with one of these names.
+    #[track_caller]
+    fn assert_private_and_cleaned_as(&self, runs: usize, names: &[&str]) {
         let log = std::fs::read_to_string(&self.log).unwrap();
         assert_eq!(log.lines().count(), runs, "{log}");
         for line in log.lines() {
             assert!(line.starts_with("file=600 dir=700 path="), "{line}");
             let path = line.split("path=").nth(1).unwrap();
             assert!(path.starts_with(&self.p.root().join("run").display().to_string()), "{path}");
-            assert!(path.ends_with("/values.cloud.yaml"), "{path}");
+            assert!(names.iter().any(|n| path.ends_with(&format!("/{n}"))), "{path}");
             assert!(!Path::new(path).exists(), "{path} still exists");
         }
         let left: Vec<_> = std::fs::read_dir(self.p.root().join("run")).unwrap().collect();
@@ -688,4 +696,42 @@ fn gpg_tty_is_set_from_the_terminal_when_unset() {
     let lines: Vec<&str> = log.lines().collect();
     assert_eq!(lines[0], "tty=/dev/custom", "{log}");
     assert!(lines[1].starts_with("tty=/dev/pts/"), "{log}");
+}
+
+#[test]
+fn sops_edit_of_a_missing_file_opens_sops_example_and_creates_it_for_the_rule_or_flags() {
+    let r = edit_setup();
+    let edit_new = |action: &str, extra: &[&str], name: &str| {
+        r.ssp(action).args(["sops", "edit"]).args(extra).arg_path(&r.p.root().join(name)).run()
+    };
+    // Left as the example: nothing is written, like sops (exit 200).
+    let out = edit_new("unchanged", &["--age", &r.p.me.recipient], "new.yaml");
+    out.status(200).stderr_has("new.yaml does not exist: creating it, encrypted to age ");
+    assert!(!r.p.root().join("new.yaml").exists());
+    r.assert_private_and_cleaned_as(1, &["new.yaml"]);
+
+    // Edited: written, encrypted to the flag's recipient, and the summary lists every key as added.
+    let out = edit_new("change", &["--age", &r.p.me.recipient], "new.yaml");
+    out.success().stderr_has("File written successfully").stderr_has("added");
+    let text = String::from_utf8(r.p.read("new.yaml")).unwrap();
+    assert!(text.contains(&format!("recipient: {}", r.p.me.recipient)), "{text}");
+    assert!(!text.contains("Welcome to SOPS"), "values are encrypted: {text}");
+    let plain = r.p.ssp().args(["sops", "-d", "new.yaml"]).run();
+    plain.success();
+    assert!(plain.stdout.starts_with("hello: Welcome to SOPS! Edit this file as you please!\n"), "{}", plain.stdout);
+    assert!(plain.stdout.contains("# Example comment\n") && plain.stdout.ends_with("extra: 1\n"), "{}", plain.stdout);
+
+    // No flags and no .sops.yaml rule: nothing to encrypt to (sops' exit 111), no editor, no file.
+    let out = edit_new("change", &[], "other.json");
+    out.status(111);
+    assert!(!r.p.root().join("other.json").exists());
+    r.assert_private_and_cleaned_as(2, &["new.yaml"]);
+
+    // A .sops.yaml rule is used when no flag is given; JSON gets sops' JSON example.
+    r.p.write(".sops.yaml", format!("creation_rules:\n  - path_regex: \\.json$\n    age: {}\n", r.p.me.recipient));
+    edit_new("json-change", &[], "other.json").success();
+    r.assert_private_and_cleaned_as(3, &["new.yaml", "other.json"]);
+    let plain = r.p.ssp().args(["sops", "-d", "other.json"]).run();
+    assert!(plain.success().stdout.contains("\"example_key\": \"edited\""), "{}", plain.stdout);
+    assert!(plain.stdout.contains("\"example_booleans\": ["), "{}", plain.stdout);
 }

@@ -21,6 +21,7 @@ pub fn run(global: &GlobalArgs, args: &EditCloudValuesArgs, output: Output) -> a
     } else {
         StoreOptions::default()
     };
-    let target = EditTarget { format: Format::from_path(&path), path, store_options, ignore_mac: args.ignore_mac };
+    let target =
+        EditTarget { format: Format::from_path(&path), path, store_options, ignore_mac: args.ignore_mac, create: None };
     super::sops::run_edit(&target, &ctx.runner, &ctx.output)
 }

@@ -13,6 +13,7 @@ use crate::cli::{
     SopsRecipients, SopsRotateArgs, SopsSetArgs, SopsTypes, SopsUnsetArgs, SopsUpdatekeysArgs, SopsVerb, SopsWrite,
 };
 use crate::exit::StatusError;
+use crate::exit::UsageError;
 use crate::output::Output;
 use crate::runner::Runner;
 use crate::secret_edit::{self, EditOutcome, EditTarget};
@@ -220,7 +221,12 @@ impl Sops {
         if a.rotate {
             return self.rotate(&SopsRotateArgs { types: a.types.clone(), write: a.write.clone(), file });
         }
-        self.edit(&SopsEditArgs { input_type: a.types.input_type, ignore_mac: a.ignore_mac, file })
+        self.edit(&SopsEditArgs {
+            input_type: a.types.input_type,
+            ignore_mac: a.ignore_mac,
+            recipients: a.recipients.clone(),
+            file,
+        })
     }
 
     fn decrypt(&self, a: &SopsDecryptArgs) -> anyhow::Result<()> {
@@ -272,6 +278,11 @@ impl Sops {
             format: format_of(a.input_type).unwrap_or_else(|| Format::from_path(&a.file)),
             store_options: self.store_options()?,
             ignore_mac: a.ignore_mac,
+            create: if a.file.exists() {
+                None
+            } else {
+                Some(encryption_spec(&a.recipients, self.config()?.as_ref(), &absolute(&a.file))?)
+            },
         };
         run_edit(&target, &self.runner, &self.output)
     }
@@ -470,17 +481,27 @@ pub fn run_edit(target: &EditTarget, runner: &Runner, output: &Output) -> anyhow
 /// The recipients of a new file: the flags when any is given, else the `.sops.yaml` creation rule
 /// for `path`; rule options from the flags override the rule's.
 fn encryption_spec(r: &SopsRecipients, config: Option<&SopsConfig>, path: &Path) -> anyhow::Result<EncryptionSpec> {
+    let context = match &r.encryption_context {
+        Some(c) => KmsRecipient::parse_context(c)
+            .map_err(|e| UsageError(format!("--encryption-context {c:?}: {e}; write it as KEY:VALUE,KEY2:VALUE2")))?,
+        None => Vec::new(),
+    };
+    if (r.encryption_context.is_some() || r.aws_profile.is_some()) && split_list(&r.kms).is_empty() {
+        return Err(UsageError(
+            "--encryption-context and --aws-profile apply to --kms keys; add --kms ARN (or set them in .sops.yaml)"
+                .into(),
+        )
+        .into());
+    }
     let flag_group = RecipientGroup {
         age: split_list(&r.age),
         pgp: split_list(&r.pgp),
         kms: split_list(&r.kms)
             .into_iter()
-            .map(|k| {
-                let (arn, role) = match k.split_once('+') {
-                    Some((a, role)) => (a.to_string(), Some(role.to_string())),
-                    None => (k, None),
-                };
-                KmsRecipient { arn, role, aws_profile: None, context: Vec::new() }
+            .map(|k| KmsRecipient {
+                context: context.clone(),
+                aws_profile: r.aws_profile.clone().filter(|p| !p.is_empty()),
+                ..KmsRecipient::from_arn_string(&k)
             })
             .collect(),
     };

@@ -142,14 +142,7 @@ fn parse_rule(m: &Branch, path: &Path) -> Result<CreationRule> {
                 pgp: key_list(entry(m, "pgp"), path, "pgp")?,
                 kms: key_list(entry(m, "kms"), path, "kms")?
                     .into_iter()
-                    .map(|arn| {
-                        // sops' "arn+role" shorthand.
-                        let (arn, role) = match arn.split_once('+') {
-                            Some((a, r)) => (a.to_string(), Some(r.to_string())),
-                            None => (arn, None),
-                        };
-                        KmsRecipient { arn, role, aws_profile: aws_profile.clone(), context: Vec::new() }
-                    })
+                    .map(|arn| KmsRecipient { aws_profile: aws_profile.clone(), ..KmsRecipient::from_arn_string(&arn) })
                     .collect(),
             };
             if group.is_empty() { Vec::new() } else { vec![group] }

@@ -391,6 +391,14 @@ impl SopsFile {
         if stores::has_metadata(format, &plain.branches) {
             return Err(SopsError::AlreadyEncrypted);
         }
+        let (template, key) = SopsFile::create(format, spec, sources)?;
+        template.reencrypt(plain, &key)
+    }
+
+    /// An empty file for `spec`'s recipients: a fresh data key, already wrapped for every master
+    /// key (so a recipient that cannot be used fails here, before any plaintext exists). Fill it
+    /// with [`SopsFile::reencrypt`].
+    pub fn create(format: Format, spec: &EncryptionSpec, sources: &KeySources) -> Result<(SopsFile, DataKey)> {
         let groups = spec
             .groups
             .iter()
@@ -410,8 +418,7 @@ impl SopsFile {
         };
         let key = DataKey::generate();
         keys::encrypt_data_key(&mut md, &key, sources)?;
-        let template = SopsFile { format, branches: Vec::new(), metadata: md, store_options: StoreOptions::default() };
-        template.reencrypt(plain, &key)
+        Ok((SopsFile { format, branches: Vec::new(), metadata: md, store_options: StoreOptions::default() }, key))
     }
 
     /// Encrypts an edited plaintext with this file's data key, master keys and rules: fresh IVs,

@@ -51,6 +51,16 @@ impl Ssp {
             }
         }
         command.env_remove("NO_COLOR");
+        // Never the developer's AWS account: no AWS_ variables, no shared config or credentials,
+        // no instance metadata. KMS tests set their own (a loopback moto server).
+        for (key, _) in std::env::vars_os() {
+            if key.to_string_lossy().starts_with("AWS_") {
+                command.env_remove(&key);
+            }
+        }
+        command.env("AWS_CONFIG_FILE", "/nonexistent/ssp-tests/aws-config");
+        command.env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/ssp-tests/aws-credentials");
+        command.env("AWS_EC2_METADATA_DISABLED", "true");
         Ssp { command, stdin: None }
     }
 

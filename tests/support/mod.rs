@@ -6,6 +6,7 @@
 //! - [`download_server`]: the loopback release-asset server for install-tools.
 //! - [`kube_api`]: an in-process Kubernetes API server that kube-rs and kubectl reach through a
 //!   kubeconfig, with state the test drives.
+//! - [`moto`]: AWS KMS and STS on loopback (moto) behind a proxy that records every call.
 //! - [`fakes`]: fake `k3d` and `helm` executables that record how they were called and answer
 //!   like the real tools.
 #![allow(dead_code)]
@@ -16,6 +17,7 @@ pub mod env;
 pub mod fakes;
 pub mod fixtures;
 pub mod kube_api;
+pub mod moto;
 pub mod stack;
 
 /// Whether tests run under CI (`CI=true`), where a missing prerequisite is a failure.

@@ -1,8 +1,10 @@
 //! Master keys: getting the data key out of a file's key groups and wrapping a data key for
 //! recipients. age runs in-process, PGP through the user's `gpg` ([`GpgProgram`]), AWS KMS through
-//! a [`KmsService`] (none in this build). Key types without a service are carried untouched.
+//! a [`KmsService`] (the AWS SDK with the `aws-kms` feature). Key types without a service are carried untouched.
 
 pub mod age;
+#[cfg(feature = "aws-kms")]
+pub mod aws_kms;
 pub mod kms;
 pub mod pgp;
 
@@ -29,9 +31,10 @@ pub struct KeySources {
 
 impl KeySources {
     /// age identities from the sops environment variables and default file, `gpg` from `PATH`
-    /// (or `SOPS_GPG_EXEC`), no KMS.
+    /// (or `SOPS_GPG_EXEC`), AWS KMS through the SDK's default credential chain (with the
+    /// `aws-kms` feature).
     pub fn from_env() -> Self {
-        KeySources { age: AgeIdentities::from_env(), gpg: Arc::new(SystemGpg::from_env()), kms: Arc::new(NoKms) }
+        KeySources { age: AgeIdentities::from_env(), gpg: Arc::new(SystemGpg::from_env()), kms: default_kms() }
     }
 
     /// Only the given age identities; gpg from `PATH`; no KMS.
@@ -72,6 +75,18 @@ impl KeySources {
             }
         }
         Ok(())
+    }
+}
+
+/// The KMS service of this build: the AWS SDK with the `aws-kms` feature, else none.
+pub fn default_kms() -> Arc<dyn KmsService> {
+    #[cfg(feature = "aws-kms")]
+    {
+        Arc::new(aws_kms::AwsKms::new())
+    }
+    #[cfg(not(feature = "aws-kms"))]
+    {
+        Arc::new(NoKms)
     }
 }
 
@@ -160,6 +175,37 @@ pub struct KmsRecipient {
     pub role: Option<String>,
     pub aws_profile: Option<String>,
     pub context: Vec<(String, String)>,
+}
+
+impl KmsRecipient {
+    /// sops' `NewMasterKeyFromArn`: spaces removed, and `ARN+arn:…` is a key ARN and a role ARN
+    /// (ARN paths may hold `+` but never `:`, so only `+arn:` separates the two).
+    pub fn from_arn_string(s: &str) -> KmsRecipient {
+        let s: String = s.chars().filter(|c| *c != ' ').collect();
+        match s.find("+arn:") {
+            Some(i) if i > 0 => {
+                KmsRecipient { arn: s[..i].to_string(), role: Some(s[i + 1..].to_string()), ..Default::default() }
+            }
+            _ => KmsRecipient { arn: s, ..Default::default() },
+        }
+    }
+
+    /// sops' `ParseKMSContext` for a string: `key:value,key2:value2`. sops drops a malformed
+    /// context with a warning; ssp refuses it, since a dropped context cannot decrypt later.
+    pub fn parse_context(s: &str) -> std::result::Result<Vec<(String, String)>, String> {
+        if s.is_empty() {
+            return Ok(Vec::new());
+        }
+        s.split(',')
+            .map(|kv| {
+                let parts: Vec<&str> = kv.split(':').collect();
+                match parts.as_slice() {
+                    [k, v] => Ok((k.to_string(), v.to_string())),
+                    _ => Err(format!("{kv:?} is not one KEY:VALUE pair")),
+                }
+            })
+            .collect()
+    }
 }
 
 impl RecipientGroup {

@@ -101,6 +101,32 @@ pub fn parse_plain(format: Format, bytes: &[u8]) -> Result<Vec<Branch>> {
     })
 }
 
+/// The plaintext sops opens for `sops edit` of a file that does not exist yet (its stores'
+/// `EmitExample`: the complex tree for YAML and JSON, the simple one for INI, the flat one for
+/// dotenv, a line of text for binary), written the way this format writes plaintext.
+pub fn example(format: Format) -> Vec<u8> {
+    const HELLO: &str = "Welcome to SOPS! Edit this file as you please!";
+    let source = match format {
+        Format::Yaml => format!(
+            "hello: {HELLO}\nexample_key: example_value\n# Example comment\nexample_array:\n    - example_value1\n    - example_value2\nexample_number: 1234.56789\nexample_booleans:\n    - true\n    - false\n"
+        ),
+        Format::Json => format!(
+            "{{\"hello\": \"{HELLO}\", \"example_key\": \"example_value\", \"example_array\": [\"example_value1\", \"example_value2\"], \"example_number\": 1234.56789, \"example_booleans\": [true, false]}}"
+        ),
+        Format::Dotenv => {
+            format!(
+                "# This is an example file.\nhello={HELLO}\nexample_key=example_value\nexample_multiline=foo\\nbar\\nbaz\n"
+            )
+        }
+        Format::Ini => {
+            format!("[Welcome!]\n; This is an example file.\nhello = {HELLO}\nexample_key = example_value\n")
+        }
+        Format::Binary => return HELLO.as_bytes().to_vec(),
+    };
+    let branches = parse_plain(format, source.as_bytes()).expect("the example parses");
+    emit_plain(format, &branches, &StoreOptions::default()).expect("the example emits")
+}
+
 /// Writes plaintext branches.
 pub fn emit_plain(format: Format, branches: &[Branch], opts: &StoreOptions) -> Result<Vec<u8>> {
     let first = || branches.first().cloned().unwrap_or_default();
