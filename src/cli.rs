@@ -566,6 +566,10 @@ pub struct SopsArgs {
     #[command(flatten)]
     pub recipients: SopsRecipients,
 
+    /// With -r: master keys to add or remove.
+    #[command(flatten)]
+    pub rotate_keys: SopsRotateKeys,
+
     /// The file (without -d/-e/-r: edit it).
     pub file: Option<PathBuf>,
 }
@@ -624,7 +628,8 @@ Examples:
     #[command(after_help = "\
 Examples:
   ssp sops rotate -i deployment/values.cloud.yaml
-  ssp sops rotate values.enc.yaml > rotated.enc.yaml")]
+  ssp sops rotate values.enc.yaml > rotated.enc.yaml
+  ssp sops rotate -i --add-age age1bob… --rm-age age1alice… deployment/values.cloud.yaml")]
     Rotate(SopsRotateArgs),
 
     /// Print whether FILE is sops-encrypted, as JSON: {"encrypted":true}.
@@ -771,8 +776,47 @@ pub struct SopsRotateArgs {
     #[command(flatten)]
     pub write: SopsWrite,
 
+    #[command(flatten)]
+    pub keys: SopsRotateKeys,
+
+    /// AWS KMS encryption context for --add-kms keys: comma-separated KEY:VALUE pairs.
+    #[arg(long, value_name = "KEY:VALUE,...")]
+    pub encryption_context: Option<String>,
+
+    /// The AWS profile the --add-kms keys use; recorded in the file.
+    #[arg(long, value_name = "PROFILE")]
+    pub aws_profile: Option<String>,
+
     /// The encrypted file.
     pub file: PathBuf,
+}
+
+/// Master keys to add to (the first key group) or remove from a file while rotating its data key.
+#[derive(Debug, Clone, Default, Args)]
+pub struct SopsRotateKeys {
+    /// Add these age recipients (comma-separated).
+    #[arg(long, value_name = "RECIPIENTS")]
+    pub add_age: Option<String>,
+
+    /// Remove these age recipients (comma-separated).
+    #[arg(long, value_name = "RECIPIENTS")]
+    pub rm_age: Option<String>,
+
+    /// Add these PGP fingerprints (comma-separated).
+    #[arg(long, value_name = "FINGERPRINTS")]
+    pub add_pgp: Option<String>,
+
+    /// Remove these PGP fingerprints (comma-separated).
+    #[arg(long, value_name = "FINGERPRINTS")]
+    pub rm_pgp: Option<String>,
+
+    /// Add these AWS KMS key ARNs (comma-separated, ARN+ROLE_ARN for a role).
+    #[arg(long, value_name = "ARNS")]
+    pub add_kms: Option<String>,
+
+    /// Remove these AWS KMS key ARNs (comma-separated, ARN+ROLE_ARN for a role).
+    #[arg(long, value_name = "ARNS")]
+    pub rm_kms: Option<String>,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -274,6 +274,42 @@ fn rotate_changes_the_data_key_but_not_the_plaintext() {
 }
 
 #[test]
+fn rotate_adds_and_removes_master_keys_and_refuses_a_key_the_file_lacks() {
+    let p = SopsProject::new();
+    let bob = identity();
+    p.encrypted("s.yaml", PLAIN);
+    let before = p.read("s.yaml");
+    let bob_keys = p.write("bob.txt", format!("{}\n", bob.secret));
+
+    // Removing a key the file does not have, or the only key of the group: refused, file untouched.
+    let out = p.ssp().args(["sops", "rotate", "-i", "--rm-age", &bob.recipient, "s.yaml"]).run();
+    out.status(5).stderr_has(&format!("age {} is not a master key of this file", bob.recipient));
+    let out = p.ssp().args(["sops", "rotate", "-i", "--rm-age", &p.me.recipient, "s.yaml"]).run();
+    out.status(5).stderr_has("would leave key group 1 with no keys");
+    assert_eq!(p.read("s.yaml"), before);
+
+    // Hand the file from me to bob in one rotation (the legacy -r form takes the same flags).
+    let out =
+        p.ssp().args(["sops", "-r", "-i", "--add-age", &bob.recipient, "--rm-age", &p.me.recipient, "s.yaml"]).run();
+    out.success()
+        .stderr_has(&format!("added age {}", bob.recipient))
+        .stderr_has(&format!("removed age {}", p.me.recipient));
+    let text = String::from_utf8(p.read("s.yaml")).unwrap();
+    assert!(text.contains(&bob.recipient) && !text.contains(&p.me.recipient), "{text}");
+    p.ssp().args(["sops", "-d", "s.yaml"]).run().status(128);
+    let plain = p.ssp().env("SOPS_AGE_KEY_FILE", &bob_keys).args(["sops", "-d", "s.yaml"]).run();
+    assert_eq!(plain.success().stdout, PLAIN);
+
+    // Adding a key twice keeps one entry.
+    let out = p
+        .ssp()
+        .env("SOPS_AGE_KEY_FILE", &bob_keys)
+        .args(["sops", "rotate", "--add-age", &bob.recipient, "s.yaml"])
+        .run();
+    assert_eq!(out.success().stdout.matches(&bob.recipient).count(), 1, "{}", out.stdout);
+}
+
+#[test]
 fn updatekeys_rewraps_the_data_key_for_the_rule_and_asks_first() {
     let p = SopsProject::new();
     let teammate = identity();

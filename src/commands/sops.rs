@@ -219,7 +219,14 @@ impl Sops {
             return Err(status("no file specified (see `ssp sops --help`)", NO_FILE_SPECIFIED));
         };
         if a.rotate {
-            return self.rotate(&SopsRotateArgs { types: a.types.clone(), write: a.write.clone(), file });
+            return self.rotate(&SopsRotateArgs {
+                types: a.types.clone(),
+                write: a.write.clone(),
+                keys: a.rotate_keys.clone(),
+                encryption_context: a.recipients.encryption_context.clone(),
+                aws_profile: a.recipients.aws_profile.clone(),
+                file,
+            });
         }
         self.edit(&SopsEditArgs {
             input_type: a.types.input_type,
@@ -429,7 +436,41 @@ impl Sops {
         let (input, output) = formats(&a.types, Some(&a.file));
         let mut sops_file = load(&bytes, input, self.store_options()?)?;
         sops_file.format = output;
-        let rotated = sops_file.rotate(&self.sources()).map_err(engine)?.to_bytes().map_err(engine)?;
+        let k = &a.keys;
+        let context = match &a.encryption_context {
+            Some(c) => KmsRecipient::parse_context(c).map_err(|e| {
+                UsageError(format!("--encryption-context {c:?}: {e}; write it as KEY:VALUE,KEY2:VALUE2"))
+            })?,
+            None => Vec::new(),
+        };
+        let kms = |list: &Option<String>, context: Vec<(String, String)>, profile: Option<String>| {
+            split_list(list)
+                .into_iter()
+                .map(|arn| KmsRecipient {
+                    context: context.clone(),
+                    aws_profile: profile.clone(),
+                    ..KmsRecipient::from_arn_string(&arn)
+                })
+                .collect()
+        };
+        let add = RecipientGroup {
+            age: split_list(&k.add_age),
+            pgp: split_list(&k.add_pgp),
+            kms: kms(&k.add_kms, context, a.aws_profile.clone().filter(|p| !p.is_empty())),
+        };
+        let remove = RecipientGroup {
+            age: split_list(&k.rm_age),
+            pgp: split_list(&k.rm_pgp),
+            kms: kms(&k.rm_kms, Vec::new(), None),
+        };
+        let rotated =
+            sops_file.rotate_with(&self.sources(), &add, &remove).map_err(engine)?.to_bytes().map_err(engine)?;
+        for key in add.to_master_keys().map_err(engine)? {
+            self.output.note(format!("added {}", key.describe()));
+        }
+        for key in remove.to_master_keys().map_err(engine)? {
+            self.output.note(format!("removed {}", key.describe()));
+        }
         self.emit(&a.write, Some(&a.file), &rotated, false)
     }
 

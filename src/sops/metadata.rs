@@ -95,6 +95,17 @@ impl MasterKey {
         }
     }
 
+    /// Whether two entries name the same master key: the same age recipient, PGP fingerprint
+    /// (ignoring case), or key of another type with the same identifier (a KMS ARN and role).
+    pub fn same_key(&self, other: &MasterKey) -> bool {
+        match (self, other) {
+            (MasterKey::Age(a), MasterKey::Age(b)) => a.recipient == b.recipient,
+            (MasterKey::Pgp(a), MasterKey::Pgp(b)) => a.fingerprint.eq_ignore_ascii_case(&b.fingerprint),
+            (MasterKey::Opaque(a), MasterKey::Opaque(b)) => a.kind == b.kind && a.identifier() == b.identifier(),
+            _ => false,
+        }
+    }
+
     /// sops' decryption order: age first, then pgp, then everything else.
     fn priority(&self) -> u8 {
         match self {

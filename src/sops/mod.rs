@@ -472,9 +472,48 @@ impl SopsFile {
 
     /// sops `rotate`: a new data key for the same master keys; every value re-encrypted.
     pub fn rotate(&self, sources: &KeySources) -> Result<SopsFile> {
+        self.rotate_with(sources, &RecipientGroup::default(), &RecipientGroup::default())
+    }
+
+    /// sops `rotate --add-… --rm-…`: `add` joins the first key group, `remove` leaves every group
+    /// (matched by age recipient, PGP fingerprint, KMS ARN and role), then a new data key is
+    /// wrapped for the resulting keys. Unlike sops, a key to remove that the file does not have,
+    /// or a removal that would empty a key group, is an error rather than silently ignored.
+    pub fn rotate_with(&self, sources: &KeySources, add: &RecipientGroup, remove: &RecipientGroup) -> Result<SopsFile> {
         let d = self.decrypt(sources, DecryptOptions::default())?;
-        let new_key = DataKey::generate();
         let mut md = self.metadata.clone();
+        if !add.is_empty() {
+            let added = add.to_master_keys()?;
+            if md.key_groups.is_empty() {
+                md.key_groups.push(Vec::new());
+            }
+            for key in added {
+                if !md.key_groups[0].iter().any(|k| k.same_key(&key)) {
+                    md.key_groups[0].push(key);
+                }
+            }
+        }
+        for gone in remove.to_master_keys()? {
+            let mut found = false;
+            for (i, group) in md.key_groups.iter_mut().enumerate() {
+                let before = group.len();
+                group.retain(|k| !k.same_key(&gone));
+                if group.len() != before {
+                    found = true;
+                    if group.is_empty() {
+                        return Err(SopsError::Config(format!(
+                            "removing {} would leave key group {} with no keys; add another key to it first",
+                            gone.describe(),
+                            i + 1
+                        )));
+                    }
+                }
+            }
+            if !found {
+                return Err(SopsError::Config(format!("{} is not a master key of this file", gone.describe())));
+            }
+        }
+        let new_key = DataKey::generate();
         keys::encrypt_data_key(&mut md, &new_key, sources)?;
         let template = SopsFile { metadata: md, ..self.clone() };
         template.reencrypt(&d.document, &new_key)
