@@ -370,3 +370,37 @@ fn a_malformed_encryption_context_or_one_without_kms_is_a_usage_error() {
     out.status(2).stderr_has("--aws-profile apply to --kms keys");
     assert_eq!(std::fs::read_to_string(&src).unwrap(), PLAIN, "the input is untouched");
 }
+
+#[test]
+fn ctrl_c_while_kms_does_not_answer_stops_with_130_at_once() {
+    let p = KmsProject::new();
+    let file = kms_only_file(&p);
+    // Accepts connections and never answers.
+    let stall = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let endpoint = format!("http://{}", stall.local_addr().unwrap());
+    let mut child = p
+        .ssp(&endpoint)
+        .args(["sops", "decrypt"])
+        .args([file.as_os_str()])
+        .into_command()
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (_conn, _) = stall.accept().expect("ssp calls KMS");
+    let sent = std::time::Instant::now();
+    nix::sys::signal::kill(nix::unistd::Pid::from_raw(child.id() as i32), nix::sys::signal::Signal::SIGINT).unwrap();
+    let deadline = sent + std::time::Duration::from_secs(10);
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        assert!(std::time::Instant::now() < deadline, "ssp did not stop within 10 s of Ctrl-C");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(status.code(), Some(130), "{stderr}");
+    assert!(stderr.contains("interrupted"), "{stderr}");
+    assert!(out.stdout.is_empty());
+}

@@ -12,6 +12,7 @@
 
 use std::collections::HashMap;
 use std::sync::Mutex;
+use std::time::Duration;
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_kms::error::{ProvideErrorMetadata, SdkError};
@@ -29,10 +30,15 @@ const ARN_PATTERN: &str = r"^arn:aws[\w-]*:kms:(.+):[0-9]+:(key|alias)/.+$";
 /// sops' `roleSessionNameLengthLimit`.
 const SESSION_NAME_LIMIT: usize = 64;
 
+/// How long one KMS or STS call may take, all retries included, before it fails as unreachable
+/// (the SDK itself waits forever for a server that accepts and never answers).
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
+
 /// The KMS service backed by the AWS SDK.
 pub struct AwsKms {
     state: Mutex<State>,
     cancel: Option<CancellationToken>,
+    timeout: Duration,
 }
 
 #[derive(Default)]
@@ -103,7 +109,13 @@ impl Default for AwsKms {
 
 impl AwsKms {
     pub fn new() -> Self {
-        AwsKms { state: Mutex::new(State::default()), cancel: None }
+        AwsKms { state: Mutex::new(State::default()), cancel: None, timeout: DEFAULT_TIMEOUT }
+    }
+
+    /// Calls (with their retries) fail after `timeout` instead of [`DEFAULT_TIMEOUT`].
+    pub fn with_timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
     }
 
     /// Calls in flight stop with "interrupted" when `token` is cancelled (Ctrl-C).
@@ -132,13 +144,14 @@ impl AwsKms {
         let cancel = self.cancel.clone();
         let cached = configs.get(&spec.config).cloned();
         let key = spec.config.clone();
+        let timeout = self.timeout;
         let (result, config) = std::thread::scope(|s| {
             s.spawn(move || {
                 runtime.block_on(async move {
                     let run = async {
                         let config = match cached {
                             Some(c) => c,
-                            None => load_config(&key).await?,
+                            None => load_config(&key, timeout).await?,
                         };
                         let out = work(config.clone()).await;
                         Ok::<_, String>((out, config))
@@ -178,10 +191,16 @@ impl Drop for AwsKms {
 
 /// The SDK's default config chain for the key's region and profile, with rustls (ring) for TLS;
 /// with a role, the credentials of an STS `AssumeRole` made with that chain, as sops does.
-async fn load_config(key: &ConfigKey) -> Result<SdkConfig, String> {
+async fn load_config(key: &ConfigKey, timeout: Duration) -> Result<SdkConfig, String> {
     let http = aws_smithy_http_client::Builder::new().tls_provider(Provider::Rustls(CryptoMode::Ring)).build_https();
-    let mut loader =
-        aws_config::defaults(BehaviorVersion::latest()).http_client(http).region(Region::new(key.region.clone()));
+    let timeouts = aws_config::timeout::TimeoutConfig::builder()
+        .connect_timeout(Duration::from_secs(10).min(timeout))
+        .operation_timeout(timeout)
+        .build();
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .http_client(http)
+        .timeout_config(timeouts)
+        .region(Region::new(key.region.clone()));
     if let Some(profile) = &key.profile {
         loader = loader.profile_name(profile);
     }
@@ -360,6 +379,31 @@ mod tests {
         let long = "x".repeat(100);
         assert_eq!(session_name(&long).len(), 64);
         assert!(session_name(&long).starts_with("sops@xxx"));
+    }
+
+    #[test]
+    fn a_kms_that_never_answers_times_out_with_the_endpoint_named() {
+        // Accepts the connection, never answers.
+        let stall = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let endpoint = format!("http://{}", stall.local_addr().unwrap());
+        // The SDK reads the endpoint and credentials from the environment; this test is the only
+        // one in the library's tests that touches AWS_ variables.
+        // SAFETY: no other test of this binary reads or writes these variables.
+        unsafe {
+            std::env::set_var("AWS_ENDPOINT_URL_KMS", &endpoint);
+            std::env::set_var("AWS_ACCESS_KEY_ID", "AKIDTEST");
+            std::env::set_var("AWS_SECRET_ACCESS_KEY", "x");
+            std::env::set_var("AWS_EC2_METADATA_DISABLED", "true");
+        }
+        let kms = AwsKms::new().with_timeout(Duration::from_millis(500));
+        let key = OpaqueKey {
+            kind: "kms".into(),
+            fields: vec![("arn".into(), "arn:aws:kms:eu-west-1:1:key/k".into()), ("enc".into(), "AAAA".into())],
+        };
+        let err = kms.decrypt(&key).unwrap_err();
+        assert!(err.contains(&format!("could not reach AWS KMS at {endpoint}")), "{err}");
+        assert!(err.contains("timeout") || err.contains("timed out"), "{err}");
+        drop(stall);
     }
 
     #[test]
