@@ -270,8 +270,8 @@ complete -c ssp -n "__fish_ssp_using_subcommand sops; and not __fish_seen_subcom
 complete -c ssp -n "__fish_ssp_using_subcommand sops; and not __fish_seen_subcommand_from decrypt encrypt edit set unset updatekeys rotate filestatus help" -s a -l age -d 'Comma-separated age recipients (age1…)' -r
 complete -c ssp -n "__fish_ssp_using_subcommand sops; and not __fish_seen_subcommand_from decrypt encrypt edit set unset updatekeys rotate filestatus help" -s p -l pgp -d 'Comma-separated PGP fingerprints' -r
 complete -c ssp -n "__fish_ssp_using_subcommand sops; and not __fish_seen_subcommand_from decrypt encrypt edit set unset updatekeys rotate filestatus help" -s k -l kms -d 'Comma-separated AWS KMS key ARNs (ARN+ROLE_ARN to call KMS as an assumed role)' -r
-complete -c ssp -n "__fish_ssp_using_subcommand sops; and not __fish_seen_subcommand_from decrypt encrypt edit set unset updatekeys rotate filestatus help" -l encryption-context -d 'AWS KMS encryption context for the --kms keys: comma-separated KEY:VALUE pairs' -r
-complete -c ssp -n "__fish_ssp_using_subcommand sops; and not __fish_seen_subcommand_from decrypt encrypt edit set unset updatekeys rotate filestatus help" -l aws-profile -d 'The AWS profile (shared config / credentials) the --kms keys use; recorded in the file' -r
+complete -c ssp -n "__fish_ssp_using_subcommand sops; and not __fish_seen_subcommand_from decrypt encrypt edit set unset updatekeys rotate filestatus help" -l encryption-context -d 'AWS KMS encryption context for the new KMS keys: comma-separated KEY:VALUE pairs' -r
+complete -c ssp -n "__fish_ssp_using_subcommand sops; and not __fish_seen_subcommand_from decrypt encrypt edit set unset updatekeys rotate filestatus help" -l aws-profile -d 'The AWS profile (shared config / credentials) the new KMS keys use; recorded in the file' -r
 complete -c ssp -n "__fish_ssp_using_subcommand sops; and not __fish_seen_subcommand_from decrypt encrypt edit set unset updatekeys rotate filestatus help" -l unencrypted-suffix -d 'Keys ending in this suffix stay unencrypted (default `_unencrypted`)' -r
 complete -c ssp -n "__fish_ssp_using_subcommand sops; and not __fish_seen_subcommand_from decrypt encrypt edit set unset updatekeys rotate filestatus help" -l encrypted-suffix -d 'Only keys ending in this suffix are encrypted' -r
 complete -c ssp -n "__fish_ssp_using_subcommand sops; and not __fish_seen_subcommand_from decrypt encrypt edit set unset updatekeys rotate filestatus help" -l unencrypted-regex -d 'Keys matching this regex stay unencrypted' -r
@@ -347,8 +347,8 @@ complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand
 complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from encrypt" -s a -l age -d 'Comma-separated age recipients (age1…)' -r
 complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from encrypt" -s p -l pgp -d 'Comma-separated PGP fingerprints' -r
 complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from encrypt" -s k -l kms -d 'Comma-separated AWS KMS key ARNs (ARN+ROLE_ARN to call KMS as an assumed role)' -r
-complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from encrypt" -l encryption-context -d 'AWS KMS encryption context for the --kms keys: comma-separated KEY:VALUE pairs' -r
-complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from encrypt" -l aws-profile -d 'The AWS profile (shared config / credentials) the --kms keys use; recorded in the file' -r
+complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from encrypt" -l encryption-context -d 'AWS KMS encryption context for the new KMS keys: comma-separated KEY:VALUE pairs' -r
+complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from encrypt" -l aws-profile -d 'The AWS profile (shared config / credentials) the new KMS keys use; recorded in the file' -r
 complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from encrypt" -l unencrypted-suffix -d 'Keys ending in this suffix stay unencrypted (default `_unencrypted`)' -r
 complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from encrypt" -l encrypted-suffix -d 'Only keys ending in this suffix are encrypted' -r
 complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from encrypt" -l unencrypted-regex -d 'Keys matching this regex stay unencrypted' -r
@@ -374,8 +374,8 @@ binary\t''"
 complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from edit" -s a -l age -d 'Comma-separated age recipients (age1…)' -r
 complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from edit" -s p -l pgp -d 'Comma-separated PGP fingerprints' -r
 complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from edit" -s k -l kms -d 'Comma-separated AWS KMS key ARNs (ARN+ROLE_ARN to call KMS as an assumed role)' -r
-complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from edit" -l encryption-context -d 'AWS KMS encryption context for the --kms keys: comma-separated KEY:VALUE pairs' -r
-complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from edit" -l aws-profile -d 'The AWS profile (shared config / credentials) the --kms keys use; recorded in the file' -r
+complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from edit" -l encryption-context -d 'AWS KMS encryption context for the new KMS keys: comma-separated KEY:VALUE pairs' -r
+complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from edit" -l aws-profile -d 'The AWS profile (shared config / credentials) the new KMS keys use; recorded in the file' -r
 complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from edit" -l unencrypted-suffix -d 'Keys ending in this suffix stay unencrypted (default `_unencrypted`)' -r
 complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from edit" -l encrypted-suffix -d 'Only keys ending in this suffix are encrypted' -r
 complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from edit" -l unencrypted-regex -d 'Keys matching this regex stay unencrypted' -r
@@ -474,8 +474,8 @@ complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand
 complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from rotate" -l rm-pgp -d 'Remove these PGP fingerprints (comma-separated)' -r
 complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from rotate" -l add-kms -d 'Add these AWS KMS key ARNs (comma-separated, ARN+ROLE_ARN for a role)' -r
 complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from rotate" -l rm-kms -d 'Remove these AWS KMS key ARNs (comma-separated, ARN+ROLE_ARN for a role)' -r
-complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from rotate" -l encryption-context -d 'AWS KMS encryption context for --add-kms keys: comma-separated KEY:VALUE pairs' -r
-complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from rotate" -l aws-profile -d 'The AWS profile the --add-kms keys use; recorded in the file' -r
+complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from rotate" -l encryption-context -d 'AWS KMS encryption context for the new KMS keys: comma-separated KEY:VALUE pairs' -r
+complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from rotate" -l aws-profile -d 'The AWS profile (shared config / credentials) the new KMS keys use; recorded in the file' -r
 complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from rotate" -s C -l project-dir -d 'Use DIR as the project root instead of searching upward from the current folder for ssp.toml (or a deployment/ folder)' -r -F
 complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from rotate" -l config -d 'Read settings from FILE on top of the project\'s ssp.toml' -r -F
 complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from rotate" -l color -d 'When to use colour (NO_COLOR in the environment means never, unless --color always)' -r -f -a "auto\t''

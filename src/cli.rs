@@ -507,13 +507,8 @@ pub struct SopsRecipients {
     #[arg(short = 'k', long, env = "SOPS_KMS_ARN", value_name = "ARNS", hide_env_values = true)]
     pub kms: Option<String>,
 
-    /// AWS KMS encryption context for the --kms keys: comma-separated KEY:VALUE pairs.
-    #[arg(long, value_name = "KEY:VALUE,...")]
-    pub encryption_context: Option<String>,
-
-    /// The AWS profile (shared config / credentials) the --kms keys use; recorded in the file.
-    #[arg(long, value_name = "PROFILE")]
-    pub aws_profile: Option<String>,
+    #[command(flatten)]
+    pub kms_options: SopsKmsOptions,
 
     /// Keys ending in this suffix stay unencrypted (default `_unencrypted`).
     #[arg(long, value_name = "SUFFIX")]
@@ -779,16 +774,23 @@ pub struct SopsRotateArgs {
     #[command(flatten)]
     pub keys: SopsRotateKeys,
 
-    /// AWS KMS encryption context for --add-kms keys: comma-separated KEY:VALUE pairs.
-    #[arg(long, value_name = "KEY:VALUE,...")]
-    pub encryption_context: Option<String>,
-
-    /// The AWS profile the --add-kms keys use; recorded in the file.
-    #[arg(long, value_name = "PROFILE")]
-    pub aws_profile: Option<String>,
+    #[command(flatten)]
+    pub kms_options: SopsKmsOptions,
 
     /// The encrypted file.
     pub file: PathBuf,
+}
+
+/// What new AWS KMS master keys (`--kms`, `--add-kms`) carry besides their ARN.
+#[derive(Debug, Clone, Default, Args)]
+pub struct SopsKmsOptions {
+    /// AWS KMS encryption context for the new KMS keys: comma-separated KEY:VALUE pairs.
+    #[arg(long, value_name = "KEY:VALUE,...")]
+    pub encryption_context: Option<String>,
+
+    /// The AWS profile (shared config / credentials) the new KMS keys use; recorded in the file.
+    #[arg(long, value_name = "PROFILE")]
+    pub aws_profile: Option<String>,
 }
 
 /// Master keys to add to (the first key group) or remove from a file while rotating its data key.

@@ -96,6 +96,7 @@ pub fn install() {
                 // Second signal: the user means it.
                 signal_groups(Signal::SIGKILL);
                 remove_cleanup_paths();
+                eprintln!("error: interrupted again: stopped at once (temporary plaintext removed)");
                 std::process::exit(EXIT_INTERRUPTED);
             }
             trigger();

@@ -481,6 +481,7 @@ case "$EDIT_ACTION" in
     if [ "$n" = 1 ]; then printf 'bad: [unclosed\n' >> "$f"; else sed -i 's/^bad: .*$/fixed: 2/; s/hunter2/fixed-pass/' "$f"; fi ;;
   fail) exit 3 ;;
   hang) echo $$ > "$EDIT_PID"; exec sleep 30 ;;
+  stubborn) trap '' INT TERM; echo $$ > "$EDIT_PID"; while :; do sleep 0.1; done ;;
 esac
 "#,
     );
@@ -647,10 +648,11 @@ fn sops_edit_saves_a_change() {
     assert_ne!(r.current(), r.before);
 }
 
-fn interrupted_with(signal: nix::sys::signal::Signal) {
-    let r = edit_setup();
+/// Starts `edit-cloud-values` with the scripted editor doing `action`; returns once the editor runs,
+/// with the editor's pid.
+fn start_editing(r: &EditRun, action: &str) -> (std::process::Child, i32) {
     let pidfile = r.p.root().join("editor.pid");
-    let mut cmd = r.ssp("hang").args(["edit-cloud-values"]).into_command();
+    let mut cmd = r.ssp(action).args(["edit-cloud-values"]).into_command();
     cmd.stdin(std::process::Stdio::null()).stdout(std::process::Stdio::null()).stderr(std::process::Stdio::piped());
     let child = cmd.spawn().unwrap();
     let deadline = Instant::now() + Duration::from_secs(20);
@@ -659,6 +661,19 @@ fn interrupted_with(signal: nix::sys::signal::Signal) {
         std::thread::sleep(Duration::from_millis(20));
     }
     let editor_pid: i32 = std::fs::read_to_string(&pidfile).unwrap().trim().parse().unwrap();
+    (child, editor_pid)
+}
+
+/// Whether a process is still running (not gone, not a zombie).
+fn running(pid: i32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .map(|s| !s.rsplit(')').next().unwrap_or("").trim_start().starts_with('Z'))
+        .unwrap_or(false)
+}
+
+fn interrupted_with(signal: nix::sys::signal::Signal) {
+    let r = edit_setup();
+    let (child, editor_pid) = start_editing(&r, "hang");
     nix::sys::signal::kill(nix::unistd::Pid::from_raw(child.id() as i32), signal).unwrap();
     let out = child.wait_with_output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -666,10 +681,26 @@ fn interrupted_with(signal: nix::sys::signal::Signal) {
     assert!(stderr.contains("interrupted"), "{stderr}");
     r.assert_private_and_cleaned(1);
     assert_eq!(r.current(), r.before);
-    let alive = std::fs::read_to_string(format!("/proc/{editor_pid}/stat"))
-        .map(|s| !s.rsplit(')').next().unwrap_or("").trim_start().starts_with('Z'))
-        .unwrap_or(false);
-    assert!(!alive, "the editor {editor_pid} is still running");
+    assert!(!running(editor_pid), "the editor {editor_pid} is still running");
+}
+
+#[test]
+fn a_second_ctrl_c_while_an_editor_ignores_the_first_exits_at_once_and_removes_the_plaintext() {
+    let r = edit_setup();
+    let (child, editor_pid) = start_editing(&r, "stubborn");
+    let ssp = nix::unistd::Pid::from_raw(child.id() as i32);
+    nix::sys::signal::kill(ssp, nix::sys::signal::Signal::SIGINT).unwrap();
+    // The editor ignores it; ssp waits (up to its grace period) — the user presses Ctrl-C again.
+    std::thread::sleep(Duration::from_millis(300));
+    nix::sys::signal::kill(ssp, nix::sys::signal::Signal::SIGINT).unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{stderr}");
+    assert!(stderr.contains("interrupted again: stopped at once"), "the second signal's path: {stderr}");
+    r.assert_private_and_cleaned(1);
+    assert_eq!(r.current(), r.before);
+    std::thread::sleep(Duration::from_millis(100));
+    assert!(!running(editor_pid), "the editor {editor_pid} is still running");
 }
 
 #[test]

@@ -10,7 +10,8 @@ use zeroize::Zeroizing;
 
 use crate::cli::{
     GlobalArgs, SopsArgs, SopsDecryptArgs, SopsEditArgs, SopsEncryptArgs, SopsFilestatusArgs, SopsFormat,
-    SopsRecipients, SopsRotateArgs, SopsSetArgs, SopsTypes, SopsUnsetArgs, SopsUpdatekeysArgs, SopsVerb, SopsWrite,
+    SopsKmsOptions, SopsRecipients, SopsRotateArgs, SopsSetArgs, SopsTypes, SopsUnsetArgs, SopsUpdatekeysArgs,
+    SopsVerb, SopsWrite,
 };
 use crate::exit::StatusError;
 use crate::exit::UsageError;
@@ -223,8 +224,7 @@ impl Sops {
                 types: a.types.clone(),
                 write: a.write.clone(),
                 keys: a.rotate_keys.clone(),
-                encryption_context: a.recipients.encryption_context.clone(),
-                aws_profile: a.recipients.aws_profile.clone(),
+                kms_options: a.recipients.kms_options.clone(),
                 file,
             });
         }
@@ -437,31 +437,15 @@ impl Sops {
         let mut sops_file = load(&bytes, input, self.store_options()?)?;
         sops_file.format = output;
         let k = &a.keys;
-        let context = match &a.encryption_context {
-            Some(c) => KmsRecipient::parse_context(c).map_err(|e| {
-                UsageError(format!("--encryption-context {c:?}: {e}; write it as KEY:VALUE,KEY2:VALUE2"))
-            })?,
-            None => Vec::new(),
-        };
-        let kms = |list: &Option<String>, context: Vec<(String, String)>, profile: Option<String>| {
-            split_list(list)
-                .into_iter()
-                .map(|arn| KmsRecipient {
-                    context: context.clone(),
-                    aws_profile: profile.clone(),
-                    ..KmsRecipient::from_arn_string(&arn)
-                })
-                .collect()
-        };
         let add = RecipientGroup {
             age: split_list(&k.add_age),
             pgp: split_list(&k.add_pgp),
-            kms: kms(&k.add_kms, context, a.aws_profile.clone().filter(|p| !p.is_empty())),
+            kms: kms_recipients(&k.add_kms, &a.kms_options)?,
         };
         let remove = RecipientGroup {
             age: split_list(&k.rm_age),
             pgp: split_list(&k.rm_pgp),
-            kms: kms(&k.rm_kms, Vec::new(), None),
+            kms: kms_recipients(&k.rm_kms, &SopsKmsOptions::default())?,
         };
         let rotated =
             sops_file.rotate_with(&self.sources(), &add, &remove).map_err(engine)?.to_bytes().map_err(engine)?;
@@ -522,30 +506,16 @@ pub fn run_edit(target: &EditTarget, runner: &Runner, output: &Output) -> anyhow
 /// The recipients of a new file: the flags when any is given, else the `.sops.yaml` creation rule
 /// for `path`; rule options from the flags override the rule's.
 fn encryption_spec(r: &SopsRecipients, config: Option<&SopsConfig>, path: &Path) -> anyhow::Result<EncryptionSpec> {
-    let context = match &r.encryption_context {
-        Some(c) => KmsRecipient::parse_context(c)
-            .map_err(|e| UsageError(format!("--encryption-context {c:?}: {e}; write it as KEY:VALUE,KEY2:VALUE2")))?,
-        None => Vec::new(),
-    };
-    if (r.encryption_context.is_some() || r.aws_profile.is_some()) && split_list(&r.kms).is_empty() {
+    let o = &r.kms_options;
+    if (o.encryption_context.is_some() || o.aws_profile.is_some()) && split_list(&r.kms).is_empty() {
         return Err(UsageError(
             "--encryption-context and --aws-profile apply to --kms keys; add --kms ARN (or set them in .sops.yaml)"
                 .into(),
         )
         .into());
     }
-    let flag_group = RecipientGroup {
-        age: split_list(&r.age),
-        pgp: split_list(&r.pgp),
-        kms: split_list(&r.kms)
-            .into_iter()
-            .map(|k| KmsRecipient {
-                context: context.clone(),
-                aws_profile: r.aws_profile.clone().filter(|p| !p.is_empty()),
-                ..KmsRecipient::from_arn_string(&k)
-            })
-            .collect(),
-    };
+    let flag_group =
+        RecipientGroup { age: split_list(&r.age), pgp: split_list(&r.pgp), kms: kms_recipients(&r.kms, o)? };
     let flag_rules = EncryptionRules {
         unencrypted_suffix: r.unencrypted_suffix.clone(),
         encrypted_suffix: r.encrypted_suffix.clone(),
@@ -566,6 +536,25 @@ fn encryption_spec(r: &SopsRecipients, config: Option<&SopsConfig>, path: &Path)
         spec.rules = flag_rules;
     }
     Ok(spec)
+}
+
+/// KMS keys from a comma-separated ARN list (`ARN+ROLE_ARN` for a role) with the flags' encryption
+/// context and profile.
+fn kms_recipients(list: &Option<String>, o: &SopsKmsOptions) -> anyhow::Result<Vec<KmsRecipient>> {
+    let context = match &o.encryption_context {
+        Some(c) => KmsRecipient::parse_context(c)
+            .map_err(|e| UsageError(format!("--encryption-context {c:?}: {e}; write it as KEY:VALUE,KEY2:VALUE2")))?,
+        None => Vec::new(),
+    };
+    let aws_profile = o.aws_profile.clone().filter(|p| !p.is_empty());
+    Ok(split_list(list)
+        .into_iter()
+        .map(|arn| KmsRecipient {
+            context: context.clone(),
+            aws_profile: aws_profile.clone(),
+            ..KmsRecipient::from_arn_string(&arn)
+        })
+        .collect())
 }
 
 /// One key group's difference, as sops' `DiffKeyGroups` shows it (identifiers only).

@@ -110,15 +110,33 @@ pub fn format_float_go(f: f64) -> String {
     }
 }
 
+/// The bytes of a scalar as sops encrypts and hashes them: borrowed for strings and bytes (most
+/// values; no copy), owned and zeroized on drop for numbers and booleans rendered as text.
+pub enum ScalarBytes<'a> {
+    Borrowed(&'a [u8]),
+    Owned(Zeroizing<Vec<u8>>),
+}
+
+impl std::ops::Deref for ScalarBytes<'_> {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        match self {
+            ScalarBytes::Borrowed(b) => b,
+            ScalarBytes::Owned(b) => b,
+        }
+    }
+}
+
 /// The bytes sops encrypts and hashes for a scalar (`sops.ToBytes`), with its type tag.
 /// `None` for values that are never encrypted (null, collections).
-pub fn scalar_bytes(v: &Value) -> Option<(Zeroizing<Vec<u8>>, ValueType)> {
+pub fn scalar_bytes(v: &Value) -> Option<(ScalarBytes<'_>, ValueType)> {
+    let owned = |s: String| ScalarBytes::Owned(Zeroizing::new(s.into_bytes()));
     Some(match v {
-        Value::Str(s) => (Zeroizing::new(s.as_bytes().to_vec()), ValueType::Str),
-        Value::Int(i) => (Zeroizing::new(i.to_string().into_bytes()), ValueType::Int),
-        Value::Float(f) => (Zeroizing::new(format_float_go(*f).into_bytes()), ValueType::Float),
-        Value::Bool(b) => (Zeroizing::new(if *b { b"True".to_vec() } else { b"False".to_vec() }), ValueType::Bool),
-        Value::Bytes(b) => (Zeroizing::new(b.clone()), ValueType::Bytes),
+        Value::Str(s) => (ScalarBytes::Borrowed(s.as_bytes()), ValueType::Str),
+        Value::Int(i) => (owned(i.to_string()), ValueType::Int),
+        Value::Float(f) => (owned(format_float_go(*f)), ValueType::Float),
+        Value::Bool(b) => (ScalarBytes::Borrowed(if *b { b"True" } else { b"False" }), ValueType::Bool),
+        Value::Bytes(b) => (ScalarBytes::Borrowed(b), ValueType::Bytes),
         Value::Null | Value::Map(_) | Value::Seq(_) => return None,
     })
 }
@@ -168,13 +186,18 @@ fn encrypt_with(cipher: &SopsGcm, plain: &[u8], ty: ValueType, aad: &str) -> Str
     let tag = cipher
         .encrypt_inout_detached(&nonce, aad.as_bytes(), buf.as_mut_slice().into())
         .expect("AES-GCM encryption of a value cannot fail");
-    let out = format!(
-        "ENC[AES256_GCM,data:{},iv:{},tag:{},type:{}]",
-        B64.encode(&buf),
-        B64.encode(iv),
-        B64.encode(tag),
-        ty.as_str()
-    );
+    // One allocation for the envelope (it is built for every value of a file).
+    let b64 = |n: usize| n.div_ceil(3) * 4;
+    let mut out = String::with_capacity(48 + b64(buf.len()) + b64(IV_LEN) + b64(16));
+    out.push_str("ENC[AES256_GCM,data:");
+    B64.encode_string(&buf, &mut out);
+    out.push_str(",iv:");
+    B64.encode_string(iv, &mut out);
+    out.push_str(",tag:");
+    B64.encode_string(tag, &mut out);
+    out.push_str(",type:");
+    out.push_str(ty.as_str());
+    out.push(']');
     // The ciphertext buffer is not secret; nothing to zeroize.
     out
 }

@@ -182,17 +182,27 @@ enum Direction {
     Decrypt,
 }
 
+/// sops' additional data for a value: its key path joined with `:`, plus a trailing `:`, written
+/// into `buf` (one buffer per walk instead of a string per value).
+fn aad<'b>(buf: &'b mut String, path: &[String]) -> &'b str {
+    buf.clear();
+    for (i, p) in path.iter().enumerate() {
+        if i > 0 {
+            buf.push(':');
+        }
+        buf.push_str(p);
+    }
+    buf.push(':');
+    buf
+}
+
 struct Walker {
     rules: CompiledRules,
     cipher: cipher::ValueCipher,
     direction: Direction,
     hash: Sha512,
-}
-
-fn aad(path: &[String]) -> String {
-    let mut s = path.join(":");
-    s.push(':');
-    s
+    /// The additional data of the current value, rebuilt in place (one buffer per walk).
+    aad: String,
 }
 
 fn display_path(path: &[String]) -> String {
@@ -205,7 +215,13 @@ impl Walker {
         if rules.mac_only_encrypted {
             hash.update(MAC_ONLY_ENCRYPTED_INIT);
         }
-        Ok(Walker { rules: CompiledRules::new(rules)?, cipher: cipher::ValueCipher::new(key), direction, hash })
+        Ok(Walker {
+            rules: CompiledRules::new(rules)?,
+            cipher: cipher::ValueCipher::new(key),
+            direction,
+            hash,
+            aad: String::new(),
+        })
     }
 
     fn comment(&mut self, c: &Comment, path: &[String], stack: &[Vec<String>]) -> Comment {
@@ -213,10 +229,12 @@ impl Walker {
             return c.clone();
         }
         let text = match self.direction {
-            Direction::Encrypt => self.cipher.encrypt_bytes(c.text.as_bytes(), ValueType::Comment, &aad(path)),
+            Direction::Encrypt => {
+                self.cipher.encrypt_bytes(c.text.as_bytes(), ValueType::Comment, aad(&mut self.aad, path))
+            }
             // Like sops: a comment that does not decrypt is kept as it is (older sops left
             // comments unencrypted).
-            Direction::Decrypt => match self.cipher.decrypt_value(&c.text, &aad(path)) {
+            Direction::Decrypt => match self.cipher.decrypt_value(&c.text, aad(&mut self.aad, path)) {
                 Ok(Value::Str(s)) => s,
                 _ => c.text.clone(),
             },
@@ -232,11 +250,14 @@ impl Walker {
         let mac = !self.rules.rules.mac_only_encrypted || encrypted;
         match self.direction {
             Direction::Encrypt => {
-                if mac && let Some((bytes, _)) = cipher::scalar_bytes(v) {
+                let Some((bytes, ty)) = cipher::scalar_bytes(v) else {
+                    return Ok(v.clone());
+                };
+                if mac {
                     self.hash.update(&bytes[..]);
                 }
                 if encrypted {
-                    Ok(Value::Str(self.cipher.encrypt_value(v, &aad(path)).unwrap_or_default()))
+                    Ok(Value::Str(self.cipher.encrypt_bytes(&bytes, ty, aad(&mut self.aad, path))))
                 } else {
                     Ok(v.clone())
                 }
@@ -249,7 +270,7 @@ impl Walker {
                             reason: "an encrypted value must be a string".into(),
                         });
                     };
-                    self.cipher.decrypt_value(s, &aad(path)).map_err(|e| match e {
+                    self.cipher.decrypt_value(s, aad(&mut self.aad, path)).map_err(|e| match e {
                         CipherError::Authentication => SopsError::ValueDecryption { path: display_path(path) },
                         CipherError::Malformed(reason) => {
                             SopsError::MalformedValue { path: display_path(path), reason }
@@ -626,8 +647,9 @@ mod tests {
 
     #[test]
     fn aad_is_the_path_joined_with_colons_plus_a_trailing_colon() {
-        assert_eq!(aad(&["a".into(), "b".into()]), "a:b:");
-        assert_eq!(aad(&[]), ":");
+        let mut buf = String::from("stale");
+        assert_eq!(aad(&mut buf, &["a".into(), "b".into()]), "a:b:");
+        assert_eq!(aad(&mut buf, &[]), ":");
     }
 
     #[test]
