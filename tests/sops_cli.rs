@@ -49,7 +49,7 @@ impl SopsProject {
     }
 
     fn ssp_in(&self, dir: &Path) -> Ssp {
-        isolated(Ssp::new().current_dir(dir), &self.root()).env("SOPS_AGE_KEY_FILE", self.root().join("keys.txt"))
+        Ssp::new().current_dir(dir).without_keys(&self.root()).env("SOPS_AGE_KEY_FILE", self.root().join("keys.txt"))
     }
 
     /// Encrypts `plain` to this project's recipient as `rel`.
@@ -60,22 +60,6 @@ impl SopsProject {
         std::fs::remove_file(&src).unwrap();
         self.write(rel, &out.stdout)
     }
-}
-
-/// No key material or editor settings from the developer's environment.
-fn isolated(ssp: Ssp, root: &Path) -> Ssp {
-    ssp.env("HOME", root)
-        .env("XDG_CONFIG_HOME", root.join(".config"))
-        .env("XDG_RUNTIME_DIR", root.join("run"))
-        .env("GNUPGHOME", root.join("no-gnupg"))
-        .env("SOPS_AGE_KEY", "")
-        .env("SOPS_AGE_KEY_FILE", "")
-        .env("SOPS_AGE_KEY_CMD", "")
-        .env("SOPS_AGE_RECIPIENTS", "")
-        .env("SOPS_PGP_FP", "")
-        .env("SOPS_KMS_ARN", "")
-        .env("SOPS_EDITOR", "")
-        .env("EDITOR", "")
 }
 
 trait PathArg {
@@ -423,7 +407,9 @@ fn the_example_cloud_values_decrypt_with_the_committed_example_key() {
     let recipient = key.lines().find_map(|l| l.strip_prefix("# public key: ")).unwrap();
     let rules = std::fs::read_to_string(root.join(".sops.yaml")).unwrap();
     assert!(rules.contains("deployment/values\\.cloud\\.yaml$") && rules.contains(recipient), "{rules}");
-    let out = isolated(Ssp::new().current_dir(&root), &root)
+    let out = Ssp::new()
+        .current_dir(&root)
+        .without_keys(&root)
         .args(["sops", "-d", "deployment/values.cloud.yaml"])
         .env("SOPS_AGE_KEY_FILE", "deployment/example.agekey")
         .env("XDG_RUNTIME_DIR", "/nonexistent")

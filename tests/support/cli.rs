@@ -78,6 +78,30 @@ impl Ssp {
         self
     }
 
+    /// No SOPS key material or editor settings from the developer's environment: HOME and the XDG
+    /// dirs inside `root` (runtime dir `root/run`), an empty GNUPGHOME, the SOPS_ and editor
+    /// variables empty.
+    pub fn without_keys(self, root: &Path) -> Ssp {
+        let mut ssp = self
+            .env("HOME", root)
+            .env("XDG_CONFIG_HOME", root.join(".config"))
+            .env("XDG_RUNTIME_DIR", root.join("run"))
+            .env("GNUPGHOME", root.join("no-gnupg"));
+        for var in [
+            "SOPS_AGE_KEY",
+            "SOPS_AGE_KEY_FILE",
+            "SOPS_AGE_KEY_CMD",
+            "SOPS_AGE_RECIPIENTS",
+            "SOPS_PGP_FP",
+            "SOPS_KMS_ARN",
+            "SOPS_EDITOR",
+            "EDITOR",
+        ] {
+            ssp = ssp.env(var, "");
+        }
+        ssp
+    }
+
     pub fn current_dir(mut self, dir: impl AsRef<Path>) -> Ssp {
         self.command.current_dir(dir.as_ref());
         self
