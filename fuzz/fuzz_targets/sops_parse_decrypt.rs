@@ -8,7 +8,9 @@
 //!
 //! Run: `cargo +nightly fuzz run -O sops_parse_decrypt CORPUS -- -max_total_time=660`, with CORPUS
 //! seeded outside the repository from `../shared/fixtures/sops/getsops` (one format byte prefixed).
-//! Recorded run on the 2-core dev machine: 661 s, 250,478 executions, 7,369 new units, no crash.
+//! Recorded runs on the 2-core dev machine: 661 s, 250,478 executions, 7,369 new units, no crash;
+//! after the YAML analysis fast path and the KMS work: 661 s, 491,285 executions, 11,485 new units,
+//! no crash.
 #![no_main]
 
 #[allow(dead_code, unused_imports, clippy::all)]
