@@ -162,12 +162,6 @@ impl ValueCipher {
         encrypt_with(&self.0, plain, ty, aad)
     }
 
-    /// See [`encrypt_value`].
-    pub fn encrypt_value(&self, v: &Value, aad: &str) -> Option<String> {
-        let (bytes, ty) = scalar_bytes(v)?;
-        Some(encrypt_with(&self.0, &bytes, ty, aad))
-    }
-
     /// See [`decrypt_value`].
     pub fn decrypt_value(&self, s: &str, aad: &str) -> Result<Value, CipherError> {
         let (bytes, ty) = decrypt_with(&self.0, s, aad)?;
