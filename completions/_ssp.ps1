@@ -94,8 +94,8 @@ Register-ArgumentCompleter -Native -CommandName 'ssp' -ScriptBlock {
         }
         'ssp;setup-infra' {
             [CompletionResult]::new('--env', '--env', [CompletionResultType]::ParameterName, 'The values set to deploy')
-            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long to wait for the release to be ready (e.g. 10m, 90s)')
-            [CompletionResult]::new('--grace', '--grace', [CompletionResultType]::ParameterName, 'How long a pod may sit in ImagePullBackOff, CrashLoopBackOff, … before setup fails')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long to wait for the release to be ready (e.g. 10m, 90s; from 1s to 7d)')
+            [CompletionResult]::new('--grace', '--grace', [CompletionResultType]::ParameterName, 'How long a pod may sit in ImagePullBackOff, CrashLoopBackOff, … before setup fails (1s to 7d)')
             [CompletionResult]::new('-f', '-f', [CompletionResultType]::ParameterName, 'Extra values file, after the environment''s (repeatable)')
             [CompletionResult]::new('--values', '--values', [CompletionResultType]::ParameterName, 'Extra values file, after the environment''s (repeatable)')
             [CompletionResult]::new('--set', '--set', [CompletionResultType]::ParameterName, 'Extra `helm --set KEY=VALUE` (repeatable; masked in logs)')
@@ -234,8 +234,8 @@ Register-ArgumentCompleter -Native -CommandName 'ssp' -ScriptBlock {
             break
         }
         'ssp;seed-db' {
-            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long the Job may run (default: [seed] timeout)')
-            [CompletionResult]::new('--grace', '--grace', [CompletionResultType]::ParameterName, 'How long the pod may sit in ErrImageNeverPull, ImagePullBackOff, … before seeding fails')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long the Job may run (default: [seed] timeout; from 1s to 7d)')
+            [CompletionResult]::new('--grace', '--grace', [CompletionResultType]::ParameterName, 'How long the pod may sit in ErrImageNeverPull, ImagePullBackOff, … before seeding fails (1s to 7d)')
             [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Use DIR as the project root instead of searching upward from the current folder for ssp.toml (or a deployment/ folder)')
             [CompletionResult]::new('--project-dir', '--project-dir', [CompletionResultType]::ParameterName, 'Use DIR as the project root instead of searching upward from the current folder for ssp.toml (or a deployment/ folder)')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Read settings from FILE on top of the project''s ssp.toml')
@@ -255,8 +255,8 @@ Register-ArgumentCompleter -Native -CommandName 'ssp' -ScriptBlock {
             break
         }
         'ssp;seed' {
-            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long the Job may run (default: [seed] timeout)')
-            [CompletionResult]::new('--grace', '--grace', [CompletionResultType]::ParameterName, 'How long the pod may sit in ErrImageNeverPull, ImagePullBackOff, … before seeding fails')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long the Job may run (default: [seed] timeout; from 1s to 7d)')
+            [CompletionResult]::new('--grace', '--grace', [CompletionResultType]::ParameterName, 'How long the pod may sit in ErrImageNeverPull, ImagePullBackOff, … before seeding fails (1s to 7d)')
             [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Use DIR as the project root instead of searching upward from the current folder for ssp.toml (or a deployment/ folder)')
             [CompletionResult]::new('--project-dir', '--project-dir', [CompletionResultType]::ParameterName, 'Use DIR as the project root instead of searching upward from the current folder for ssp.toml (or a deployment/ folder)')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Read settings from FILE on top of the project''s ssp.toml')

@@ -88,8 +88,8 @@ set edit:completion:arg-completer[ssp] = {|@words|
         }
         &'ssp;setup-infra'= {
             cand --env 'The values set to deploy'
-            cand --timeout 'How long to wait for the release to be ready (e.g. 10m, 90s)'
-            cand --grace 'How long a pod may sit in ImagePullBackOff, CrashLoopBackOff, … before setup fails'
+            cand --timeout 'How long to wait for the release to be ready (e.g. 10m, 90s; from 1s to 7d)'
+            cand --grace 'How long a pod may sit in ImagePullBackOff, CrashLoopBackOff, … before setup fails (1s to 7d)'
             cand -f 'Extra values file, after the environment''s (repeatable)'
             cand --values 'Extra values file, after the environment''s (repeatable)'
             cand --set 'Extra `helm --set KEY=VALUE` (repeatable; masked in logs)'
@@ -221,8 +221,8 @@ set edit:completion:arg-completer[ssp] = {|@words|
             cand --version 'Print version'
         }
         &'ssp;seed-db'= {
-            cand --timeout 'How long the Job may run (default: [seed] timeout)'
-            cand --grace 'How long the pod may sit in ErrImageNeverPull, ImagePullBackOff, … before seeding fails'
+            cand --timeout 'How long the Job may run (default: [seed] timeout; from 1s to 7d)'
+            cand --grace 'How long the pod may sit in ErrImageNeverPull, ImagePullBackOff, … before seeding fails (1s to 7d)'
             cand -C 'Use DIR as the project root instead of searching upward from the current folder for ssp.toml (or a deployment/ folder)'
             cand --project-dir 'Use DIR as the project root instead of searching upward from the current folder for ssp.toml (or a deployment/ folder)'
             cand --config 'Read settings from FILE on top of the project''s ssp.toml'
@@ -241,8 +241,8 @@ set edit:completion:arg-completer[ssp] = {|@words|
             cand --version 'Print version'
         }
         &'ssp;seed'= {
-            cand --timeout 'How long the Job may run (default: [seed] timeout)'
-            cand --grace 'How long the pod may sit in ErrImageNeverPull, ImagePullBackOff, … before seeding fails'
+            cand --timeout 'How long the Job may run (default: [seed] timeout; from 1s to 7d)'
+            cand --grace 'How long the pod may sit in ErrImageNeverPull, ImagePullBackOff, … before seeding fails (1s to 7d)'
             cand -C 'Use DIR as the project root instead of searching upward from the current folder for ssp.toml (or a deployment/ folder)'
             cand --project-dir 'Use DIR as the project root instead of searching upward from the current folder for ssp.toml (or a deployment/ folder)'
             cand --config 'Read settings from FILE on top of the project''s ssp.toml'

@@ -80,8 +80,8 @@ complete -c ssp -n "__fish_ssp_using_subcommand doctor" -s h -l help -d 'Print h
 complete -c ssp -n "__fish_ssp_using_subcommand doctor" -s V -l version -d 'Print version'
 complete -c ssp -n "__fish_ssp_using_subcommand setup-infra" -l env -d 'The values set to deploy' -r -f -a "dev\t'`values.dev` (plain), to the project\'s k3d cluster'
 cloud\t'`values.cloud` (SOPS-encrypted), decrypted in memory only'"
-complete -c ssp -n "__fish_ssp_using_subcommand setup-infra" -l timeout -d 'How long to wait for the release to be ready (e.g. 10m, 90s)' -r
-complete -c ssp -n "__fish_ssp_using_subcommand setup-infra" -l grace -d 'How long a pod may sit in ImagePullBackOff, CrashLoopBackOff, … before setup fails' -r
+complete -c ssp -n "__fish_ssp_using_subcommand setup-infra" -l timeout -d 'How long to wait for the release to be ready (e.g. 10m, 90s; from 1s to 7d)' -r
+complete -c ssp -n "__fish_ssp_using_subcommand setup-infra" -l grace -d 'How long a pod may sit in ImagePullBackOff, CrashLoopBackOff, … before setup fails (1s to 7d)' -r
 complete -c ssp -n "__fish_ssp_using_subcommand setup-infra" -s f -l values -d 'Extra values file, after the environment\'s (repeatable)' -r -F
 complete -c ssp -n "__fish_ssp_using_subcommand setup-infra" -l set -d 'Extra `helm --set KEY=VALUE` (repeatable; masked in logs)' -r
 complete -c ssp -n "__fish_ssp_using_subcommand setup-infra" -l context -d 'Deploy to this kube context (needed to send dev values anywhere but the project\'s k3d cluster)' -r
@@ -176,8 +176,8 @@ complete -c ssp -n "__fish_ssp_using_subcommand port-forward" -l dry-run -d 'Pri
 complete -c ssp -n "__fish_ssp_using_subcommand port-forward" -l no-progress -d 'Plain log lines instead of progress bars (automatic when stderr is not a terminal)'
 complete -c ssp -n "__fish_ssp_using_subcommand port-forward" -s h -l help -d 'Print help'
 complete -c ssp -n "__fish_ssp_using_subcommand port-forward" -s V -l version -d 'Print version'
-complete -c ssp -n "__fish_ssp_using_subcommand seed-db" -l timeout -d 'How long the Job may run (default: [seed] timeout)' -r
-complete -c ssp -n "__fish_ssp_using_subcommand seed-db" -l grace -d 'How long the pod may sit in ErrImageNeverPull, ImagePullBackOff, … before seeding fails' -r
+complete -c ssp -n "__fish_ssp_using_subcommand seed-db" -l timeout -d 'How long the Job may run (default: [seed] timeout; from 1s to 7d)' -r
+complete -c ssp -n "__fish_ssp_using_subcommand seed-db" -l grace -d 'How long the pod may sit in ErrImageNeverPull, ImagePullBackOff, … before seeding fails (1s to 7d)' -r
 complete -c ssp -n "__fish_ssp_using_subcommand seed-db" -s C -l project-dir -d 'Use DIR as the project root instead of searching upward from the current folder for ssp.toml (or a deployment/ folder)' -r -F
 complete -c ssp -n "__fish_ssp_using_subcommand seed-db" -l config -d 'Read settings from FILE on top of the project\'s ssp.toml' -r -F
 complete -c ssp -n "__fish_ssp_using_subcommand seed-db" -l color -d 'When to use colour (NO_COLOR in the environment means never, unless --color always)' -r -f -a "auto\t''
@@ -191,8 +191,8 @@ complete -c ssp -n "__fish_ssp_using_subcommand seed-db" -l dry-run -d 'Print ev
 complete -c ssp -n "__fish_ssp_using_subcommand seed-db" -l no-progress -d 'Plain log lines instead of progress bars (automatic when stderr is not a terminal)'
 complete -c ssp -n "__fish_ssp_using_subcommand seed-db" -s h -l help -d 'Print help'
 complete -c ssp -n "__fish_ssp_using_subcommand seed-db" -s V -l version -d 'Print version'
-complete -c ssp -n "__fish_ssp_using_subcommand seed" -l timeout -d 'How long the Job may run (default: [seed] timeout)' -r
-complete -c ssp -n "__fish_ssp_using_subcommand seed" -l grace -d 'How long the pod may sit in ErrImageNeverPull, ImagePullBackOff, … before seeding fails' -r
+complete -c ssp -n "__fish_ssp_using_subcommand seed" -l timeout -d 'How long the Job may run (default: [seed] timeout; from 1s to 7d)' -r
+complete -c ssp -n "__fish_ssp_using_subcommand seed" -l grace -d 'How long the pod may sit in ErrImageNeverPull, ImagePullBackOff, … before seeding fails (1s to 7d)' -r
 complete -c ssp -n "__fish_ssp_using_subcommand seed" -s C -l project-dir -d 'Use DIR as the project root instead of searching upward from the current folder for ssp.toml (or a deployment/ folder)' -r -F
 complete -c ssp -n "__fish_ssp_using_subcommand seed" -l config -d 'Read settings from FILE on top of the project\'s ssp.toml' -r -F
 complete -c ssp -n "__fish_ssp_using_subcommand seed" -l color -d 'When to use colour (NO_COLOR in the environment means never, unless --color always)' -r -f -a "auto\t''

@@ -26,6 +26,16 @@ pub fn replace(path: &Path, bytes: &[u8], new_mode: u32) -> std::io::Result<()> 
     Ok(())
 }
 
+/// Whether [`replace`] could replace `path`: a temp file can be created beside it (and is removed
+/// at once). Asked before work that cannot be redone, such as an edit in the user's editor.
+pub fn check_replaceable(path: &Path) -> std::io::Result<()> {
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    tempfile::Builder::new().prefix(".ssp-write-check.").tempfile_in(dir).map(drop)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

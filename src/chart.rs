@@ -19,8 +19,13 @@ pub enum ChartError {
     Unreachable { url: String, checkout: PathBuf, error: Box<RunError> },
     #[error("revision `{rev}` is not in the chart repository {url}\nhint: use a commit, tag or branch of {url} (`git -C {} log --oneline` lists commits)", .checkout.display())]
     UnknownRev { rev: String, url: String, checkout: PathBuf },
-    #[error("{} exists but is not a git checkout of the chart\nhint: move it away (or delete it) and run `ssp fetch-chart` again", .0.display())]
+    #[error("{} exists but is not a git checkout of the chart\nhint: move it elsewhere (it may hold work of yours) and run `ssp fetch-chart` again", .0.display())]
     NotACheckout(PathBuf),
+    #[error(
+        "git refuses to use the chart checkout {}: it belongs to another user\n{git_says}\nhint: if you trust that checkout, the command above lets git use it; or give it to yourself: sudo chown -R \"$(id -u):$(id -g)\" {}",
+        .dir.display(), .dir.display()
+    )]
+    DubiousOwnership { dir: PathBuf, git_says: String },
     #[error("git failed in {}: {error}", .dir.display())]
     Git { dir: PathBuf, error: Box<RunError> },
     #[error("{} is missing in the checkout at {commit}\nhint: check chart.path in ssp.toml (it must point at the chart folder inside chart.checkout)", .path.display())]
@@ -85,6 +90,7 @@ impl ChartCheckout {
     /// Brings the checkout to `rev` (default: the gitlink, or `chart.rev` for a clone) and reads the
     /// chart's name and version. Blocking: call from a blocking thread.
     pub fn ensure(&self, rev: Option<&str>) -> Result<ChartOutcome, ChartError> {
+        self.check_ownership()?;
         let mode = self.mode()?;
         let url = match &mode {
             Mode::Submodule { url, .. } => url.clone(),
@@ -218,6 +224,23 @@ impl ChartCheckout {
             .read_only();
         let url = self.runner.run(&call).ok()?.stdout_text().trim().to_string();
         (!url.is_empty()).then_some(url)
+    }
+
+    /// A checkout owned by another user: git refuses every command in it ("dubious ownership",
+    /// CVE-2022-24765), which would otherwise look like "not a checkout" or a failed fetch. Its
+    /// message, with the `safe.directory` command, is passed on.
+    fn check_ownership(&self) -> Result<(), ChartError> {
+        if !self.checkout.join(".git").exists() {
+            return Ok(());
+        }
+        let call = self.git(&self.checkout).args(["rev-parse", "--git-dir"]).read_only();
+        let Ok(done) = self.runner.run_unchecked(&call) else { return Ok(()) };
+        let stderr = String::from_utf8_lossy(&done.stderr);
+        if done.success() || !stderr.contains("dubious ownership") {
+            return Ok(());
+        }
+        let git_says = stderr.lines().map(str::trim).filter(|l| !l.is_empty()).collect::<Vec<_>>().join("\n  ");
+        Err(ChartError::DubiousOwnership { dir: self.checkout.clone(), git_says: format!("  {git_says}") })
     }
 
     /// HEAD of the checkout, when it is a git repository of its own.

@@ -21,8 +21,30 @@ Exit status:
   2    usage or configuration error
   130  interrupted (Ctrl-C or SIGTERM)
 
-Configuration: ssp.toml at the project root, overridden by --config FILE, then by SSP_<SECTION>_<KEY>
-environment variables (e.g. SSP_CLUSTER_NAME), then by flags. `ssp config` shows the result.";
+Configuration: ssp.toml at the project root, overridden by --config FILE,
+then by SSP_<SECTION>_<KEY> environment variables (e.g. SSP_CLUSTER_NAME),
+then by flags. `ssp config` shows the result.";
+
+/// The command line as `ssp` parses it: [`Cli`]'s, with every command's examples (its
+/// `after_help`) printed verbatim. clap's `wrap_help` re-flows `after_help` to the terminal width,
+/// which broke example commands mid-line; literal text of a help template is never re-flowed, so
+/// the examples go there (the man page still reads `after_help`). Argument help still wraps.
+pub fn command() -> clap::Command {
+    use clap::CommandFactory;
+    verbatim_examples(Cli::command())
+}
+
+fn verbatim_examples(mut command: clap::Command) -> clap::Command {
+    if let Some(text) = command.get_after_help().map(ToString::to_string) {
+        // clap's default template, with the after-help text as literal text. (`{` starts a
+        // template tag: `{"a":1}` passes through as an unknown tag; a test checks every line.)
+        let template =
+            format!("{{before-help}}{{about-with-newline}}\n{{usage-heading}} {{usage}}\n\n{{all-args}}\n\n{text}");
+        command = command.help_template(template);
+    }
+    let names: Vec<String> = command.get_subcommands().map(|s| s.get_name().to_string()).collect();
+    names.into_iter().fold(command, |command, name| command.mut_subcommand(name, verbatim_examples))
+}
 
 /// Run the Support Sphere backend: pinned tools, a local k3d cluster with Supabase,
 /// SOPS-encrypted production values and database seeding, in one binary.
@@ -220,6 +242,7 @@ Exit status (sops' table):
   0    saved
   1    the edited file was invalid (not on a terminal) or the edit was abandoned; nothing written
   2    the file could not be read or parsed
+  3    the file's folder is not writable, so no edit could be saved; nothing decrypted
   51   MAC mismatch (the file was tampered with)
   128  no master key of the file could be used here
   130  interrupted (Ctrl-C or SIGTERM); nothing written
@@ -321,12 +344,12 @@ pub struct SetupInfraArgs {
     #[arg(long)]
     pub recreate: bool,
 
-    /// How long to wait for the release to be ready (e.g. 10m, 90s).
-    #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = humantime::parse_duration)]
+    /// How long to wait for the release to be ready (e.g. 10m, 90s; from 1s to 7d).
+    #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = crate::duration::parse)]
     pub timeout: std::time::Duration,
 
-    /// How long a pod may sit in ImagePullBackOff, CrashLoopBackOff, … before setup fails.
-    #[arg(long, value_name = "DURATION", default_value = "2m", value_parser = humantime::parse_duration)]
+    /// How long a pod may sit in ImagePullBackOff, CrashLoopBackOff, … before setup fails (1s to 7d).
+    #[arg(long, value_name = "DURATION", default_value = "2m", value_parser = crate::duration::parse)]
     pub grace: std::time::Duration,
 
     /// Extra values file, after the environment's (repeatable).
@@ -407,12 +430,12 @@ pub struct SeedArgs {
     #[arg(long)]
     pub no_build: bool,
 
-    /// How long the Job may run (default: [seed] timeout).
-    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration)]
+    /// How long the Job may run (default: [seed] timeout; from 1s to 7d).
+    #[arg(long, value_name = "DURATION", value_parser = crate::duration::parse)]
     pub timeout: Option<std::time::Duration>,
 
-    /// How long the pod may sit in ErrImageNeverPull, ImagePullBackOff, … before seeding fails.
-    #[arg(long, value_name = "DURATION", default_value = "1m", value_parser = humantime::parse_duration)]
+    /// How long the pod may sit in ErrImageNeverPull, ImagePullBackOff, … before seeding fails (1s to 7d).
+    #[arg(long, value_name = "DURATION", default_value = "1m", value_parser = crate::duration::parse)]
     pub grace: std::time::Duration,
 
     /// Leave the finished Job (and its pod) in the cluster for inspection.

@@ -127,7 +127,7 @@ impl<'a> K3dCluster<'a> {
             .arg(config_file)
             .args(["--wait", "--timeout"])
             .arg(go_duration(timeout))
-            .timeout(timeout + Duration::from_secs(30));
+            .timeout(timeout.saturating_add(Duration::from_secs(30)));
         self.runner.run(&call)?;
         Ok(())
     }
@@ -138,7 +138,7 @@ impl<'a> K3dCluster<'a> {
             .arg(&self.name)
             .args(["--wait", "--timeout"])
             .arg(go_duration(timeout))
-            .timeout(timeout + Duration::from_secs(30));
+            .timeout(timeout.saturating_add(Duration::from_secs(30)));
         self.runner.run(&call)?;
         Ok(())
     }

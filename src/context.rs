@@ -19,6 +19,13 @@ impl Context {
         let options =
             LoadOptions { project_dir: global.project_dir.clone(), config_file: global.config.clone(), overrides };
         let project = Project::load(&options)?;
+        for warning in &project.warnings {
+            let (message, hint) = warning.split_once("\nhint: ").unwrap_or((warning, ""));
+            output.warn(message);
+            if !hint.is_empty() {
+                output.hint(hint);
+            }
+        }
         let tools_dir = project.path(&project.config.tools.dir);
         let runner = Runner::new(Some(tools_dir), global.dry_run, output.clone());
         Ok(Context { project, output, runner, dry_run: global.dry_run })

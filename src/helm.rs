@@ -64,7 +64,7 @@ impl Release {
             call = call.stdin(bytes, label);
         }
         // helm's own waiting is replaced by ssp's watch; give the install itself room to finish.
-        call.timeout(timeout + Duration::from_secs(60))
+        call.timeout(timeout.saturating_add(Duration::from_secs(60)))
     }
 
     pub fn uninstall(&self) -> ProgramCall {

@@ -1,15 +1,25 @@
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::FromArgMatches;
 use console::Style;
 
 use ssp::cli::Cli;
 use ssp::output::{Output, OutputSettings, Verbosity};
-use ssp::{commands, exit, interrupt};
+use ssp::{commands, exit, interrupt, output};
 
 fn main() -> ExitCode {
-    // clap prints help/version (exit 0) and usage errors (exit 2) itself.
-    let cli = Cli::parse();
+    install_panic_hook();
+    // clap prints help/version (exit 0) and usage errors (exit 2) itself; a closed stdout is fine.
+    let cli = match ssp::cli::command().try_get_matches().and_then(|matches| Cli::from_arg_matches(&matches)) {
+        Ok(cli) => cli,
+        Err(err) => {
+            let status = err.exit_code();
+            if err.print().is_err() && !err.use_stderr() && output::stdout_closed() {
+                return ExitCode::SUCCESS;
+            }
+            return ExitCode::from(status as u8);
+        }
+    };
     let output = Output::new(&OutputSettings {
         verbosity: Verbosity::from_flags(cli.global.quiet, cli.global.verbose),
         color: cli.global.color,
@@ -23,21 +33,57 @@ fn main() -> ExitCode {
             return ExitCode::from(exit::FAILURE as u8);
         }
     };
-    let result = runtime.block_on(async {
-        interrupt::install();
-        commands::run(cli, output.clone()).await
-    });
+    // A panic unwinds through the command first (guards remove temp files), then ends here: the
+    // hook has said what happened, and ssp exits 1, never Rust's 101.
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        runtime.block_on(async {
+            interrupt::install();
+            commands::run(cli, output.clone()).await
+        })
+    }));
     // Blocking threads (a child being killed) must not keep the process alive.
     runtime.shutdown_timeout(std::time::Duration::from_secs(5));
     let status = match result {
-        Ok(()) if interrupt::is_interrupted() => exit::INTERRUPTED,
-        Ok(()) => exit::SUCCESS,
-        Err(err) => {
+        Err(_) if output::stdout_closed() => exit::SUCCESS,
+        Err(_) => exit::FAILURE,
+        Ok(Ok(())) if interrupt::is_interrupted() => exit::INTERRUPTED,
+        Ok(Ok(())) => exit::SUCCESS,
+        // The reader of our stdout went away (`ssp config | head -1`): stop quietly, as Unix tools do.
+        Ok(Err(err)) if is_broken_pipe(&err) && output::stdout_closed() => exit::SUCCESS,
+        Ok(Err(err)) => {
             report(&output, &err);
             exit::status_for(&err)
         }
     };
     ExitCode::from(status as u8)
+}
+
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain()
+        .any(|cause| cause.downcast_ref::<std::io::Error>().is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe))
+}
+
+/// A panic is a bug: say so in one clear message (not Rust's "thread 'main' panicked"), except for
+/// `println!` into a stdout whose reader is gone, which is no error at all.
+fn install_panic_hook() {
+    std::panic::set_hook(Box::new(|info| {
+        let message = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown panic".to_string());
+        if message.starts_with("failed printing to stdout") && output::stdout_closed() {
+            return;
+        }
+        let location = info.location().map(|l| format!(" at {}:{}", l.file(), l.line())).unwrap_or_default();
+        eprintln!(
+            "error: internal error in ssp: {message}{location}\nhint: this is a bug in ssp; please report it with the command you ran (RUST_BACKTRACE=1 adds a backtrace)"
+        );
+        if std::env::var_os("RUST_BACKTRACE").is_some_and(|v| v != "0") {
+            eprintln!("{}", std::backtrace::Backtrace::force_capture());
+        }
+    }));
 }
 
 /// `error: <message>`, its causes, then its `hint:` lines.

@@ -104,7 +104,10 @@ impl Output {
     /// Builds the handle for this process: progress only when stderr is a terminal, colour per
     /// `--color`, `NO_COLOR` and the terminal.
     pub fn new(settings: &OutputSettings) -> Self {
-        let tty = std::io::stderr().is_terminal();
+        // TERM=dumb: a terminal that understands no escape sequences (Emacs shells, some IDE
+        // consoles): no colour, no live progress region.
+        let dumb = std::env::var_os("TERM").is_some_and(|t| t == "dumb");
+        let tty = std::io::stderr().is_terminal() && !dumb;
         let no_color_env = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
         let color = match settings.color {
             ColorChoice::Always => true,
@@ -271,6 +274,22 @@ impl Output {
             }
         }
     }
+}
+
+/// Writes command data (not status lines) to stdout. A reader that went away shows up as a
+/// `BrokenPipe` error, which `main` turns into a quiet exit, where `print!` would panic.
+pub fn print_data(text: &str) -> std::io::Result<()> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())?;
+    out.flush()
+}
+
+/// True when stdout is a pipe or socket whose reader has gone (writes fail with EPIPE).
+pub fn stdout_closed() -> bool {
+    let mut fd = libc::pollfd { fd: libc::STDOUT_FILENO, events: libc::POLLOUT, revents: 0 };
+    // SAFETY: one valid pollfd, no waiting.
+    let ready = unsafe { libc::poll(&mut fd, 1, 0) };
+    ready > 0 && fd.revents & libc::POLLERR != 0
 }
 
 struct PlainState {

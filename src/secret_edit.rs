@@ -178,6 +178,10 @@ pub enum EditError {
     Abandoned,
     #[error("could not write {path}: {source}")]
     Write { path: PathBuf, source: std::io::Error },
+    #[error(
+        "cannot edit {path}: its folder does not take new files ({source}), so the edited file could not be saved; nothing was decrypted\nhint: make the folder writable, or copy the file to a writable folder and edit the copy"
+    )]
+    NotReplaceable { path: PathBuf, source: std::io::Error },
     #[error(transparent)]
     Sops(#[from] SopsError),
     #[error("interrupted")]
@@ -190,7 +194,7 @@ impl EditError {
         match self {
             EditError::Missing(_) => 100,
             EditError::Read { .. } => 2,
-            EditError::TempFile(_) | EditError::Write { .. } => 3,
+            EditError::TempFile(_) | EditError::Write { .. } | EditError::NotReplaceable { .. } => 3,
             EditError::BadEditor { .. } | EditError::Editor(_) => 201,
             EditError::Invalid { .. } | EditError::Abandoned => 1,
             EditError::Sops(e) => e.exit_code(),
@@ -226,6 +230,12 @@ pub fn edit_file(
     output: &Output,
     interactive: bool,
 ) -> Result<EditOutcome, EditError> {
+    // An edit that cannot be saved would be thrown away: refuse before the plaintext exists, rather
+    // than keep it anywhere (even in the private tmpfs dir) after the editor closes.
+    if target.path.exists() || target.create.is_some() {
+        crate::atomic_write::check_replaceable(&target.path)
+            .map_err(|source| EditError::NotReplaceable { path: target.path.clone(), source })?;
+    }
     let sources = sops_keys::key_sources(runner);
     let (file, data_key, before, plain) = match std::fs::read(&target.path) {
         Ok(bytes) => {

@@ -193,13 +193,13 @@ impl SeedRun {
             .default_backoff()
             .applied_objects()
             .boxed();
-        let deadline = Instant::now() + self.timeout;
+        let deadline = crate::duration::deadline(Instant::now(), self.timeout);
         let cancel = crate::interrupt::token();
         let mut log_task: Option<tokio::task::JoinHandle<()>> = None;
         let mut current_pod: Option<String> = None;
         let mut stuck: Option<(Instant, PodProblem)> = None;
         let outcome = loop {
-            let grace_deadline = stuck.as_ref().map(|(since, _)| *since + self.grace);
+            let grace_deadline = stuck.as_ref().map(|(since, _)| crate::duration::deadline(*since, self.grace));
             tokio::select! {
                 _ = cancel.cancelled() => break Err(SeedError::Interrupted),
                 _ = tokio::time::sleep_until(deadline) => {

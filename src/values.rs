@@ -7,6 +7,8 @@ use std::path::Path;
 
 use serde_json::Value;
 
+use crate::exit::UsageError;
+
 /// A key path in a values file that the chart does not declare.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct UnknownKey {
@@ -21,6 +23,32 @@ pub fn parse(text: &str) -> Result<Value, String> {
         return Ok(Value::Object(Default::default()));
     }
     serde_saphyr::from_str::<Value>(text).map_err(|e| e.to_string())
+}
+
+/// Reads a values file for helm. Every way it can be unusable — missing, a folder, not UTF-8, not
+/// YAML, empty, a top level that is not a mapping — is a configuration error (exit 2), found before
+/// anything changes. `hint` says where the path came from.
+pub fn read_file(path: &Path, hint: &str) -> Result<Value, UsageError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| UsageError(format!("cannot read the values file {}: {e}\nhint: {hint}", path.display())))?;
+    let tree = parse(&text).map_err(|e| UsageError(format!("{}: invalid YAML: {e}", path.display())))?;
+    check_top_level(&text, &tree).map_err(|why| UsageError(format!("{}: {why}", path.display())))?;
+    Ok(tree)
+}
+
+/// Helm merges values files as maps: anything else at the top level is refused, an empty file too
+/// (a truncated or unsaved file, more likely than a wish for no values; `{}` says that on purpose).
+/// The message never quotes the content (it may be decrypted secrets).
+pub fn check_top_level(text: &str, tree: &Value) -> Result<(), String> {
+    let found = match tree {
+        Value::Object(_) if !text.trim().is_empty() => return Ok(()),
+        Value::Object(_) | Value::Null => "the file is empty (no YAML document, or only comments)",
+        Value::Array(_) => "the top level is a list",
+        _ => "the top level is a single value",
+    };
+    Err(format!(
+        "{found}; the top level must be a mapping of chart values, e.g. `db:` with settings below it\nhint: write `{{}}` for a file that deliberately sets no values"
+    ))
 }
 
 /// What the chart accepts: its `values.yaml` and the `.Values.…` paths its templates read.

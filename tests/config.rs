@@ -197,5 +197,7 @@ fn bad_environment_value_names_the_variable() {
         "environment variable SSP_CLUSTER_UPDATE_KUBECONFIG: `cluster.update_kubeconfig`: expected true or false",
     );
     let out = project.ssp().args(["config"]).env("SSP_CLUSTER_PORTS", "80").run();
-    out.status(2).stderr_has("env SSP_CLUSTER_PORTS: `cluster.ports[0]`").stderr_has("bad port mapping \"80\"");
+    out.status(2)
+        .stderr_has("environment variable SSP_CLUSTER_PORTS: `cluster.ports[0]`")
+        .stderr_has("bad port mapping \"80\"");
 }

@@ -2,17 +2,16 @@
 
 use crate::cli::{ConfigArgs, Format, GlobalArgs};
 use crate::context::Context;
-use crate::output::Output;
+use crate::output::{Output, print_data};
 
 pub fn run(global: &GlobalArgs, args: &ConfigArgs, output: Output) -> anyhow::Result<()> {
     let ctx = Context::load(global, Vec::new(), output)?;
     let project = &ctx.project;
     match args.output {
         Format::Text => {
-            println!("# project root: {}", project.root.display());
-            print!("{}", project.render_toml());
+            print_data(&format!("# project root: {}\n{}", project.root.display(), project.render_toml()))?;
         }
-        Format::Json => println!("{}", serde_json::to_string_pretty(&project.render_json())?),
+        Format::Json => print_data(&(serde_json::to_string_pretty(&project.render_json())? + "\n"))?,
     }
     Ok(())
 }

@@ -4,20 +4,23 @@ use console::Style;
 
 use crate::cli::{DoctorArgs, Format, GlobalArgs};
 use crate::context::Context;
-use crate::output::Output;
+use crate::interrupt::{self, Interrupted};
+use crate::output::{Output, print_data};
 use crate::preflight::{self, Check, Status};
 use crate::tools::{ToolManifest, ToolName};
 
 pub async fn run(global: &GlobalArgs, args: &DoctorArgs, output: Output) -> anyhow::Result<()> {
     let ctx = Context::load(global, Vec::new(), output)?;
-    let checks = collect(&ctx).await;
+    // Ctrl-C stops the checks at once and prints no table: a check cut short has no verdict, and
+    // those not reached none either.
+    let checks = collect(&ctx).await?;
     let failed = checks.iter().filter(|c| c.status == Status::Fail).count();
     match args.output {
         Format::Json => {
             let report = serde_json::json!({ "ok": failed == 0, "checks": checks });
-            println!("{}", serde_json::to_string_pretty(&report)?);
+            print_data(&(serde_json::to_string_pretty(&report)? + "\n"))?;
         }
-        Format::Text => print!("{}", table(&ctx.output, &checks)),
+        Format::Text => print_data(&table(&ctx.output, &checks))?,
     }
     if failed > 0 {
         anyhow::bail!("{failed} required check{} failed", if failed == 1 { "" } else { "s" });
@@ -25,15 +28,26 @@ pub async fn run(global: &GlobalArgs, args: &DoctorArgs, output: Output) -> anyh
     Ok(())
 }
 
-async fn collect(ctx: &Context) -> Vec<Check> {
-    let (docker, engine) = preflight::docker().await;
+async fn collect(ctx: &Context) -> Result<Vec<Check>, Interrupted> {
+    let cancel = interrupt::token();
+    let (docker, engine) = tokio::select! {
+        checked = preflight::docker() => checked,
+        _ = cancel.cancelled() => return Err(Interrupted),
+    };
+    interrupt::check()?;
     let mut checks = vec![docker];
     let runner = ctx.runner.clone();
     let programs = tokio::task::spawn_blocking(move || {
-        preflight::PROGRAMS.iter().map(|p| preflight::program(&runner, p)).collect::<Vec<_>>()
+        let mut checks = Vec::new();
+        for program in preflight::PROGRAMS {
+            interrupt::check()?;
+            checks.push(preflight::program(&runner, program));
+        }
+        Ok::<_, Interrupted>(checks)
     })
     .await
-    .unwrap_or_default();
+    .unwrap_or(Ok(Vec::new()))?;
+    interrupt::check()?;
     match ToolManifest::new(&ctx.project.config.tools, &ctx.project.root) {
         Ok(manifest) => {
             let enabled = manifest.enabled();
@@ -42,6 +56,7 @@ async fn collect(ctx: &Context) -> Vec<Check> {
                 ToolName::ALL.into_iter().filter(|t| enabled.contains(t) || manifest.install_path(*t).is_file());
             for tool in tools {
                 checks.push(preflight::pinned_tool(&ctx.runner, &manifest, tool).await);
+                interrupt::check()?;
             }
         }
         Err(err) => {
@@ -56,11 +71,13 @@ async fn collect(ctx: &Context) -> Vec<Check> {
     if cluster.provider == crate::config::Provider::K3d {
         for mapping in &cluster.ports {
             checks.push(preflight::port(mapping, &cluster.name, engine.as_ref()).await);
+            interrupt::check()?;
         }
     }
     checks.push(preflight::chart(&ctx.runner, &ctx.project));
     checks.push(preflight::disk(&ctx.project.root));
-    checks
+    interrupt::check()?;
+    Ok(checks)
 }
 
 fn table(output: &Output, checks: &[Check]) -> String {

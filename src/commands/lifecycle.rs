@@ -49,7 +49,16 @@ pub fn teardown(global: &GlobalArgs, args: &TeardownArgs, output: Output) -> any
         out.done(format!("cluster {} does not exist; nothing to delete", k3d.name));
         return Ok(());
     }
-    if !args.yes && !ctx.dry_run && std::io::stdin().is_terminal() {
+    if !args.yes && !ctx.dry_run {
+        // No terminal (CI, ssh without -t, an IDE task, `echo n |`): nobody can be asked, and the
+        // cluster holds the database, so deleting takes an explicit --yes.
+        if !std::io::stdin().is_terminal() {
+            return Err(UsageError(format!(
+                "not deleting cluster {} without confirmation: stdin is not a terminal, so ssp cannot ask\nhint: pass --yes to delete the cluster and all its data (the database included), or --keep-cluster to uninstall only the release",
+                k3d.name
+            ))
+            .into());
+        }
         eprint!("Delete cluster {} and all its data (the database included)? [y/N] ", k3d.name);
         let mut answer = String::new();
         std::io::stdin().read_line(&mut answer)?;

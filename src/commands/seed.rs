@@ -9,7 +9,7 @@ use crate::cluster::K3dCluster;
 use crate::config::Provider;
 use crate::context::Context;
 use crate::exit::UsageError;
-use crate::output::Output;
+use crate::output::{Output, print_data};
 use crate::seed::{Applied, SeedError, SeedRun, cluster_has_image, configmap, job_from_manifest};
 use crate::{docker, image};
 
@@ -91,9 +91,8 @@ pub async fn run(global: &GlobalArgs, args: &SeedArgs, output: Output) -> anyhow
         // The objects themselves on stdout, as `kubectl … --dry-run=client -o yaml` would show them.
         let map = configmap(&seed.configmap, &namespace, &seed.configmap_data);
         let documents = [serde_saphyr::to_string(&map)?, serde_saphyr::to_string(&job)?];
-        for document in documents {
-            println!("---\n{}", document.trim_end());
-        }
+        let text: String = documents.iter().map(|d| format!("---\n{}\n", d.trim_end())).collect();
+        print_data(&text)?;
         return Ok(());
     }
 

@@ -56,25 +56,20 @@ pub async fn run(global: &GlobalArgs, args: &SetupInfraArgs, output: Output) -> 
     match args.env {
         Environment::Dev => {
             let path = ctx.project.path(&config.values.dev);
-            let text = std::fs::read_to_string(&path).map_err(|e| {
-                UsageError(format!(
-                    "cannot read the dev values {}: {e}\nhint: set [values] dev in ssp.toml",
-                    path.display()
-                ))
-            })?;
-            trees.push((
-                config.values.dev.display().to_string(),
-                values::parse(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?,
-            ));
+            let tree = values::read_file(&path, "set [values] dev in ssp.toml")?;
+            trees.push((config.values.dev.display().to_string(), tree));
             sources.push(ValuesSource::File(path));
         }
         Environment::Cloud => {
             let path = ctx.project.path(&config.values.cloud);
             let plaintext = decrypt_cloud_values(&ctx, &path)?;
-            let text = std::str::from_utf8(&plaintext).context("the decrypted cloud values are not UTF-8")?;
+            let shown = config.values.cloud.display();
+            let text = std::str::from_utf8(&plaintext)
+                .map_err(|_| UsageError(format!("the decrypted {shown} is not UTF-8 text")))?;
             // Parse errors must not quote the plaintext.
-            let tree = values::parse(text)
-                .map_err(|_| anyhow::anyhow!("the decrypted {} is not valid YAML", config.values.cloud.display()))?;
+            let tree =
+                values::parse(text).map_err(|_| UsageError(format!("the decrypted {shown} is not valid YAML")))?;
+            values::check_top_level(text, &tree).map_err(|why| UsageError(format!("the decrypted {shown}: {why}")))?;
             trees.push((config.values.cloud.display().to_string(), tree));
             sources.push(ValuesSource::Memory {
                 bytes: plaintext,
@@ -84,12 +79,8 @@ pub async fn run(global: &GlobalArgs, args: &SetupInfraArgs, output: Output) -> 
     }
     for extra in &args.extra_values {
         let path = std::env::current_dir()?.join(extra);
-        let text =
-            std::fs::read_to_string(&path).with_context(|| format!("cannot read values file {}", path.display()))?;
-        trees.push((
-            extra.display().to_string(),
-            values::parse(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?,
-        ));
+        let tree = values::read_file(&path, "check the path given to -f/--values")?;
+        trees.push((extra.display().to_string(), tree));
         sources.push(ValuesSource::File(path));
     }
 
@@ -283,10 +274,11 @@ fn check_chart_values(
         }
     }
     if problems > 0 && strict {
-        bail!(
-            "{problems} values key(s) unknown to the chart at {}\nhint: the values may be written for another chart version",
+        return Err(UsageError(format!(
+            "{problems} values key(s) unknown to the chart at {} (--strict)\nhint: the values may be written for another chart version",
             ctx.project.config.chart.rev
-        );
+        ))
+        .into());
     }
     Ok(())
 }

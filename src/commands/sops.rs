@@ -177,9 +177,11 @@ impl Sops {
             Some(path) => self.write_file(path, bytes, plaintext),
             None => {
                 let mut out = std::io::stdout().lock();
-                out.write_all(bytes)
-                    .and_then(|_| out.flush())
-                    .map_err(|e| status(format!("could not write to stdout: {e}"), COULD_NOT_WRITE_OUTPUT))
+                out.write_all(bytes).and_then(|_| out.flush()).map_err(|e| match e.kind() {
+                    // The reader went away (`| head`): `main` exits quietly, as Unix tools do.
+                    std::io::ErrorKind::BrokenPipe => e.into(),
+                    _ => status(format!("could not write to stdout: {e}"), COULD_NOT_WRITE_OUTPUT),
+                })
             }
         }
     }

@@ -18,7 +18,7 @@ use crate::context::Context;
 use crate::exit::UsageError;
 use crate::helm::{Release, parse_status};
 use crate::k8s::readiness::{self, Kind, Readiness};
-use crate::output::Output;
+use crate::output::{Output, print_data};
 use crate::stack::StackInfo;
 
 /// Every workload of the release and its readiness, listed (not watched).
@@ -95,7 +95,7 @@ pub async fn run(global: &GlobalArgs, args: &StatusArgs, output: Output) -> anyh
                 })).collect::<Vec<_>>(),
                 "stack": info.as_ref().map(|i| i.to_json(args.show_secrets)),
             });
-            println!("{}", serde_json::to_string_pretty(&report)?);
+            print_data(&(serde_json::to_string_pretty(&report)? + "\n"))?;
         }
         StatusFormat::Env => {
             let Some(info) = &info else {
@@ -107,20 +107,21 @@ pub async fn run(global: &GlobalArgs, args: &StatusArgs, output: Output) -> anyh
                     write_private(path, text.as_bytes())?;
                     ctx.output.done(format!("wrote {}", path.display()));
                 }
-                None => print!("{text}"),
+                None => print_data(&text)?,
             }
         }
         StatusFormat::Text => {
             let out = &ctx.output;
-            println!(
-                "cluster   {} ({}) {}",
+            let mut text = String::new();
+            text.push_str(&format!(
+                "cluster   {} ({}) {}\n",
                 config.cluster.name,
                 config.cluster.kube_context(),
                 cluster_state.describe()
-            );
+            ));
             match &release_status {
-                Some(s) => println!("release   {} revision {} {}", s.name, s.version, s.status),
-                None => println!("release   {} not installed", release.name),
+                Some(s) => text.push_str(&format!("release   {} revision {} {}\n", s.name, s.version, s.status)),
+                None => text.push_str(&format!("release   {} not installed\n", release.name)),
             }
             if !workloads.is_empty() {
                 let width = workloads.iter().map(|(k, n, _)| k.as_str().len() + n.len() + 1).max().unwrap_or(0);
@@ -131,16 +132,17 @@ pub async fn run(global: &GlobalArgs, args: &StatusArgs, output: Output) -> anyh
                         out.paint(&console::Style::new().red(), "✗")
                     };
                     let label = format!("{}/{name}", kind.as_str());
-                    println!("  {mark} {label:<width$}  {}/{} {}", r.ready, r.desired, r.detail);
+                    text.push_str(&format!("  {mark} {label:<width$}  {}/{} {}\n", r.ready, r.desired, r.detail));
                 }
             }
             if let Some(info) = &info {
                 let rows = info.summary_lines(args.show_secrets);
                 let width = rows.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
                 for (label, value) in rows {
-                    println!("  {label:<width$}  {value}");
+                    text.push_str(&format!("  {label:<width$}  {value}\n"));
                 }
             }
+            print_data(&text)?;
         }
     }
     if !ready {

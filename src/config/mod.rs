@@ -14,7 +14,7 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-pub use layers::{FlagOverride, Origin, Origins, Pos, env_var_for};
+pub use layers::{FlagOverride, LineIndex, Origin, Origins, Pos, env_var_for, leaf_keys};
 pub use project::{ProjectRoot, find_project_root};
 
 use layers::{Layer, Merged, parse_env_value, parse_layer};
@@ -133,9 +133,9 @@ pub struct SeedConfig {
 }
 
 impl SeedConfig {
-    /// `timeout` as a duration (checked when the configuration loads).
+    /// `timeout` as a duration (checked by [`crate::duration::parse`] when the configuration loads).
     pub fn timeout(&self) -> std::time::Duration {
-        humantime::parse_duration(&self.timeout).unwrap_or(std::time::Duration::from_secs(600))
+        crate::duration::parse(&self.timeout).unwrap_or(std::time::Duration::from_secs(600))
     }
 }
 
@@ -230,8 +230,9 @@ pub enum ConfigError {
     NoProject { start: PathBuf },
     #[error("project directory {} (from -C) does not exist or is not a folder", .0.display())]
     ProjectDirMissing(PathBuf),
-    #[error("cannot read config file {}: {source}\nhint: check the path given to --config", .path.display())]
-    Read { path: PathBuf, source: std::io::Error },
+    // `error`, not `source`: the message already ends with it, and a `source` would print it twice.
+    #[error("cannot read config file {}: {error}\nhint: check the path given to --config", .path.display())]
+    Read { path: PathBuf, error: std::io::Error },
     #[error("{}:{}:{}: the file is not valid UTF-8\nhint: save it as UTF-8 text", .path.display(), .pos.line, .pos.column)]
     NotUtf8 { path: PathBuf, pos: Pos },
     #[error("{}: the file is empty\nhint: add settings to it (see `ssp config` for every key) or drop --config", .path.display())]
@@ -270,6 +271,9 @@ pub struct Project {
     /// The resolved values as a TOML table (what `ssp config` prints).
     pub table: toml::Table,
     pub origins: Origins,
+    /// Things that did not stop the load but are probably mistakes (a misspelled `SSP_` variable,
+    /// an `ssp.toml` that is a folder), for the command to show as warnings.
+    pub warnings: Vec<String>,
 }
 
 impl Project {
@@ -287,11 +291,26 @@ impl Project {
             None => find_project_root(&cwd).ok_or(ConfigError::NoProject { start: cwd.clone() })?,
         };
         let project_file = root.dir.join(PROJECT_FILE);
+        let mut warnings = Vec::new();
+        if project_file.exists() && !project_file.is_file() {
+            warnings.push(format!(
+                "{} is not a regular file (a folder?): it is ignored, so the defaults apply\nhint: ssp reads its settings from a file named {PROJECT_FILE}",
+                project_file.display()
+            ));
+        }
         let project_file = project_file.is_file().then_some(project_file);
         let config_file = options.config_file.as_ref().map(|f| cwd.join(f));
-        load_layers(&root.dir, project_file.as_deref(), config_file.as_deref(), &options.overrides, &|var| {
-            std::env::var(var).ok()
-        })
+        let mut project =
+            load_layers(&root.dir, project_file.as_deref(), config_file.as_deref(), &options.overrides, &|var| {
+                std::env::var(var).ok()
+            })?;
+        let set: Vec<String> = std::env::vars_os()
+            .filter_map(|(name, _)| name.into_string().ok())
+            .filter(|n| n.starts_with("SSP_"))
+            .collect();
+        warnings.extend(unknown_env_vars(&project.table, &set));
+        project.warnings = warnings;
+        Ok(project)
     }
 
     /// A path from the configuration, made absolute against the project root.
@@ -355,11 +374,44 @@ pub fn load_layers(
 
     let config = typed(&merged)?;
     validate(&config, &merged.origins)?;
-    Ok(Project { root: root.to_path_buf(), config, table: merged.table, origins: merged.origins })
+    Ok(Project { root: root.to_path_buf(), config, table: merged.table, origins: merged.origins, warnings: Vec::new() })
+}
+
+/// `SSP_` variables ssp reads that are not configuration keys, and prefixes of its tests and benches.
+const OTHER_SSP_VARS: &[&str] = &["SSP_REGISTRY_USER", "SSP_REGISTRY_TOKEN", "SSP_SHARED_FIXTURES", "SSP_BLESS"];
+const OTHER_SSP_PREFIXES: &[&str] = &["SSP_TEST_", "SSP_BENCH_"];
+
+/// Warnings for set `SSP_` variables that name no setting (so they do nothing), with the closest
+/// name when one is near, as for misspelled keys in files.
+pub fn unknown_env_vars(table: &toml::Table, set: &[String]) -> Vec<String> {
+    let known: Vec<String> = layers::leaf_keys(table).iter().map(|k| env_var_for(k)).collect();
+    let mut warnings = Vec::new();
+    for var in set {
+        if known.contains(var)
+            || OTHER_SSP_VARS.contains(&var.as_str())
+            || OTHER_SSP_PREFIXES.iter().any(|p| var.starts_with(p))
+        {
+            continue;
+        }
+        let closest = known
+            .iter()
+            .map(String::as_str)
+            .chain(OTHER_SSP_VARS[..2].iter().copied())
+            .map(|k| (strsim::jaro_winkler(var, k), k))
+            .filter(|(score, _)| *score >= 0.9)
+            .max_by(|a, b| a.0.total_cmp(&b.0))
+            .map(|(_, k)| k);
+        let hint = match closest {
+            Some(k) => format!("\nhint: did you mean {k}?"),
+            None => "\nhint: `ssp config` lists every setting; its variable is SSP_<SECTION>_<KEY>".to_string(),
+        };
+        warnings.push(format!("environment variable {var} is not a setting ssp knows; it is ignored{hint}"));
+    }
+    warnings
 }
 
 fn read_layer(path: &Path, shown: &Path, required: bool) -> Result<Layer, ConfigError> {
-    let bytes = std::fs::read(path).map_err(|source| ConfigError::Read { path: path.to_path_buf(), source })?;
+    let bytes = std::fs::read(path).map_err(|error| ConfigError::Read { path: path.to_path_buf(), error })?;
     let text = match String::from_utf8(bytes) {
         Ok(text) => text,
         Err(err) => {
@@ -421,11 +473,23 @@ fn typed(merged: &Merged) -> Result<Config, ConfigError> {
     let value = toml::Value::Table(merged.table.clone());
     serde_path_to_error::deserialize(value).map_err(|err| {
         let key = err.path().to_string();
-        let message = err.inner().to_string();
-        let message = message.trim().to_string();
+        let message = toml_type_names(err.inner().to_string().trim());
         let location = locate(&merged.origins, &key);
         ConfigError::Invalid { location, key, message }
     })
+}
+
+/// serde's words for types (`struct ClusterConfig`, `a sequence`, `map`) in TOML's (`a table`,
+/// `an array`), the words a user editing ssp.toml knows.
+fn toml_type_names(message: &str) -> String {
+    static STRUCT: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let strukt = STRUCT.get_or_init(|| regex::Regex::new(r"\bstruct [A-Za-z0-9_]+").expect("valid regex"));
+    let message = strukt.replace_all(message, "a table");
+    message
+        .replace("a sequence", "an array")
+        .replace("sequence", "array")
+        .replace("a map", "a table")
+        .replace("type: map", "type: table")
 }
 
 /// The origin of `key` or, failing that, of its nearest recorded parent.
@@ -478,6 +542,9 @@ fn validate(config: &Config, origins: &Origins) -> Result<(), ConfigError> {
                 format!("host port {} is already mapped by cluster.ports[{previous}]", port.host_port),
             ));
         }
+    }
+    if let Err(message) = crate::duration::parse(&config.seed.timeout) {
+        return Err(invalid("seed.timeout", message));
     }
     let tools = &config.tools;
     for (name, tool) in [("k3d", &tools.k3d), ("helm", &tools.helm), ("kubectl", &tools.kubectl)] {

@@ -219,11 +219,12 @@ impl ReleaseWaiter {
         ];
         let mut updates = futures::stream::select_all(streams);
 
-        let deadline = Instant::now() + self.options.timeout;
+        let deadline = crate::duration::deadline(Instant::now(), self.options.timeout);
         let mut state = State::default();
         let cancel = crate::interrupt::token();
         loop {
-            let grace_deadline = state.earliest_problem().map(|since| since + self.options.grace);
+            let grace_deadline =
+                state.earliest_problem().map(|since| crate::duration::deadline(since, self.options.grace));
             tokio::select! {
                 _ = cancel.cancelled() => return Err(WaitError::Interrupted),
                 _ = tokio::time::sleep_until(deadline) => return Err(self.timeout_error(&state)),

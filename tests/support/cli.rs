@@ -117,9 +117,66 @@ impl Ssp {
         self.command
     }
 
-    pub fn run(mut self) -> Outcome {
+    /// Runs the same command line inside a pseudo-terminal (util-linux `script -qec`), so ssp sees a
+    /// terminal on stdin, stdout and stderr; what it prints (both streams, `\r\n` line ends) is
+    /// the outcome's stdout, and `stdin` is typed at the terminal. `None` (after the skip/fail
+    /// rule) without `script`.
+    pub fn on_terminal(self) -> Option<Ssp> {
+        let script = Path::new("/usr/bin/script");
+        if !super::prerequisite("script", script.exists(), "/usr/bin/script (util-linux) is not installed") {
+            return None;
+        }
+        let mut line = vec![self.command.get_program().to_string_lossy().into_owned()];
+        line.extend(self.command.get_args().map(|a| a.to_string_lossy().into_owned()));
+        let line = shell_words::join(line);
+        Some(self.rewrap(script, ["-qec".into(), line, "/dev/null".into()]))
+    }
+
+    /// Runs the same command line as another user through util-linux `setpriv` (tests that need
+    /// file permissions to bite while they run as root). `None` (after the skip/fail rule) without
+    /// `setpriv`.
+    pub fn as_user(self, uid: u32, gid: u32) -> Option<Ssp> {
+        let setpriv = Path::new("/usr/bin/setpriv");
+        if !super::prerequisite("setpriv", setpriv.exists(), "/usr/bin/setpriv (util-linux) is not installed") {
+            return None;
+        }
+        let mut args = vec![format!("--reuid={uid}"), format!("--regid={gid}"), "--clear-groups".into(), "--".into()];
+        args.push(self.command.get_program().to_string_lossy().into_owned());
+        args.extend(self.command.get_args().map(|a| a.to_string_lossy().into_owned()));
+        Some(self.rewrap(setpriv, args))
+    }
+
+    /// `program args…` with this command's environment and working directory.
+    fn rewrap(self, program: &Path, args: impl IntoIterator<Item = String>) -> Ssp {
+        let mut command = Command::new(program);
+        command.args(args);
+        for (key, value) in self.command.get_envs() {
+            match value {
+                Some(value) => command.env(key, value),
+                None => command.env_remove(key),
+            };
+        }
+        if let Some(dir) = self.command.get_current_dir() {
+            command.current_dir(dir);
+        }
+        Ssp { command, stdin: self.stdin }
+    }
+
+    /// Runs with stdout a pipe whose reader is already gone (`ssp … | true`): every write to stdout
+    /// fails with EPIPE, as when `| head -1` has its line. The outcome's stdout is empty.
+    pub fn run_with_stdout_closed(self) -> Outcome {
+        let (reader, writer) = std::io::pipe().expect("pipe");
+        drop(reader);
+        self.run_with_stdout(writer.into())
+    }
+
+    pub fn run(self) -> Outcome {
+        self.run_with_stdout(Stdio::piped())
+    }
+
+    fn run_with_stdout(mut self, stdout: Stdio) -> Outcome {
         self.command.stdin(if self.stdin.is_some() { Stdio::piped() } else { Stdio::null() });
-        self.command.stdout(Stdio::piped()).stderr(Stdio::piped());
+        self.command.stdout(stdout).stderr(Stdio::piped());
         let mut child = self.command.spawn().expect("spawn ssp");
         if let Some(bytes) = self.stdin.take() {
             child.stdin.take().unwrap().write_all(&bytes).unwrap();
@@ -169,4 +226,19 @@ impl Outcome {
     pub fn json(&self) -> serde_json::Value {
         serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}", self.stdout))
     }
+}
+
+/// Every subcommand path of `ssp`, e.g. `["config"]`, `["sops", "decrypt"]` (clap's `help` left out).
+pub fn subcommand_paths() -> Vec<Vec<String>> {
+    fn walk(cmd: &clap::Command, prefix: &[String], out: &mut Vec<Vec<String>>) {
+        for sub in cmd.get_subcommands().filter(|s| s.get_name() != "help") {
+            let mut path = prefix.to_vec();
+            path.push(sub.get_name().to_string());
+            out.push(path.clone());
+            walk(sub, &path, out);
+        }
+    }
+    let mut out = Vec::new();
+    walk(&<ssp::cli::Cli as clap::CommandFactory>::command(), &[], &mut out);
+    out
 }
