@@ -376,6 +376,29 @@ mod tests {
     }
 
     #[test]
+    fn line_index_agrees_with_a_scan_from_the_start_at_every_offset() {
+        let text = "a = 1\n\nbé = \"ü\"\r\n  [t]\nlast";
+        let index = LineIndex::new(text);
+        for offset in 0..=text.len() + 2 {
+            let clamped = (0..=offset.min(text.len())).rev().find(|o| text.is_char_boundary(*o)).unwrap();
+            let before = &text[..clamped];
+            let line = before.matches('\n').count() + 1;
+            let column = before[before.rfind('\n').map(|i| i + 1).unwrap_or(0)..].chars().count() + 1;
+            assert_eq!(index.pos(offset), Pos { line, column }, "offset {offset}");
+        }
+    }
+
+    #[test]
+    fn forgetting_below_a_key_keeps_its_neighbours() {
+        let mut origins = Origins::new();
+        for key in ["a", "a.b", "a.b.c", "a[0]", "a[1].x", "ab", "a-b", "b"] {
+            origins.insert(key.to_string(), Origin::Default);
+        }
+        forget_below(&mut origins, "a");
+        assert_eq!(origins.keys().map(String::as_str).collect::<Vec<_>>(), ["a", "a-b", "ab", "b"]);
+    }
+
+    #[test]
     fn merge_replaces_arrays_and_merges_tables() {
         let base = parse_layer("[c]\nname = \"a\"\nports = [\"1\", \"2\"]\n", None).unwrap();
         let mut merged = Merged::new(base);

@@ -473,7 +473,10 @@ fn typed(merged: &Merged) -> Result<Config, ConfigError> {
     let value = toml::Value::Table(merged.table.clone());
     serde_path_to_error::deserialize(value).map_err(|err| {
         let key = err.path().to_string();
-        let message = toml_type_names(err.inner().to_string().trim());
+        // toml adds "in `key`" on a line of its own: the key is already in front of the message.
+        let inner = err.inner().to_string();
+        let message: Vec<&str> = inner.lines().filter(|l| !l.starts_with("in `")).collect();
+        let message = toml_type_names(message.join(" ").trim());
         let location = locate(&merged.origins, &key);
         ConfigError::Invalid { location, key, message }
     })

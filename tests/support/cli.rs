@@ -132,10 +132,10 @@ impl Ssp {
         Some(self.rewrap(script, ["-qec".into(), line, "/dev/null".into()]))
     }
 
-    /// Runs the same command line as another user through util-linux `setpriv` (tests that need
+    /// The same command line, run as another user through util-linux `setpriv` (tests that need
     /// file permissions to bite while they run as root). `None` (after the skip/fail rule) without
     /// `setpriv`.
-    pub fn as_user(self, uid: u32, gid: u32) -> Option<Ssp> {
+    pub fn run_as_user(self, uid: u32, gid: u32) -> Option<Ssp> {
         let setpriv = Path::new("/usr/bin/setpriv");
         if !super::prerequisite("setpriv", setpriv.exists(), "/usr/bin/setpriv (util-linux) is not installed") {
             return None;
