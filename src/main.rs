@@ -44,7 +44,7 @@ fn main() -> ExitCode {
     // Blocking threads (a child being killed) must not keep the process alive.
     runtime.shutdown_timeout(std::time::Duration::from_secs(5));
     let status = match result {
-        Err(_) if output::stdout_closed() => exit::SUCCESS,
+        Err(_) if QUIET_PANIC.load(std::sync::atomic::Ordering::SeqCst) => exit::SUCCESS,
         Err(_) => exit::FAILURE,
         Ok(Ok(())) if interrupt::is_interrupted() => exit::INTERRUPTED,
         Ok(Ok(())) => exit::SUCCESS,
@@ -63,6 +63,9 @@ fn is_broken_pipe(err: &anyhow::Error) -> bool {
         .any(|cause| cause.downcast_ref::<std::io::Error>().is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe))
 }
 
+/// Set when the panic was `println!` into a closed stdout: no error, so ssp exits 0.
+static QUIET_PANIC: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
 /// A panic is a bug: say so in one clear message (not Rust's "thread 'main' panicked"), except for
 /// `println!` into a stdout whose reader is gone, which is no error at all.
 fn install_panic_hook() {
@@ -74,6 +77,7 @@ fn install_panic_hook() {
             .or_else(|| info.payload().downcast_ref::<String>().cloned())
             .unwrap_or_else(|| "unknown panic".to_string());
         if message.starts_with("failed printing to stdout") && output::stdout_closed() {
+            QUIET_PANIC.store(true, std::sync::atomic::Ordering::SeqCst);
             return;
         }
         let location = info.location().map(|l| format!(" at {}:{}", l.file(), l.line())).unwrap_or_default();

@@ -66,20 +66,21 @@ fn data_project() -> Project {
 fn every_command_with_stdout_closed_exits_quietly_never_101() {
     let project = data_project();
     let recipient = support::fixtures::age_key().recipient;
-    let mut runs: Vec<Vec<String>> = vec![vec!["--help".into()], vec!["--version".into()]];
+    // (arguments, whether the run prints data on stdout)
+    let mut runs: Vec<(Vec<String>, bool)> = vec![(vec!["--help".into()], true), (vec!["--version".into()], true)];
     // Help of every command (help goes to stdout), including every `sops` verb.
     for path in support::cli::subcommand_paths() {
         let mut args = path.clone();
         args.push("--help".into());
-        runs.push(args);
+        runs.push((args, true));
     }
+    let owned = |args: &[&str]| args.iter().map(|a| a.to_string()).collect::<Vec<_>>();
     // The commands that print data, run for real.
     for args in [
         &["config"][..],
         &["config", "-o", "json"],
         &["doctor"],
         &["doctor", "-o", "json"],
-        &["status", "-o", "json"],
         &["--dry-run", "seed-db", "--no-build"],
         &["completions", "bash"],
         &["completions", "zsh"],
@@ -87,12 +88,44 @@ fn every_command_with_stdout_closed_exits_quietly_never_101() {
         &["sops", "filestatus", "plain.yaml"],
         &["sops", "encrypt", "--age", &recipient, "plain.yaml"],
     ] {
-        runs.push(args.iter().map(|a| a.to_string()).collect());
+        runs.push((owned(args), true));
     }
-    for args in runs {
-        let ssp = || project.ssp().args(&args).env("DOCKER_HOST", "unix:///nonexistent.sock");
+    // Every other command, run for real as far as this machine lets it (no k3d, no cluster, no
+    // network): they end with their own status, and stdout closed must not change it into a panic.
+    for args in [
+        &["status"][..],
+        &["status", "-o", "json"],
+        &["status", "-o", "env"],
+        &["--dry-run", "setup-infra"],
+        &["--dry-run", "seed-db"],
+        &["--dry-run", "install-tools", "--no-chart"],
+        &["--dry-run", "fetch-chart"],
+        &["teardown", "--yes"],
+        &["stop"],
+        &["start"],
+        &["port-forward"],
+        &["edit-cloud-values"],
+        &["sops", "decrypt", "plain.yaml"],
+        &["sops", "-d", "plain.yaml"],
+        &["sops", "rotate", "plain.yaml"],
+        &["sops", "updatekeys", "-y", "plain.yaml"],
+        &["sops", "set", "plain.yaml", "[\"a\"]", "1"],
+        &["sops", "unset", "plain.yaml", "[\"db\"]"],
+    ] {
+        runs.push((owned(args), false));
+    }
+    let plain_before = std::fs::read(project.root().join("plain.yaml")).unwrap();
+    for (args, prints) in runs {
+        let ssp = || {
+            project
+                .ssp()
+                .args(&args)
+                .without_keys(&project.root())
+                .env("DOCKER_HOST", "unix:///nonexistent.sock")
+                .env("PATH", "/usr/bin:/bin")
+        };
         let open = ssp().run();
-        assert!(!open.stdout.is_empty() || open.status != 0, "{args:?} printed nothing to stdout: {open:?}");
+        assert!(!prints || !open.stdout.is_empty() || open.status != 0, "{args:?} printed nothing: {open:?}");
         let closed = ssp().run_with_stdout_closed();
         assert_ne!(closed.status, 101, "{args:?} panicked: {closed:?}");
         assert!(
@@ -107,6 +140,7 @@ fn every_command_with_stdout_closed_exits_quietly_never_101() {
             open.status
         );
     }
+    assert_eq!(std::fs::read(project.root().join("plain.yaml")).unwrap(), plain_before, "a sops verb wrote");
 }
 
 // ------------------------------------------------------------------ teardown consent (row 3)
