@@ -374,6 +374,37 @@ fn ctrl_c_in_doctor_stops_at_once_with_no_verdicts() {
     }
 }
 
+#[test]
+fn ctrl_c_in_doctor_while_docker_is_slow_stops_at_once() {
+    // A Docker socket that accepts and never answers: Ctrl-C arrives during the Docker check.
+    let dir = tempfile::tempdir().unwrap();
+    let socket = dir.path().join("slow.sock");
+    let listener = std::os::unix::net::UnixListener::bind(&socket).unwrap();
+    let (accepted_tx, accepted_rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut open = Vec::new();
+        for stream in listener.incoming().flatten() {
+            open.push(stream);
+            let _ = accepted_tx.send(());
+        }
+    });
+    let project = Project::new();
+    let mut command = project
+        .ssp()
+        .args(["doctor", "-o", "json"])
+        .env("DOCKER_HOST", format!("unix://{}", socket.display()))
+        .into_command();
+    command.stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped());
+    let child = command.spawn().unwrap();
+    accepted_rx.recv_timeout(Duration::from_secs(60)).expect("doctor never connected to Docker");
+    nix::sys::signal::kill(nix::unistd::Pid::from_raw(child.id() as i32), nix::sys::signal::Signal::SIGINT).unwrap();
+    let out = child.wait_with_output().unwrap();
+    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert_eq!(out.status.code(), Some(130), "{stderr}");
+    assert!(stdout.is_empty(), "verdicts after Ctrl-C:\n{stdout}");
+    assert!(!stderr.contains("did not answer") && !stderr.contains("reinstall"), "{stderr}");
+}
+
 // ------------------------------------------------------------------ edit that cannot be saved (row 22)
 
 #[test]
