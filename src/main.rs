@@ -1,3 +1,4 @@
+use std::io::Write;
 use std::process::ExitCode;
 
 use clap::FromArgMatches;
@@ -81,11 +82,14 @@ fn install_panic_hook() {
             return;
         }
         let location = info.location().map(|l| format!(" at {}:{}", l.file(), l.line())).unwrap_or_default();
-        eprintln!(
+        // `writeln!`, not `eprintln!`: a closed stderr must not panic inside the panic hook (abort).
+        let mut stderr = std::io::stderr().lock();
+        let _ = writeln!(
+            stderr,
             "error: internal error in ssp: {message}{location}\nhint: this is a bug in ssp; please report it with the command you ran (RUST_BACKTRACE=1 adds a backtrace)"
         );
         if std::env::var_os("RUST_BACKTRACE").is_some_and(|v| v != "0") {
-            eprintln!("{}", std::backtrace::Backtrace::force_capture());
+            let _ = writeln!(stderr, "{}", std::backtrace::Backtrace::force_capture());
         }
     }));
 }
@@ -93,7 +97,7 @@ fn install_panic_hook() {
 /// `error: <message>`, its causes, then its `hint:` lines.
 fn report(output: &Output, err: &anyhow::Error) {
     if interrupt::is_interrupted() {
-        eprintln!("{} interrupted", output.paint(&Style::new().red().bold(), "error:"));
+        let _ = writeln!(std::io::stderr(), "{} interrupted", output.paint(&Style::new().red().bold(), "error:"));
         return;
     }
     let mut lines = Vec::new();
@@ -118,5 +122,6 @@ fn report(output: &Output, err: &anyhow::Error) {
     for hint in hints {
         text.push_str(&format!("\n{} {hint}", output.paint(&Style::new().cyan(), "hint:")));
     }
-    eprintln!("{text}");
+    // Nobody may be reading stderr any more (`2>&1 | head -1`): the status still tells.
+    let _ = writeln!(std::io::stderr(), "{text}");
 }

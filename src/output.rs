@@ -263,7 +263,7 @@ impl Output {
             Some(multi) => {
                 // MultiProgress::println draws above the bars; fall back to stderr when hidden.
                 if multi.println(text).is_err() {
-                    eprintln!("{text}");
+                    let _ = writeln!(std::io::stderr(), "{text}");
                 }
             }
             None => {

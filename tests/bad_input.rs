@@ -143,6 +143,25 @@ fn every_command_with_stdout_closed_exits_quietly_never_101() {
     assert_eq!(std::fs::read(project.root().join("plain.yaml")).unwrap(), plain_before, "a sops verb wrote");
 }
 
+#[test]
+fn a_closed_stderr_keeps_the_exit_status() {
+    let project = data_project();
+    for (args, status) in [
+        (&["--config", "missing.toml", "config"][..], 2),
+        (&["--dry-run", "seed-db", "--no-build", "--timeout", "0"], 2),
+        (&["--dry-run", "seed-db", "--no-build"], 0),
+        (&["doctor"], 1),
+        (&["sops", "decrypt", "plain.yaml"], 2),
+    ] {
+        let ssp = || project.ssp().args(args).env("DOCKER_HOST", "unix:///nonexistent.sock");
+        let open = ssp().run();
+        assert_eq!(open.status, status, "{args:?}: {open:?}");
+        assert!(!open.stderr.is_empty(), "{args:?} says nothing on stderr");
+        let closed = ssp().run_with_stderr_closed();
+        assert_eq!(closed.status, status, "{args:?} with stderr closed: {closed:?}");
+    }
+}
+
 // ------------------------------------------------------------------ teardown consent (row 3)
 
 fn deployed() -> Option<Stack> {

@@ -170,13 +170,25 @@ impl Ssp {
         self.run_with_stdout(writer.into())
     }
 
+    /// The same for stderr (`ssp … 2>&1 | head -1`): status lines and errors go nowhere, the
+    /// exit status must still be the command's. The outcome's stderr is empty.
+    pub fn run_with_stderr_closed(self) -> Outcome {
+        let (reader, writer) = std::io::pipe().expect("pipe");
+        drop(reader);
+        self.run_with(Stdio::piped(), writer.into())
+    }
+
     pub fn run(self) -> Outcome {
         self.run_with_stdout(Stdio::piped())
     }
 
-    fn run_with_stdout(mut self, stdout: Stdio) -> Outcome {
+    fn run_with_stdout(self, stdout: Stdio) -> Outcome {
+        self.run_with(stdout, Stdio::piped())
+    }
+
+    fn run_with(mut self, stdout: Stdio, stderr: Stdio) -> Outcome {
         self.command.stdin(if self.stdin.is_some() { Stdio::piped() } else { Stdio::null() });
-        self.command.stdout(stdout).stderr(Stdio::piped());
+        self.command.stdout(stdout).stderr(stderr);
         let mut child = self.command.spawn().expect("spawn ssp");
         if let Some(bytes) = self.stdin.take() {
             child.stdin.take().unwrap().write_all(&bytes).unwrap();
