@@ -514,9 +514,22 @@ mod properties {
 
         #[test]
         fn durations_never_panic(text in ".{0,40}", number in any::<u64>(), unit in "(ns|us|ms|s|m|h|d|w|M|y|)") {
-            let _ = ssp::duration::parse(&text);
-            if let Ok(d) = ssp::duration::parse(&format!("{number}{unit}")) {
-                prop_assert!(d >= ssp::duration::MIN && d <= ssp::duration::MAX);
+            for text in [text, format!("{number}{unit}")] {
+                if let Ok(d) = ssp::duration::parse(&text) {
+                    prop_assert!(d >= ssp::duration::MIN && d <= ssp::duration::MAX, "{text:?} gave {d:?}");
+                }
+            }
+        }
+
+        #[test]
+        fn positions_agree_with_a_scan_from_the_start(text in "(.|\n){0,80}", offsets in prop::collection::vec(0usize..100, 1..8)) {
+            let index = ssp::config::LineIndex::new(&text);
+            for offset in offsets {
+                let at = (0..=offset.min(text.len())).rev().find(|o| text.is_char_boundary(*o)).unwrap();
+                let before = &text[..at];
+                let line = before.matches('\n').count() + 1;
+                let column = before[before.rfind('\n').map(|i| i + 1).unwrap_or(0)..].chars().count() + 1;
+                prop_assert_eq!(index.pos(offset), ssp::config::Pos { line, column });
             }
         }
 
