@@ -13,6 +13,7 @@ pub mod commands;
 pub mod config;
 pub mod context;
 pub mod docker;
+pub mod dump_protection;
 pub mod exit;
 pub mod helm;
 pub mod image;
