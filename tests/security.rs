@@ -164,6 +164,28 @@ fn ports_bound_beyond_loopback_are_named_when_the_cluster_is_created() {
 }
 
 #[test]
+fn a_cloud_deploy_with_kong_on_loopback_says_how_to_open_it() {
+    if !docker_available("cloud_kong_loopback") {
+        return;
+    }
+    let Some(stack) = Stack::new(StackOptions { chart: true, ..Default::default() }) else { return };
+    let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    stack
+        .project
+        .write("deployment/values.cloud.yaml", std::fs::read(repo.join("deployment/values.cloud.yaml")).unwrap());
+    let out = stack
+        .ssp()
+        .args(["--dry-run", "setup-infra", "--env", "cloud"])
+        .env("SOPS_AGE_KEY_FILE", repo.join("deployment/example.agekey"))
+        .run();
+    out.success().stderr_has(&format!(
+        "Kong is published on 127.0.0.1 only ([cluster] ports `{}:80@loadbalancer`): a host that must answer from outside opens it on purpose, e.g. ports = [\"0.0.0.0:{}:80@loadbalancer\"",
+        stack.http_port, stack.http_port
+    ));
+    assert!(!out.stderr.contains("reachable from other machines"), "{}", out.stderr);
+}
+
+#[test]
 fn the_default_ports_bind_loopback_only() {
     let project = Project::new();
     let json = project.ssp().args(["config", "-o", "json"]).run().json();

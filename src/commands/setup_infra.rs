@@ -365,6 +365,16 @@ async fn ensure_cluster(ctx: &Context, k3d: &K3dCluster<'_>, args: &SetupInfraAr
             if !busy.is_empty() {
                 bail!("cannot create cluster {}: {}", k3d.name, busy.join("\n"));
             }
+            let kong = cluster.ports.iter().find(|p| p.container_port == 80);
+            if args.env == Environment::Cloud
+                && let Some(kong) = kong.filter(|p| !p.beyond_loopback())
+            {
+                out.note(format!(
+                    "Kong is published on {} only ([cluster] ports `{kong}`): a host that must answer from outside opens it on purpose, e.g. ports = [\"0.0.0.0:{}:80@loadbalancer\", \"127.0.0.1:5432:5432@loadbalancer\"] in its ssp.toml",
+                    kong.bind_ip(),
+                    kong.host_port
+                ));
+            }
             for open in cluster.ports.iter().filter(|p| p.beyond_loopback()) {
                 out.warn(format!(
                     "host port {} (container port {}) is published on {}: reachable from other machines ([cluster] ports `{open}`)",

@@ -41,9 +41,15 @@ pub enum Unsafe {
 
 /// Refuses a project file that another user could have written.
 pub fn check_project_file(path: &Path) -> Result<(), Unsafe> {
-    let me = nix::unistd::geteuid().as_raw();
+    check_project_file_as(path, nix::unistd::geteuid().as_raw(), std::env::var("SUDO_UID").ok())
+}
+
+/// [`check_project_file`] for the effective uid `me`. Under `sudo` (root with `SUDO_UID`) a file of
+/// the user who ran sudo is accepted too, as git does.
+fn check_project_file_as(path: &Path, me: u32, sudo_uid: Option<String>) -> Result<(), Unsafe> {
     let Ok(meta) = std::fs::metadata(path) else { return Ok(()) };
-    if meta.uid() != me {
+    let sudo_user = sudo_uid.filter(|_| me == 0).and_then(|uid| uid.parse::<u32>().ok());
+    if meta.uid() != me && Some(meta.uid()) != sudo_user {
         return Err(Unsafe::ForeignOwner { owner: meta.uid(), me });
     }
     if meta.mode() & 0o002 != 0 {
@@ -115,5 +121,12 @@ mod tests {
         std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
         std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o666)).unwrap();
         assert_eq!(check_project_file(&file), Err(Unsafe::WorldWritable { path: file.clone() }));
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
+        // Another owner: refused, unless root runs ssp through sudo for that very user.
+        let owner = std::fs::metadata(&file).unwrap().uid();
+        let other = owner.wrapping_add(4242);
+        assert_eq!(check_project_file_as(&file, other, None), Err(Unsafe::ForeignOwner { owner, me: other }));
+        assert!(check_project_file_as(&file, 0, Some(owner.to_string())).is_ok());
+        assert!(check_project_file_as(&file, other, Some(owner.to_string())).is_err());
     }
 }
