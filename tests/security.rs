@@ -308,3 +308,37 @@ fn an_ssp_toml_others_can_write_is_refused() {
         .stderr_has(&format!("{} is owned by another user (uid 54321, you are uid 0)", file.display()))
         .stderr_has(&format!("hint: if you trust it, take it over (`chown 0 {}`)", file.display()));
 }
+
+#[test]
+fn a_running_helms_cmdline_and_environment_hold_no_secret() {
+    let Some((stack, _kong)) = running_stack("helm_proc_cmdline") else { return };
+    // helm hangs once it has read its values: its /proc entries can be read while it runs.
+    stack.fakes.hang("helm", &["upgrade"], "Release \"supabase\" does not exist. Installing it now.\n");
+    let password = "proc-visible-password-7c1d";
+    let mut command = stack
+        .ssp()
+        .args(["setup-infra", "--timeout", "10m", "--set", &format!("secret.db.password={password}")])
+        .env("SSP_REGISTRY_USER", "ci-bot")
+        .env("SSP_REGISTRY_TOKEN", TOKEN)
+        .into_command();
+    let mut child = command
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let helm = stack.fakes.wait_for_call("helm", &["upgrade"], Duration::from_secs(120));
+    let cmdline = std::fs::read(format!("/proc/{}/cmdline", helm.pid));
+    let environ = std::fs::read(format!("/proc/{}/environ", helm.pid));
+    nix::sys::signal::kill(nix::unistd::Pid::from_raw(child.id() as i32), nix::sys::signal::Signal::SIGINT).unwrap();
+    assert_eq!(child.wait().unwrap().code(), Some(130));
+    let cmdline = String::from_utf8_lossy(&cmdline.expect("helm's /proc/<pid>/cmdline")).replace('\0', " ");
+    assert!(cmdline.contains("upgrade --install supabase"), "{cmdline}");
+    assert!(!cmdline.contains(password) && !cmdline.contains("--set"), "{cmdline}");
+    let environ = String::from_utf8_lossy(&environ.expect("helm's /proc/<pid>/environ")).into_owned();
+    assert!(!environ.contains(TOKEN) && !environ.contains("SSP_REGISTRY_"), "helm's environment: {environ:?}");
+    assert_eq!(
+        serde_saphyr::from_str::<serde_json::Value>(helm.stdin.as_deref().unwrap()).unwrap()["secret"]["db"]["password"],
+        password
+    );
+}
