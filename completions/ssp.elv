@@ -18,8 +18,8 @@ set edit:completion:arg-completer[ssp] = {|@words|
     }
     var completions = [
         &'ssp'= {
-            cand -C 'Use DIR as the project root instead of searching upward from the current folder for ssp.toml (or a deployment/ folder)'
-            cand --project-dir 'Use DIR as the project root instead of searching upward from the current folder for ssp.toml (or a deployment/ folder)'
+            cand -C 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder'
+            cand --project-dir 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder'
             cand --config 'Read settings from FILE on top of the project''s ssp.toml'
             cand --color 'When to use colour (NO_COLOR in the environment means never, unless --color always)'
             cand -v 'Say more: -v shows every command and API call ssp makes, -vv adds debugging detail'
@@ -53,8 +53,8 @@ set edit:completion:arg-completer[ssp] = {|@words|
         &'ssp;config'= {
             cand -o 'Output format'
             cand --output 'Output format'
-            cand -C 'Use DIR as the project root instead of searching upward from the current folder for ssp.toml (or a deployment/ folder)'
-            cand --project-dir 'Use DIR as the project root instead of searching upward from the current folder for ssp.toml (or a deployment/ folder)'
+            cand -C 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder'
+            cand --project-dir 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder'
             cand --config 'Read settings from FILE on top of the project''s ssp.toml'
             cand --color 'When to use colour (NO_COLOR in the environment means never, unless --color always)'
             cand -v 'Say more: -v shows every command and API call ssp makes, -vv adds debugging detail'
@@ -71,8 +71,8 @@ set edit:completion:arg-completer[ssp] = {|@words|
         &'ssp;doctor'= {
             cand -o 'Output format'
             cand --output 'Output format'
-            cand -C 'Use DIR as the project root instead of searching upward from the current folder for ssp.toml (or a deployment/ folder)'
-            cand --project-dir 'Use DIR as the project root instead of searching upward from the current folder for ssp.toml (or a deployment/ folder)'
+            cand -C 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder'
+            cand --project-dir 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder'
             cand --config 'Read settings from FILE on top of the project''s ssp.toml'
             cand --color 'When to use colour (NO_COLOR in the environment means never, unless --color always)'
             cand -v 'Say more: -v shows every command and API call ssp makes, -vv adds debugging detail'
@@ -92,10 +92,10 @@ set edit:completion:arg-completer[ssp] = {|@words|
             cand --grace 'How long a pod may sit in ImagePullBackOff, CrashLoopBackOff, … before setup fails (1s to 7d)'
             cand -f 'Extra values file, after the environment''s (repeatable)'
             cand --values 'Extra values file, after the environment''s (repeatable)'
-            cand --set 'Extra `helm --set KEY=VALUE` (repeatable; masked in logs)'
+            cand --set 'Extra `helm --set KEY=VALUE` (repeatable): merged into the values helm reads on its stdin, never on helm''s command line; masked in logs'
             cand --context 'Deploy to this kube context (needed to send dev values anywhere but the project''s k3d cluster)'
-            cand -C 'Use DIR as the project root instead of searching upward from the current folder for ssp.toml (or a deployment/ folder)'
-            cand --project-dir 'Use DIR as the project root instead of searching upward from the current folder for ssp.toml (or a deployment/ folder)'
+            cand -C 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder'
+            cand --project-dir 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder'
             cand --config 'Read settings from FILE on top of the project''s ssp.toml'
             cand --color 'When to use colour (NO_COLOR in the environment means never, unless --color always)'
             cand --recreate 'Delete the k3d cluster first and create it anew (its data is lost)'
@@ -116,8 +116,8 @@ set edit:completion:arg-completer[ssp] = {|@words|
             cand -o 'Output format'
             cand --output 'Output format'
             cand --write 'With `-o env`: write the lines to FILE (mode 0600, replaced atomically) instead of stdout'
-            cand -C 'Use DIR as the project root instead of searching upward from the current folder for ssp.toml (or a deployment/ folder)'
-            cand --project-dir 'Use DIR as the project root instead of searching upward from the current folder for ssp.toml (or a deployment/ folder)'
+            cand -C 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder'
+            cand --project-dir 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder'
             cand --config 'Read settings from FILE on top of the project''s ssp.toml'
             cand --color 'When to use colour (NO_COLOR in the environment means never, unless --color always)'
             cand --show-secrets 'Print passwords and the service key instead of masking them'
@@ -133,8 +133,8 @@ set edit:completion:arg-completer[ssp] = {|@words|
             cand --version 'Print version'
         }
         &'ssp;teardown'= {
-            cand -C 'Use DIR as the project root instead of searching upward from the current folder for ssp.toml (or a deployment/ folder)'
-            cand --project-dir 'Use DIR as the project root instead of searching upward from the current folder for ssp.toml (or a deployment/ folder)'
+            cand -C 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder'
+            cand --project-dir 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder'
             cand --config 'Read settings from FILE on top of the project''s ssp.toml'
             cand --color 'When to use colour (NO_COLOR in the environment means never, unless --color always)'
             cand -y 'Do not ask before deleting the cluster'
@@ -152,8 +152,8 @@ set edit:completion:arg-completer[ssp] = {|@words|
             cand --version 'Print version'
         }
         &'ssp;down'= {
-            cand -C 'Use DIR as the project root instead of searching upward from the current folder for ssp.toml (or a deployment/ folder)'
-            cand --project-dir 'Use DIR as the project root instead of searching upward from the current folder for ssp.toml (or a deployment/ folder)'
+            cand -C 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder'
+            cand --project-dir 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder'
             cand --config 'Read settings from FILE on top of the project''s ssp.toml'
             cand --color 'When to use colour (NO_COLOR in the environment means never, unless --color always)'
             cand -y 'Do not ask before deleting the cluster'
@@ -171,8 +171,8 @@ set edit:completion:arg-completer[ssp] = {|@words|
             cand --version 'Print version'
         }
         &'ssp;stop'= {
-            cand -C 'Use DIR as the project root instead of searching upward from the current folder for ssp.toml (or a deployment/ folder)'
-            cand --project-dir 'Use DIR as the project root instead of searching upward from the current folder for ssp.toml (or a deployment/ folder)'
+            cand -C 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder'
+            cand --project-dir 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder'
             cand --config 'Read settings from FILE on top of the project''s ssp.toml'
             cand --color 'When to use colour (NO_COLOR in the environment means never, unless --color always)'
             cand -v 'Say more: -v shows every command and API call ssp makes, -vv adds debugging detail'
@@ -187,8 +187,8 @@ set edit:completion:arg-completer[ssp] = {|@words|
             cand --version 'Print version'
         }
         &'ssp;start'= {
-            cand -C 'Use DIR as the project root instead of searching upward from the current folder for ssp.toml (or a deployment/ folder)'
-            cand --project-dir 'Use DIR as the project root instead of searching upward from the current folder for ssp.toml (or a deployment/ folder)'
+            cand -C 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder'
+            cand --project-dir 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder'
             cand --config 'Read settings from FILE on top of the project''s ssp.toml'
             cand --color 'When to use colour (NO_COLOR in the environment means never, unless --color always)'
             cand -v 'Say more: -v shows every command and API call ssp makes, -vv adds debugging detail'
@@ -205,8 +205,8 @@ set edit:completion:arg-completer[ssp] = {|@words|
         &'ssp;port-forward'= {
             cand --port 'Local port (default: the service''s own port)'
             cand --address 'Local address to listen on'
-            cand -C 'Use DIR as the project root instead of searching upward from the current folder for ssp.toml (or a deployment/ folder)'
-            cand --project-dir 'Use DIR as the project root instead of searching upward from the current folder for ssp.toml (or a deployment/ folder)'
+            cand -C 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder'
+            cand --project-dir 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder'
             cand --config 'Read settings from FILE on top of the project''s ssp.toml'
             cand --color 'When to use colour (NO_COLOR in the environment means never, unless --color always)'
             cand -v 'Say more: -v shows every command and API call ssp makes, -vv adds debugging detail'
@@ -223,8 +223,8 @@ set edit:completion:arg-completer[ssp] = {|@words|
         &'ssp;seed-db'= {
             cand --timeout 'How long the Job may run (default: [seed] timeout; from 1s to 7d)'
             cand --grace 'How long the pod may sit in ErrImageNeverPull, ImagePullBackOff, … before seeding fails (1s to 7d)'
-            cand -C 'Use DIR as the project root instead of searching upward from the current folder for ssp.toml (or a deployment/ folder)'
-            cand --project-dir 'Use DIR as the project root instead of searching upward from the current folder for ssp.toml (or a deployment/ folder)'
+            cand -C 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder'
+            cand --project-dir 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder'
             cand --config 'Read settings from FILE on top of the project''s ssp.toml'
             cand --color 'When to use colour (NO_COLOR in the environment means never, unless --color always)'
             cand --no-build 'Do not build: run [seed] image as it is'
@@ -243,8 +243,8 @@ set edit:completion:arg-completer[ssp] = {|@words|
         &'ssp;seed'= {
             cand --timeout 'How long the Job may run (default: [seed] timeout; from 1s to 7d)'
             cand --grace 'How long the pod may sit in ErrImageNeverPull, ImagePullBackOff, … before seeding fails (1s to 7d)'
-            cand -C 'Use DIR as the project root instead of searching upward from the current folder for ssp.toml (or a deployment/ folder)'
-            cand --project-dir 'Use DIR as the project root instead of searching upward from the current folder for ssp.toml (or a deployment/ folder)'
+            cand -C 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder'
+            cand --project-dir 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder'
             cand --config 'Read settings from FILE on top of the project''s ssp.toml'
             cand --color 'When to use colour (NO_COLOR in the environment means never, unless --color always)'
             cand --no-build 'Do not build: run [seed] image as it is'
@@ -262,8 +262,8 @@ set edit:completion:arg-completer[ssp] = {|@words|
         }
         &'ssp;install-tools'= {
             cand --mirror 'Download from this base URL instead of each tool''s own host (sets tools.mirror): its scheme://host[/prefix] replaces the scheme://host of every download URL'
-            cand -C 'Use DIR as the project root instead of searching upward from the current folder for ssp.toml (or a deployment/ folder)'
-            cand --project-dir 'Use DIR as the project root instead of searching upward from the current folder for ssp.toml (or a deployment/ folder)'
+            cand -C 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder'
+            cand --project-dir 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder'
             cand --config 'Read settings from FILE on top of the project''s ssp.toml'
             cand --color 'When to use colour (NO_COLOR in the environment means never, unless --color always)'
             cand --force 'Download and reinstall even when the pinned version is already installed'
@@ -281,8 +281,8 @@ set edit:completion:arg-completer[ssp] = {|@words|
         }
         &'ssp;fetch-chart'= {
             cand --rev 'Check out this commit, tag or branch instead of the pinned one'
-            cand -C 'Use DIR as the project root instead of searching upward from the current folder for ssp.toml (or a deployment/ folder)'
-            cand --project-dir 'Use DIR as the project root instead of searching upward from the current folder for ssp.toml (or a deployment/ folder)'
+            cand -C 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder'
+            cand --project-dir 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder'
             cand --config 'Read settings from FILE on top of the project''s ssp.toml'
             cand --color 'When to use colour (NO_COLOR in the environment means never, unless --color always)'
             cand -v 'Say more: -v shows every command and API call ssp makes, -vv adds debugging detail'
@@ -297,8 +297,8 @@ set edit:completion:arg-completer[ssp] = {|@words|
             cand --version 'Print version'
         }
         &'ssp;completions'= {
-            cand -C 'Use DIR as the project root instead of searching upward from the current folder for ssp.toml (or a deployment/ folder)'
-            cand --project-dir 'Use DIR as the project root instead of searching upward from the current folder for ssp.toml (or a deployment/ folder)'
+            cand -C 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder'
+            cand --project-dir 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder'
             cand --config 'Read settings from FILE on top of the project''s ssp.toml'
             cand --color 'When to use colour (NO_COLOR in the environment means never, unless --color always)'
             cand -v 'Say more: -v shows every command and API call ssp makes, -vv adds debugging detail'
@@ -313,8 +313,8 @@ set edit:completion:arg-completer[ssp] = {|@words|
             cand --version 'Print version'
         }
         &'ssp;edit-cloud-values'= {
-            cand -C 'Use DIR as the project root instead of searching upward from the current folder for ssp.toml (or a deployment/ folder)'
-            cand --project-dir 'Use DIR as the project root instead of searching upward from the current folder for ssp.toml (or a deployment/ folder)'
+            cand -C 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder'
+            cand --project-dir 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder'
             cand --config 'Read settings from FILE on top of the project''s ssp.toml'
             cand --color 'When to use colour (NO_COLOR in the environment means never, unless --color always)'
             cand --ignore-mac 'Decrypt even when the MAC is missing or does not match'
@@ -352,8 +352,8 @@ set edit:completion:arg-completer[ssp] = {|@words|
             cand --rm-pgp 'Remove these PGP fingerprints (comma-separated)'
             cand --add-kms 'Add these AWS KMS key ARNs (comma-separated, ARN+ROLE_ARN for a role)'
             cand --rm-kms 'Remove these AWS KMS key ARNs (comma-separated, ARN+ROLE_ARN for a role)'
-            cand -C 'Use DIR as the project root instead of searching upward from the current folder for ssp.toml (or a deployment/ folder)'
-            cand --project-dir 'Use DIR as the project root instead of searching upward from the current folder for ssp.toml (or a deployment/ folder)'
+            cand -C 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder'
+            cand --project-dir 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder'
             cand --config 'Read settings from FILE on top of the project''s ssp.toml'
             cand --color 'When to use colour (NO_COLOR in the environment means never, unless --color always)'
             cand -d 'Legacy form of `decrypt`: `ssp sops -d FILE`'
@@ -391,8 +391,8 @@ set edit:completion:arg-completer[ssp] = {|@words|
             cand --output 'Write the result to this file instead of stdout'
             cand --extract 'Print only this part of the document, e.g. ''["secret"]["db"]'''
             cand --filename-override 'Use this file name instead of FILE for picking the formats (useful with stdin)'
-            cand -C 'Use DIR as the project root instead of searching upward from the current folder for ssp.toml (or a deployment/ folder)'
-            cand --project-dir 'Use DIR as the project root instead of searching upward from the current folder for ssp.toml (or a deployment/ folder)'
+            cand -C 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder'
+            cand --project-dir 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder'
             cand --config 'Read settings from FILE on top of the project''s ssp.toml'
             cand --color 'When to use colour (NO_COLOR in the environment means never, unless --color always)'
             cand -i 'Write the result back to FILE (atomically: a temp file beside it, then a rename)'
@@ -426,8 +426,8 @@ set edit:completion:arg-completer[ssp] = {|@words|
             cand --unencrypted-regex 'Keys matching this regex stay unencrypted'
             cand --encrypted-regex 'Only keys matching this regex are encrypted'
             cand --filename-override 'Use this file name instead of FILE for formats and the creation rule (required with stdin)'
-            cand -C 'Use DIR as the project root instead of searching upward from the current folder for ssp.toml (or a deployment/ folder)'
-            cand --project-dir 'Use DIR as the project root instead of searching upward from the current folder for ssp.toml (or a deployment/ folder)'
+            cand -C 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder'
+            cand --project-dir 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder'
             cand --config 'Read settings from FILE on top of the project''s ssp.toml'
             cand --color 'When to use colour (NO_COLOR in the environment means never, unless --color always)'
             cand -i 'Write the result back to FILE (atomically: a temp file beside it, then a rename)'
@@ -457,8 +457,8 @@ set edit:completion:arg-completer[ssp] = {|@words|
             cand --encrypted-suffix 'Only keys ending in this suffix are encrypted'
             cand --unencrypted-regex 'Keys matching this regex stay unencrypted'
             cand --encrypted-regex 'Only keys matching this regex are encrypted'
-            cand -C 'Use DIR as the project root instead of searching upward from the current folder for ssp.toml (or a deployment/ folder)'
-            cand --project-dir 'Use DIR as the project root instead of searching upward from the current folder for ssp.toml (or a deployment/ folder)'
+            cand -C 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder'
+            cand --project-dir 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder'
             cand --config 'Read settings from FILE on top of the project''s ssp.toml'
             cand --color 'When to use colour (NO_COLOR in the environment means never, unless --color always)'
             cand --ignore-mac 'Decrypt even when the MAC is missing or does not match'
@@ -476,8 +476,8 @@ set edit:completion:arg-completer[ssp] = {|@words|
         &'ssp;sops;set'= {
             cand --input-type 'Input format (default: from the file''s extension; anything else is binary)'
             cand --output-type 'Output format (default: from the file''s extension)'
-            cand -C 'Use DIR as the project root instead of searching upward from the current folder for ssp.toml (or a deployment/ folder)'
-            cand --project-dir 'Use DIR as the project root instead of searching upward from the current folder for ssp.toml (or a deployment/ folder)'
+            cand -C 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder'
+            cand --project-dir 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder'
             cand --config 'Read settings from FILE on top of the project''s ssp.toml'
             cand --color 'When to use colour (NO_COLOR in the environment means never, unless --color always)'
             cand --value-stdin 'Read the value from stdin (keeps it out of the process list)'
@@ -498,8 +498,8 @@ set edit:completion:arg-completer[ssp] = {|@words|
         &'ssp;sops;unset'= {
             cand --input-type 'Input format (default: from the file''s extension; anything else is binary)'
             cand --output-type 'Output format (default: from the file''s extension)'
-            cand -C 'Use DIR as the project root instead of searching upward from the current folder for ssp.toml (or a deployment/ folder)'
-            cand --project-dir 'Use DIR as the project root instead of searching upward from the current folder for ssp.toml (or a deployment/ folder)'
+            cand -C 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder'
+            cand --project-dir 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder'
             cand --config 'Read settings from FILE on top of the project''s ssp.toml'
             cand --color 'When to use colour (NO_COLOR in the environment means never, unless --color always)'
             cand --idempotent 'Succeed without writing when INDEX does not exist'
@@ -517,8 +517,8 @@ set edit:completion:arg-completer[ssp] = {|@words|
         }
         &'ssp;sops;updatekeys'= {
             cand --input-type 'Input format (default: from the file''s extension)'
-            cand -C 'Use DIR as the project root instead of searching upward from the current folder for ssp.toml (or a deployment/ folder)'
-            cand --project-dir 'Use DIR as the project root instead of searching upward from the current folder for ssp.toml (or a deployment/ folder)'
+            cand -C 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder'
+            cand --project-dir 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder'
             cand --config 'Read settings from FILE on top of the project''s ssp.toml'
             cand --color 'When to use colour (NO_COLOR in the environment means never, unless --color always)'
             cand -y 'Apply the changes without asking'
@@ -546,8 +546,8 @@ set edit:completion:arg-completer[ssp] = {|@words|
             cand --rm-kms 'Remove these AWS KMS key ARNs (comma-separated, ARN+ROLE_ARN for a role)'
             cand --encryption-context 'AWS KMS encryption context for the new KMS keys: comma-separated KEY:VALUE pairs'
             cand --aws-profile 'The AWS profile (shared config / credentials) the new KMS keys use; recorded in the file'
-            cand -C 'Use DIR as the project root instead of searching upward from the current folder for ssp.toml (or a deployment/ folder)'
-            cand --project-dir 'Use DIR as the project root instead of searching upward from the current folder for ssp.toml (or a deployment/ folder)'
+            cand -C 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder'
+            cand --project-dir 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder'
             cand --config 'Read settings from FILE on top of the project''s ssp.toml'
             cand --color 'When to use colour (NO_COLOR in the environment means never, unless --color always)'
             cand -i 'Write the result back to FILE (atomically: a temp file beside it, then a rename)'
@@ -565,8 +565,8 @@ set edit:completion:arg-completer[ssp] = {|@words|
         }
         &'ssp;sops;filestatus'= {
             cand --input-type 'Input format (default: from the file''s extension)'
-            cand -C 'Use DIR as the project root instead of searching upward from the current folder for ssp.toml (or a deployment/ folder)'
-            cand --project-dir 'Use DIR as the project root instead of searching upward from the current folder for ssp.toml (or a deployment/ folder)'
+            cand -C 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder'
+            cand --project-dir 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder'
             cand --config 'Read settings from FILE on top of the project''s ssp.toml'
             cand --color 'When to use colour (NO_COLOR in the environment means never, unless --color always)'
             cand -v 'Say more: -v shows every command and API call ssp makes, -vv adds debugging detail'

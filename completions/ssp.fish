@@ -24,7 +24,7 @@ function __fish_ssp_using_subcommand
     contains -- $cmd[1] $argv
 end
 
-complete -c ssp -n "__fish_ssp_needs_command" -s C -l project-dir -d 'Use DIR as the project root instead of searching upward from the current folder for ssp.toml (or a deployment/ folder)' -r -F
+complete -c ssp -n "__fish_ssp_needs_command" -s C -l project-dir -d 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder' -r -F
 complete -c ssp -n "__fish_ssp_needs_command" -l config -d 'Read settings from FILE on top of the project\'s ssp.toml' -r -F
 complete -c ssp -n "__fish_ssp_needs_command" -l color -d 'When to use colour (NO_COLOR in the environment means never, unless --color always)' -r -f -a "auto\t''
 always\t''
@@ -54,7 +54,7 @@ complete -c ssp -n "__fish_ssp_needs_command" -f -a "sops" -d 'Read and write SO
 complete -c ssp -n "__fish_ssp_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c ssp -n "__fish_ssp_using_subcommand config" -s o -l output -d 'Output format' -r -f -a "text\t''
 json\t''"
-complete -c ssp -n "__fish_ssp_using_subcommand config" -s C -l project-dir -d 'Use DIR as the project root instead of searching upward from the current folder for ssp.toml (or a deployment/ folder)' -r -F
+complete -c ssp -n "__fish_ssp_using_subcommand config" -s C -l project-dir -d 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder' -r -F
 complete -c ssp -n "__fish_ssp_using_subcommand config" -l config -d 'Read settings from FILE on top of the project\'s ssp.toml' -r -F
 complete -c ssp -n "__fish_ssp_using_subcommand config" -l color -d 'When to use colour (NO_COLOR in the environment means never, unless --color always)' -r -f -a "auto\t''
 always\t''
@@ -67,7 +67,7 @@ complete -c ssp -n "__fish_ssp_using_subcommand config" -s h -l help -d 'Print h
 complete -c ssp -n "__fish_ssp_using_subcommand config" -s V -l version -d 'Print version'
 complete -c ssp -n "__fish_ssp_using_subcommand doctor" -s o -l output -d 'Output format' -r -f -a "text\t''
 json\t''"
-complete -c ssp -n "__fish_ssp_using_subcommand doctor" -s C -l project-dir -d 'Use DIR as the project root instead of searching upward from the current folder for ssp.toml (or a deployment/ folder)' -r -F
+complete -c ssp -n "__fish_ssp_using_subcommand doctor" -s C -l project-dir -d 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder' -r -F
 complete -c ssp -n "__fish_ssp_using_subcommand doctor" -l config -d 'Read settings from FILE on top of the project\'s ssp.toml' -r -F
 complete -c ssp -n "__fish_ssp_using_subcommand doctor" -l color -d 'When to use colour (NO_COLOR in the environment means never, unless --color always)' -r -f -a "auto\t''
 always\t''
@@ -83,9 +83,9 @@ cloud\t'`values.cloud` (SOPS-encrypted), decrypted in memory only'"
 complete -c ssp -n "__fish_ssp_using_subcommand setup-infra" -l timeout -d 'How long to wait for the release to be ready (e.g. 10m, 90s; from 1s to 7d)' -r
 complete -c ssp -n "__fish_ssp_using_subcommand setup-infra" -l grace -d 'How long a pod may sit in ImagePullBackOff, CrashLoopBackOff, … before setup fails (1s to 7d)' -r
 complete -c ssp -n "__fish_ssp_using_subcommand setup-infra" -s f -l values -d 'Extra values file, after the environment\'s (repeatable)' -r -F
-complete -c ssp -n "__fish_ssp_using_subcommand setup-infra" -l set -d 'Extra `helm --set KEY=VALUE` (repeatable; masked in logs)' -r
+complete -c ssp -n "__fish_ssp_using_subcommand setup-infra" -l set -d 'Extra `helm --set KEY=VALUE` (repeatable): merged into the values helm reads on its stdin, never on helm\'s command line; masked in logs' -r
 complete -c ssp -n "__fish_ssp_using_subcommand setup-infra" -l context -d 'Deploy to this kube context (needed to send dev values anywhere but the project\'s k3d cluster)' -r
-complete -c ssp -n "__fish_ssp_using_subcommand setup-infra" -s C -l project-dir -d 'Use DIR as the project root instead of searching upward from the current folder for ssp.toml (or a deployment/ folder)' -r -F
+complete -c ssp -n "__fish_ssp_using_subcommand setup-infra" -s C -l project-dir -d 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder' -r -F
 complete -c ssp -n "__fish_ssp_using_subcommand setup-infra" -l config -d 'Read settings from FILE on top of the project\'s ssp.toml' -r -F
 complete -c ssp -n "__fish_ssp_using_subcommand setup-infra" -l color -d 'When to use colour (NO_COLOR in the environment means never, unless --color always)' -r -f -a "auto\t''
 always\t''
@@ -103,7 +103,7 @@ complete -c ssp -n "__fish_ssp_using_subcommand status" -s o -l output -d 'Outpu
 json\t''
 env\t'`KEY=value` lines for .env files'"
 complete -c ssp -n "__fish_ssp_using_subcommand status" -l write -d 'With `-o env`: write the lines to FILE (mode 0600, replaced atomically) instead of stdout' -r -F
-complete -c ssp -n "__fish_ssp_using_subcommand status" -s C -l project-dir -d 'Use DIR as the project root instead of searching upward from the current folder for ssp.toml (or a deployment/ folder)' -r -F
+complete -c ssp -n "__fish_ssp_using_subcommand status" -s C -l project-dir -d 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder' -r -F
 complete -c ssp -n "__fish_ssp_using_subcommand status" -l config -d 'Read settings from FILE on top of the project\'s ssp.toml' -r -F
 complete -c ssp -n "__fish_ssp_using_subcommand status" -l color -d 'When to use colour (NO_COLOR in the environment means never, unless --color always)' -r -f -a "auto\t''
 always\t''
@@ -115,7 +115,7 @@ complete -c ssp -n "__fish_ssp_using_subcommand status" -l dry-run -d 'Print eve
 complete -c ssp -n "__fish_ssp_using_subcommand status" -l no-progress -d 'Plain log lines instead of progress bars (automatic when stderr is not a terminal)'
 complete -c ssp -n "__fish_ssp_using_subcommand status" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ssp -n "__fish_ssp_using_subcommand status" -s V -l version -d 'Print version'
-complete -c ssp -n "__fish_ssp_using_subcommand teardown" -s C -l project-dir -d 'Use DIR as the project root instead of searching upward from the current folder for ssp.toml (or a deployment/ folder)' -r -F
+complete -c ssp -n "__fish_ssp_using_subcommand teardown" -s C -l project-dir -d 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder' -r -F
 complete -c ssp -n "__fish_ssp_using_subcommand teardown" -l config -d 'Read settings from FILE on top of the project\'s ssp.toml' -r -F
 complete -c ssp -n "__fish_ssp_using_subcommand teardown" -l color -d 'When to use colour (NO_COLOR in the environment means never, unless --color always)' -r -f -a "auto\t''
 always\t''
@@ -128,7 +128,7 @@ complete -c ssp -n "__fish_ssp_using_subcommand teardown" -l dry-run -d 'Print e
 complete -c ssp -n "__fish_ssp_using_subcommand teardown" -l no-progress -d 'Plain log lines instead of progress bars (automatic when stderr is not a terminal)'
 complete -c ssp -n "__fish_ssp_using_subcommand teardown" -s h -l help -d 'Print help'
 complete -c ssp -n "__fish_ssp_using_subcommand teardown" -s V -l version -d 'Print version'
-complete -c ssp -n "__fish_ssp_using_subcommand down" -s C -l project-dir -d 'Use DIR as the project root instead of searching upward from the current folder for ssp.toml (or a deployment/ folder)' -r -F
+complete -c ssp -n "__fish_ssp_using_subcommand down" -s C -l project-dir -d 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder' -r -F
 complete -c ssp -n "__fish_ssp_using_subcommand down" -l config -d 'Read settings from FILE on top of the project\'s ssp.toml' -r -F
 complete -c ssp -n "__fish_ssp_using_subcommand down" -l color -d 'When to use colour (NO_COLOR in the environment means never, unless --color always)' -r -f -a "auto\t''
 always\t''
@@ -141,7 +141,7 @@ complete -c ssp -n "__fish_ssp_using_subcommand down" -l dry-run -d 'Print every
 complete -c ssp -n "__fish_ssp_using_subcommand down" -l no-progress -d 'Plain log lines instead of progress bars (automatic when stderr is not a terminal)'
 complete -c ssp -n "__fish_ssp_using_subcommand down" -s h -l help -d 'Print help'
 complete -c ssp -n "__fish_ssp_using_subcommand down" -s V -l version -d 'Print version'
-complete -c ssp -n "__fish_ssp_using_subcommand stop" -s C -l project-dir -d 'Use DIR as the project root instead of searching upward from the current folder for ssp.toml (or a deployment/ folder)' -r -F
+complete -c ssp -n "__fish_ssp_using_subcommand stop" -s C -l project-dir -d 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder' -r -F
 complete -c ssp -n "__fish_ssp_using_subcommand stop" -l config -d 'Read settings from FILE on top of the project\'s ssp.toml' -r -F
 complete -c ssp -n "__fish_ssp_using_subcommand stop" -l color -d 'When to use colour (NO_COLOR in the environment means never, unless --color always)' -r -f -a "auto\t''
 always\t''
@@ -152,7 +152,7 @@ complete -c ssp -n "__fish_ssp_using_subcommand stop" -l dry-run -d 'Print every
 complete -c ssp -n "__fish_ssp_using_subcommand stop" -l no-progress -d 'Plain log lines instead of progress bars (automatic when stderr is not a terminal)'
 complete -c ssp -n "__fish_ssp_using_subcommand stop" -s h -l help -d 'Print help'
 complete -c ssp -n "__fish_ssp_using_subcommand stop" -s V -l version -d 'Print version'
-complete -c ssp -n "__fish_ssp_using_subcommand start" -s C -l project-dir -d 'Use DIR as the project root instead of searching upward from the current folder for ssp.toml (or a deployment/ folder)' -r -F
+complete -c ssp -n "__fish_ssp_using_subcommand start" -s C -l project-dir -d 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder' -r -F
 complete -c ssp -n "__fish_ssp_using_subcommand start" -l config -d 'Read settings from FILE on top of the project\'s ssp.toml' -r -F
 complete -c ssp -n "__fish_ssp_using_subcommand start" -l color -d 'When to use colour (NO_COLOR in the environment means never, unless --color always)' -r -f -a "auto\t''
 always\t''
@@ -165,7 +165,7 @@ complete -c ssp -n "__fish_ssp_using_subcommand start" -s h -l help -d 'Print he
 complete -c ssp -n "__fish_ssp_using_subcommand start" -s V -l version -d 'Print version'
 complete -c ssp -n "__fish_ssp_using_subcommand port-forward" -l port -d 'Local port (default: the service\'s own port)' -r
 complete -c ssp -n "__fish_ssp_using_subcommand port-forward" -l address -d 'Local address to listen on' -r
-complete -c ssp -n "__fish_ssp_using_subcommand port-forward" -s C -l project-dir -d 'Use DIR as the project root instead of searching upward from the current folder for ssp.toml (or a deployment/ folder)' -r -F
+complete -c ssp -n "__fish_ssp_using_subcommand port-forward" -s C -l project-dir -d 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder' -r -F
 complete -c ssp -n "__fish_ssp_using_subcommand port-forward" -l config -d 'Read settings from FILE on top of the project\'s ssp.toml' -r -F
 complete -c ssp -n "__fish_ssp_using_subcommand port-forward" -l color -d 'When to use colour (NO_COLOR in the environment means never, unless --color always)' -r -f -a "auto\t''
 always\t''
@@ -178,7 +178,7 @@ complete -c ssp -n "__fish_ssp_using_subcommand port-forward" -s h -l help -d 'P
 complete -c ssp -n "__fish_ssp_using_subcommand port-forward" -s V -l version -d 'Print version'
 complete -c ssp -n "__fish_ssp_using_subcommand seed-db" -l timeout -d 'How long the Job may run (default: [seed] timeout; from 1s to 7d)' -r
 complete -c ssp -n "__fish_ssp_using_subcommand seed-db" -l grace -d 'How long the pod may sit in ErrImageNeverPull, ImagePullBackOff, … before seeding fails (1s to 7d)' -r
-complete -c ssp -n "__fish_ssp_using_subcommand seed-db" -s C -l project-dir -d 'Use DIR as the project root instead of searching upward from the current folder for ssp.toml (or a deployment/ folder)' -r -F
+complete -c ssp -n "__fish_ssp_using_subcommand seed-db" -s C -l project-dir -d 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder' -r -F
 complete -c ssp -n "__fish_ssp_using_subcommand seed-db" -l config -d 'Read settings from FILE on top of the project\'s ssp.toml' -r -F
 complete -c ssp -n "__fish_ssp_using_subcommand seed-db" -l color -d 'When to use colour (NO_COLOR in the environment means never, unless --color always)' -r -f -a "auto\t''
 always\t''
@@ -193,7 +193,7 @@ complete -c ssp -n "__fish_ssp_using_subcommand seed-db" -s h -l help -d 'Print 
 complete -c ssp -n "__fish_ssp_using_subcommand seed-db" -s V -l version -d 'Print version'
 complete -c ssp -n "__fish_ssp_using_subcommand seed" -l timeout -d 'How long the Job may run (default: [seed] timeout; from 1s to 7d)' -r
 complete -c ssp -n "__fish_ssp_using_subcommand seed" -l grace -d 'How long the pod may sit in ErrImageNeverPull, ImagePullBackOff, … before seeding fails (1s to 7d)' -r
-complete -c ssp -n "__fish_ssp_using_subcommand seed" -s C -l project-dir -d 'Use DIR as the project root instead of searching upward from the current folder for ssp.toml (or a deployment/ folder)' -r -F
+complete -c ssp -n "__fish_ssp_using_subcommand seed" -s C -l project-dir -d 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder' -r -F
 complete -c ssp -n "__fish_ssp_using_subcommand seed" -l config -d 'Read settings from FILE on top of the project\'s ssp.toml' -r -F
 complete -c ssp -n "__fish_ssp_using_subcommand seed" -l color -d 'When to use colour (NO_COLOR in the environment means never, unless --color always)' -r -f -a "auto\t''
 always\t''
@@ -207,7 +207,7 @@ complete -c ssp -n "__fish_ssp_using_subcommand seed" -l no-progress -d 'Plain l
 complete -c ssp -n "__fish_ssp_using_subcommand seed" -s h -l help -d 'Print help'
 complete -c ssp -n "__fish_ssp_using_subcommand seed" -s V -l version -d 'Print version'
 complete -c ssp -n "__fish_ssp_using_subcommand install-tools" -l mirror -d 'Download from this base URL instead of each tool\'s own host (sets tools.mirror): its scheme://host[/prefix] replaces the scheme://host of every download URL' -r
-complete -c ssp -n "__fish_ssp_using_subcommand install-tools" -s C -l project-dir -d 'Use DIR as the project root instead of searching upward from the current folder for ssp.toml (or a deployment/ folder)' -r -F
+complete -c ssp -n "__fish_ssp_using_subcommand install-tools" -s C -l project-dir -d 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder' -r -F
 complete -c ssp -n "__fish_ssp_using_subcommand install-tools" -l config -d 'Read settings from FILE on top of the project\'s ssp.toml' -r -F
 complete -c ssp -n "__fish_ssp_using_subcommand install-tools" -l color -d 'When to use colour (NO_COLOR in the environment means never, unless --color always)' -r -f -a "auto\t''
 always\t''
@@ -221,7 +221,7 @@ complete -c ssp -n "__fish_ssp_using_subcommand install-tools" -l no-progress -d
 complete -c ssp -n "__fish_ssp_using_subcommand install-tools" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ssp -n "__fish_ssp_using_subcommand install-tools" -s V -l version -d 'Print version'
 complete -c ssp -n "__fish_ssp_using_subcommand fetch-chart" -l rev -d 'Check out this commit, tag or branch instead of the pinned one' -r
-complete -c ssp -n "__fish_ssp_using_subcommand fetch-chart" -s C -l project-dir -d 'Use DIR as the project root instead of searching upward from the current folder for ssp.toml (or a deployment/ folder)' -r -F
+complete -c ssp -n "__fish_ssp_using_subcommand fetch-chart" -s C -l project-dir -d 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder' -r -F
 complete -c ssp -n "__fish_ssp_using_subcommand fetch-chart" -l config -d 'Read settings from FILE on top of the project\'s ssp.toml' -r -F
 complete -c ssp -n "__fish_ssp_using_subcommand fetch-chart" -l color -d 'When to use colour (NO_COLOR in the environment means never, unless --color always)' -r -f -a "auto\t''
 always\t''
@@ -232,7 +232,7 @@ complete -c ssp -n "__fish_ssp_using_subcommand fetch-chart" -l dry-run -d 'Prin
 complete -c ssp -n "__fish_ssp_using_subcommand fetch-chart" -l no-progress -d 'Plain log lines instead of progress bars (automatic when stderr is not a terminal)'
 complete -c ssp -n "__fish_ssp_using_subcommand fetch-chart" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ssp -n "__fish_ssp_using_subcommand fetch-chart" -s V -l version -d 'Print version'
-complete -c ssp -n "__fish_ssp_using_subcommand completions" -s C -l project-dir -d 'Use DIR as the project root instead of searching upward from the current folder for ssp.toml (or a deployment/ folder)' -r -F
+complete -c ssp -n "__fish_ssp_using_subcommand completions" -s C -l project-dir -d 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder' -r -F
 complete -c ssp -n "__fish_ssp_using_subcommand completions" -l config -d 'Read settings from FILE on top of the project\'s ssp.toml' -r -F
 complete -c ssp -n "__fish_ssp_using_subcommand completions" -l color -d 'When to use colour (NO_COLOR in the environment means never, unless --color always)' -r -f -a "auto\t''
 always\t''
@@ -243,7 +243,7 @@ complete -c ssp -n "__fish_ssp_using_subcommand completions" -l dry-run -d 'Prin
 complete -c ssp -n "__fish_ssp_using_subcommand completions" -l no-progress -d 'Plain log lines instead of progress bars (automatic when stderr is not a terminal)'
 complete -c ssp -n "__fish_ssp_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c ssp -n "__fish_ssp_using_subcommand completions" -s V -l version -d 'Print version'
-complete -c ssp -n "__fish_ssp_using_subcommand edit-cloud-values" -s C -l project-dir -d 'Use DIR as the project root instead of searching upward from the current folder for ssp.toml (or a deployment/ folder)' -r -F
+complete -c ssp -n "__fish_ssp_using_subcommand edit-cloud-values" -s C -l project-dir -d 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder' -r -F
 complete -c ssp -n "__fish_ssp_using_subcommand edit-cloud-values" -l config -d 'Read settings from FILE on top of the project\'s ssp.toml' -r -F
 complete -c ssp -n "__fish_ssp_using_subcommand edit-cloud-values" -l color -d 'When to use colour (NO_COLOR in the environment means never, unless --color always)' -r -f -a "auto\t''
 always\t''
@@ -282,7 +282,7 @@ complete -c ssp -n "__fish_ssp_using_subcommand sops; and not __fish_seen_subcom
 complete -c ssp -n "__fish_ssp_using_subcommand sops; and not __fish_seen_subcommand_from decrypt encrypt edit set unset updatekeys rotate filestatus help" -l rm-pgp -d 'Remove these PGP fingerprints (comma-separated)' -r
 complete -c ssp -n "__fish_ssp_using_subcommand sops; and not __fish_seen_subcommand_from decrypt encrypt edit set unset updatekeys rotate filestatus help" -l add-kms -d 'Add these AWS KMS key ARNs (comma-separated, ARN+ROLE_ARN for a role)' -r
 complete -c ssp -n "__fish_ssp_using_subcommand sops; and not __fish_seen_subcommand_from decrypt encrypt edit set unset updatekeys rotate filestatus help" -l rm-kms -d 'Remove these AWS KMS key ARNs (comma-separated, ARN+ROLE_ARN for a role)' -r
-complete -c ssp -n "__fish_ssp_using_subcommand sops; and not __fish_seen_subcommand_from decrypt encrypt edit set unset updatekeys rotate filestatus help" -s C -l project-dir -d 'Use DIR as the project root instead of searching upward from the current folder for ssp.toml (or a deployment/ folder)' -r -F
+complete -c ssp -n "__fish_ssp_using_subcommand sops; and not __fish_seen_subcommand_from decrypt encrypt edit set unset updatekeys rotate filestatus help" -s C -l project-dir -d 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder' -r -F
 complete -c ssp -n "__fish_ssp_using_subcommand sops; and not __fish_seen_subcommand_from decrypt encrypt edit set unset updatekeys rotate filestatus help" -l config -d 'Read settings from FILE on top of the project\'s ssp.toml' -r -F
 complete -c ssp -n "__fish_ssp_using_subcommand sops; and not __fish_seen_subcommand_from decrypt encrypt edit set unset updatekeys rotate filestatus help" -l color -d 'When to use colour (NO_COLOR in the environment means never, unless --color always)' -r -f -a "auto\t''
 always\t''
@@ -320,7 +320,7 @@ binary\t''"
 complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from decrypt" -l output -d 'Write the result to this file instead of stdout' -r -F
 complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from decrypt" -l extract -d 'Print only this part of the document, e.g. \'["secret"]["db"]\'' -r
 complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from decrypt" -l filename-override -d 'Use this file name instead of FILE for picking the formats (useful with stdin)' -r -F
-complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from decrypt" -s C -l project-dir -d 'Use DIR as the project root instead of searching upward from the current folder for ssp.toml (or a deployment/ folder)' -r -F
+complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from decrypt" -s C -l project-dir -d 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder' -r -F
 complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from decrypt" -l config -d 'Read settings from FILE on top of the project\'s ssp.toml' -r -F
 complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from decrypt" -l color -d 'When to use colour (NO_COLOR in the environment means never, unless --color always)' -r -f -a "auto\t''
 always\t''
@@ -354,7 +354,7 @@ complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand
 complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from encrypt" -l unencrypted-regex -d 'Keys matching this regex stay unencrypted' -r
 complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from encrypt" -l encrypted-regex -d 'Only keys matching this regex are encrypted' -r
 complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from encrypt" -l filename-override -d 'Use this file name instead of FILE for formats and the creation rule (required with stdin)' -r -F
-complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from encrypt" -s C -l project-dir -d 'Use DIR as the project root instead of searching upward from the current folder for ssp.toml (or a deployment/ folder)' -r -F
+complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from encrypt" -s C -l project-dir -d 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder' -r -F
 complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from encrypt" -l config -d 'Read settings from FILE on top of the project\'s ssp.toml' -r -F
 complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from encrypt" -l color -d 'When to use colour (NO_COLOR in the environment means never, unless --color always)' -r -f -a "auto\t''
 always\t''
@@ -380,7 +380,7 @@ complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand
 complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from edit" -l encrypted-suffix -d 'Only keys ending in this suffix are encrypted' -r
 complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from edit" -l unencrypted-regex -d 'Keys matching this regex stay unencrypted' -r
 complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from edit" -l encrypted-regex -d 'Only keys matching this regex are encrypted' -r
-complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from edit" -s C -l project-dir -d 'Use DIR as the project root instead of searching upward from the current folder for ssp.toml (or a deployment/ folder)' -r -F
+complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from edit" -s C -l project-dir -d 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder' -r -F
 complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from edit" -l config -d 'Read settings from FILE on top of the project\'s ssp.toml' -r -F
 complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from edit" -l color -d 'When to use colour (NO_COLOR in the environment means never, unless --color always)' -r -f -a "auto\t''
 always\t''
@@ -402,7 +402,7 @@ json\t''
 dotenv\t''
 ini\t''
 binary\t''"
-complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from set" -s C -l project-dir -d 'Use DIR as the project root instead of searching upward from the current folder for ssp.toml (or a deployment/ folder)' -r -F
+complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from set" -s C -l project-dir -d 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder' -r -F
 complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from set" -l config -d 'Read settings from FILE on top of the project\'s ssp.toml' -r -F
 complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from set" -l color -d 'When to use colour (NO_COLOR in the environment means never, unless --color always)' -r -f -a "auto\t''
 always\t''
@@ -427,7 +427,7 @@ json\t''
 dotenv\t''
 ini\t''
 binary\t''"
-complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from unset" -s C -l project-dir -d 'Use DIR as the project root instead of searching upward from the current folder for ssp.toml (or a deployment/ folder)' -r -F
+complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from unset" -s C -l project-dir -d 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder' -r -F
 complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from unset" -l config -d 'Read settings from FILE on top of the project\'s ssp.toml' -r -F
 complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from unset" -l color -d 'When to use colour (NO_COLOR in the environment means never, unless --color always)' -r -f -a "auto\t''
 always\t''
@@ -445,7 +445,7 @@ json\t''
 dotenv\t''
 ini\t''
 binary\t''"
-complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from updatekeys" -s C -l project-dir -d 'Use DIR as the project root instead of searching upward from the current folder for ssp.toml (or a deployment/ folder)' -r -F
+complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from updatekeys" -s C -l project-dir -d 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder' -r -F
 complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from updatekeys" -l config -d 'Read settings from FILE on top of the project\'s ssp.toml' -r -F
 complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from updatekeys" -l color -d 'When to use colour (NO_COLOR in the environment means never, unless --color always)' -r -f -a "auto\t''
 always\t''
@@ -476,7 +476,7 @@ complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand
 complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from rotate" -l rm-kms -d 'Remove these AWS KMS key ARNs (comma-separated, ARN+ROLE_ARN for a role)' -r
 complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from rotate" -l encryption-context -d 'AWS KMS encryption context for the new KMS keys: comma-separated KEY:VALUE pairs' -r
 complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from rotate" -l aws-profile -d 'The AWS profile (shared config / credentials) the new KMS keys use; recorded in the file' -r
-complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from rotate" -s C -l project-dir -d 'Use DIR as the project root instead of searching upward from the current folder for ssp.toml (or a deployment/ folder)' -r -F
+complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from rotate" -s C -l project-dir -d 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder' -r -F
 complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from rotate" -l config -d 'Read settings from FILE on top of the project\'s ssp.toml' -r -F
 complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from rotate" -l color -d 'When to use colour (NO_COLOR in the environment means never, unless --color always)' -r -f -a "auto\t''
 always\t''
@@ -493,7 +493,7 @@ json\t''
 dotenv\t''
 ini\t''
 binary\t''"
-complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from filestatus" -s C -l project-dir -d 'Use DIR as the project root instead of searching upward from the current folder for ssp.toml (or a deployment/ folder)' -r -F
+complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from filestatus" -s C -l project-dir -d 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder' -r -F
 complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from filestatus" -l config -d 'Read settings from FILE on top of the project\'s ssp.toml' -r -F
 complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from filestatus" -l color -d 'When to use colour (NO_COLOR in the environment means never, unless --color always)' -r -f -a "auto\t''
 always\t''

@@ -28,6 +28,14 @@ pub enum ChartError {
     DubiousOwnership { dir: PathBuf, git_says: String },
     #[error("git failed in {}: {error}", .dir.display())]
     Git { dir: PathBuf, error: Box<RunError> },
+    #[error(
+        "chart.repo `{url}` is not a git URL ssp clones: {why}\nhint: set [chart] repo in ssp.toml to an https://, ssh://, git:// or file:// URL, a `user@host:path` address or an absolute path"
+    )]
+    BadRepoUrl { url: String, why: &'static str },
+    #[error(
+        "chart revision `{0}` starts with `-`, which git would read as an option\nhint: give a commit, tag or branch name"
+    )]
+    BadRev(String),
     #[error("{} is missing in the checkout at {commit}\nhint: check chart.path in ssp.toml (it must point at the chart folder inside chart.checkout)", .path.display())]
     NoChartYaml { path: PathBuf, commit: String },
 }
@@ -101,6 +109,9 @@ impl ChartCheckout {
             (Mode::Submodule { gitlink, .. }, None) => gitlink.clone(),
             (Mode::Clone, None) => self.pinned.clone(),
         };
+        if wanted.starts_with('-') {
+            return Err(ChartError::BadRev(wanted));
+        }
         if let Mode::Submodule { gitlink, .. } = &mode
             && rev.is_none()
             && !gitlink.starts_with(&self.pinned)
@@ -164,9 +175,11 @@ impl ChartCheckout {
                         return Err(ChartError::NotACheckout(self.checkout.clone()));
                     }
                     self.output.step(format!("cloning {url} into {}", self.checkout_rel.display()));
+                    check_repo_url(&url)?;
+                    // `--` ends the options: a URL such as `--upload-pack=…` is never read as one.
                     let call = self
                         .git(&self.root)
-                        .args(["clone", "--quiet", "--no-checkout", &url])
+                        .args(["clone", "--quiet", "--no-checkout", "--", &url])
                         .arg(self.checkout.as_os_str());
                     self.network(call, &url)?;
                 }
@@ -329,6 +342,41 @@ impl ChartCheckout {
     }
 }
 
+/// Accepts the URL forms git clones over a transport ssp expects for a chart: `https://`, `http://`,
+/// `ssh://`, `git://`, `file://`, scp-like `user@host:path`, or a local absolute path. Anything
+/// starting with `-` (an option in disguise) and git's `<transport>::<address>` remote helpers
+/// (`ext::sh -c …` runs a command) are refused.
+pub fn check_repo_url(url: &str) -> Result<(), ChartError> {
+    let bad = |why| Err(ChartError::BadRepoUrl { url: url.to_string(), why });
+    if url.is_empty() {
+        return bad("it is empty");
+    }
+    if url.starts_with('-') {
+        return bad("it starts with `-`, which git would read as an option");
+    }
+    if url.chars().any(|c| c.is_control()) {
+        return bad("it holds control characters");
+    }
+    if let Some((scheme, rest)) = url.split_once("://") {
+        return match scheme.to_ascii_lowercase().as_str() {
+            "https" | "http" | "ssh" | "git" | "file" | "git+ssh" | "ssh+git" if !rest.is_empty() => Ok(()),
+            "https" | "http" | "ssh" | "git" | "file" | "git+ssh" | "ssh+git" => bad("it names no host or path"),
+            _ => bad("its scheme is not one of https, http, ssh, git, file"),
+        };
+    }
+    if url.contains("::") {
+        return bad("git would run a remote helper for `<transport>::<address>`");
+    }
+    if url.starts_with('/') {
+        return Ok(());
+    }
+    // scp-like `[user@]host:path`: a colon before any slash.
+    match url.split_once(':') {
+        Some((host, path)) if !host.is_empty() && !host.contains('/') && !path.is_empty() => Ok(()),
+        _ => bad("it is neither a URL nor a `user@host:path` address nor an absolute path"),
+    }
+}
+
 /// `name:` and `version:` at the top level of a Chart.yaml.
 pub fn chart_identity(text: &str) -> (String, String) {
     let field = |key: &str| {
@@ -348,6 +396,32 @@ fn short(rev: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn repo_urls_git_would_read_as_options_or_helpers_are_refused() {
+        for good in [
+            "https://github.com/supabase-community/supabase-kubernetes",
+            "ssh://git@github.com/x/y.git",
+            "git@github.com:x/y.git",
+            "file:///srv/mirror/chart.git",
+            "/srv/mirror/chart.bundle",
+        ] {
+            assert!(check_repo_url(good).is_ok(), "{good}");
+        }
+        for bad in [
+            "--upload-pack=touch /tmp/pwned",
+            "-u",
+            "ext::sh -c touch% /tmp/pwned",
+            "fd::17",
+            "gopher://example.com/x",
+            "relative/path",
+            "",
+        ] {
+            let err = check_repo_url(bad).unwrap_err().to_string();
+            assert!(err.starts_with("chart.repo `"), "{bad}: {err}");
+            assert!(err.contains("hint: set [chart] repo in ssp.toml"), "{err}");
+        }
+    }
 
     #[test]
     fn chart_yaml_name_and_version() {

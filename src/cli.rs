@@ -61,8 +61,8 @@ pub struct Cli {
 /// Flags every command accepts.
 #[derive(Debug, Clone, Args)]
 pub struct GlobalArgs {
-    /// Use DIR as the project root instead of searching upward from the current folder for
-    /// ssp.toml (or a deployment/ folder).
+    /// Use DIR as the project root instead of searching upward from the current folder for the
+    /// nearest folder holding ssp.toml or a deployment/ folder.
     #[arg(short = 'C', long, global = true, value_name = "DIR")]
     pub project_dir: Option<PathBuf>,
 
@@ -356,7 +356,8 @@ pub struct SetupInfraArgs {
     #[arg(long = "values", short = 'f', value_name = "FILE")]
     pub extra_values: Vec<std::path::PathBuf>,
 
-    /// Extra `helm --set KEY=VALUE` (repeatable; masked in logs).
+    /// Extra `helm --set KEY=VALUE` (repeatable): merged into the values helm reads on its stdin,
+    /// never on helm's command line; masked in logs.
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub sets: Vec<String>,
 
@@ -623,9 +624,11 @@ Exits 200 when the file was not changed, 201 when the editor failed; nothing is 
     /// Set the value at INDEX (sops' path syntax) to VALUE (JSON) and re-encrypt the file in place.
     #[command(after_help = "\
 Examples:
-  ssp sops set values.enc.yaml '[\"db\"][\"password\"]' '\"s3cret\"'
+  printf '\"s3cret\"' | ssp sops set --value-stdin values.enc.yaml '[\"db\"][\"password\"]'
   ssp sops set values.enc.yaml '[\"replicas\"]' 3
-  printf '\"s3cret\"' | ssp sops set --value-stdin values.enc.yaml '[\"db\"][\"password\"]'")]
+
+A VALUE on the command line is visible to every user of the machine (ps, /proc/<pid>/cmdline):
+pass secrets with --value-stdin.")]
     Set(SopsSetArgs),
 
     /// Remove the key at INDEX and re-encrypt the file in place.

@@ -153,10 +153,17 @@ impl<'a> K3dCluster<'a> {
         Ok(())
     }
 
-    /// The cluster's kubeconfig (its own context only), from `k3d kubeconfig get NAME`; kept in memory.
-    pub fn kubeconfig(&self) -> Result<String, ClusterError> {
+    /// The cluster's kubeconfig (its own context only, with its client key), from
+    /// `k3d kubeconfig get NAME`; kept in memory, zeroized on drop, never copied.
+    pub fn kubeconfig(&self) -> Result<zeroize::Zeroizing<String>, ClusterError> {
         let call = ProgramCall::new("k3d").args(["kubeconfig", "get"]).arg(&self.name).read_only();
-        Ok(self.runner.run(&call)?.stdout_text())
+        let stdout = std::mem::take(&mut self.runner.run(&call)?.stdout);
+        Ok(zeroize::Zeroizing::new(String::from_utf8(stdout).unwrap_or_else(|err| {
+            let mut bytes = err.into_bytes();
+            let text = String::from_utf8_lossy(&bytes).into_owned();
+            zeroize::Zeroize::zeroize(&mut bytes);
+            text
+        })))
     }
 
     /// `k3d kubeconfig write NAME`: the cluster's own kubeconfig file, for helm when the context is
@@ -242,11 +249,12 @@ pub fn render_k3d_config(cluster: &ClusterConfig) -> String {
 }
 
 fn port_entry(port: &PortMapping) -> String {
-    let mut spec = String::new();
-    if let Some(ip) = &port.host_ip {
-        spec.push_str(ip);
-        spec.push(':');
-    }
+    // Always an explicit host IP: without one k3d (Docker) publishes on every interface.
+    let mut spec = match &port.host_ip {
+        Some(ip) => ip.clone(),
+        None => port.bind_ip().to_string(),
+    };
+    spec.push(':');
     spec.push_str(&format!("{}:{}", port.host_port, port.container_port));
     if let Some(proto) = &port.protocol {
         spec.push('/');
@@ -297,6 +305,21 @@ mod tests {
         )
         .unwrap();
         assert_eq!(state_of(&listed, "x"), ClusterState::Stopped { servers_running: 1, servers_count: 2 });
+    }
+
+    #[test]
+    fn ports_bind_loopback_unless_an_ip_is_given() {
+        let mut cluster: ClusterConfig =
+            crate::config::load_layers(std::path::Path::new("/p"), None, None, &[], &|_| None).unwrap().config.cluster;
+        let rendered = render_k3d_config(&cluster);
+        assert!(rendered.contains("  - port: \"127.0.0.1:80:80\"\n"), "{rendered}");
+        assert!(rendered.contains("  - port: \"127.0.0.1:5432:5432\"\n"), "{rendered}");
+        cluster.ports = vec!["8080:80@loadbalancer".parse().unwrap(), "0.0.0.0:8443:443".parse().unwrap()];
+        let rendered = render_k3d_config(&cluster);
+        assert!(rendered.contains("  - port: \"127.0.0.1:8080:80\"\n"), "{rendered}");
+        assert!(rendered.contains("  - port: \"0.0.0.0:8443:443\"\n"), "{rendered}");
+        assert!(!rendered.contains("\"8080:80\""), "{rendered}");
+        assert_eq!(cluster.ports.iter().map(PortMapping::beyond_loopback).collect::<Vec<_>>(), [false, true]);
     }
 
     #[test]

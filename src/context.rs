@@ -41,9 +41,9 @@ impl Context {
         match cluster.provider {
             crate::config::Provider::K3d => {
                 let k3d = crate::cluster::K3dCluster::new(&self.runner, cluster.name.clone());
-                let yaml = zeroize::Zeroizing::new(k3d.kubeconfig().with_context(|| {
+                let yaml = k3d.kubeconfig().with_context(|| {
                     format!("cannot get the kubeconfig of cluster {}\nhint: `ssp setup-infra` creates it; `ssp start` starts a stopped one", cluster.name)
-                })?);
+                })?;
                 Ok(crate::k8s::client_from_yaml(&yaml, &k3d.context()).await?)
             }
             crate::config::Provider::Existing => Ok(crate::k8s::client_for_context(&cluster.context).await?),

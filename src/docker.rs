@@ -1,7 +1,14 @@
 //! The Docker Engine API adapter (bollard). The API version is negotiated, never pinned: users'
 //! daemons vary (Debian's engine 20.10 speaks API 1.41 and refuses newer clients).
+//!
+//! `DOCKER_HOST=tcp://…` with `DOCKER_TLS_VERIFY` set (non-empty) speaks TLS as the Docker CLI does:
+//! `ca.pem`, `cert.pem` and `key.pem` from `DOCKER_CERT_PATH` (default `~/.docker`), the server
+//! verified against that CA (bollard over rustls). Missing files are an error, never a fall-back to
+//! plain HTTP.
 
 use std::collections::HashMap;
+use std::ffi::OsString;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use bollard::Docker;
@@ -19,6 +26,8 @@ pub enum DockerError {
     Timeout { host: String },
     #[error("Docker API call failed: {0}")]
     Api(#[from] bollard::errors::Error),
+    #[error("DOCKER_TLS_VERIFY is set but {} is missing, so ssp cannot talk TLS to {host}", .path.display())]
+    TlsFileMissing { host: String, path: PathBuf },
 }
 
 impl DockerError {
@@ -29,6 +38,9 @@ impl DockerError {
                 "start Docker (Docker Desktop, or `sudo systemctl start docker`), or point DOCKER_HOST at a running daemon"
             }
             DockerError::Api(_) => "check `docker info`; ssp talks to the same daemon",
+            DockerError::TlsFileMissing { .. } => {
+                "point DOCKER_CERT_PATH at the folder holding ca.pem, cert.pem and key.pem (as for `docker --tlsverify`), or unset DOCKER_TLS_VERIFY for a daemon without TLS"
+            }
         }
     }
 }
@@ -59,7 +71,23 @@ impl Engine {
         let host = host();
         let unreachable =
             |e: &dyn std::fmt::Display| DockerError::Unreachable { host: host.clone(), reason: e.to_string() };
-        let client = Docker::connect_with_defaults().map_err(|e| unreachable(&e))?;
+        let client = match tls_files(&host, &|k| std::env::var_os(k))? {
+            Some(tls) => Docker::connect_with_ssl(
+                &host,
+                &tls.key,
+                &tls.cert,
+                &tls.ca,
+                CONNECT_TIMEOUT.as_secs(),
+                bollard::API_DEFAULT_VERSION,
+            ),
+            // Plain HTTP only when TLS was not asked for (bollard would take an empty
+            // DOCKER_TLS_VERIFY as a request for TLS; the Docker CLI does not).
+            None if host.starts_with("tcp://") => {
+                Docker::connect_with_http(&host, CONNECT_TIMEOUT.as_secs(), bollard::API_DEFAULT_VERSION)
+            }
+            None => Docker::connect_with_defaults(),
+        }
+        .map_err(|e| unreachable(&root_cause(&e)))?;
         let negotiate = async {
             let client = client.with_timeout(CONNECT_TIMEOUT).negotiate_version().await?;
             let version = client.version().await?;
@@ -93,6 +121,35 @@ impl Engine {
     }
 }
 
+/// The client certificate, its key and the CA of a TLS-protected daemon.
+#[derive(Debug, PartialEq, Eq)]
+pub struct TlsFiles {
+    pub ca: PathBuf,
+    pub cert: PathBuf,
+    pub key: PathBuf,
+}
+
+/// The TLS files the Docker CLI would use for `host`: `Some` for `tcp://` (and `https://`) with
+/// `DOCKER_TLS_VERIFY` non-empty, from `DOCKER_CERT_PATH` or `~/.docker`.
+pub fn tls_files(host: &str, env: &dyn Fn(&str) -> Option<OsString>) -> Result<Option<TlsFiles>, DockerError> {
+    let set = |k: &str| env(k).filter(|v| !v.is_empty());
+    let wants_tls = host.starts_with("https://") || (host.starts_with("tcp://") && set("DOCKER_TLS_VERIFY").is_some());
+    if !wants_tls {
+        return Ok(None);
+    }
+    let dir = set("DOCKER_CERT_PATH")
+        .map(PathBuf::from)
+        .or_else(|| set("HOME").map(|h| PathBuf::from(h).join(".docker")))
+        .unwrap_or_else(|| PathBuf::from(".docker"));
+    let files = TlsFiles { ca: dir.join("ca.pem"), cert: dir.join("cert.pem"), key: dir.join("key.pem") };
+    for path in [&files.ca, &files.cert, &files.key] {
+        if !path.is_file() {
+            return Err(DockerError::TlsFileMissing { host: host.to_string(), path: path.clone() });
+        }
+    }
+    Ok(Some(files))
+}
+
 /// The innermost message of an error chain ("No such file or directory" rather than a wrapper).
 fn root_cause(err: &dyn std::error::Error) -> String {
     let mut current: &dyn std::error::Error = err;
@@ -102,4 +159,35 @@ fn root_cause(err: &dyn std::error::Error) -> String {
         current = next;
     }
     if message.is_empty() { err.to_string() } else { message }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tls_is_used_as_the_docker_cli_uses_it() {
+        let dir = tempfile::tempdir().unwrap();
+        for name in ["ca.pem", "cert.pem", "key.pem"] {
+            std::fs::write(dir.path().join(name), "").unwrap();
+        }
+        let certs = dir.path().to_path_buf();
+        let env = |verify: &'static str| {
+            let certs = certs.clone();
+            move |k: &str| match k {
+                "DOCKER_TLS_VERIFY" => Some(OsString::from(verify)),
+                "DOCKER_CERT_PATH" => Some(certs.clone().into_os_string()),
+                _ => None,
+            }
+        };
+        let files = tls_files("tcp://10.0.0.5:2376", &env("1")).unwrap().unwrap();
+        assert_eq!(files.key, dir.path().join("key.pem"));
+        // Empty means unset, as for the Docker CLI; the unix socket never uses TLS.
+        assert_eq!(tls_files("tcp://10.0.0.5:2375", &env("")).unwrap(), None);
+        assert_eq!(tls_files("unix:///var/run/docker.sock", &env("1")).unwrap(), None);
+        std::fs::remove_file(dir.path().join("cert.pem")).unwrap();
+        let err = tls_files("tcp://10.0.0.5:2376", &env("1")).unwrap_err();
+        assert!(err.to_string().starts_with("DOCKER_TLS_VERIFY is set but "), "{err}");
+        assert!(err.to_string().contains("cert.pem is missing"), "{err}");
+    }
 }

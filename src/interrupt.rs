@@ -1,4 +1,4 @@
-//! Ctrl-C and SIGTERM: one place that knows the process was interrupted.
+//! Ctrl-C, SIGTERM, SIGHUP and SIGQUIT: one place that knows the process was interrupted.
 //!
 //! On the first signal every registered child process group gets SIGTERM (then SIGKILL after a
 //! grace period), the shared [`CancellationToken`] is cancelled so async waits stop, and commands
@@ -80,10 +80,19 @@ fn remove_cleanup_paths() {
     }
 }
 
-/// Installs the SIGINT/SIGTERM listener on the current tokio runtime.
+/// Installs the listener for SIGINT, SIGTERM, SIGHUP and SIGQUIT on the current tokio runtime.
+///
+/// A hang-up (the terminal closed, SSH lost) and Ctrl-\ (SIGQUIT) are handled like SIGTERM: their
+/// default actions end the process without running a destructor — SIGQUIT even writes a core file
+/// holding whatever plaintext is in memory — and an edit's temporary plaintext would stay behind.
 pub fn install() {
     use tokio::signal::unix::{SignalKind, signal};
-    let (Ok(mut int), Ok(mut term)) = (signal(SignalKind::interrupt()), signal(SignalKind::terminate())) else {
+    let (Ok(mut int), Ok(mut term), Ok(mut hup), Ok(mut quit)) = (
+        signal(SignalKind::interrupt()),
+        signal(SignalKind::terminate()),
+        signal(SignalKind::hangup()),
+        signal(SignalKind::quit()),
+    ) else {
         return;
     };
     tokio::spawn(async move {
@@ -91,6 +100,8 @@ pub fn install() {
             tokio::select! {
                 _ = int.recv() => {},
                 _ = term.recv() => {},
+                _ = hup.recv() => {},
+                _ = quit.recv() => {},
             }
             if is_interrupted() {
                 // Second signal: the user means it.

@@ -14,6 +14,7 @@ pub mod config;
 pub mod context;
 pub mod docker;
 pub mod duration;
+pub mod dump_protection;
 pub mod exit;
 pub mod helm;
 pub mod image;

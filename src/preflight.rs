@@ -1,7 +1,7 @@
 //! Pre-flight checks: what `ssp doctor` reports and what long commands verify before they start.
 //! Each check returns a [`Check`] with a status and, when it is not ok, a hint saying what to do.
 
-use std::net::{Ipv4Addr, TcpListener};
+use std::net::TcpListener;
 use std::path::Path;
 
 use serde::Serialize;
@@ -147,7 +147,8 @@ pub async fn pinned_tool(runner: &Runner, manifest: &ToolManifest, tool: ToolNam
 pub async fn port(mapping: &PortMapping, cluster: &str, engine: Option<&Engine>) -> Check {
     let port = mapping.host_port;
     let name = format!("port {port}");
-    let bind_ip = mapping.host_ip.as_deref().and_then(|ip| ip.parse().ok()).unwrap_or(Ipv4Addr::UNSPECIFIED);
+    // Where k3d will publish it (loopback unless the mapping names an IP): the same bind here.
+    let bind_ip = mapping.bind_ip();
     match TcpListener::bind((bind_ip, port)) {
         Ok(listener) => {
             drop(listener);

@@ -1,9 +1,13 @@
 //! Credentials for private image registries and the `regcred` pull secret made from them.
 //!
 //! The dev values pull `ghcr.io/uw-thinklab/*` images through `imagePullSecrets: [regcred]`, which
-//! the old tasks never created. Credentials come from `SSP_REGISTRY_USER` / `SSP_REGISTRY_TOKEN`, else
-//! from the user's `~/.docker/config.json` (an `auths` entry, or a credential helper run through the
-//! process runner). The secret is applied through the Kubernetes API; its content never reaches a log.
+//! the old tasks never created. `SSP_REGISTRY_USER` / `SSP_REGISTRY_TOKEN` are the credentials of
+//! one registry only, `[registry] host` (default `ghcr.io`, env `SSP_REGISTRY_HOST`): a values file
+//! naming another host (an edited line, a colleague's `-f` file) must not send the team's token
+//! there, where the kubelet would present it. Every host, the configured one included when the
+//! environment has nothing, gets only what the user's `~/.docker/config.json` holds for exactly that
+//! host (an `auths` entry, or a credential helper run through the process runner). The secret is
+//! applied through the Kubernetes API; its content never reaches a log.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -39,13 +43,32 @@ impl std::fmt::Debug for RegistryCredential {
     }
 }
 
-/// Looks for credentials for `registry`: environment first, then the Docker config.
+/// The environment variables holding the credentials of the configured registry host.
+pub const ENV_USER: &str = "SSP_REGISTRY_USER";
+pub const ENV_TOKEN: &str = "SSP_REGISTRY_TOKEN";
+
+/// True when `registry` is the host the environment credentials belong to (host names compare
+/// without regard to case; the port, when given, must match too).
+pub fn is_env_host(registry: &str, env_host: &str) -> bool {
+    registry.eq_ignore_ascii_case(env_host.trim())
+}
+
+/// True when `SSP_REGISTRY_USER` and `SSP_REGISTRY_TOKEN` are both set and non-empty.
+pub fn env_credentials_set(env: &dyn Fn(&str) -> Option<String>) -> bool {
+    let set = |k| env(k).is_some_and(|v: String| !v.is_empty());
+    set(ENV_USER) && set(ENV_TOKEN)
+}
+
+/// Looks for credentials for `registry`: the environment when `registry` is `env_host` (the
+/// `[registry] host`), then the Docker config's entry for exactly that host.
 pub fn find_credential(
     registry: &str,
+    env_host: &str,
     runner: &Runner,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Option<RegistryCredential> {
-    if let (Some(username), Some(token)) = (env("SSP_REGISTRY_USER"), env("SSP_REGISTRY_TOKEN"))
+    if is_env_host(registry, env_host)
+        && let (Some(username), Some(token)) = (env(ENV_USER), env(ENV_TOKEN))
         && !username.is_empty()
         && !token.is_empty()
     {
@@ -85,6 +108,8 @@ pub fn find_credential(
         .arg("get")
         .stdin(Zeroizing::new(registry.as_bytes().to_vec()), registry.to_string())
         .read_only()
+        // Helpers such as docker-credential-ecr-login call AWS; none gets the registry token.
+        .pass_env(crate::runner::AWS_SECRET_ENV)
         .timeout(std::time::Duration::from_secs(20));
     let done = runner.run(&call).ok()?;
     let answer: serde_json::Value = serde_json::from_slice(&Zeroizing::new(done.stdout)).ok()?;
@@ -104,17 +129,45 @@ fn lookup<'a>(map: &'a serde_json::Value, registry: &str) -> Option<&'a serde_js
         .find_map(|k| map.get(k))
 }
 
-/// The `kubernetes.io/dockerconfigjson` Secret for the credentials.
+/// One `auths` entry of a Docker config, borrowed from the credential (no plaintext copy besides
+/// the zeroized `auth`).
+#[derive(serde::Serialize)]
+struct AuthEntry<'a> {
+    username: &'a str,
+    password: &'a str,
+    #[serde(serialize_with = "zeroizing_str")]
+    auth: Zeroizing<String>,
+}
+
+fn zeroizing_str<S: serde::Serializer>(text: &Zeroizing<String>, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(text)
+}
+
+#[derive(serde::Serialize)]
+struct DockerConfigJson<'a> {
+    auths: BTreeMap<&'a str, AuthEntry<'a>>,
+}
+
+/// The `kubernetes.io/dockerconfigjson` Secret for the credentials. The JSON is written straight
+/// into one zeroized buffer sized up front (no `json!`/`format!` temporaries left in the heap); the
+/// returned Secret holds one copy, which the caller zeroizes once it is applied
+/// ([`zeroize_secret_data`]).
 pub fn pull_secret(namespace: &str, credentials: &[RegistryCredential]) -> Secret {
-    let mut auths = serde_json::Map::new();
+    let mut auths = BTreeMap::new();
+    let mut size = 16;
     for c in credentials {
-        let auth = B64.encode(format!("{}:{}", c.username, c.password.as_str()));
-        auths.insert(
-            c.registry.clone(),
-            serde_json::json!({ "username": c.username, "password": c.password.as_str(), "auth": auth }),
-        );
+        let mut pair = Zeroizing::new(String::with_capacity(c.username.len() + 1 + c.password.len()));
+        pair.push_str(&c.username);
+        pair.push(':');
+        pair.push_str(&c.password);
+        let mut auth = Zeroizing::new(String::with_capacity(pair.len().div_ceil(3) * 4 + 4));
+        B64.encode_string(pair.as_bytes(), &mut auth);
+        size += c.registry.len() + c.username.len() * 2 + c.password.len() * 2 + auth.len() + 64;
+        auths.insert(c.registry.as_str(), AuthEntry { username: &c.username, password: &c.password, auth });
     }
-    let body = Zeroizing::new(serde_json::to_vec(&serde_json::json!({ "auths": auths })).expect("JSON"));
+    // JSON escapes can lengthen the text; the room doubled keeps the buffer from reallocating.
+    let mut body = Zeroizing::new(Vec::with_capacity(size * 2));
+    serde_json::to_writer(&mut *body, &DockerConfigJson { auths }).expect("JSON");
     Secret {
         metadata: ObjectMeta {
             name: Some(PULL_SECRET.to_string()),
@@ -125,6 +178,14 @@ pub fn pull_secret(namespace: &str, credentials: &[RegistryCredential]) -> Secre
         type_: Some("kubernetes.io/dockerconfigjson".to_string()),
         data: Some(BTreeMap::from([(".dockerconfigjson".to_string(), ByteString(body.to_vec()))])),
         ..Default::default()
+    }
+}
+
+/// Overwrites the data of a Secret built by [`pull_secret`] once it has been sent.
+pub fn zeroize_secret_data(secret: &mut Secret) {
+    use zeroize::Zeroize as _;
+    for value in secret.data.iter_mut().flat_map(|d| d.values_mut()) {
+        value.0.zeroize();
     }
 }
 
@@ -144,9 +205,24 @@ mod tests {
             "SSP_REGISTRY_TOKEN" => Some("tok".to_string()),
             _ => None,
         };
-        let c = find_credential("ghcr.io", &runner(), &env).unwrap();
+        let c = find_credential("ghcr.io", "ghcr.io", &runner(), &env).unwrap();
         assert_eq!((c.username.as_str(), c.password.as_str()), ("me", "tok"));
         assert!(!format!("{c:?}").contains("tok"));
+    }
+
+    #[test]
+    fn environment_credentials_go_to_the_configured_host_only() {
+        let env = |k: &str| match k {
+            "SSP_REGISTRY_USER" => Some("me".to_string()),
+            "SSP_REGISTRY_TOKEN" => Some("tok".to_string()),
+            _ => None,
+        };
+        assert!(find_credential("registry.attacker.example", "ghcr.io", &runner(), &env).is_none());
+        assert!(find_credential("ghcr.io.attacker.example", "ghcr.io", &runner(), &env).is_none());
+        assert!(find_credential("ghcr.io:444", "ghcr.io", &runner(), &env).is_none());
+        let c = find_credential("registry.example.org", "registry.example.org", &runner(), &env).unwrap();
+        assert_eq!(c.password.as_str(), "tok");
+        assert!(find_credential("GHCR.io", "ghcr.io", &runner(), &env).is_some());
     }
 
     #[test]
@@ -160,9 +236,11 @@ mod tests {
         .unwrap();
         let home = dir.path().to_path_buf();
         let env = move |k: &str| (k == "DOCKER_CONFIG").then(|| home.display().to_string());
-        let c = find_credential("ghcr.io", &runner(), &env).unwrap();
+        let c = find_credential("ghcr.io", "ghcr.io", &runner(), &env).unwrap();
         assert_eq!((c.username.as_str(), c.password.as_str()), ("user", "secret"));
-        assert!(find_credential("quay.io", &runner(), &env).is_none());
+        assert!(find_credential("quay.io", "ghcr.io", &runner(), &env).is_none());
+        // The Docker config's own entry for a host serves it whatever [registry] host is.
+        assert!(find_credential("ghcr.io", "quay.io", &runner(), &env).is_some());
     }
 
     #[test]
@@ -173,10 +251,13 @@ mod tests {
             password: Zeroizing::new("p".into()),
             source: "test".into(),
         };
-        let secret = pull_secret("default", &[c]);
+        let mut secret = pull_secret("default", &[c]);
         assert_eq!(secret.type_.as_deref(), Some("kubernetes.io/dockerconfigjson"));
         let body = &secret.data.as_ref().unwrap()[".dockerconfigjson"].0;
         let json: serde_json::Value = serde_json::from_slice(body).unwrap();
         assert_eq!(json["auths"]["ghcr.io"]["auth"], B64.encode("u:p"));
+        assert_eq!(json["auths"]["ghcr.io"]["password"], "p");
+        zeroize_secret_data(&mut secret);
+        assert!(secret.data.unwrap()[".dockerconfigjson"].0.is_empty());
     }
 }

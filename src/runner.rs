@@ -9,7 +9,12 @@
 //!   to a callback, or inherited (editors).
 //! - Each child runs in its own process group so Ctrl-C / SIGTERM / a timeout stop the child and
 //!   everything it started (see [`crate::interrupt`]).
-//! - A failure is a [`RunError`] naming the program, its exit status and the tail of its stderr.
+//! - A failure is a [`RunError`] naming the program, its exit status and the tail of its stderr,
+//!   with every secret argument masked in it (and in streamed lines) as in the argv.
+//! - Secrets in ssp's own environment ([`SECRET_ENV`]: the registry token, `SOPS_AGE_KEY`, AWS
+//!   keys) are removed from every child's environment; a call that needs some lets them through
+//!   ([`ProgramCall::pass_env`]): the credential helpers and `SOPS_AGE_KEY_CMD` get the AWS ones
+//!   (`docker-credential-ecr-login`, a key fetched from a secrets manager), nobody gets the rest.
 
 use std::ffi::{OsStr, OsString};
 use std::fmt;
@@ -28,6 +33,25 @@ use crate::output::Output;
 
 /// Lines of stderr kept for error messages.
 const STDERR_TAIL_LINES: usize = 20;
+
+/// Environment variables holding secrets, never passed to a child unless it asks for them.
+pub const SECRET_ENV: &[&str] = &[
+    "SSP_REGISTRY_USER",
+    "SSP_REGISTRY_TOKEN",
+    "SOPS_AGE_KEY",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_SECURITY_TOKEN",
+];
+
+/// The AWS credentials of [`SECRET_ENV`], for children that call AWS themselves.
+pub const AWS_SECRET_ENV: &[&str] =
+    &["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"];
+
+/// Secret arguments shorter than this are not searched for in output (they would mask every
+/// occurrence of a common letter pair).
+const MIN_MASKED_LEN: usize = 3;
 
 /// One argument: plain, or secret (masked as `***` in logs and errors).
 #[derive(Clone)]
@@ -81,6 +105,8 @@ pub struct ProgramCall {
     io: Io,
     on_line: Option<LineSink>,
     read_only: bool,
+    /// Variables of [`SECRET_ENV`] this child keeps.
+    pass_env: Vec<&'static str>,
 }
 
 impl ProgramCall {
@@ -96,7 +122,37 @@ impl ProgramCall {
             io: Io::Capture,
             on_line: None,
             read_only: false,
+            pass_env: Vec::new(),
         }
+    }
+
+    /// Lets these variables of [`SECRET_ENV`] through to this child (removed otherwise).
+    pub fn pass_env(mut self, names: &[&'static str]) -> Self {
+        self.pass_env.extend_from_slice(names);
+        self
+    }
+
+    /// The variables of [`SECRET_ENV`] removed from this child's environment.
+    fn removed_env(&self) -> Vec<&'static str> {
+        SECRET_ENV.iter().copied().filter(|name| !self.pass_env.contains(name)).collect()
+    }
+
+    /// The texts masked in this call's output: each secret argument and, for `KEY=VALUE`, its value.
+    fn masked_texts(&self) -> Vec<String> {
+        let mut texts = Vec::new();
+        for arg in &self.args {
+            if let Arg::Secret(bytes) = arg {
+                let text = String::from_utf8_lossy(bytes).into_owned();
+                if let Some((_, value)) = text.split_once('=') {
+                    texts.push(value.to_string());
+                }
+                texts.push(text);
+            }
+        }
+        texts.retain(|t| t.len() >= MIN_MASKED_LEN);
+        // Longest first, so a value inside a whole argument does not leave its key half-masked.
+        texts.sort_by_key(|t| std::cmp::Reverse(t.len()));
+        texts
     }
 
     pub fn arg(mut self, arg: impl Into<OsString>) -> Self {
@@ -299,7 +355,23 @@ impl Runner {
                 command: call.display(),
                 status: describe_status(status),
                 code: status.code(),
-                stderr_tail: tail_lines(&finished.stderr, STDERR_TAIL_LINES),
+                stderr_tail: mask(&tail_lines(&finished.stderr, STDERR_TAIL_LINES), &call.masked_texts()),
+            }),
+            _ => Ok(finished),
+        }
+    }
+
+    /// [`Runner::run`] for a call used once: its stdin (decrypted values) is handed to the writer
+    /// thread and zeroized as soon as the child has read it, not when the child exits.
+    pub fn run_once(&self, mut call: ProgramCall) -> Result<Finished, RunError> {
+        let stdin = call.stdin.take();
+        let finished = self.execute(&call, stdin)?;
+        match finished.status {
+            Some(status) if !status.success() => Err(RunError::Failed {
+                command: call.display(),
+                status: describe_status(status),
+                code: status.code(),
+                stderr_tail: mask(&tail_lines(&finished.stderr, STDERR_TAIL_LINES), &call.masked_texts()),
             }),
             _ => Ok(finished),
         }
@@ -307,6 +379,10 @@ impl Runner {
 
     /// Runs the call and returns whatever exit status it had (callers that branch on it).
     pub fn run_unchecked(&self, call: &ProgramCall) -> Result<Finished, RunError> {
+        self.execute(call, call.stdin.clone())
+    }
+
+    fn execute(&self, call: &ProgramCall, stdin: Option<Zeroizing<Vec<u8>>>) -> Result<Finished, RunError> {
         if self.dry_run && !call.read_only {
             self.output.note(format!("would run: {}", call.display()));
             return Ok(Finished { status: None, stdout: Vec::new(), stderr: Vec::new(), dry_run: true });
@@ -317,6 +393,9 @@ impl Runner {
 
         let mut command = Command::new(&program);
         command.args(call.args.iter().map(Arg::to_os));
+        for name in call.removed_env() {
+            command.env_remove(name);
+        }
         for (key, value) in &call.env {
             match value {
                 Some(v) => command.env(key, v),
@@ -332,7 +411,7 @@ impl Runner {
             }
             Io::Capture | Io::Stream => {
                 command
-                    .stdin(if call.stdin.is_some() { Stdio::piped() } else { Stdio::null() })
+                    .stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
                     .stdout(Stdio::piped())
                     .stderr(Stdio::piped());
                 // Its own process group: our signal handling stops it and its children.
@@ -347,9 +426,8 @@ impl Runner {
         let group_guard = (call.io != Io::Inherit).then(|| GroupGuard::register(pid));
         let process_guard = (call.io == Io::Inherit).then(|| ProcessGuard::register(pid));
 
-        let stdin_thread = match (child.stdin.take(), &call.stdin) {
+        let stdin_thread = match (child.stdin.take(), stdin) {
             (Some(mut pipe), Some(bytes)) => {
-                let bytes = bytes.clone();
                 Some(std::thread::spawn(move || {
                     // A child that exits without reading stdin closes the pipe: not our error.
                     let _ = pipe.write_all(&bytes);
@@ -358,7 +436,12 @@ impl Runner {
             }
             _ => None,
         };
-        let sink = call.on_line.clone();
+        // Streamed lines reach logs: secret arguments masked there too.
+        let masked = Arc::new(call.masked_texts());
+        let sink = call
+            .on_line
+            .clone()
+            .map(|sink| -> LineSink { Arc::new(move |stream, line: &str| sink(stream, &mask(line, &masked))) });
         let stdout_thread = child.stdout.take().map(|p| spawn_reader(p, Stream::Stdout, sink.clone()));
         let stderr_thread = child.stderr.take().map(|p| spawn_reader(p, Stream::Stderr, sink));
 
@@ -433,6 +516,17 @@ fn spawn_reader(
     })
 }
 
+/// `text` with each of `secrets` replaced by `***`.
+fn mask(text: &str, secrets: &[String]) -> String {
+    let mut text = text.to_string();
+    for secret in secrets {
+        if text.contains(secret.as_str()) {
+            text = text.replace(secret.as_str(), "***");
+        }
+    }
+    text
+}
+
 /// The last `n` non-empty lines of some output.
 pub fn tail_lines(bytes: &[u8], n: usize) -> String {
     let text = String::from_utf8_lossy(bytes);
@@ -458,6 +552,38 @@ mod tests {
         let log = out.captured().join("\n");
         assert!(log.contains("$ sh -c 'exit 0' x ***"), "{log}");
         assert!(!log.contains("hunter2"));
+    }
+
+    #[test]
+    fn secret_args_are_masked_in_the_stderr_tail_and_streamed_lines() {
+        let out = Output::capture(Verbosity::Normal);
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let sink = seen.clone();
+        let script = r#"echo "bad value $1 for ${1%%=*}" >&2; echo "value: ${1#*=}" >&2; exit 1"#;
+        let call = ProgramCall::new("sh")
+            .args(["-c", script, "sh"])
+            .secret_arg("db.password=hunter2")
+            .stream(move |_, line| sink.lock().unwrap().push(line.to_string()));
+        let err = runner(&out).run(&call).unwrap_err().to_string();
+        assert!(!err.contains("hunter2"), "{err}");
+        assert!(err.contains("  | bad value *** for db.password") && err.contains("  | value: ***"), "{err}");
+        let seen = seen.lock().unwrap().join("\n");
+        assert_eq!(seen, "bad value *** for db.password\nvalue: ***");
+    }
+
+    #[test]
+    fn secrets_of_the_environment_are_removed_unless_passed() {
+        let call = ProgramCall::new("env");
+        assert_eq!(call.removed_env(), SECRET_ENV);
+        let call = call.pass_env(AWS_SECRET_ENV);
+        assert_eq!(call.removed_env(), ["SSP_REGISTRY_USER", "SSP_REGISTRY_TOKEN", "SOPS_AGE_KEY"]);
+    }
+
+    #[test]
+    fn run_once_feeds_stdin() {
+        let out = Output::capture(Verbosity::Normal);
+        let call = ProgramCall::new("cat").stdin(Zeroizing::new(b"once".to_vec()), "4 bytes");
+        assert_eq!(runner(&out).run_once(call).unwrap().stdout, b"once");
     }
 
     #[test]

@@ -70,7 +70,12 @@ pub struct RunnerKeyCommand {
 
 impl AgeKeyCommand for RunnerKeyCommand {
     fn run(&self, argv: &[String], recipient: &str) -> Result<Zeroizing<Vec<u8>>, String> {
-        let call = ProgramCall::new(&argv[0]).args(&argv[1..]).env("SOPS_AGE_RECIPIENT", recipient).read_only();
+        // It may fetch the key from a secrets manager with the AWS credentials; nothing else secret.
+        let call = ProgramCall::new(&argv[0])
+            .args(&argv[1..])
+            .env("SOPS_AGE_RECIPIENT", recipient)
+            .pass_env(crate::runner::AWS_SECRET_ENV)
+            .read_only();
         let done = self.runner.run(&call).map_err(|e| format!("SOPS_AGE_KEY_CMD failed: {e}"))?;
         Ok(Zeroizing::new(done.stdout))
     }

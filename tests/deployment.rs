@@ -16,7 +16,7 @@ fn checked_in_k3d_config_is_rendered_from_the_defaults() {
         "deployment/k3d-cluster.yaml differs from what ssp renders from [cluster]; regenerate with SSP_BLESS=1 cargo test --test deployment"
     );
     assert!(rendered.contains("  name: pdc-cluster\n"));
-    assert!(rendered.contains("  - port: \"80:80\"\n    nodeFilters:\n      - loadbalancer\n"));
+    assert!(rendered.contains("  - port: \"127.0.0.1:80:80\"\n    nodeFilters:\n      - loadbalancer\n"));
     assert!(rendered.contains("image: \"rancher/k3s:v1.31.5-k3s1\"\n"));
 }
 

@@ -189,3 +189,29 @@ fn install_tools_ends_by_fetching_the_chart() {
     out.success().stderr_has("2 tools installed").stderr_has("chart supabase 0.1.2");
     assert_eq!(head(&project, &config), PINNED);
 }
+
+#[test]
+fn git_clone_ends_options_before_the_url_and_refuses_urls_that_are_options() {
+    let tmp = tempfile::tempdir().unwrap();
+    let config = gitconfig(tmp.path(), Path::new("/nonexistent/supabase-kubernetes.bundle"));
+    let project = Project::new();
+    let out = project
+        .ssp()
+        .args(["--dry-run", "fetch-chart"])
+        .env("GIT_CONFIG_GLOBAL", &config)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .run();
+    out.success().stderr_has(&format!("clone --quiet --no-checkout -- {REPO} "));
+
+    // A chart.repo that git would take for an option (it would run the "upload pack" command).
+    let pwned = tmp.path().join("pwned");
+    for repo in [format!("--upload-pack=touch {}", pwned.display()), format!("ext::sh -c touch% {}", pwned.display())] {
+        project.write("ssp.toml", format!("[chart]\nrepo = {repo:?}\n"));
+        let out = fetch(&project, &config, &[]);
+        out.status(1)
+            .stderr_has(&format!("chart.repo `{repo}` is not a git URL ssp clones"))
+            .stderr_has("hint: set [chart] repo in ssp.toml to an https://, ssh://, git:// or file:// URL");
+        assert!(!pwned.exists(), "git ran the command of {repo:?}");
+        assert!(!project.root().join("vendors/supabase-kubernetes/.git").exists());
+    }
+}

@@ -54,8 +54,8 @@ fn fresh_create_renders_the_config_creates_the_cluster_installs_waits_probes_and
              # Change ssp.toml, not this file: ssp renders it afresh for every `k3d cluster create`.\n\
              apiVersion: k3d.io/v1alpha5\nkind: Simple\nmetadata:\n  name: pdc-cluster\nservers: 1\nagents: 0\n\
              image: \"rancher/k3s:v1.31.5-k3s1\"\nports:\n\
-             \x20 - port: \"{}:80\"\n    nodeFilters:\n      - loadbalancer\n\
-             \x20 - port: \"{}:5432\"\n    nodeFilters:\n      - loadbalancer\n\
+             \x20 - port: \"127.0.0.1:{}:80\"\n    nodeFilters:\n      - loadbalancer\n\
+             \x20 - port: \"127.0.0.1:{}:5432\"\n    nodeFilters:\n      - loadbalancer\n\
              options:\n  k3d:\n    wait: true\n  kubeconfig:\n    updateDefaultKubeconfig: true\n    switchCurrentContext: true\n",
             stack.http_port, stack.db_port
         )

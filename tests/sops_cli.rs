@@ -637,8 +637,18 @@ fn sops_edit_saves_a_change() {
 /// Starts `edit-cloud-values` with the scripted editor doing `action`; returns once the editor runs,
 /// with the editor's pid.
 fn start_editing(r: &EditRun, action: &str) -> (std::process::Child, i32) {
+    start_editing_with(r, action, |_| {})
+}
+
+/// [`start_editing`], with the command adjusted first (`prepare`).
+fn start_editing_with(
+    r: &EditRun,
+    action: &str,
+    prepare: impl FnOnce(&mut std::process::Command),
+) -> (std::process::Child, i32) {
     let pidfile = r.p.root().join("editor.pid");
     let mut cmd = r.ssp(action).args(["edit-cloud-values"]).into_command();
+    prepare(&mut cmd);
     cmd.stdin(std::process::Stdio::null()).stdout(std::process::Stdio::null()).stderr(std::process::Stdio::piped());
     let child = cmd.spawn().unwrap();
     let deadline = Instant::now() + Duration::from_secs(20);
@@ -697,6 +707,48 @@ fn ctrl_c_while_the_editor_runs_stops_it_cleans_up_and_exits_130() {
 #[test]
 fn sigterm_while_the_editor_runs_stops_it_cleans_up_and_exits_130() {
     interrupted_with(nix::sys::signal::Signal::SIGTERM);
+}
+
+/// A hang-up (terminal closed, SSH lost) or Ctrl-\ during an edit: handled like SIGTERM, so the
+/// plaintext is removed, and no core file is written even where the user allows them (the child is
+/// started with `ulimit -c unlimited`; ssp sets its own limit to 0 and is not dumpable).
+fn hung_up_or_quit(signal: nix::sys::signal::Signal) {
+    use nix::sys::resource::{RLIM_INFINITY, Resource, setrlimit};
+    use std::os::unix::process::CommandExt;
+    let r = edit_setup();
+    let (child, editor_pid) = start_editing_with(&r, "hang", |cmd| {
+        // SAFETY: setrlimit is async-signal-safe; nothing else runs between fork and exec.
+        unsafe {
+            cmd.pre_exec(|| setrlimit(Resource::RLIMIT_CORE, RLIM_INFINITY, RLIM_INFINITY).map_err(Into::into));
+        }
+    });
+    let limits = std::fs::read_to_string(format!("/proc/{}/limits", child.id())).unwrap();
+    let core = limits.lines().find(|l| l.starts_with("Max core file size")).unwrap();
+    assert_eq!(core.split_whitespace().collect::<Vec<_>>()[4..6], ["0", "0"], "{core}");
+    nix::sys::signal::kill(nix::unistd::Pid::from_raw(child.id() as i32), signal).unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{signal}: {stderr}");
+    assert!(stderr.contains("interrupted"), "{stderr}");
+    r.assert_private_and_cleaned(1);
+    assert_eq!(r.current(), r.before);
+    assert!(!running(editor_pid), "the editor {editor_pid} is still running");
+    let cores: Vec<String> = std::fs::read_dir(r.p.root())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name == "core" || name.starts_with("core."))
+        .collect();
+    assert_eq!(cores, Vec::<String>::new(), "a core file in the project");
+}
+
+#[test]
+fn sighup_while_the_editor_runs_leaves_no_plaintext_and_exits_130() {
+    hung_up_or_quit(nix::sys::signal::Signal::SIGHUP);
+}
+
+#[test]
+fn sigquit_while_the_editor_runs_leaves_no_plaintext_and_no_core_file() {
+    hung_up_or_quit(nix::sys::signal::Signal::SIGQUIT);
 }
 
 #[test]

@@ -21,6 +21,11 @@ pub use completions::render as render_completions;
 
 /// Runs the parsed command line.
 pub async fn run(cli: Cli, output: Output) -> anyhow::Result<()> {
+    if handles_secrets(&cli.command) {
+        for problem in crate::dump_protection::forbid_dumps() {
+            output.verbose(problem);
+        }
+    }
     match &cli.command {
         Command::Config(args) => config::run(&cli.global, args, output),
         Command::Doctor(args) => doctor::run(&cli.global, args, output).await,
@@ -43,6 +48,18 @@ pub async fn run(cli: Cli, output: Output) -> anyhow::Result<()> {
             blocking(move || sops::run(&global, &args, output)).await
         }
     }
+}
+
+/// Commands that decrypt values or read secrets: no core file, no same-user ptrace while they run.
+fn handles_secrets(command: &Command) -> bool {
+    matches!(
+        command,
+        Command::SetupInfra(_)
+            | Command::SeedDb(_)
+            | Command::Status(_)
+            | Command::EditCloudValues(_)
+            | Command::Sops(_)
+    )
 }
 
 /// Runs blocking command work (external programs, the editor) off the async workers, so the signal

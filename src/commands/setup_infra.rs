@@ -83,6 +83,9 @@ pub async fn run(global: &GlobalArgs, args: &SetupInfraArgs, output: Output) -> 
         trees.push((extra.display().to_string(), tree));
         sources.push(ValuesSource::File(path));
     }
+    if !args.sets.is_empty() {
+        sources = merge_sets(&args.sets, &mut trees)?;
+    }
 
     // Tools and chart, installed and fetched when missing (what install-tools and fetch-chart do).
     let mut tools = vec![ToolName::Helm];
@@ -93,6 +96,13 @@ pub async fn run(global: &GlobalArgs, args: &SetupInfraArgs, output: Output) -> 
     super::fetch_chart::fetch(&ctx, None).await?;
     let chart_dir = ctx.project.path(&config.chart.path);
     check_chart_values(&ctx, &chart_dir, &trees, args.strict)?;
+    let registries: Vec<String> = trees.iter().flat_map(|(_, t)| values::image_registries(t)).collect();
+    // The parsed trees (the decrypted one among them) are not needed any more: gone before the
+    // cluster work starts. helm gets the values from `sources`.
+    for (_, tree) in &mut trees {
+        crate::helm::scrub_values(tree);
+    }
+    drop(trees);
 
     // Cluster.
     let mut kubeconfig_file = None;
@@ -106,7 +116,7 @@ pub async fn run(global: &GlobalArgs, args: &SetupInfraArgs, output: Output) -> 
             if ctx.dry_run {
                 None
             } else {
-                let yaml = Zeroizing::new(k3d.kubeconfig()?);
+                let yaml = k3d.kubeconfig()?;
                 Some(k8s::client_from_yaml(&yaml, &k3d.context()).await?)
             }
         }
@@ -118,7 +128,6 @@ pub async fn run(global: &GlobalArgs, args: &SetupInfraArgs, output: Output) -> 
 
     // Pull secret for private registries.
     let namespace = &config.chart.namespace;
-    let registries: Vec<String> = trees.iter().flat_map(|(_, t)| values::image_registries(t)).collect();
     apply_pull_secret(&ctx, client.as_ref(), namespace, registries).await?;
 
     // Release.
@@ -130,7 +139,7 @@ pub async fn run(global: &GlobalArgs, args: &SetupInfraArgs, output: Output) -> 
         kubeconfig: kubeconfig_file,
     };
     out.step(format!("deploying release {} to {context} (namespace {namespace})", release.name));
-    let call = release.upgrade_install(sources, &args.sets, args.timeout);
+    let call = release.upgrade_install(sources, args.timeout);
     let progress_out = out.clone();
     let runner = ctx.runner.clone();
     tokio::task::spawn_blocking(move || {
@@ -192,6 +201,36 @@ pub async fn run(global: &GlobalArgs, args: &SetupInfraArgs, output: Output) -> 
     }
     print_summary(out, &info, args.show_secrets);
     Ok(())
+}
+
+/// `--set` values go to helm inside the values on its stdin, never on its command line (readable by
+/// every user in `/proc/<pid>/cmdline`): every values source merged in order, as helm merges its
+/// `--values`, then the `--set`s applied as helm applies them. The `--set` keys join `trees` for the
+/// chart check.
+fn merge_sets(sets: &[String], trees: &mut Vec<(String, serde_json::Value)>) -> anyhow::Result<Vec<ValuesSource>> {
+    let mut merged = serde_json::Value::Object(Default::default());
+    for (_, tree) in trees.iter() {
+        crate::helm::merge_values(&mut merged, tree.clone());
+    }
+    let mut only_sets = serde_json::Value::Object(Default::default());
+    for set in sets {
+        let applied =
+            crate::helm::apply_set(&mut merged, set).and_then(|()| crate::helm::apply_set(&mut only_sets, set));
+        if let Err(err) = applied {
+            crate::helm::scrub_values(&mut merged);
+            crate::helm::scrub_values(&mut only_sets);
+            return Err(UsageError(format!(
+                "{err}\nhint: helm's --set syntax is KEY=VALUE[,KEY=VALUE], keys dotted (a.b), lists as {{x,y}} or a[0]"
+            ))
+            .into());
+        }
+    }
+    let names: Vec<&str> = trees.iter().map(|(name, _)| name.as_str()).collect();
+    let label = format!("{} with {} --set value(s)", names.join(", "), sets.len());
+    let bytes = crate::helm::values_bytes(&merged);
+    crate::helm::scrub_values(&mut merged);
+    trees.push(("--set".to_string(), only_sets));
+    Ok(vec![ValuesSource::Memory { bytes, label }])
 }
 
 fn print_summary(out: &Output, info: &StackInfo, show_secrets: bool) {
@@ -318,6 +357,24 @@ async fn ensure_cluster(ctx: &Context, k3d: &K3dCluster<'_>, args: &SetupInfraAr
             if !busy.is_empty() {
                 bail!("cannot create cluster {}: {}", k3d.name, busy.join("\n"));
             }
+            let kong = cluster.ports.iter().find(|p| p.container_port == 80);
+            if args.env == Environment::Cloud
+                && let Some(kong) = kong.filter(|p| !p.beyond_loopback())
+            {
+                out.note(format!(
+                    "Kong is published on {} only ([cluster] ports `{kong}`): a host that must answer from outside opens it on purpose, e.g. ports = [\"0.0.0.0:{}:80@loadbalancer\", \"127.0.0.1:5432:5432@loadbalancer\"] in its ssp.toml",
+                    kong.bind_ip(),
+                    kong.host_port
+                ));
+            }
+            for open in cluster.ports.iter().filter(|p| p.beyond_loopback()) {
+                out.warn(format!(
+                    "host port {} (container port {}) is published on {}: reachable from other machines ([cluster] ports `{open}`)",
+                    open.host_port,
+                    open.container_port,
+                    open.bind_ip()
+                ));
+            }
             let file = write_k3d_config(ctx)?;
             out.step(format!("creating cluster {} (k3s {})", k3d.name, cluster.k3s_image));
             k3d.create(&file, std::time::Duration::from_secs(300))?;
@@ -357,13 +414,30 @@ async fn apply_pull_secret(
         return Ok(());
     }
     let env = |k: &str| std::env::var(k).ok();
+    let env_host = ctx.project.config.registry.host.as_str();
+    let env_set = registry::env_credentials_set(&env);
     let mut found = Vec::new();
     for registry in &registries {
-        match registry::find_credential(registry, &ctx.runner, &env) {
+        match registry::find_credential(registry, env_host, &ctx.runner, &env) {
             Some(c) => found.push(c),
+            None if registry::is_env_host(registry, env_host) => ctx.output.note(format!(
+                "no credentials for {registry}: not in the `{}` pull secret (set {} and {}, or `docker login {registry}`)",
+                registry::PULL_SECRET,
+                registry::ENV_USER,
+                registry::ENV_TOKEN
+            )),
             None => ctx.output.note(format!(
-                "no credentials for {registry}: `{}` pull secret not created (set SSP_REGISTRY_USER and SSP_REGISTRY_TOKEN, or `docker login {registry}`)",
-                registry::PULL_SECRET
+                "no credentials for {registry}: not in the `{}` pull secret; {}`docker login {registry}` stores some for it",
+                registry::PULL_SECRET,
+                if env_set {
+                    format!(
+                        "{}/{} are only for {env_host} ([registry] host), ",
+                        registry::ENV_USER,
+                        registry::ENV_TOKEN
+                    )
+                } else {
+                    String::new()
+                }
             )),
         }
     }
@@ -392,12 +466,13 @@ async fn apply_pull_secret(
             .await
             .with_context(|| format!("cannot create namespace {namespace} for the pull secret"))?;
     }
-    let secret = registry::pull_secret(namespace, &found);
+    let mut secret = registry::pull_secret(namespace, &found);
     let api: Api<Secret> = Api::namespaced(client.clone(), namespace);
     ctx.output.verbose(format!("PATCH (apply) secrets/{} in {namespace}", registry::PULL_SECRET));
-    api.patch(registry::PULL_SECRET, &PatchParams::apply("ssp").force(), &Patch::Apply(&secret))
-        .await
-        .with_context(|| format!("cannot apply the `{}` pull secret", registry::PULL_SECRET))?;
+    let applied = api.patch(registry::PULL_SECRET, &PatchParams::apply("ssp").force(), &Patch::Apply(&secret)).await;
+    registry::zeroize_secret_data(&mut secret);
+    let mut answer = applied.with_context(|| format!("cannot apply the `{}` pull secret", registry::PULL_SECRET))?;
+    registry::zeroize_secret_data(&mut answer);
     let sources: Vec<&str> = found.iter().map(|c| c.source.as_str()).collect();
     ctx.output.done(format!(
         "pull secret {} for {} (from {})",

@@ -32,6 +32,7 @@ pub struct Config {
     pub cluster: ClusterConfig,
     pub chart: ChartConfig,
     pub values: ValuesConfig,
+    pub registry: RegistryConfig,
     pub tools: ToolsConfig,
     pub seed: SeedConfig,
 }
@@ -86,6 +87,14 @@ pub struct ChartConfig {
 pub struct ValuesConfig {
     pub dev: PathBuf,
     pub cloud: PathBuf,
+}
+
+/// `[registry]`: the image registry `SSP_REGISTRY_USER` / `SSP_REGISTRY_TOKEN` belong to.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegistryConfig {
+    /// The only host the environment credentials are given to (`ghcr.io`).
+    pub host: String,
 }
 
 /// `[tools]`: where pinned tools are installed.
@@ -148,6 +157,22 @@ pub struct PortMapping {
     pub container_port: u16,
     pub protocol: Option<String>,
     pub node_filter: Option<String>,
+}
+
+impl PortMapping {
+    /// The host address the port is published on: the given host IP, else loopback. A mapping
+    /// without an IP never opens the port to the network; `0.0.0.0:80:80` does so on purpose.
+    pub fn bind_ip(&self) -> std::net::IpAddr {
+        self.host_ip
+            .as_deref()
+            .and_then(|ip| ip.trim_start_matches('[').trim_end_matches(']').parse().ok())
+            .unwrap_or(std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST))
+    }
+
+    /// True when the port answers beyond this machine (any host IP but a loopback one).
+    pub fn beyond_loopback(&self) -> bool {
+        !self.bind_ip().is_loopback()
+    }
 }
 
 impl FromStr for PortMapping {
@@ -228,6 +253,8 @@ pub enum ConfigError {
         .start.display()
     )]
     NoProject { start: PathBuf },
+    #[error("{message}")]
+    UnsafeProjectFile { path: PathBuf, message: String },
     #[error("project directory {} (from -C) does not exist or is not a folder", .0.display())]
     ProjectDirMissing(PathBuf),
     // `error`, not `source`: the message already ends with it, and a `source` would print it twice.
@@ -299,6 +326,10 @@ impl Project {
             ));
         }
         let project_file = project_file.is_file().then_some(project_file);
+        if let Some(path) = &project_file {
+            project::check_project_file(path)
+                .map_err(|why| ConfigError::UnsafeProjectFile { path: path.clone(), message: why.describe(path) })?;
+        }
         let config_file = options.config_file.as_ref().map(|f| cwd.join(f));
         let mut project =
             load_layers(&root.dir, project_file.as_deref(), config_file.as_deref(), &options.overrides, &|var| {
