@@ -107,7 +107,13 @@ pub fn install() {
                 // Second signal: the user means it.
                 signal_groups(Signal::SIGKILL);
                 remove_cleanup_paths();
-                eprintln!("error: interrupted again: stopped at once (temporary plaintext removed)");
+                // Not eprintln!: with stderr closed it would panic inside this task and the
+                // process would never reach the exit below.
+                use std::io::Write as _;
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "error: interrupted again: stopped at once (temporary plaintext removed)"
+                );
                 std::process::exit(EXIT_INTERRUPTED);
             }
             trigger();
