@@ -309,6 +309,95 @@ fn a_pod_in_image_pull_back_off_fails_the_wait_before_the_timeout() {
     assert!(!out.stderr.contains("not ready after"), "{}", out.stderr);
 }
 
+/// The db pod's first container goes into `waiting` with `reason`/`message` after a kubelet
+/// event (`Warning Failed: event`) about its image; returns the pod, container and image.
+fn pull_fails(
+    stack: &Stack,
+    event: impl Fn(&str) -> String,
+    reason: &str,
+    message: impl Fn(&str) -> String,
+) -> (String, String, String) {
+    ssp_is_watching(stack);
+    let pod = stack.api.spawn_pod("deployments", "default", "supabase-supabase-db");
+    let spec = stack.api.get("pods", "default", &pod).unwrap()["spec"]["containers"][0].clone();
+    let (container, image) = (spec["name"].as_str().unwrap().to_string(), spec["image"].as_str().unwrap().to_string());
+    stack.api.add_pod_event("default", &pod, "Warning", "Failed", &event(&image));
+    stack.api.set_container_waiting("default", &pod, &container, reason, &message(&image));
+    (pod, container, image)
+}
+
+#[test]
+fn a_401_from_the_registry_fails_the_wait_at_once_without_the_grace_period() {
+    let Some((stack, _kong)) = running_stack("pull_401") else { return };
+    let (out, (pod, _container, image)) = std::thread::scope(|s| {
+        let cluster = s.spawn(|| {
+            pull_fails(
+                &stack,
+                |image| format!(
+                    "Failed to pull image \"{image}\": failed to pull and unpack image \"{image}\": failed to resolve reference \"{image}\": failed to authorize: failed to fetch anonymous token: unexpected status from GET request to https://ghcr.io/token?scope=repository%3Auw-thinklab%2Fsupabase-db%3Apull&service=ghcr.io: 401 Unauthorized"
+                ),
+                "ImagePullBackOff",
+                |image| format!("Back-off pulling image \"{image}\""),
+            )
+        });
+        // Grace and timeout far beyond the test's patience: only the event can end this wait.
+        let out = stack.ssp().args(["setup-infra", "--timeout", "90s", "--grace", "10m"]).run();
+        (out, cluster.join().unwrap())
+    });
+    out.status(1);
+    out.stderr_has(&format!("deployment/supabase-supabase-db: pod {pod} cannot pull its image: ImagePullBackOff"));
+    out.stderr_has(&format!("image {image}"));
+    out.stderr_has("the registry said (waiting cannot fix this): Failed to pull image");
+    out.stderr_has("401 Unauthorized");
+    out.stderr_has("hint: ghcr.io refused to serve");
+    out.stderr_has("SSP_REGISTRY_TOKEN");
+    out.stderr_has("docker login ghcr.io");
+    assert!(!out.stderr.contains("not ready after"), "{}", out.stderr);
+}
+
+#[test]
+fn a_missing_tag_fails_the_wait_at_once_and_points_at_the_values_file() {
+    let Some((stack, _kong)) = running_stack("pull_not_found") else { return };
+    let (out, (pod, _container, image)) = std::thread::scope(|s| {
+        let cluster = s.spawn(|| {
+            pull_fails(
+                &stack,
+                |image| format!("Failed to pull image \"{image}\": rpc error: code = NotFound desc = failed to pull and unpack image \"{image}\": failed to resolve reference \"{image}\": {image}: not found"),
+                "ErrImagePull",
+                |image| format!("rpc error: code = NotFound desc = failed to pull and unpack image \"{image}\": failed to resolve reference \"{image}\": {image}: not found"),
+            )
+        });
+        let out = stack.ssp().args(["setup-infra", "--timeout", "90s", "--grace", "10m"]).run();
+        (out, cluster.join().unwrap())
+    });
+    out.status(1);
+    out.stderr_has(&format!("pod {pod} cannot pull its image: ErrImagePull"));
+    out.stderr_has(&format!("hint: ghcr.io has no image {image}: check the repository and tag in the values file"));
+    assert!(!out.stderr.contains("not ready after"), "{}", out.stderr);
+}
+
+#[test]
+fn a_plain_back_off_keeps_waiting_for_the_grace_period() {
+    let Some((stack, _kong)) = running_stack("pull_back_off_waits") else { return };
+    let (out, (pod, _, _)) = std::thread::scope(|s| {
+        let cluster = s.spawn(|| {
+            pull_fails(
+                &stack,
+                |image| format!("Failed to pull image \"{image}\": failed to pull and unpack image \"{image}\": failed to resolve reference \"{image}\": failed to do request: Head \"https://ghcr.io/v2/x/manifests/y\": net/http: TLS handshake timeout"),
+                "ImagePullBackOff",
+                |image| format!("Back-off pulling image \"{image}\""),
+            )
+        });
+        // The grace period outlasts the timeout: a transient pull error must not end the wait early.
+        let out = stack.ssp().args(["setup-infra", "--timeout", "4s", "--grace", "10m"]).run();
+        (out, cluster.join().unwrap())
+    });
+    out.status(1);
+    out.stderr_has("error: not ready after 4s:");
+    out.stderr_has(&format!("{pod} ImagePullBackOff"));
+    assert!(!out.stderr.contains("cannot pull its image"), "{}", out.stderr);
+}
+
 #[test]
 fn a_timeout_lists_the_workloads_that_are_not_ready() {
     let Some((stack, _kong)) = running_stack("timeout") else { return };
