@@ -710,3 +710,153 @@ fn without_update_kubeconfig_helm_gets_the_clusters_own_kubeconfig() {
     assert_eq!(stack.helm_calls()[0].flag_values("--kubeconfig"), [written.to_str().unwrap()]);
     assert!(!stack.kubeconfig_path().exists(), "the user's kubeconfig is left alone");
 }
+
+/// A `git clone` of this repository (its committed HEAD) in a temp dir: no chart, no `.ssp/`.
+fn fresh_clone() -> Option<tempfile::TempDir> {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let clone = std::process::Command::new("git")
+        .args(["clone", "--quiet", "--no-hardlinks"])
+        .arg(repo)
+        .arg(dir.path().join("repo"))
+        .output();
+    match clone {
+        Ok(o) if o.status.success() => Some(dir),
+        Ok(o) => panic!("git clone failed: {}", String::from_utf8_lossy(&o.stderr)),
+        Err(e) => {
+            assert!(std::env::var("CI").as_deref() != Ok("true"), "git is needed under CI: {e}");
+            eprintln!("skipped: cannot run git ({e})");
+            None
+        }
+    }
+}
+
+fn git_status(dir: &std::path::Path) -> String {
+    let out = std::process::Command::new("git")
+        .args(["status", "--porcelain", "--ignored", "--untracked-files=all"])
+        .current_dir(dir)
+        .output()
+        .expect("git status");
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// Every path under `dir` but `.git/`, to prove a dry run created nothing (ignored files too).
+fn tree(dir: &std::path::Path) -> Vec<String> {
+    let mut paths: Vec<String> =
+        walk(dir).into_iter().map(|p| p.strip_prefix(dir).unwrap().display().to_string()).collect();
+    paths.sort();
+    paths
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.file_name().is_some_and(|n| n == ".git") {
+            continue;
+        }
+        if path.is_dir() {
+            out.extend(walk(&path));
+        }
+        out.push(path);
+    }
+    out
+}
+
+/// ssp in the clone with a private HOME, no tools on PATH but git, and the kube config absent.
+fn ssp_in_clone(root: &std::path::Path, home: &std::path::Path) -> support::cli::Ssp {
+    support::cli::Ssp::new()
+        .without_keys(home)
+        .current_dir(root)
+        .env("KUBECONFIG", home.join("kube/config"))
+        .env("DOCKER_CONFIG", home.join("docker"))
+        .env("PATH", "/usr/bin:/bin")
+        .env("TMPDIR", home)
+}
+
+#[test]
+fn a_fresh_clones_dry_run_shows_the_whole_plan_and_writes_nothing() {
+    let Some(dir) = fresh_clone() else { return };
+    let root = dir.path().join("repo");
+    let home = tempfile::tempdir().unwrap();
+    let before = tree(&root);
+    assert_eq!(git_status(&root), "");
+
+    let out = ssp_in_clone(&root, home.path()).args(["--dry-run", "setup-infra"]).run();
+    out.success();
+    let bin = root.join(".ssp/bin");
+    out.stderr_has(&format!("install k3d v5.8.3 as {}", bin.join("k3d").display()));
+    out.stderr_has(&format!("install helm v3.19.0 as {}", bin.join("helm").display()));
+    out.stderr_has(&format!(
+        "would run: git -C {} submodule update --init -- vendors/supabase-kubernetes",
+        root.display()
+    ));
+    out.stderr_has("would check the values against the chart's values.yaml after the fetch");
+    out.stderr_has(&format!("would write {}:", root.join(".ssp/k3d-pdc-cluster.yaml").display()));
+    out.stderr_has("    apiVersion: k3d.io/v1alpha5");
+    out.stderr_has("    image: \"rancher/k3s:v1.31.5-k3s1\"");
+    out.stderr_has("would run: k3d cluster create --config");
+    out.stderr_has("no credentials for ghcr.io: `regcred` pull secret not created");
+    out.stderr_has("would create namespace default when missing (helm --create-namespace)");
+    let chart = root.join("vendors/supabase-kubernetes/charts/supabase");
+    out.stderr_has(&format!(
+        "would run: helm upgrade --install supabase {} --namespace default --kube-context k3d-pdc-cluster --create-namespace",
+        chart.display()
+    ));
+    out.stderr_has(&format!("--values {}", root.join("deployment/values.dev.yaml").display()));
+    out.stderr_has("would watch deployments, statefulsets, daemonsets, jobs and pods labelled app.kubernetes.io/instance=supabase in default");
+    assert!(!out.stderr.contains("error"), "{}", out.stderr);
+
+    assert_eq!(tree(&root), before, "the dry run created or removed files");
+    assert!(!root.join(".ssp").exists());
+    assert_eq!(git_status(&root), "");
+    assert!(!home.path().join("kube").exists(), "the dry run wrote a kube config");
+}
+
+#[test]
+fn a_fresh_clones_cloud_dry_run_names_the_decrypted_source_never_the_values() {
+    let Some(dir) = fresh_clone() else { return };
+    let root = dir.path().join("repo");
+    let home = tempfile::tempdir().unwrap();
+    let before = tree(&root);
+
+    let out = ssp_in_clone(&root, home.path())
+        .env("SOPS_AGE_KEY_FILE", root.join("deployment/example.agekey"))
+        .env("SSP_REGISTRY_USER", "octocat")
+        .env("SSP_REGISTRY_TOKEN", "ghp_dryRunTokenNeverPrinted")
+        .args(["--dry-run", "setup-infra", "--env", "cloud"])
+        .run();
+    out.success();
+    out.stderr_has("would apply Secret default/regcred (docker-registry for ghcr.io)");
+    assert!(!out.stderr.contains("ghp_dryRunTokenNeverPrinted"), "{}", out.stderr);
+    out.stderr_has("would run: helm upgrade --install supabase");
+    out.stderr_has("--kube-context k3d-pdc-cluster");
+    out.stderr_has("--values -");
+    out.stderr_has("decrypted deployment/values.cloud.yaml");
+    out.stderr_has("would check the values against the chart's values.yaml after the fetch");
+    // Nothing of the plaintext: every scalar of the decrypted file stays out of the output.
+    let plain = std::process::Command::new(env!("CARGO_BIN_EXE_ssp"))
+        .args(["sops", "decrypt", "deployment/values.cloud.yaml"])
+        .current_dir(&root)
+        .env("SOPS_AGE_KEY_FILE", root.join("deployment/example.agekey"))
+        .env("HOME", home.path())
+        .output()
+        .unwrap();
+    assert!(plain.status.success(), "{}", String::from_utf8_lossy(&plain.stderr));
+    let plaintext = String::from_utf8(plain.stdout).unwrap();
+    let mut secrets = 0;
+    for line in plaintext.lines() {
+        if let Some((key, value)) = line.split_once(": ") {
+            let value = value.trim().trim_matches('"');
+            if ["password", "secret", "key", "jwt"].iter().any(|k| key.to_ascii_lowercase().contains(k))
+                && value.len() >= 8
+            {
+                secrets += 1;
+                assert!(!out.stderr.contains(value) && !out.stdout.contains(value), "{key} leaked into the dry run");
+            }
+        }
+    }
+    assert!(secrets > 0, "no secret values found to check in:\n{plaintext}");
+    assert_eq!(tree(&root), before, "the dry run created or removed files");
+    assert_eq!(git_status(&root), "");
+}
