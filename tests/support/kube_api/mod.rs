@@ -39,6 +39,7 @@ pub mod autopilot;
 pub mod http;
 pub mod kubeconfig;
 pub mod portforward;
+pub mod protobuf;
 pub mod resources;
 pub mod selector;
 pub mod store;

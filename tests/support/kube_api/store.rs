@@ -76,6 +76,10 @@ impl ApiError {
         ApiError { code: 400, reason: "BadRequest", message: message.into(), details: Value::Null }
     }
 
+    pub fn unsupported_media_type(message: impl Into<String>) -> Self {
+        ApiError { code: 415, reason: "UnsupportedMediaType", message: message.into(), details: Value::Null }
+    }
+
     pub fn unknown_path() -> Self {
         ApiError {
             code: 404,
