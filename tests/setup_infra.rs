@@ -860,3 +860,42 @@ fn a_fresh_clones_cloud_dry_run_names_the_decrypted_source_never_the_values() {
     assert_eq!(tree(&root), before, "the dry run created or removed files");
     assert_eq!(git_status(&root), "");
 }
+
+#[test]
+fn the_real_helm_deploys_the_pinned_chart_to_the_api_double() {
+    if !docker_available("real_helm_setup") {
+        return;
+    }
+    let Some(stack) = Stack::new(StackOptions { chart: true, real_helm: true, ..Default::default() }) else {
+        return;
+    };
+    stack.fakes.add_cluster(CLUSTER, ClusterState::Running);
+    // The running cluster's context in the user's kubeconfig, as `k3d cluster create` left it.
+    let kubeconfig = stack.kubeconfig_path();
+    std::fs::create_dir_all(kubeconfig.parent().unwrap()).unwrap();
+    std::fs::write(&kubeconfig, stack.api.kubeconfig_yaml(CONTEXT)).unwrap();
+    let _kong = KongStandIn::start(stack.http_port, 200);
+    let _autopilot = stack.api.autopilot();
+    let out = stack.ssp().args(["setup-infra", "--timeout", "2m"]).run();
+    out.success().stderr_has("12 workloads ready");
+    // What the real helm v3.19.0 did, as the API server saw it.
+    let release = stack.api.get("secrets", "default", "sh.helm.release.v1.supabase.v1").expect("helm's release record");
+    assert_eq!(release["metadata"]["labels"]["status"], "deployed");
+    let db = stack.api.get("deployments", "default", "supabase-supabase-db").expect("the chart's db Deployment");
+    assert_eq!(db["metadata"]["labels"]["app.kubernetes.io/managed-by"], "Helm");
+    assert_eq!(db["metadata"]["annotations"]["meta.helm.sh/release-name"], "supabase");
+    assert!(
+        db["spec"]["template"]["spec"]["containers"][0]["image"]
+            .as_str()
+            .unwrap()
+            .starts_with("ghcr.io/uw-thinklab/supabase-db:")
+    );
+
+    // The second run is an upgrade: revision 2 deployed, revision 1 superseded.
+    let again = stack.ssp().args(["setup-infra", "--timeout", "2m"]).run();
+    again.success();
+    let v1 = stack.api.get("secrets", "default", "sh.helm.release.v1.supabase.v1").unwrap();
+    assert_eq!(v1["metadata"]["labels"]["status"], "superseded");
+    let v2 = stack.api.get("secrets", "default", "sh.helm.release.v1.supabase.v2").expect("revision 2");
+    assert_eq!(v2["metadata"]["labels"]["status"], "deployed");
+}

@@ -34,6 +34,10 @@ pub struct StackOptions {
     pub extra_toml: String,
     /// Check out the pinned chart at `vendors/supabase-kubernetes` (what `setup-infra` needs).
     pub chart: bool,
+    /// `helm` in `[tools] dir` is the real helm v3.19.0 ([`super::tools::helm`]) instead of the
+    /// imitation: it renders the chart itself and talks to the API double through the kubeconfig.
+    /// Its calls are not recorded; tests read what it did from the double.
+    pub real_helm: bool,
 }
 
 /// A project plus the doubles it talks to. Everything lives in temp dirs removed on drop.
@@ -80,10 +84,18 @@ impl Stack {
             let vendors = project.root().join("vendors");
             std::fs::create_dir_all(&vendors).unwrap();
             super::fixtures::pinned_chart(&vendors)?;
-            if !super::fixtures::helm_engine() {
-                return None;
+            if !options.real_helm {
+                if !super::fixtures::helm_engine() {
+                    return None;
+                }
+                fakes.render_chart(true);
             }
-            fakes.render_chart(true);
+        }
+        if options.real_helm {
+            let helm = super::tools::helm()?;
+            let shim = fakes.bin_dir().join("helm");
+            std::fs::remove_file(&shim).expect("remove the helm imitation");
+            std::os::unix::fs::symlink(&helm, &shim).expect("link the real helm");
         }
         let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
         project.write(
