@@ -17,7 +17,7 @@ fn k3d_stack(test: &str) -> Option<Stack> {
     if !docker_available(test) {
         return None;
     }
-    Stack::new(StackOptions { chart: true, ..Default::default() })
+    Stack::new(StackOptions { chart: true, real_helm: true, ..Default::default() })
 }
 
 #[test]
@@ -107,6 +107,7 @@ fn fresh_create_renders_the_config_creates_the_cluster_installs_waits_probes_and
 fn running_stack(test: &str) -> Option<(Stack, KongStandIn)> {
     let stack = k3d_stack(test)?;
     stack.fakes.add_cluster(CLUSTER, ClusterState::Running);
+    stack.merge_kubeconfig();
     let kong = KongStandIn::start(stack.http_port, 200);
     Some((stack, kong))
 }
@@ -140,7 +141,8 @@ fn a_running_cluster_is_reused_and_a_second_run_only_upgrades() {
             "k3d kubeconfig get pdc-cluster"
         ]
     );
-    assert_eq!(stack.fakes.release("default", "supabase").unwrap()["revision"], 2);
+    let v2 = stack.api.get("secrets", "default", "sh.helm.release.v1.supabase.v2").expect("revision 2");
+    assert_eq!(v2["metadata"]["labels"]["status"], "deployed");
     assert_eq!(stack.api.list("deployments", Some("default")).len(), objects);
     // The second run created nothing but helm's record of revision 2.
     let created: Vec<String> = stack.api.request_lines().into_iter().filter(|l| l.starts_with("POST")).collect();
@@ -155,6 +157,7 @@ fn a_running_cluster_is_reused_and_a_second_run_only_upgrades() {
 fn a_stopped_cluster_is_started() {
     let Some(stack) = k3d_stack("stopped_cluster_started") else { return };
     stack.fakes.add_cluster(CLUSTER, ClusterState::Stopped);
+    stack.merge_kubeconfig();
     let _kong = KongStandIn::start(stack.http_port, 200);
     let _autopilot = stack.api.autopilot();
     let out = stack.ssp().args(["setup-infra", "--timeout", "2m"]).run();
@@ -213,21 +216,28 @@ fn a_busy_host_port_is_named_and_nothing_is_created() {
 #[test]
 fn a_failing_helm_shows_its_stderr_tail_and_exit_status() {
     let Some((stack, _kong)) = running_stack("helm_fails") else { return };
-    stack.fakes.fail(
-        "helm",
-        &["upgrade"],
-        1,
-        "Error: UPGRADE FAILED: release supabase failed: rendered manifests contain a resource that already exists\n",
-    );
+    // A Deployment of the chart's name that helm does not own: the real helm refuses to adopt it.
+    stack.api.insert(serde_json::json!({
+        "apiVersion": "apps/v1", "kind": "Deployment",
+        "metadata": {"name": "supabase-supabase-db", "namespace": "default"},
+        "spec": {"replicas": 1, "selector": {"matchLabels": {"app": "db"}},
+                 "template": {"metadata": {"labels": {"app": "db"}}, "spec": {"containers": [{"name": "db", "image": "postgres:15"}]}}}
+    }));
     let out = stack.ssp().args(["setup-infra", "--timeout", "2m"]).run();
     out.status(1);
     out.stderr_has("exited with status 1; its last output:");
     out.stderr_has(
-        "  | Error: UPGRADE FAILED: release supabase failed: rendered manifests contain a resource that already exists",
+        "  | Error: Unable to continue with install: Deployment \"supabase-supabase-db\" in namespace \"default\" exists and cannot be imported into the current release: invalid ownership metadata",
     );
     out.stderr_has("`helm upgrade --install supabase ");
     assert!(!out.stderr.contains("waiting for supabase"), "no wait after a failed install:\n{}", out.stderr);
-    assert!(stack.api.list("deployments", Some("default")).is_empty());
+    let names: Vec<String> = stack
+        .api
+        .list("deployments", Some("default"))
+        .iter()
+        .map(|d| d["metadata"]["name"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(names, ["supabase-supabase-db"], "helm created nothing");
 }
 
 #[test]
@@ -560,15 +570,26 @@ fn ctrl_c_while_waiting_for_the_workloads_exits_130() {
 #[test]
 fn ctrl_c_while_helm_runs_stops_helm_and_exits_130() {
     let Some((stack, _kong)) = running_stack("ctrl_c_helm") else { return };
-    stack.fakes.hang("helm", &["upgrade"], "Release \"supabase\" does not exist. Installing it now.\n");
+    // The API server accepts helm's request for the release history and never answers.
+    stack.api.hang_next("GET", "/namespaces/default/secrets", 1);
     let out = interrupted(&stack, &["setup-infra", "--timeout", "10m"], || {
         stack.fakes.wait_for_call("helm", &["upgrade"], SAFETY);
+        // Interrupt only once helm is stuck on the API server.
+        let stuck = stack.api.wait_until_blocking(SAFETY, |st| {
+            st.requests_seen().iter().any(|r| r.method == "GET" && r.path == "/api/v1/namespaces/default/secrets")
+        });
+        assert!(stuck, "helm never asked for its release history");
     });
     out.status(130).stderr_has("error: interrupted");
     let helm = stack.fakes.calls_of("helm").into_iter().find(|c| c.argv[0] == "upgrade").unwrap();
-    assert_eq!(helm.exit_code, None, "helm was still running when ssp was interrupted");
+    // The real helm was waiting on the API when ssp stopped its process group: it ended by a
+    // signal (negative code), or the recording shim around it was killed too before noting it.
+    assert!(!matches!(helm.exit_code, Some(c) if c >= 0), "helm finished on its own: {:?}", helm.exit_code);
     group_is_gone(helm.pid);
     assert!(!out.stderr.contains("waiting for supabase"), "{}", out.stderr);
+    let asked =
+        stack.api.requests().iter().any(|r| r.method == "GET" && r.path == "/api/v1/namespaces/default/secrets");
+    assert!(asked, "helm was waiting on its release history");
 }
 
 #[test]
@@ -672,6 +693,7 @@ fn registry_credentials_become_the_regcred_pull_secret_without_showing_the_token
 fn ready_workloads_but_no_answer_from_kong_is_a_failure() {
     let Some(stack) = k3d_stack("kong_silent") else { return };
     stack.fakes.add_cluster(CLUSTER, ClusterState::Running);
+    stack.merge_kubeconfig();
     let kong = KongStandIn::start(stack.http_port, 503);
     let _autopilot = stack.api.autopilot();
     let out = stack.ssp().args(["setup-infra", "--timeout", "2m"]).run();
@@ -870,10 +892,7 @@ fn the_real_helm_deploys_the_pinned_chart_to_the_api_double() {
         return;
     };
     stack.fakes.add_cluster(CLUSTER, ClusterState::Running);
-    // The running cluster's context in the user's kubeconfig, as `k3d cluster create` left it.
-    let kubeconfig = stack.kubeconfig_path();
-    std::fs::create_dir_all(kubeconfig.parent().unwrap()).unwrap();
-    std::fs::write(&kubeconfig, stack.api.kubeconfig_yaml(CONTEXT)).unwrap();
+    stack.merge_kubeconfig();
     let _kong = KongStandIn::start(stack.http_port, 200);
     let _autopilot = stack.api.autopilot();
     let out = stack.ssp().args(["setup-infra", "--timeout", "2m"]).run();

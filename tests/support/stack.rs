@@ -34,9 +34,9 @@ pub struct StackOptions {
     pub extra_toml: String,
     /// Check out the pinned chart at `vendors/supabase-kubernetes` (what `setup-infra` needs).
     pub chart: bool,
-    /// `helm` in `[tools] dir` is the real helm v3.19.0 ([`super::tools::helm`]) instead of the
+    /// `helm` in `[tools] dir` runs the real helm v3.19.0 ([`super::tools::helm`]) instead of the
     /// imitation: it renders the chart itself and talks to the API double through the kubeconfig.
-    /// Its calls are not recorded; tests read what it did from the double.
+    /// The call is still recorded (argv, stdin, `--values` files) before the real helm runs.
     pub real_helm: bool,
 }
 
@@ -93,9 +93,7 @@ impl Stack {
         }
         if options.real_helm {
             let helm = super::tools::helm()?;
-            let shim = fakes.bin_dir().join("helm");
-            std::fs::remove_file(&shim).expect("remove the helm imitation");
-            std::os::unix::fs::symlink(&helm, &shim).expect("link the real helm");
+            fakes.edit_state(|s| s["real_helm"] = json!(helm));
         }
         let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
         project.write(
@@ -118,6 +116,14 @@ impl Stack {
         let home = tempfile::tempdir().expect("temp dir");
         let tmp = tempfile::tempdir().expect("temp dir");
         Some(Stack { project, fakes, api, home, tmp, http_port, db_port, _fakes_dir: fakes_dir })
+    }
+
+    /// Writes the double's context into the user's default kubeconfig, as `k3d cluster create`
+    /// left it for a cluster that already runs.
+    pub fn merge_kubeconfig(&self) {
+        let path = self.kubeconfig_path();
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, self.api.kubeconfig_yaml(CONTEXT)).unwrap();
     }
 
     /// The user's default kubeconfig (what k3d merges the cluster's context into).

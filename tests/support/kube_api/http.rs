@@ -209,9 +209,12 @@ pub async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Respo
             f.times > 0 && f.method.eq_ignore_ascii_case(method.as_str()) && path.ends_with(&f.path_suffix)
         })?;
         hit.times -= 1;
-        Some(hit.error.clone())
+        Some((hit.error.clone(), hit.hang))
     });
-    if let Some(err) = injected {
+    if let Some((err, hang)) = injected {
+        if hang {
+            futures::future::pending::<()>().await;
+        }
         return Ok(error_response(&err));
     }
     if let Some(why) = decode_error {

@@ -192,6 +192,8 @@ pub struct InjectedFailure {
     pub path_suffix: String,
     pub error: ApiError,
     pub times: usize,
+    /// Never answer (the client waits until it gives up or is killed) instead of `error`.
+    pub hang: bool,
 }
 
 /// Percent-decodes a query string into pairs.
