@@ -151,18 +151,32 @@ impl Stack {
         self.fakes.calls_of("helm").into_iter().filter(|c| c.argv[0] != "version").collect()
     }
 
-    /// A running cluster with the release installed by the fake helm from `objects` and made
-    /// ready by the autopilot: what `status`, `teardown` and `port-forward` find after a setup.
+    /// A running cluster with the release installed from `objects` (a chart whose templates are
+    /// those objects) and made ready by the autopilot: what `status`, `teardown` and
+    /// `port-forward` find after a setup. With [`StackOptions::real_helm`] the real helm installs
+    /// it, else the imitation.
     pub fn deployed(&self, objects: &[Value]) {
         self.fakes.add_cluster(CLUSTER, ClusterState::Running);
+        self.merge_kubeconfig();
+        let chart = self.tmp.path().join("release-chart");
+        std::fs::create_dir_all(chart.join("templates")).unwrap();
+        std::fs::write(chart.join("Chart.yaml"), "apiVersion: v2\nname: supabase\nversion: 0.1.2\n").unwrap();
+        for (i, object) in objects.iter().enumerate() {
+            std::fs::write(chart.join(format!("templates/{i:02}.json")), serde_json::to_string_pretty(object).unwrap())
+                .unwrap();
+        }
         self.fakes.set_release_objects(objects);
         self.fakes.render_chart(false);
         let helm = std::process::Command::new(self.fakes.bin_dir().join("helm"))
-            .args(["upgrade", "--install", "supabase", "chart", "--namespace", "default", "--create-namespace"])
+            .args(["upgrade", "--install", "supabase"])
+            .arg(&chart)
+            .args(["--namespace", "default", "--create-namespace", "--kube-context", CONTEXT])
             .env("HOME", self.home.path())
+            .env("KUBECONFIG", self.kubeconfig_path())
             .stdin(std::process::Stdio::null())
             .output()
-            .expect("run the fake helm");
+            .expect("run helm");
+        std::fs::remove_dir_all(&chart).unwrap();
         assert!(helm.status.success(), "{}", String::from_utf8_lossy(&helm.stderr));
         let autopilot = self.api.autopilot();
         let settled = self.api.wait_until_blocking(std::time::Duration::from_secs(60), |st| {
