@@ -17,7 +17,7 @@ fn k3d_stack(test: &str) -> Option<Stack> {
     if !docker_available(test) {
         return None;
     }
-    Stack::new(StackOptions { chart: true, real_helm: true, ..Default::default() })
+    Stack::new(StackOptions { chart: true, ..Default::default() })
 }
 
 #[test]
@@ -654,6 +654,7 @@ fn registry_credentials_become_the_regcred_pull_secret_without_showing_the_token
         return;
     };
     stack.fakes.add_cluster(CLUSTER, ClusterState::Running);
+    stack.merge_kubeconfig();
     let _kong = KongStandIn::start(stack.http_port, 200);
     stack.project.write("deployment/values.cloud.decrypted.yaml", "left: by the old tasks\n");
     let _autopilot = stack.api.autopilot();
@@ -888,7 +889,7 @@ fn the_real_helm_deploys_the_pinned_chart_to_the_api_double() {
     if !docker_available("real_helm_setup") {
         return;
     }
-    let Some(stack) = Stack::new(StackOptions { chart: true, real_helm: true, ..Default::default() }) else {
+    let Some(stack) = Stack::new(StackOptions { chart: true, ..Default::default() }) else {
         return;
     };
     stack.fakes.add_cluster(CLUSTER, ClusterState::Running);

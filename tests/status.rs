@@ -10,7 +10,7 @@ use support::stack::{
 };
 
 fn deployed() -> Option<Stack> {
-    let stack = Stack::new(StackOptions { real_helm: true, ..Default::default() })?;
+    let stack = Stack::new(StackOptions { ..Default::default() })?;
     stack.deployed(&small_release());
     Some(stack)
 }
@@ -106,11 +106,9 @@ fn env_prints_the_app_variables_and_writes_a_private_file() {
 
 #[test]
 fn without_a_merged_context_helm_gets_the_clusters_kubeconfig() {
-    let Some(stack) = Stack::new(StackOptions {
-        cluster_toml: "update_kubeconfig = false".into(),
-        real_helm: true,
-        ..Default::default()
-    }) else {
+    let Some(stack) =
+        Stack::new(StackOptions { cluster_toml: "update_kubeconfig = false".into(), ..Default::default() })
+    else {
         return;
     };
     stack.deployed(&small_release());

@@ -1,8 +1,9 @@
 //! A project wired to every double at once, for the tests of `setup-infra`, `status`,
-//! `teardown`/`stop`/`start` and `port-forward`: the fake `k3d`/`helm` found through `[tools] dir`,
-//! the Kubernetes API double behind `k3d kubeconfig get` (and the fake helm applying the release
-//! to it), free host ports in `[cluster] ports`, and a private `HOME`, `KUBECONFIG` and `TMPDIR`
-//! so nothing of the developer's machine is read or written.
+//! `teardown`/`stop`/`start` and `port-forward`: the fake `k3d` and the real helm v3.19.0 (behind a
+//! recording shim) found through `[tools] dir`, the Kubernetes API double behind
+//! `k3d kubeconfig get` (helm reaches it through the kubeconfig), free host ports in
+//! `[cluster] ports`, and a private `HOME`, `KUBECONFIG` and `TMPDIR` so nothing of the
+//! developer's machine is read or written.
 //!
 //! ```ignore
 //! let Some(stack) = Stack::new(StackOptions::default()) else { return };
@@ -34,10 +35,6 @@ pub struct StackOptions {
     pub extra_toml: String,
     /// Check out the pinned chart at `vendors/supabase-kubernetes` (what `setup-infra` needs).
     pub chart: bool,
-    /// `helm` in `[tools] dir` runs the real helm v3.19.0 ([`super::tools::helm`]) instead of the
-    /// imitation: it renders the chart itself and talks to the API double through the kubeconfig.
-    /// The call is still recorded (argv, stdin, `--values` files) before the real helm runs.
-    pub real_helm: bool,
 }
 
 /// A project plus the doubles it talks to. Everything lives in temp dirs removed on drop.
@@ -84,17 +81,10 @@ impl Stack {
             let vendors = project.root().join("vendors");
             std::fs::create_dir_all(&vendors).unwrap();
             super::fixtures::pinned_chart(&vendors)?;
-            if !options.real_helm {
-                if !super::fixtures::helm_engine() {
-                    return None;
-                }
-                fakes.render_chart(true);
-            }
         }
-        if options.real_helm {
-            let helm = super::tools::helm()?;
-            fakes.edit_state(|s| s["real_helm"] = json!(helm));
-        }
+        // `helm` in `[tools] dir` runs the real helm v3.19.0: it renders the chart itself and
+        // talks to the API double through the kubeconfig; the call is recorded first.
+        fakes.use_real_helm(&super::tools::helm()?);
         let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
         project.write(
             "deployment/values.dev.yaml",
@@ -112,7 +102,6 @@ impl Stack {
         );
         let api = KubeApi::start();
         fakes.set_kubeconfig(&api.kubeconfig_yaml(CONTEXT));
-        fakes.connect_api(&api);
         let home = tempfile::tempdir().expect("temp dir");
         let tmp = tempfile::tempdir().expect("temp dir");
         Some(Stack { project, fakes, api, home, tmp, http_port, db_port, _fakes_dir: fakes_dir })
@@ -153,8 +142,7 @@ impl Stack {
 
     /// A running cluster with the release installed from `objects` (a chart whose templates are
     /// those objects) and made ready by the autopilot: what `status`, `teardown` and
-    /// `port-forward` find after a setup. With [`StackOptions::real_helm`] the real helm installs
-    /// it, else the imitation.
+    /// `port-forward` find after a setup.
     pub fn deployed(&self, objects: &[Value]) {
         self.fakes.add_cluster(CLUSTER, ClusterState::Running);
         self.merge_kubeconfig();
@@ -165,8 +153,6 @@ impl Stack {
             std::fs::write(chart.join(format!("templates/{i:02}.json")), serde_json::to_string_pretty(object).unwrap())
                 .unwrap();
         }
-        self.fakes.set_release_objects(objects);
-        self.fakes.render_chart(false);
         let helm = std::process::Command::new(self.fakes.bin_dir().join("helm"))
             .args(["upgrade", "--install", "supabase"])
             .arg(&chart)
