@@ -1,5 +1,5 @@
-//! `ssp teardown` (alias `down`), `stop`, `start` and `port-forward` against the fake k3d/helm and
-//! the API double.
+//! `ssp teardown` (alias `down`), `stop`, `start` and `port-forward` against the fake k3d, the
+//! real helm v3.19.0 and the API double.
 mod support;
 
 use std::io::{BufRead, BufReader, Read, Write};

@@ -1,6 +1,6 @@
-//! `ssp setup-infra` end to end through the binary: the fake k3d and helm (found through
-//! `[tools] dir`), the pinned chart rendered by Helm's own engine and applied to the Kubernetes
-//! API double, a loopback stand-in for Kong on the load balancer's host port, the real Docker
+//! `ssp setup-infra` end to end through the binary: the fake k3d and the real helm v3.19.0
+//! (found through `[tools] dir`; helm's calls recorded by a shim), the pinned chart rendered and
+//! installed by helm into the Kubernetes API double, a loopback stand-in for Kong on the load balancer's host port, the real Docker
 //! daemon for the pre-flight check.
 mod support;
 

@@ -1,4 +1,4 @@
-//! `ssp status` in its three formats against a release the fake helm installed into the API
+//! `ssp status` in its three formats against a release the real helm v3.19.0 installed into the API
 //! double (no Docker needed: status only lists and reads).
 mod support;
 

@@ -71,8 +71,8 @@ pub fn free_port() -> u16 {
 }
 
 impl Stack {
-    /// `None` (after the skip/fail rule) when Python 3, the shared fixtures or Helm's engine are
-    /// missing.
+    /// `None` (after the skip/fail rule) when Python 3, the shared fixtures or the real helm
+    /// (`tests/support/get-helm-kubectl.sh`) are missing.
     pub fn new(options: StackOptions) -> Option<Stack> {
         let fakes_dir = tempfile::tempdir().expect("temp dir");
         let fakes = FakeTools::install_or_skip(fakes_dir.path())?;
