@@ -1,6 +1,6 @@
 //! Fidelity checks of the Kubernetes API double (`tests/support/kube_api`).
 //!
-//! Real clients against the double: if `/usr/bin/kubectl` (get, rollout status, wait, logs -f,
+//! Real clients against the double: if the real kubectl v1.34.5 (`support::tools`; get, rollout status, wait, logs -f,
 //! delete, create, apply) and the kube crate (list, watch, create/replace/delete, apply, logs,
 //! port-forward) work against it and see what the test put there, the double speaks the API
 //! the way a cluster does, and ssp's tests against it mean something.
@@ -14,16 +14,12 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use support::kube_api::KubeApi;
 
-const KUBECTL: &str = "/usr/bin/kubectl";
 /// Safety net only: every wait below ends on an event long before this.
 const SAFETY: Duration = Duration::from_secs(60);
 
 /// A kubectl command bound to the double's kubeconfig, or `None` (skip) when kubectl is missing.
 fn kubectl(kubeconfig: &Path) -> Option<Command> {
-    if !support::prerequisite("kubectl", Path::new(KUBECTL).exists(), "/usr/bin/kubectl is not installed") {
-        return None;
-    }
-    let mut cmd = Command::new(KUBECTL);
+    let mut cmd = Command::new(support::tools::kubectl()?);
     cmd.arg("--kubeconfig")
         .arg(kubeconfig)
         .env_remove("KUBECONFIG")
@@ -272,7 +268,7 @@ fn kubectl_delete_removes_the_object_and_its_dependents() {
     cmd.args(["delete", "deployment", "rest", "-n", "default"]);
     let out = run(cmd);
     assert!(out.status.success(), "{}", text(&out.stderr));
-    assert_eq!(text(&out.stdout).trim(), "deployment.apps \"rest\" deleted");
+    assert_eq!(text(&out.stdout).trim(), "deployment.apps \"rest\" deleted from default namespace");
     assert!(fx.api.get("deployments", "default", "rest").is_none());
     assert!(fx.api.get("pods", "default", &pod).is_none(), "background propagation deletes the pods");
     assert!(fx.api.list("replicasets", Some("default")).is_empty());
@@ -307,6 +303,10 @@ fn kubectl_create_configmap_twice_fails_with_already_exists_and_apply_is_idempot
     assert_eq!(text(&out.stdout).trim(), "configmap/config-dev created");
     let cm = fx.api.get("configmaps", "default", "config-dev").expect("created");
     assert_eq!(cm["data"], json!({"DB_HOST": "supabase-supabase-db", "DB_PORT": "5432"}));
+    // kubectl's typed client sends the ConfigMap as protobuf (`k8s\0` + runtime.Unknown); the
+    // double decodes it.
+    let post = fx.api.requests().into_iter().find(|r| r.method == "POST").expect("a POST");
+    assert_eq!(post.content_type.as_deref(), Some("application/vnd.kubernetes.protobuf"));
 
     let mut cmd = kubectl(&fx.kubeconfig).unwrap();
     cmd.args(["create", "configmap", "config-dev", "-n", "default", "--from-literal=DB_HOST=x"]);
@@ -838,4 +838,106 @@ fn a_test_thread_can_play_the_cluster_while_a_client_runs() {
     assert!(applied.status.success(), "{}", text(&applied.stderr));
     assert!(waited.status.success(), "{}", text(&waited.stderr));
     assert_eq!(text(&waited.stdout).trim(), "job.batch/populate-db condition met");
+}
+
+// ---- the real helm v3.19.0 ------------------------------------------------------------------
+
+/// helm bound to the double's kubeconfig, with private cache/config/data dirs; `None` (skip)
+/// when the test tools were not fetched.
+fn helm(fx: &Fixture) -> Option<Command> {
+    let mut cmd = Command::new(support::tools::helm()?);
+    let home = fx.kubeconfig.parent().expect("dir");
+    cmd.arg("--kubeconfig")
+        .arg(&fx.kubeconfig)
+        .env_remove("KUBECONFIG")
+        .env("HOME", home)
+        .env("HELM_CACHE_HOME", home.join("helm-cache"))
+        .env("HELM_CONFIG_HOME", home.join("helm-config"))
+        .env("HELM_DATA_HOME", home.join("helm-data"))
+        .stdin(Stdio::null());
+    Some(cmd)
+}
+
+/// A chart with one ConfigMap whose data comes from the values.
+fn tiny_chart(dir: &Path) -> std::path::PathBuf {
+    let chart = dir.join("tiny");
+    std::fs::create_dir_all(chart.join("templates")).unwrap();
+    std::fs::write(chart.join("Chart.yaml"), "apiVersion: v2\nname: tiny\nversion: 0.1.0\n").unwrap();
+    std::fs::write(chart.join("values.yaml"), "greeting: hello\n").unwrap();
+    std::fs::write(
+        chart.join("templates/cm.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}-cm\n  labels:\n    app.kubernetes.io/instance: {{ .Release.Name }}\ndata:\n  greeting: {{ .Values.greeting | quote }}\n",
+    )
+    .unwrap();
+    chart
+}
+
+#[test]
+fn real_helm_installs_upgrades_lists_and_uninstalls_a_release_through_the_double() {
+    let fx = fixture();
+    let Some(mut cmd) = helm(&fx) else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let chart = tiny_chart(dir.path());
+
+    cmd.args(["upgrade", "--install", "demo"]).arg(&chart).args(["--namespace", "default"]);
+    let out = run(cmd);
+    assert!(out.status.success(), "{}\n{}", text(&out.stdout), text(&out.stderr));
+    assert_eq!(fx.api.get("configmaps", "default", "demo-cm").expect("rendered")["data"]["greeting"], "hello");
+    // Helm's release storage: a Secret per revision, sent as protobuf by client-go's typed client.
+    let v1 = fx.api.get("secrets", "default", "sh.helm.release.v1.demo.v1").expect("release secret");
+    assert_eq!(v1["type"], "helm.sh/release.v1");
+    assert_eq!(v1["metadata"]["labels"]["owner"], "helm");
+    assert_eq!(v1["metadata"]["labels"]["status"], "deployed");
+    let protobuf = fx.api.requests().into_iter().any(|r| {
+        r.method == "POST"
+            && r.path == "/api/v1/namespaces/default/secrets"
+            && r.content_type.as_deref() == Some("application/vnd.kubernetes.protobuf")
+    });
+    assert!(protobuf, "helm stored its release through a protobuf POST");
+
+    let mut cmd = helm(&fx).unwrap();
+    cmd.args(["upgrade", "--install", "demo"]).arg(&chart).args(["--namespace", "default", "--set", "greeting=hi"]);
+    let out = run(cmd);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(fx.api.get("configmaps", "default", "demo-cm").unwrap()["data"]["greeting"], "hi");
+    let v1 = fx.api.get("secrets", "default", "sh.helm.release.v1.demo.v1").unwrap();
+    assert_eq!(v1["metadata"]["labels"]["status"], "superseded", "helm updated the old revision (PUT)");
+
+    let mut cmd = helm(&fx).unwrap();
+    cmd.args(["list", "--namespace", "default", "-o", "json"]);
+    let out = run(cmd);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let list: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(list[0]["name"], "demo");
+    assert_eq!(list[0]["revision"], "2");
+    assert_eq!(list[0]["status"], "deployed");
+
+    let mut cmd = helm(&fx).unwrap();
+    cmd.args(["uninstall", "demo", "--namespace", "default", "--wait", "--timeout", "30s"]);
+    let out = run(cmd);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout).trim(), "release \"demo\" uninstalled");
+    assert!(fx.api.get("configmaps", "default", "demo-cm").is_none());
+    assert!(fx.api.list("secrets", Some("default")).iter().all(|s| s["metadata"]["labels"]["owner"] != "helm"));
+}
+
+#[test]
+fn real_helm_reports_an_api_error_the_double_returns() {
+    let fx = fixture();
+    let Some(mut cmd) = helm(&fx) else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let chart = tiny_chart(dir.path());
+    // The chart's ConfigMap is refused by the server: helm fails for that real reason.
+    fx.api.fail_next(
+        "POST",
+        "/namespaces/default/configmaps",
+        1,
+        403,
+        "Forbidden",
+        "configmaps is forbidden: User \"dev\" cannot create resource \"configmaps\"",
+    );
+    cmd.args(["install", "demo"]).arg(&chart).args(["--namespace", "default"]);
+    let out = run(cmd);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("configmaps is forbidden"), "{}", text(&out.stderr));
 }

@@ -1,5 +1,5 @@
-//! `ssp teardown` (alias `down`), `stop`, `start` and `port-forward` against the fake k3d/helm and
-//! the API double.
+//! `ssp teardown` (alias `down`), `stop`, `start` and `port-forward` against the fake k3d, the
+//! real helm v3.19.0 and the API double.
 mod support;
 
 use std::io::{BufRead, BufReader, Read, Write};
@@ -18,7 +18,7 @@ fn deployed(options: StackOptions) -> Option<Stack> {
 
 #[test]
 fn teardown_yes_deletes_the_cluster() {
-    let Some(stack) = deployed(StackOptions::default()) else { return };
+    let Some(stack) = deployed(StackOptions { ..Default::default() }) else { return };
     let out = stack.ssp().args(["teardown", "--yes"]).run();
     out.success().stderr_has("cluster pdc-cluster deleted");
     assert_eq!(stack.k3d_calls(), ["k3d cluster list -o json", "k3d cluster delete pdc-cluster"]);
@@ -31,7 +31,7 @@ fn teardown_yes_deletes_the_cluster() {
 
 #[test]
 fn teardown_keep_cluster_uninstalls_only_the_release() {
-    let Some(stack) = deployed(StackOptions::default()) else { return };
+    let Some(stack) = deployed(StackOptions { ..Default::default() }) else { return };
     assert!(!stack.api.list("deployments", Some("default")).is_empty());
     let out = stack.ssp().args(["teardown", "--keep-cluster"]).run();
     out.success().stderr_has("release supabase uninstalled");
@@ -56,6 +56,8 @@ fn teardown_of_an_existing_cluster_only_uninstalls() {
     }) else {
         return;
     };
+    // The existing cluster is the user's `staging` context.
+    std::fs::write(stack.kubeconfig_path(), stack.api.kubeconfig_yaml("staging")).unwrap();
     let out = stack.ssp().args(["teardown", "--yes"]).run();
     out.success();
     assert_eq!(
@@ -67,7 +69,7 @@ fn teardown_of_an_existing_cluster_only_uninstalls() {
 
 #[test]
 fn stop_and_start_keep_the_cluster() {
-    let Some(stack) = deployed(StackOptions::default()) else { return };
+    let Some(stack) = deployed(StackOptions { ..Default::default() }) else { return };
     stack.ssp().args(["stop"]).run().success().stderr_has("cluster pdc-cluster stopped; its data is kept");
     assert_eq!(stack.fakes.cluster(CLUSTER), Some(ClusterState::Stopped));
     stack.ssp().args(["stop"]).run().success().stderr_has("cluster pdc-cluster is already stopped");
@@ -115,7 +117,7 @@ fn reversing_upstream() -> std::net::SocketAddr {
 
 #[test]
 fn port_forward_moves_bytes_both_ways_until_ctrl_c() {
-    let Some(stack) = deployed(StackOptions::default()) else { return };
+    let Some(stack) = deployed(StackOptions { ..Default::default() }) else { return };
     let pod = stack
         .api
         .list("pods", Some("default"))
@@ -161,7 +163,7 @@ fn port_forward_moves_bytes_both_ways_until_ctrl_c() {
 
 #[test]
 fn port_forward_to_an_unknown_service_says_so() {
-    let Some(stack) = deployed(StackOptions::default()) else { return };
+    let Some(stack) = deployed(StackOptions { ..Default::default() }) else { return };
     let out = stack.ssp().args(["port-forward", "nope"]).run();
     out.status(1).stderr_has("service nope not found in namespace default");
 }

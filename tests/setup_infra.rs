@@ -1,6 +1,6 @@
-//! `ssp setup-infra` end to end through the binary: the fake k3d and helm (found through
-//! `[tools] dir`), the pinned chart rendered by Helm's own engine and applied to the Kubernetes
-//! API double, a loopback stand-in for Kong on the load balancer's host port, the real Docker
+//! `ssp setup-infra` end to end through the binary: the fake k3d and the real helm v3.19.0
+//! (found through `[tools] dir`; helm's calls recorded by a shim), the pinned chart rendered and
+//! installed by helm into the Kubernetes API double, a loopback stand-in for Kong on the load balancer's host port, the real Docker
 //! daemon for the pre-flight check.
 mod support;
 
@@ -107,6 +107,7 @@ fn fresh_create_renders_the_config_creates_the_cluster_installs_waits_probes_and
 fn running_stack(test: &str) -> Option<(Stack, KongStandIn)> {
     let stack = k3d_stack(test)?;
     stack.fakes.add_cluster(CLUSTER, ClusterState::Running);
+    stack.merge_kubeconfig();
     let kong = KongStandIn::start(stack.http_port, 200);
     Some((stack, kong))
 }
@@ -140,7 +141,8 @@ fn a_running_cluster_is_reused_and_a_second_run_only_upgrades() {
             "k3d kubeconfig get pdc-cluster"
         ]
     );
-    assert_eq!(stack.fakes.release("default", "supabase").unwrap()["revision"], 2);
+    let v2 = stack.api.get("secrets", "default", "sh.helm.release.v1.supabase.v2").expect("revision 2");
+    assert_eq!(v2["metadata"]["labels"]["status"], "deployed");
     assert_eq!(stack.api.list("deployments", Some("default")).len(), objects);
     // The second run created nothing but helm's record of revision 2.
     let created: Vec<String> = stack.api.request_lines().into_iter().filter(|l| l.starts_with("POST")).collect();
@@ -155,6 +157,7 @@ fn a_running_cluster_is_reused_and_a_second_run_only_upgrades() {
 fn a_stopped_cluster_is_started() {
     let Some(stack) = k3d_stack("stopped_cluster_started") else { return };
     stack.fakes.add_cluster(CLUSTER, ClusterState::Stopped);
+    stack.merge_kubeconfig();
     let _kong = KongStandIn::start(stack.http_port, 200);
     let _autopilot = stack.api.autopilot();
     let out = stack.ssp().args(["setup-infra", "--timeout", "2m"]).run();
@@ -213,21 +216,28 @@ fn a_busy_host_port_is_named_and_nothing_is_created() {
 #[test]
 fn a_failing_helm_shows_its_stderr_tail_and_exit_status() {
     let Some((stack, _kong)) = running_stack("helm_fails") else { return };
-    stack.fakes.fail(
-        "helm",
-        &["upgrade"],
-        1,
-        "Error: UPGRADE FAILED: release supabase failed: rendered manifests contain a resource that already exists\n",
-    );
+    // A Deployment of the chart's name that helm does not own: the real helm refuses to adopt it.
+    stack.api.insert(serde_json::json!({
+        "apiVersion": "apps/v1", "kind": "Deployment",
+        "metadata": {"name": "supabase-supabase-db", "namespace": "default"},
+        "spec": {"replicas": 1, "selector": {"matchLabels": {"app": "db"}},
+                 "template": {"metadata": {"labels": {"app": "db"}}, "spec": {"containers": [{"name": "db", "image": "postgres:15"}]}}}
+    }));
     let out = stack.ssp().args(["setup-infra", "--timeout", "2m"]).run();
     out.status(1);
     out.stderr_has("exited with status 1; its last output:");
     out.stderr_has(
-        "  | Error: UPGRADE FAILED: release supabase failed: rendered manifests contain a resource that already exists",
+        "  | Error: Unable to continue with install: Deployment \"supabase-supabase-db\" in namespace \"default\" exists and cannot be imported into the current release: invalid ownership metadata",
     );
     out.stderr_has("`helm upgrade --install supabase ");
     assert!(!out.stderr.contains("waiting for supabase"), "no wait after a failed install:\n{}", out.stderr);
-    assert!(stack.api.list("deployments", Some("default")).is_empty());
+    let names: Vec<String> = stack
+        .api
+        .list("deployments", Some("default"))
+        .iter()
+        .map(|d| d["metadata"]["name"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(names, ["supabase-supabase-db"], "helm created nothing");
 }
 
 #[test]
@@ -307,6 +317,95 @@ fn a_pod_in_image_pull_back_off_fails_the_wait_before_the_timeout() {
     out.stderr_has(&format!("Warning Failed: Failed to pull image \"{image}\": 429 toomanyrequests"));
     out.stderr_has("regcred");
     assert!(!out.stderr.contains("not ready after"), "{}", out.stderr);
+}
+
+/// The db pod's first container goes into `waiting` with `reason`/`message` after a kubelet
+/// event (`Warning Failed: event`) about its image; returns the pod, container and image.
+fn pull_fails(
+    stack: &Stack,
+    event: impl Fn(&str) -> String,
+    reason: &str,
+    message: impl Fn(&str) -> String,
+) -> (String, String, String) {
+    ssp_is_watching(stack);
+    let pod = stack.api.spawn_pod("deployments", "default", "supabase-supabase-db");
+    let spec = stack.api.get("pods", "default", &pod).unwrap()["spec"]["containers"][0].clone();
+    let (container, image) = (spec["name"].as_str().unwrap().to_string(), spec["image"].as_str().unwrap().to_string());
+    stack.api.add_pod_event("default", &pod, "Warning", "Failed", &event(&image));
+    stack.api.set_container_waiting("default", &pod, &container, reason, &message(&image));
+    (pod, container, image)
+}
+
+#[test]
+fn a_401_from_the_registry_fails_the_wait_at_once_without_the_grace_period() {
+    let Some((stack, _kong)) = running_stack("pull_401") else { return };
+    let (out, (pod, _container, image)) = std::thread::scope(|s| {
+        let cluster = s.spawn(|| {
+            pull_fails(
+                &stack,
+                |image| format!(
+                    "Failed to pull image \"{image}\": failed to pull and unpack image \"{image}\": failed to resolve reference \"{image}\": failed to authorize: failed to fetch anonymous token: unexpected status from GET request to https://ghcr.io/token?scope=repository%3Auw-thinklab%2Fsupabase-db%3Apull&service=ghcr.io: 401 Unauthorized"
+                ),
+                "ImagePullBackOff",
+                |image| format!("Back-off pulling image \"{image}\""),
+            )
+        });
+        // Grace and timeout far beyond the test's patience: only the event can end this wait.
+        let out = stack.ssp().args(["setup-infra", "--timeout", "90s", "--grace", "10m"]).run();
+        (out, cluster.join().unwrap())
+    });
+    out.status(1);
+    out.stderr_has(&format!("deployment/supabase-supabase-db: pod {pod} cannot pull its image: ImagePullBackOff"));
+    out.stderr_has(&format!("image {image}"));
+    out.stderr_has("the registry said (waiting cannot fix this): Failed to pull image");
+    out.stderr_has("401 Unauthorized");
+    out.stderr_has("hint: ghcr.io refused to serve");
+    out.stderr_has("SSP_REGISTRY_TOKEN");
+    out.stderr_has("docker login ghcr.io");
+    assert!(!out.stderr.contains("not ready after"), "{}", out.stderr);
+}
+
+#[test]
+fn a_missing_tag_fails_the_wait_at_once_and_points_at_the_values_file() {
+    let Some((stack, _kong)) = running_stack("pull_not_found") else { return };
+    let (out, (pod, _container, image)) = std::thread::scope(|s| {
+        let cluster = s.spawn(|| {
+            pull_fails(
+                &stack,
+                |image| format!("Failed to pull image \"{image}\": rpc error: code = NotFound desc = failed to pull and unpack image \"{image}\": failed to resolve reference \"{image}\": {image}: not found"),
+                "ErrImagePull",
+                |image| format!("rpc error: code = NotFound desc = failed to pull and unpack image \"{image}\": failed to resolve reference \"{image}\": {image}: not found"),
+            )
+        });
+        let out = stack.ssp().args(["setup-infra", "--timeout", "90s", "--grace", "10m"]).run();
+        (out, cluster.join().unwrap())
+    });
+    out.status(1);
+    out.stderr_has(&format!("pod {pod} cannot pull its image: ErrImagePull"));
+    out.stderr_has(&format!("hint: ghcr.io has no image {image}: check the repository and tag in the values file"));
+    assert!(!out.stderr.contains("not ready after"), "{}", out.stderr);
+}
+
+#[test]
+fn a_plain_back_off_keeps_waiting_for_the_grace_period() {
+    let Some((stack, _kong)) = running_stack("pull_back_off_waits") else { return };
+    let (out, (pod, _, _)) = std::thread::scope(|s| {
+        let cluster = s.spawn(|| {
+            pull_fails(
+                &stack,
+                |image| format!("Failed to pull image \"{image}\": failed to pull and unpack image \"{image}\": failed to resolve reference \"{image}\": failed to do request: Head \"https://ghcr.io/v2/x/manifests/y\": net/http: TLS handshake timeout"),
+                "ImagePullBackOff",
+                |image| format!("Back-off pulling image \"{image}\""),
+            )
+        });
+        // The grace period outlasts the timeout: a transient pull error must not end the wait early.
+        let out = stack.ssp().args(["setup-infra", "--timeout", "4s", "--grace", "10m"]).run();
+        (out, cluster.join().unwrap())
+    });
+    out.status(1);
+    out.stderr_has("error: not ready after 4s:");
+    out.stderr_has(&format!("{pod} ImagePullBackOff"));
+    assert!(!out.stderr.contains("cannot pull its image"), "{}", out.stderr);
 }
 
 #[test]
@@ -471,15 +570,26 @@ fn ctrl_c_while_waiting_for_the_workloads_exits_130() {
 #[test]
 fn ctrl_c_while_helm_runs_stops_helm_and_exits_130() {
     let Some((stack, _kong)) = running_stack("ctrl_c_helm") else { return };
-    stack.fakes.hang("helm", &["upgrade"], "Release \"supabase\" does not exist. Installing it now.\n");
+    // The API server accepts helm's request for the release history and never answers.
+    stack.api.hang_next("GET", "/namespaces/default/secrets", 1);
     let out = interrupted(&stack, &["setup-infra", "--timeout", "10m"], || {
         stack.fakes.wait_for_call("helm", &["upgrade"], SAFETY);
+        // Interrupt only once helm is stuck on the API server.
+        let stuck = stack.api.wait_until_blocking(SAFETY, |st| {
+            st.requests_seen().iter().any(|r| r.method == "GET" && r.path == "/api/v1/namespaces/default/secrets")
+        });
+        assert!(stuck, "helm never asked for its release history");
     });
     out.status(130).stderr_has("error: interrupted");
     let helm = stack.fakes.calls_of("helm").into_iter().find(|c| c.argv[0] == "upgrade").unwrap();
-    assert_eq!(helm.exit_code, None, "helm was still running when ssp was interrupted");
+    // The real helm was waiting on the API when ssp stopped its process group: it ended by a
+    // signal (negative code), or the recording shim around it was killed too before noting it.
+    assert!(!matches!(helm.exit_code, Some(c) if c >= 0), "helm finished on its own: {:?}", helm.exit_code);
     group_is_gone(helm.pid);
     assert!(!out.stderr.contains("waiting for supabase"), "{}", out.stderr);
+    let asked =
+        stack.api.requests().iter().any(|r| r.method == "GET" && r.path == "/api/v1/namespaces/default/secrets");
+    assert!(asked, "helm was waiting on its release history");
 }
 
 #[test]
@@ -544,6 +654,7 @@ fn registry_credentials_become_the_regcred_pull_secret_without_showing_the_token
         return;
     };
     stack.fakes.add_cluster(CLUSTER, ClusterState::Running);
+    stack.merge_kubeconfig();
     let _kong = KongStandIn::start(stack.http_port, 200);
     stack.project.write("deployment/values.cloud.decrypted.yaml", "left: by the old tasks\n");
     let _autopilot = stack.api.autopilot();
@@ -583,6 +694,7 @@ fn registry_credentials_become_the_regcred_pull_secret_without_showing_the_token
 fn ready_workloads_but_no_answer_from_kong_is_a_failure() {
     let Some(stack) = k3d_stack("kong_silent") else { return };
     stack.fakes.add_cluster(CLUSTER, ClusterState::Running);
+    stack.merge_kubeconfig();
     let kong = KongStandIn::start(stack.http_port, 503);
     let _autopilot = stack.api.autopilot();
     let out = stack.ssp().args(["setup-infra", "--timeout", "2m"]).run();
@@ -620,4 +732,190 @@ fn without_update_kubeconfig_helm_gets_the_clusters_own_kubeconfig() {
     assert_eq!(calls[2..], ["k3d kubeconfig write pdc-cluster", "k3d kubeconfig get pdc-cluster"]);
     assert_eq!(stack.helm_calls()[0].flag_values("--kubeconfig"), [written.to_str().unwrap()]);
     assert!(!stack.kubeconfig_path().exists(), "the user's kubeconfig is left alone");
+}
+
+/// A `git clone` of this repository (its committed HEAD) in a temp dir: no chart, no `.ssp/`.
+fn fresh_clone() -> Option<tempfile::TempDir> {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let clone = std::process::Command::new("git")
+        .args(["clone", "--quiet", "--no-hardlinks"])
+        .arg(repo)
+        .arg(dir.path().join("repo"))
+        .output();
+    match clone {
+        Ok(o) if o.status.success() => Some(dir),
+        Ok(o) => panic!("git clone failed: {}", String::from_utf8_lossy(&o.stderr)),
+        Err(e) => {
+            assert!(std::env::var("CI").as_deref() != Ok("true"), "git is needed under CI: {e}");
+            eprintln!("skipped: cannot run git ({e})");
+            None
+        }
+    }
+}
+
+fn git_status(dir: &std::path::Path) -> String {
+    let out = std::process::Command::new("git")
+        .args(["status", "--porcelain", "--ignored", "--untracked-files=all"])
+        .current_dir(dir)
+        .output()
+        .expect("git status");
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// Every path under `dir` but `.git/`, to prove a dry run created nothing (ignored files too).
+fn tree(dir: &std::path::Path) -> Vec<String> {
+    let mut paths: Vec<String> =
+        walk(dir).into_iter().map(|p| p.strip_prefix(dir).unwrap().display().to_string()).collect();
+    paths.sort();
+    paths
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.file_name().is_some_and(|n| n == ".git") {
+            continue;
+        }
+        if path.is_dir() {
+            out.extend(walk(&path));
+        }
+        out.push(path);
+    }
+    out
+}
+
+/// ssp in the clone with a private HOME, no tools on PATH but git, and the kube config absent.
+fn ssp_in_clone(root: &std::path::Path, home: &std::path::Path) -> support::cli::Ssp {
+    support::cli::Ssp::new()
+        .without_keys(home)
+        .current_dir(root)
+        .env("KUBECONFIG", home.join("kube/config"))
+        .env("DOCKER_CONFIG", home.join("docker"))
+        .env("PATH", "/usr/bin:/bin")
+        .env("TMPDIR", home)
+}
+
+#[test]
+fn a_fresh_clones_dry_run_shows_the_whole_plan_and_writes_nothing() {
+    let Some(dir) = fresh_clone() else { return };
+    let root = dir.path().join("repo");
+    let home = tempfile::tempdir().unwrap();
+    let before = tree(&root);
+    assert_eq!(git_status(&root), "");
+
+    let out = ssp_in_clone(&root, home.path()).args(["--dry-run", "setup-infra"]).run();
+    out.success();
+    let bin = root.join(".ssp/bin");
+    out.stderr_has(&format!("install k3d v5.8.3 as {}", bin.join("k3d").display()));
+    out.stderr_has(&format!("install helm v3.19.0 as {}", bin.join("helm").display()));
+    out.stderr_has(&format!(
+        "would run: git -C {} submodule update --init -- vendors/supabase-kubernetes",
+        root.display()
+    ));
+    out.stderr_has("would check the values against the chart's values.yaml after the fetch");
+    out.stderr_has(&format!("would write {}:", root.join(".ssp/k3d-pdc-cluster.yaml").display()));
+    out.stderr_has("    apiVersion: k3d.io/v1alpha5");
+    out.stderr_has("    image: \"rancher/k3s:v1.31.5-k3s1\"");
+    out.stderr_has("would run: k3d cluster create --config");
+    out.stderr_has("no credentials for ghcr.io: `regcred` pull secret not created");
+    out.stderr_has("would create namespace default when missing (helm --create-namespace)");
+    let chart = root.join("vendors/supabase-kubernetes/charts/supabase");
+    out.stderr_has(&format!(
+        "would run: helm upgrade --install supabase {} --namespace default --kube-context k3d-pdc-cluster --create-namespace",
+        chart.display()
+    ));
+    out.stderr_has(&format!("--values {}", root.join("deployment/values.dev.yaml").display()));
+    out.stderr_has("would watch deployments, statefulsets, daemonsets, jobs and pods labelled app.kubernetes.io/instance=supabase in default");
+    assert!(!out.stderr.contains("error"), "{}", out.stderr);
+
+    assert_eq!(tree(&root), before, "the dry run created or removed files");
+    assert!(!root.join(".ssp").exists());
+    assert_eq!(git_status(&root), "");
+    assert!(!home.path().join("kube").exists(), "the dry run wrote a kube config");
+}
+
+#[test]
+fn a_fresh_clones_cloud_dry_run_names_the_decrypted_source_never_the_values() {
+    let Some(dir) = fresh_clone() else { return };
+    let root = dir.path().join("repo");
+    let home = tempfile::tempdir().unwrap();
+    let before = tree(&root);
+
+    let out = ssp_in_clone(&root, home.path())
+        .env("SOPS_AGE_KEY_FILE", root.join("deployment/example.agekey"))
+        .env("SSP_REGISTRY_USER", "octocat")
+        .env("SSP_REGISTRY_TOKEN", "ghp_dryRunTokenNeverPrinted")
+        .args(["--dry-run", "setup-infra", "--env", "cloud"])
+        .run();
+    out.success();
+    out.stderr_has("would apply Secret default/regcred (docker-registry for ghcr.io)");
+    assert!(!out.stderr.contains("ghp_dryRunTokenNeverPrinted"), "{}", out.stderr);
+    out.stderr_has("would run: helm upgrade --install supabase");
+    out.stderr_has("--kube-context k3d-pdc-cluster");
+    out.stderr_has("--values -");
+    out.stderr_has("decrypted deployment/values.cloud.yaml");
+    out.stderr_has("would check the values against the chart's values.yaml after the fetch");
+    // Nothing of the plaintext: every scalar of the decrypted file stays out of the output.
+    let plain = std::process::Command::new(env!("CARGO_BIN_EXE_ssp"))
+        .args(["sops", "decrypt", "deployment/values.cloud.yaml"])
+        .current_dir(&root)
+        .env("SOPS_AGE_KEY_FILE", root.join("deployment/example.agekey"))
+        .env("HOME", home.path())
+        .output()
+        .unwrap();
+    assert!(plain.status.success(), "{}", String::from_utf8_lossy(&plain.stderr));
+    let plaintext = String::from_utf8(plain.stdout).unwrap();
+    let mut secrets = 0;
+    for line in plaintext.lines() {
+        if let Some((key, value)) = line.split_once(": ") {
+            let value = value.trim().trim_matches('"');
+            if ["password", "secret", "key", "jwt"].iter().any(|k| key.to_ascii_lowercase().contains(k))
+                && value.len() >= 8
+            {
+                secrets += 1;
+                assert!(!out.stderr.contains(value) && !out.stdout.contains(value), "{key} leaked into the dry run");
+            }
+        }
+    }
+    assert!(secrets > 0, "no secret values found to check in:\n{plaintext}");
+    assert_eq!(tree(&root), before, "the dry run created or removed files");
+    assert_eq!(git_status(&root), "");
+}
+
+#[test]
+fn the_real_helm_deploys_the_pinned_chart_to_the_api_double() {
+    if !docker_available("real_helm_setup") {
+        return;
+    }
+    let Some(stack) = Stack::new(StackOptions { chart: true, ..Default::default() }) else {
+        return;
+    };
+    stack.fakes.add_cluster(CLUSTER, ClusterState::Running);
+    stack.merge_kubeconfig();
+    let _kong = KongStandIn::start(stack.http_port, 200);
+    let _autopilot = stack.api.autopilot();
+    let out = stack.ssp().args(["setup-infra", "--timeout", "2m"]).run();
+    out.success().stderr_has("12 workloads ready");
+    // What the real helm v3.19.0 did, as the API server saw it.
+    let release = stack.api.get("secrets", "default", "sh.helm.release.v1.supabase.v1").expect("helm's release record");
+    assert_eq!(release["metadata"]["labels"]["status"], "deployed");
+    let db = stack.api.get("deployments", "default", "supabase-supabase-db").expect("the chart's db Deployment");
+    assert_eq!(db["metadata"]["labels"]["app.kubernetes.io/managed-by"], "Helm");
+    assert_eq!(db["metadata"]["annotations"]["meta.helm.sh/release-name"], "supabase");
+    assert!(
+        db["spec"]["template"]["spec"]["containers"][0]["image"]
+            .as_str()
+            .unwrap()
+            .starts_with("ghcr.io/uw-thinklab/supabase-db:")
+    );
+
+    // The second run is an upgrade: revision 2 deployed, revision 1 superseded.
+    let again = stack.ssp().args(["setup-infra", "--timeout", "2m"]).run();
+    again.success();
+    let v1 = stack.api.get("secrets", "default", "sh.helm.release.v1.supabase.v1").unwrap();
+    assert_eq!(v1["metadata"]["labels"]["status"], "superseded");
+    let v2 = stack.api.get("secrets", "default", "sh.helm.release.v1.supabase.v2").expect("revision 2");
+    assert_eq!(v2["metadata"]["labels"]["status"], "deployed");
 }

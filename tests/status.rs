@@ -1,4 +1,4 @@
-//! `ssp status` in its three formats against a release the fake helm installed into the API
+//! `ssp status` in its three formats against a release the real helm v3.19.0 installed into the API
 //! double (no Docker needed: status only lists and reads).
 mod support;
 
@@ -10,7 +10,7 @@ use support::stack::{
 };
 
 fn deployed() -> Option<Stack> {
-    let stack = Stack::new(StackOptions::default())?;
+    let stack = Stack::new(StackOptions { ..Default::default() })?;
     stack.deployed(&small_release());
     Some(stack)
 }

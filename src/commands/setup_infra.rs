@@ -11,7 +11,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use zeroize::Zeroizing;
 
 use crate::cli::{Environment, GlobalArgs, SetupInfraArgs};
-use crate::cluster::{ClusterState, K3dCluster, render_k3d_config};
+use crate::cluster::{ClusterError, ClusterState, K3dCluster, render_k3d_config};
 use crate::config::{FlagOverride, Provider};
 use crate::context::Context;
 use crate::exit::UsageError;
@@ -19,6 +19,7 @@ use crate::helm::{Release, ValuesSource};
 use crate::k8s::waiter::{ReleaseWaiter, WaitOptions};
 use crate::output::Output;
 use crate::preflight::{self, Status};
+use crate::runner::RunError;
 use crate::stack::{StackInfo, probe_api};
 use crate::tools::ToolName;
 use crate::{docker, k8s, registry, sops, values};
@@ -138,6 +139,9 @@ pub async fn run(global: &GlobalArgs, args: &SetupInfraArgs, output: Output) -> 
         context: context.clone(),
         kubeconfig: kubeconfig_file,
     };
+    if client.is_none() {
+        out.note(format!("would create namespace {namespace} when missing (helm --create-namespace)"));
+    }
     out.step(format!("deploying release {} to {context} (namespace {namespace})", release.name));
     let call = release.upgrade_install(sources, args.timeout);
     let progress_out = out.clone();
@@ -297,6 +301,14 @@ fn check_chart_values(
     strict: bool,
 ) -> anyhow::Result<()> {
     if !chart_dir.join("Chart.yaml").is_file() {
+        if ctx.dry_run {
+            // The fetch above only said what it would run: nothing to compare with yet.
+            ctx.output.note(format!(
+                "would check the values against the chart's values.yaml after the fetch ({})",
+                chart_dir.display()
+            ));
+            return Ok(());
+        }
         bail!(
             "the chart is not checked out: {} is missing\nhint: run `ssp fetch-chart` (pinned at {})",
             chart_dir.join("Chart.yaml").display(),
@@ -326,9 +338,29 @@ fn check_chart_values(
 async fn ensure_cluster(ctx: &Context, k3d: &K3dCluster<'_>, args: &SetupInfraArgs) -> anyhow::Result<()> {
     let out = &ctx.output;
     let cluster = &ctx.project.config.cluster;
-    let engine = docker::Engine::connect().await.map_err(|e| anyhow::anyhow!("{e}\nhint: {}", e.hint()))?;
-    out.done(format!("Docker {} (API {})", engine.info.version, engine.info.api_version));
-    let mut state = k3d.state()?;
+    let engine = match docker::Engine::connect().await {
+        Ok(engine) => {
+            out.done(format!("Docker {} (API {})", engine.info.version, engine.info.api_version));
+            Some(engine)
+        }
+        // A dry run still shows the plan; the real run stops here.
+        Err(e) if ctx.dry_run => {
+            out.warn(format!("{e} (a real run stops here)\nhint: {}", e.hint()));
+            None
+        }
+        Err(e) => bail!("{e}\nhint: {}", e.hint()),
+    };
+    let mut state = match k3d.state() {
+        // A fresh clone's dry run: k3d is one of the tools it would install first.
+        Err(ClusterError::Run(RunError::NotFound { .. })) if ctx.dry_run => {
+            out.note(format!(
+                "would run `k3d cluster list -o json` once k3d is installed; planning as if cluster {} does not exist",
+                k3d.name
+            ));
+            ClusterState::Absent
+        }
+        other => other?,
+    };
     if args.recreate && state != ClusterState::Absent {
         out.step(format!("deleting cluster {} (--recreate)", k3d.name));
         k3d.delete()?;
@@ -344,7 +376,7 @@ async fn ensure_cluster(ctx: &Context, k3d: &K3dCluster<'_>, args: &SetupInfraAr
         ClusterState::Absent => {
             let mut busy = Vec::new();
             for mapping in &cluster.ports {
-                let check = preflight::port(mapping, &cluster.name, Some(&engine)).await;
+                let check = preflight::port(mapping, &cluster.name, engine.as_ref()).await;
                 if check.status == Status::Fail {
                     busy.push(format!(
                         "host port {}: {}\nhint: {}",
@@ -391,7 +423,9 @@ fn write_k3d_config(ctx: &Context) -> anyhow::Result<PathBuf> {
     let dir = ctx.project.path(".ssp");
     let path = dir.join(format!("k3d-{}.yaml", ctx.project.config.cluster.name));
     if ctx.dry_run {
-        ctx.output.note(format!("would write {}", path.display()));
+        let text = render_k3d_config(&ctx.project.config.cluster);
+        let indented: Vec<String> = text.lines().map(|l| format!("    {l}")).collect();
+        ctx.output.note(format!("would write {}:\n{}", path.display(), indented.join("\n")));
         return Ok(path);
     }
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;

@@ -2,7 +2,9 @@
 //! `--wait`. Every Deployment, StatefulSet, DaemonSet, Job and Pod with the release's instance label is
 //! watched; the wait ends on the event that makes the last workload ready, fails fast when a pod is
 //! stuck (image pull, crash loop, config error, unschedulable) for longer than a grace period, and on
-//! timeout names every workload that is not ready and why. No polling: watch events and two timers.
+//! timeout names every workload that is not ready and why. The namespace's core/v1 Events are
+//! watched too: a pull failure the registry made final (401/403, not found, invalid reference) fails
+//! the wait on the event, without the grace period. No polling: watch events and two timers.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
@@ -13,7 +15,7 @@ use ::kube::{Client, ResourceExt};
 use futures::{Stream, StreamExt};
 use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, StatefulSet};
 use k8s_openapi::api::batch::v1::Job;
-use k8s_openapi::api::core::v1::Pod;
+use k8s_openapi::api::core::v1::{Event, Pod};
 use tokio::time::Instant;
 
 use super::readiness::{self, Kind, PodProblem, Readiness};
@@ -53,6 +55,8 @@ pub struct StuckPod {
     pub events: Vec<String>,
     pub log_tail: String,
     pub hints: Vec<String>,
+    /// Set when the pull can never succeed: the kubelet's or registry's words.
+    pub permanent: Option<String>,
 }
 
 /// Why the wait did not end with everything ready.
@@ -72,9 +76,10 @@ pub enum WaitError {
 
 fn describe_stuck(stuck: &StuckPod) -> String {
     let p = &stuck.problem;
+    let verb = if stuck.permanent.is_some() { "cannot pull its image" } else { "is stuck" };
     let mut text = match &stuck.workload {
-        Some(w) => format!("{w}: pod {} is stuck: {}", stuck.pod, p.reason),
-        None => format!("pod {} is stuck: {}", stuck.pod, p.reason),
+        Some(w) => format!("{w}: pod {} {verb}: {}", stuck.pod, p.reason),
+        None => format!("pod {} {verb}: {}", stuck.pod, p.reason),
     };
     if let Some(c) = &p.container {
         text.push_str(&format!(" (container {c}"));
@@ -85,6 +90,9 @@ fn describe_stuck(stuck: &StuckPod) -> String {
     }
     if !p.message.is_empty() {
         text.push_str(&format!("\n  message: {}", p.message));
+    }
+    if let Some(words) = &stuck.permanent {
+        text.push_str(&format!("\n  the registry said (waiting cannot fix this): {words}"));
     }
     if !stuck.events.is_empty() {
         text.push_str("\n  last events:");
@@ -128,6 +136,8 @@ impl WaitError {
 enum Update {
     Workload(Workload, Option<Readiness>),
     Pod(String, Option<Box<Pod>>),
+    /// A pull failure the kubelet reported in an Event: pod name and message.
+    PullFailed(String, String),
     InitDone(&'static str),
     Error(String),
 }
@@ -216,6 +226,17 @@ impl ReleaseWaiter {
                     Err(err) => Update::Error(format!("pods: {err}")),
                 })
                 .boxed(),
+            watcher(
+                Api::<Event>::namespaced(c.clone(), ns),
+                watcher::Config::default().fields("involvedObject.kind=Pod"),
+            )
+            .default_backoff()
+            .map(|event| match event {
+                Ok(watcher::Event::Apply(e) | watcher::Event::InitApply(e)) => pull_failure_event(&e),
+                Ok(_) => Update::Error(String::new()),
+                Err(err) => Update::Error(format!("events: {err}")),
+            })
+            .boxed(),
         ];
         let mut updates = futures::stream::select_all(streams);
 
@@ -236,6 +257,15 @@ impl ReleaseWaiter {
                 update = updates.next() => {
                     let Some(update) = update else { return Err(self.timeout_error(&state)) };
                     self.apply(&mut state, update);
+                    if let Some((pod, problem, words, kind)) = state.permanent_pull_failure() {
+                        let image = problem.image.clone().unwrap_or_default();
+                        let mut stuck = self.investigate(&state, &pod, problem).await;
+                        let mut hints = vec![triage::pull_hint(kind, &image)];
+                        hints.extend(stuck.hints.into_iter().filter(|h| !h.contains("registry")));
+                        stuck.hints = hints;
+                        stuck.permanent = Some(words);
+                        return Err(WaitError::Stuck(Box::new(stuck)));
+                    }
                     if let Some((workload, detail)) = state.failed_job() {
                         let pod = state.pod_of(&workload);
                         let stuck = match pod {
@@ -302,6 +332,9 @@ impl ReleaseWaiter {
                 state.problems.remove(&name);
                 state.pods.remove(&name);
             }
+            Update::PullFailed(pod, message) => {
+                state.pull_failures.insert(pod, message);
+            }
             Update::InitDone(source) => {
                 state.synced.insert(source);
             }
@@ -367,7 +400,7 @@ impl ReleaseWaiter {
         let workload = state.pods.get(pod).and_then(|p| owner_workload(p));
         let haystack = format!("{} {}\n{}\n{}", problem.reason, problem.message, events.join("\n"), log_tail);
         let hints = triage::hints_for(&haystack);
-        StuckPod { workload, pod: pod.to_string(), problem, events, log_tail, hints }
+        StuckPod { workload, pod: pod.to_string(), problem, events, log_tail, hints, permanent: None }
     }
 }
 
@@ -376,6 +409,8 @@ struct State {
     workloads: BTreeMap<Workload, (Readiness, Option<Progress>)>,
     pods: BTreeMap<String, Box<Pod>>,
     problems: BTreeMap<String, (Instant, PodProblem)>,
+    /// The last pull-failure Event per pod.
+    pull_failures: BTreeMap<String, String>,
     synced: BTreeSet<&'static str>,
 }
 
@@ -395,6 +430,28 @@ impl State {
             .map(|(name, (_, problem))| (name.clone(), problem.clone()))
     }
 
+    /// A pod whose pull failed for good: its image-pull problem, or the kubelet's last pull-failure
+    /// event about it, reads as permanent (see [`triage::classify_pull_failure`]). Returns the pod,
+    /// its problem with the fitting hint first, and the words that made the verdict.
+    fn permanent_pull_failure(&self) -> Option<(String, PodProblem, String, triage::PermanentPull)> {
+        for (pod, (_, problem)) in &self.problems {
+            if !PULL_REASONS.contains(&problem.reason.as_str()) {
+                continue;
+            }
+            let texts = [Some(&problem.message), self.pull_failures.get(pod)];
+            for text in texts.into_iter().flatten() {
+                if let Some(triage::PullVerdict::Permanent(kind)) = triage::classify_pull_failure(text) {
+                    return Some((pod.clone(), problem.clone(), text.clone(), kind));
+                }
+            }
+            if problem.reason == "InvalidImageName" {
+                let kind = triage::PermanentPull::InvalidReference;
+                return Some((pod.clone(), problem.clone(), problem.message.clone(), kind));
+            }
+        }
+        None
+    }
+
     fn failed_job(&self) -> Option<(Workload, String)> {
         self.workloads.iter().find(|(_, (r, _))| r.failed).map(|(w, (r, _))| (w.clone(), r.detail.clone()))
     }
@@ -409,6 +466,21 @@ impl State {
                 bar.finish(crate::output::Mark::Done, format!("{workload} ready"));
             }
         }
+    }
+}
+
+/// Waiting reasons of a container whose image could not be pulled.
+const PULL_REASONS: [&str; 3] = ["ErrImagePull", "ImagePullBackOff", "InvalidImageName"];
+
+/// An Event about a pod that reports a failed pull (`Failed`/`InspectFailed` from the kubelet).
+fn pull_failure_event(event: &Event) -> Update {
+    let reason = event.reason.as_deref().unwrap_or_default();
+    let message = event.message.clone().unwrap_or_default();
+    match (&event.involved_object.name, reason) {
+        (Some(pod), "Failed" | "InspectFailed") if triage::classify_pull_failure(&message).is_some() => {
+            Update::PullFailed(pod.clone(), message)
+        }
+        _ => Update::Error(String::new()),
     }
 }
 

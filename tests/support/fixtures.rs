@@ -47,13 +47,6 @@ pub fn pinned_chart(dest: &Path) -> Option<PathBuf> {
     Some(repo.join("charts/supabase"))
 }
 
-/// Whether Helm's engine from PyPI (`helm-python-sdk`, module `helm_python`) is importable by
-/// `python3`; applies the skip/fail rule when it is not.
-pub fn helm_engine() -> bool {
-    let ok = Command::new("python3").args(["-c", "import helm_python"]).output().is_ok_and(|o| o.status.success());
-    super::prerequisite("helm-python-sdk", ok, "python3 cannot import helm_python (pip install helm-python-sdk)")
-}
-
 /// `<fixtures>/sops/getsops`.
 pub fn getsops() -> Option<PathBuf> {
     shared_fixtures().map(|d| d.join("sops/getsops"))

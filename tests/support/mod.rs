@@ -9,6 +9,7 @@
 //! - [`moto`]: AWS KMS and STS on loopback (moto) behind a proxy that records every call.
 //! - [`fakes`]: fake `k3d` and `helm` executables that record how they were called and answer
 //!   like the real tools.
+//! - [`tools`]: the real helm and kubectl binaries fetched by `get-helm-kubectl.sh`.
 #![allow(dead_code)]
 
 pub mod cli;
@@ -19,6 +20,7 @@ pub mod fixtures;
 pub mod kube_api;
 pub mod moto;
 pub mod stack;
+pub mod tools;
 
 /// Whether tests run under CI (`CI=true`), where a missing prerequisite is a failure.
 pub fn in_ci() -> bool {

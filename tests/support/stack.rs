@@ -1,8 +1,9 @@
 //! A project wired to every double at once, for the tests of `setup-infra`, `status`,
-//! `teardown`/`stop`/`start` and `port-forward`: the fake `k3d`/`helm` found through `[tools] dir`,
-//! the Kubernetes API double behind `k3d kubeconfig get` (and the fake helm applying the release
-//! to it), free host ports in `[cluster] ports`, and a private `HOME`, `KUBECONFIG` and `TMPDIR`
-//! so nothing of the developer's machine is read or written.
+//! `teardown`/`stop`/`start` and `port-forward`: the fake `k3d` and the real helm v3.19.0 (behind a
+//! recording shim) found through `[tools] dir`, the Kubernetes API double behind
+//! `k3d kubeconfig get` (helm reaches it through the kubeconfig), free host ports in
+//! `[cluster] ports`, and a private `HOME`, `KUBECONFIG` and `TMPDIR` so nothing of the
+//! developer's machine is read or written.
 //!
 //! ```ignore
 //! let Some(stack) = Stack::new(StackOptions::default()) else { return };
@@ -70,8 +71,8 @@ pub fn free_port() -> u16 {
 }
 
 impl Stack {
-    /// `None` (after the skip/fail rule) when Python 3, the shared fixtures or Helm's engine are
-    /// missing.
+    /// `None` (after the skip/fail rule) when Python 3, the shared fixtures or the real helm
+    /// (`tests/support/get-helm-kubectl.sh`) are missing.
     pub fn new(options: StackOptions) -> Option<Stack> {
         let fakes_dir = tempfile::tempdir().expect("temp dir");
         let fakes = FakeTools::install_or_skip(fakes_dir.path())?;
@@ -80,11 +81,10 @@ impl Stack {
             let vendors = project.root().join("vendors");
             std::fs::create_dir_all(&vendors).unwrap();
             super::fixtures::pinned_chart(&vendors)?;
-            if !super::fixtures::helm_engine() {
-                return None;
-            }
-            fakes.render_chart(true);
         }
+        // `helm` in `[tools] dir` runs the real helm v3.19.0: it renders the chart itself and
+        // talks to the API double through the kubeconfig; the call is recorded first.
+        fakes.use_real_helm(&super::tools::helm()?);
         let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
         project.write(
             "deployment/values.dev.yaml",
@@ -102,10 +102,17 @@ impl Stack {
         );
         let api = KubeApi::start();
         fakes.set_kubeconfig(&api.kubeconfig_yaml(CONTEXT));
-        fakes.connect_api(&api);
         let home = tempfile::tempdir().expect("temp dir");
         let tmp = tempfile::tempdir().expect("temp dir");
         Some(Stack { project, fakes, api, home, tmp, http_port, db_port, _fakes_dir: fakes_dir })
+    }
+
+    /// Writes the double's context into the user's default kubeconfig, as `k3d cluster create`
+    /// left it for a cluster that already runs.
+    pub fn merge_kubeconfig(&self) {
+        let path = self.kubeconfig_path();
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, self.api.kubeconfig_yaml(CONTEXT)).unwrap();
     }
 
     /// The user's default kubeconfig (what k3d merges the cluster's context into).
@@ -133,18 +140,29 @@ impl Stack {
         self.fakes.calls_of("helm").into_iter().filter(|c| c.argv[0] != "version").collect()
     }
 
-    /// A running cluster with the release installed by the fake helm from `objects` and made
-    /// ready by the autopilot: what `status`, `teardown` and `port-forward` find after a setup.
+    /// A running cluster with the release installed from `objects` (a chart whose templates are
+    /// those objects) and made ready by the autopilot: what `status`, `teardown` and
+    /// `port-forward` find after a setup.
     pub fn deployed(&self, objects: &[Value]) {
         self.fakes.add_cluster(CLUSTER, ClusterState::Running);
-        self.fakes.set_release_objects(objects);
-        self.fakes.render_chart(false);
+        self.merge_kubeconfig();
+        let chart = self.tmp.path().join("release-chart");
+        std::fs::create_dir_all(chart.join("templates")).unwrap();
+        std::fs::write(chart.join("Chart.yaml"), "apiVersion: v2\nname: supabase\nversion: 0.1.2\n").unwrap();
+        for (i, object) in objects.iter().enumerate() {
+            std::fs::write(chart.join(format!("templates/{i:02}.json")), serde_json::to_string_pretty(object).unwrap())
+                .unwrap();
+        }
         let helm = std::process::Command::new(self.fakes.bin_dir().join("helm"))
-            .args(["upgrade", "--install", "supabase", "chart", "--namespace", "default", "--create-namespace"])
+            .args(["upgrade", "--install", "supabase"])
+            .arg(&chart)
+            .args(["--namespace", "default", "--create-namespace", "--kube-context", CONTEXT])
             .env("HOME", self.home.path())
+            .env("KUBECONFIG", self.kubeconfig_path())
             .stdin(std::process::Stdio::null())
             .output()
-            .expect("run the fake helm");
+            .expect("run helm");
+        std::fs::remove_dir_all(&chart).unwrap();
         assert!(helm.status.success(), "{}", String::from_utf8_lossy(&helm.stderr));
         let autopilot = self.api.autopilot();
         let settled = self.api.wait_until_blocking(std::time::Duration::from_secs(60), |st| {

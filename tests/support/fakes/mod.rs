@@ -1,13 +1,15 @@
-//! Fake `k3d` and `helm` executables, and the handle tests use to drive and inspect them.
+//! The fake `k3d`, the recording shim around the real `helm`, and the handle tests use to drive
+//! and inspect them.
 //!
-//! No k3d or helm binary can be downloaded on these machines (see `../shared/TESTING.md`), so
+//! No k3d binary can run here (it needs a real cluster; see `../shared/TESTING.md`), so
 //! [`FakeTools::install`] writes one Python 3 script (`fake_tool.py`, beside this file) under
-//! both names into `<root>/bin`. Each call appends a JSON line to `<root>/fake-calls.jsonl`
-//! (argv, the stdin the real tool would read — helm's `--values -` —, the contents of files it
-//! was pointed at, selected environment: `KUBECONFIG`, `HELM_*`, `K3D_*`, `SSP_*`, …, the exit
-//! code) and answers like k3d v5.8.3 and helm v3.19.0 (outputs and error texts taken from their
-//! sources, documented in the script). Fake cluster and release state is the JSON file
-//! `<root>/fake-state.json`, read and written here and by the script under a file lock.
+//! both names into `<root>/bin`. Called as `k3d` it answers like k3d v5.8.3 (outputs and error
+//! texts taken from its sources, documented in the script); called as `helm` it records the call
+//! and runs the real helm v3.19.0 ([`FakeTools::use_real_helm`], `support::tools::helm`). Each
+//! call appends a JSON line to `<root>/fake-calls.jsonl` (argv, the stdin the real tool would
+//! read — helm's `--values -` —, the contents of files it was pointed at, selected environment:
+//! `KUBECONFIG`, `HELM_*`, `K3D_*`, `SSP_*`, …, the exit code). Fake cluster state is the JSON
+//! file `<root>/fake-state.json`, read and written here and by the script under a file lock.
 //!
 //! Python is used because it is on every machine of this project's kind (CPython 3.11) and makes
 //! exact JSON recording trivial; the interpreter's absolute path goes into the shebang so tests
@@ -16,7 +18,7 @@
 //! ```ignore
 //! let fakes = FakeTools::install(tmp.path()).expect("python3");
 //! fakes.set_kubeconfig(&api.kubeconfig_yaml("k3d-pdc-cluster"));
-//! fakes.fail("helm", &["upgrade"], 1, "Error: UPGRADE FAILED: context deadline exceeded\n");
+//! fakes.fail("k3d", &["cluster", "create"], 1, "FATA[0000] Failed to create cluster\n");
 //! Command::new(ssp).env("PATH", fakes.path_env()).args(["setup-infra"]).status()?;
 //! assert_eq!(fakes.calls_of("k3d")[0].args(), ["cluster", "list", "-o", "json"]);
 //! ```
@@ -28,8 +30,6 @@ use std::process::Command;
 
 use serde::Deserialize;
 use serde_json::{Value, json};
-
-use super::kube_api::{KubeApi, kubeconfig, resources};
 
 const SCRIPT: &str = include_str!("fake_tool.py");
 
@@ -234,23 +234,6 @@ impl FakeTools {
             .unwrap_or_default()
     }
 
-    /// Makes a deployed release exist (`revision` as given).
-    pub fn add_release(&self, namespace: &str, name: &str, chart: &str, revision: u64) {
-        self.edit_state(|s| {
-            s["releases"][format!("{namespace}/{name}")] = json!({
-                "name": name, "namespace": namespace, "chart": chart, "revision": revision,
-                "status": "deployed", "updated": "Mon Jan  6 10:00:00 2025", "values": [], "set": [], "notes": ""
-            });
-        });
-    }
-
-    /// The release record (`name`, `namespace`, `chart`, `revision`, `status`, `values`: list
-    /// of `{source, content}`, `set`), `None` when not installed.
-    pub fn release(&self, namespace: &str, name: &str) -> Option<Value> {
-        let r = self.state()["releases"][format!("{namespace}/{name}")].clone();
-        (!r.is_null()).then_some(r)
-    }
-
     /// Makes every later call of `tool` whose arguments start with `args_prefix` exit with
     /// `exit_code` and print `stderr` (e.g. `"Error: UPGRADE FAILED: …\n"`), changing nothing.
     pub fn fail(&self, tool: &str, args_prefix: &[&str], exit_code: i32, stderr: &str) {
@@ -272,38 +255,10 @@ impl FakeTools {
         });
     }
 
-    /// Makes `helm upgrade/install/uninstall` act on the API double: create or patch the
-    /// release's objects there (see [`FakeTools::set_release_objects`] and
-    /// [`FakeTools::render_chart`]) and record the release Secret, as helm 3 does.
-    pub fn connect_api(&self, api: &KubeApi) {
-        let resources: serde_json::Map<String, Value> = resources::RESOURCES
-            .iter()
-            .map(|r| {
-                let prefix = if r.group.is_empty() {
-                    format!("/api/{}", r.version)
-                } else {
-                    format!("/apis/{}/{}", r.group, r.version)
-                };
-                (
-                    format!("{}/{}", r.api_version(), r.kind),
-                    json!({"prefix": prefix, "plural": r.plural, "namespaced": r.namespaced}),
-                )
-            })
-            .collect();
-        let server = api.url();
-        self.edit_state(|s| s["api"] = json!({"server": server, "token": kubeconfig::TOKEN, "resources": resources}));
-    }
-
-    /// The objects a release consists of (instead of rendering a chart).
-    pub fn set_release_objects(&self, objects: &[Value]) {
-        self.edit_state(|s| s["release_objects"] = json!(objects));
-    }
-
-    /// Makes `helm upgrade/install` render the chart it is given with Helm's own engine
-    /// (PyPI `helm-python-sdk`; check [`super::fixtures::helm_engine`] first) and apply the
-    /// result, hooks left out.
-    pub fn render_chart(&self, on: bool) {
-        self.edit_state(|s| s["render_chart"] = json!(on));
+    /// Makes `helm` run the real helm at `path` after recording the call (argv, stdin,
+    /// `--values` files; the exit code once it ends). Signals to the shim reach helm.
+    pub fn use_real_helm(&self, path: &Path) {
+        self.edit_state(|s| s["real_helm"] = json!(path));
     }
 
     /// Makes later calls of `tool` whose arguments start with `args_prefix` print `stdout`, get

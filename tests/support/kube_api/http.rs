@@ -26,7 +26,8 @@
 //! Lists ignore `limit` (legal: the real server does the same for `resourceVersion=0`).
 //! `/openapi/v3` answers just enough for kubectl to choose server-side field validation
 //! (see [`super::resources::openapi_v3_root`]); `fieldValidation` itself is accepted and not
-//! enforced, and `/openapi/v2` is not served.
+//! enforced; `/openapi/v2` answers an empty protobuf document (what helm's client-side validation
+//! needs: no schema, so nothing to check).
 
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -175,11 +176,24 @@ pub async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Respo
     }
     let (parts, body) = req.into_parts();
     let body = body.collect().await.map(|b| b.to_bytes()).unwrap_or_default();
-    let body = String::from_utf8_lossy(&body).into_owned();
     let method = parts.method.clone();
     let path = parts.uri.path().to_string();
     let query = parts.uri.query().unwrap_or_default().to_string();
-    let content_type = parts.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_string);
+    let mut content_type = parts.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_string);
+    // Protobuf bodies (client-go's typed clients: kubectl, helm) become the JSON the rest reads;
+    // the recorded request keeps the protobuf content type.
+    let mut decode_error = None;
+    let body = if content_type.as_deref().is_some_and(|ct| ct.starts_with(super::protobuf::CONTENT_TYPE)) {
+        match super::protobuf::decode(&body) {
+            Ok(value) => value.to_string(),
+            Err(e) => {
+                decode_error = Some(e);
+                String::new()
+            }
+        }
+    } else {
+        String::from_utf8_lossy(&body).into_owned()
+    };
     let authorization = parts.headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).map(str::to_string);
     let accept = parts.headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).map(str::to_string);
     let injected = shared.mutate(|st| {
@@ -195,10 +209,19 @@ pub async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Respo
             f.times > 0 && f.method.eq_ignore_ascii_case(method.as_str()) && path.ends_with(&f.path_suffix)
         })?;
         hit.times -= 1;
-        Some(hit.error.clone())
+        Some((hit.error.clone(), hit.hang))
     });
-    if let Some(err) = injected {
+    if let Some((err, hang)) = injected {
+        if hang {
+            futures::future::pending::<()>().await;
+        }
         return Ok(error_response(&err));
+    }
+    if let Some(why) = decode_error {
+        return Ok(error_response(&ApiError::unsupported_media_type(why)));
+    }
+    if content_type.as_deref().is_some_and(|ct| ct.starts_with(super::protobuf::CONTENT_TYPE)) {
+        content_type = Some("application/json".into());
     }
     let params = Params(query_pairs(&query));
     let response =
@@ -219,6 +242,15 @@ async fn dispatch(
     body: &str,
 ) -> Result<Response<Body>, ApiError> {
     let table = super::table::wants_table(accept);
+    if path.trim_end_matches('/') == "/openapi/v2" && method == Method::GET {
+        // An empty protobuf OpenAPI v2 document: helm's client-side validation then finds no
+        // schema for any kind and skips it, as it does for CRDs.
+        return Ok(Response::builder()
+            .status(200)
+            .header(header::CONTENT_TYPE, "application/com.github.proto-openapi.spec.v2.v1.0+protobuf")
+            .body(full(Vec::new()))
+            .expect("response"));
+    }
     let route = match route(path)? {
         Target::Document(doc) if method == Method::GET => return Ok(json_response(200, &doc)),
         Target::Document(_) => {

@@ -39,6 +39,7 @@ pub mod autopilot;
 pub mod http;
 pub mod kubeconfig;
 pub mod portforward;
+pub mod protobuf;
 pub mod resources;
 pub mod selector;
 pub mod store;
@@ -274,6 +275,20 @@ impl ApiHandle {
             path_suffix: path_suffix.to_string(),
             error: ApiError::custom(code, reason, message),
             times,
+            hang: false,
+        };
+        self.shared.mutate(|st| st.failures.push(failure));
+    }
+
+    /// The next `times` requests `METHOD …path_suffix` are recorded and never answered: a client
+    /// stuck on an API server that accepted the connection (to interrupt the caller meanwhile).
+    pub fn hang_next(&self, method: &str, path_suffix: &str, times: usize) {
+        let failure = InjectedFailure {
+            method: method.to_string(),
+            path_suffix: path_suffix.to_string(),
+            error: ApiError::custom(504, "Timeout", "never sent"),
+            times,
+            hang: true,
         };
         self.shared.mutate(|st| st.failures.push(failure));
     }

@@ -76,6 +76,10 @@ impl ApiError {
         ApiError { code: 400, reason: "BadRequest", message: message.into(), details: Value::Null }
     }
 
+    pub fn unsupported_media_type(message: impl Into<String>) -> Self {
+        ApiError { code: 415, reason: "UnsupportedMediaType", message: message.into(), details: Value::Null }
+    }
+
     pub fn unknown_path() -> Self {
         ApiError {
             code: 404,
@@ -188,6 +192,8 @@ pub struct InjectedFailure {
     pub path_suffix: String,
     pub error: ApiError,
     pub times: usize,
+    /// Never answer (the client waits until it gives up or is killed) instead of `error`.
+    pub hang: bool,
 }
 
 /// Percent-decodes a query string into pairs.
