@@ -23,6 +23,8 @@ fn running_stack(test: &str) -> Option<(Stack, KongStandIn)> {
     }
     let stack = Stack::new(StackOptions { chart: true, ..Default::default() })?;
     stack.fakes.add_cluster(CLUSTER, ClusterState::Running);
+    // A running k3d cluster's context is in the user's kubeconfig, where the real helm looks.
+    stack.merge_kubeconfig();
     let kong = KongStandIn::start(stack.http_port, 200);
     Some((stack, kong))
 }

@@ -819,7 +819,9 @@ fn a_fresh_clones_dry_run_shows_the_whole_plan_and_writes_nothing() {
     out.stderr_has("    apiVersion: k3d.io/v1alpha5");
     out.stderr_has("    image: \"rancher/k3s:v1.31.5-k3s1\"");
     out.stderr_has("would run: k3d cluster create --config");
-    out.stderr_has("no credentials for ghcr.io: `regcred` pull secret not created");
+    out.stderr_has(
+        "no credentials for ghcr.io: not in the `regcred` pull secret (set SSP_REGISTRY_USER and SSP_REGISTRY_TOKEN",
+    );
     out.stderr_has("would create namespace default when missing (helm --create-namespace)");
     let chart = root.join("vendors/supabase-kubernetes/charts/supabase");
     out.stderr_has(&format!(
