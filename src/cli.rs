@@ -44,7 +44,8 @@ pub struct GlobalArgs {
     #[arg(short = 'C', long, global = true, value_name = "DIR")]
     pub project_dir: Option<PathBuf>,
 
-    /// Read settings from FILE on top of the project's ssp.toml.
+    /// Read settings from FILE on top of the project's ssp.toml (under `ssp sops`: FILE is the
+    /// .sops.yaml to use).
     #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
 
@@ -247,16 +248,22 @@ Examples:
 
 Keys, as sops finds them: age identities from SOPS_AGE_KEY, SOPS_AGE_KEY_FILE, SOPS_AGE_KEY_CMD
 (run only when an age key needs it) and ~/.config/sops/age/keys.txt; PGP through gpg (GNUPGHOME,
-SOPS_GPG_EXEC; GPG_TTY is set from the terminal when unset). AWS KMS, GCP KMS, Azure Key Vault and
-Vault keys are kept in files untouched but cannot be used by this build.
+SOPS_GPG_EXEC; GPG_TTY is set from the terminal when unset); AWS KMS keys through the AWS SDK's
+usual credentials (AWS_PROFILE, AWS_ACCESS_KEY_ID, ~/.aws; AWS_ENDPOINT_URL_KMS for another
+endpoint). GCP KMS, Azure Key Vault and HashiCorp Vault keys are kept in files untouched but cannot
+be used by this build.
+
+.sops.yaml: the first one walking up from the current directory, or the global --config FILE.
+`encrypt` names the .sops.yaml and the recipients on stderr when a creation rule chose them.
 
 Exit status (sops' cmd/sops/codes):
   0    success
-  1    generic error
+  1    generic error (also: the --config .sops.yaml cannot be read, an empty key group, a set
+       path through a value of another kind, sops publish/keyservice)
   2    the input could not be read or parsed
   3    the output could not be written
-  5    .sops.yaml could not be read
-  7    invalid set/unset index
+  5    .sops.yaml is invalid
+  7    invalid set/unset index, or a set VALUE that is not JSON
   8    conflicting flags (--in-place with --output)
   24   the MAC could not be decrypted (tampered MAC or lastmodified)
   25   a value could not be decrypted (tampered value)
@@ -264,6 +271,7 @@ Exit status (sops' cmd/sops/codes):
   52   MAC not found (use --ignore-mac)
   61   no .sops.yaml found
   91   invalid tree path (--extract, set, unset)
+  92   the file to encrypt is empty
   100  no such file
   111  no master keys to encrypt with
   128  the data key could not be retrieved with any master key
@@ -544,6 +552,10 @@ pub struct SopsArgs {
     #[arg(short = 'r', long = "rotate")]
     pub rotate: bool,
 
+    /// Legacy form of `set`: `ssp sops --set '["key"] "value"' FILE` sets the value in place.
+    #[arg(long = "set", value_name = "'PATH VALUE'", conflicts_with_all = ["decrypt", "encrypt", "rotate"])]
+    pub set: Option<String>,
+
     #[command(flatten)]
     pub types: SopsTypes,
 
@@ -577,7 +589,7 @@ Examples:
   ssp sops decrypt deployment/values.cloud.yaml
   ssp sops decrypt --output-type json values.enc.yaml
   ssp sops decrypt --extract '[\"secret\"][\"db\"][\"password\"]' values.enc.yaml
-  cat values.enc.yaml | ssp sops decrypt --input-type yaml")]
+  cat values.enc.yaml | ssp sops decrypt --input-type yaml --output-type yaml")]
     Decrypt(SopsDecryptArgs),
 
     /// Encrypt a plaintext file (or stdin) for the given recipients or the .sops.yaml creation rule.
@@ -633,6 +645,21 @@ Examples:
   ssp sops filestatus deployment/values.cloud.yaml
   ssp sops filestatus values.yaml | jq .encrypted")]
     Filestatus(SopsFilestatusArgs),
+
+    /// Not part of ssp: answered in one line (use the sops binary).
+    #[command(hide = true, disable_help_flag = true)]
+    Publish(SopsUnsupportedArgs),
+
+    /// Not part of ssp: answered in one line (use the sops binary).
+    #[command(hide = true, disable_help_flag = true)]
+    Keyservice(SopsUnsupportedArgs),
+}
+
+/// Whatever follows a sops verb ssp does not implement.
+#[derive(Debug, Clone, Args)]
+pub struct SopsUnsupportedArgs {
+    #[arg(num_args = 0.., trailing_var_arg = true, allow_hyphen_values = true)]
+    pub args: Vec<String>,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -25,6 +25,7 @@ use zeroize::Zeroizing;
 use crate::interrupt::{self, CleanupGuard};
 use crate::output::Output;
 use crate::runner::{ProgramCall, RunError, Runner};
+use crate::sops::cipher::Stash;
 use crate::sops::{
     ChangedPaths, DecryptOptions, EncryptionSpec, Format, SopsError, SopsFile, StoreOptions, changed_paths, stores,
 };
@@ -227,13 +228,16 @@ pub fn edit_file(
     interactive: bool,
 ) -> Result<EditOutcome, EditError> {
     let sources = sops_keys::key_sources(runner);
-    let (file, data_key, before, plain) = match std::fs::read(&target.path) {
+    let (file, data_key, before, plain, stash) = match std::fs::read(&target.path) {
         Ok(bytes) => {
             let file = SopsFile::load(&bytes, target.format)?.with_store_options(target.store_options);
-            let decrypted = file.decrypt(&sources, DecryptOptions { ignore_mac: target.ignore_mac })?;
+            // With each value's ciphertext remembered: unchanged values are written back as they
+            // were (Go sops' IV stash), so the file's diff shows only what the edit changed.
+            let mut decrypted = file.decrypt_for_edit(&sources, DecryptOptions { ignore_mac: target.ignore_mac })?;
             report_keys(output, &sops_keys::key_usability(&file.metadata, &sources));
             let plain = file.emit_plain(&decrypted.document, target.format)?;
-            (file, decrypted.data_key, decrypted.document, plain)
+            let document = std::mem::take(&mut decrypted.document);
+            (file, decrypted.data_key, document, plain, decrypted.stash)
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             let Some(spec) = &target.create else {
@@ -249,7 +253,7 @@ pub fn edit_file(
                 keys.join(", ")
             ));
             let plain = Zeroizing::new(crate::sops::stores::example(target.format));
-            (file, key, crate::sops::Document::new(Vec::new()), plain)
+            (file, key, crate::sops::Document::new(Vec::new()), plain, Stash::default())
         }
         Err(source) => return Err(EditError::Read { path: target.path.clone(), source }),
     };
@@ -291,7 +295,7 @@ pub fn edit_file(
     };
 
     let changes = changed_paths(&before, &edited);
-    let encrypted = file.reencrypt(&edited, &data_key)?.to_bytes()?;
+    let encrypted = file.reencrypt_keeping(&edited, &data_key, &stash)?.to_bytes()?;
     crate::atomic_write::replace(&target.path, &encrypted, 0o600)
         .map_err(|source| EditError::Write { path: target.path.clone(), source })?;
     Ok(EditOutcome::Saved(changes))

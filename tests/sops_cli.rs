@@ -214,9 +214,13 @@ fn sops_yaml_is_found_walking_up_from_the_cwd_and_config_overrides_it() {
     p.write("sub/b.yaml", PLAIN);
     p.ssp().args(["sops", "--config", "alt.sops.yaml", "encrypt", "-i", "sub/b.yaml"]).run().success();
     assert!(String::from_utf8(p.read("sub/b.yaml")).unwrap().contains(&other.recipient));
-    // A named config that does not exist: 61.
+    // A named config that does not exist: Go sops' "could not read config file", exit 1.
     p.write("c.yaml", PLAIN);
-    p.ssp().args(["sops", "encrypt", "--config", "nope.yaml", "c.yaml"]).run().status(61);
+    p.ssp()
+        .args(["sops", "encrypt", "--config", "nope.yaml", "c.yaml"])
+        .run()
+        .status(1)
+        .stderr_has("cannot read nope.yaml: no such file");
 }
 
 // ------------------------------------------------------------------ set / unset / rotate / updatekeys / filestatus
@@ -335,6 +339,214 @@ fn filestatus_prints_sops_json() {
     assert_eq!(p.ssp().args(["sops", "filestatus", "plain.yaml"]).run().success().stdout, "{\"encrypted\":false}\n");
     p.write("broken.yaml", "a: [unclosed\n");
     p.ssp().args(["sops", "filestatus", "broken.yaml"]).run().status(1).stderr_has("cannot check file status");
+}
+
+// ------------------------------------------------------------------ bad input (issue 13)
+
+#[test]
+fn set_refuses_a_path_through_a_value_of_another_kind_and_writes_nothing() {
+    let p = SopsProject::new();
+    p.encrypted("s.yaml", PLAIN);
+    let before = p.read("s.yaml");
+    let out = p.ssp().args(["sops", "set", "s.yaml", "[\"db\"][0]", "1"]).run();
+    out.status(1).stderr_has("cannot set [0] under [\"db\"]: [\"db\"] is a mapping, not a list");
+    let out = p.ssp().args(["sops", "set", "s.yaml", "[\"features\"][\"name\"]", "\"x\""]).run();
+    out.status(1).stderr_has("[\"features\"] is a list, not a mapping");
+    let out = p.ssp().args(["sops", "set", "s.yaml", "[\"db\"][\"user\"][\"x\"]", "\"x\""]).run();
+    out.status(1).stderr_has("[\"db\"][\"user\"] is a scalar, not a mapping");
+    assert_eq!(p.read("s.yaml"), before, "nothing written");
+    // Within the list, and appending to it, is fine.
+    p.ssp().args(["sops", "set", "s.yaml", "[\"features\"][5]", "\"c\""]).run().success();
+    let out = p.ssp().args(["sops", "decrypt", "--extract", "[\"features\"]", "s.yaml"]).run();
+    assert_eq!(out.success().stdout, "- a\n- b\n- c\n");
+}
+
+#[test]
+fn set_value_that_is_not_json_is_named_without_echoing_it() {
+    let p = SopsProject::new();
+    p.encrypted("s.yaml", PLAIN);
+    let out = p.ssp().args(["sops", "set", "s.yaml", "[\"db\"][\"password\"]", "s3cret"]).run();
+    out.status(7).stderr_has("VALUE is not JSON: expected value at line 1 column 1").stderr_has("'\"text\"'");
+    assert!(!out.stderr.contains("s3cret"), "{}", out.stderr);
+    assert!(!out.stderr.contains("invalid tree path"), "{}", out.stderr);
+    let out = p.ssp().args(["sops", "set", "--value-stdin", "s.yaml", "[\"db\"][\"password\"]"]).stdin("s3cret").run();
+    out.status(7).stderr_has("the value on stdin is not JSON");
+}
+
+#[test]
+fn encrypting_an_empty_file_fails_like_sops_and_leaves_it() {
+    let p = SopsProject::new();
+    p.write("empty.yaml", "");
+    let out = p.ssp().args(["sops", "-e", "-i", "--age", &p.me.recipient, "empty.yaml"]).run();
+    out.status(92).stderr_has("File cannot be completely empty, it must contain at least one document");
+    assert_eq!(p.read("empty.yaml"), b"");
+    p.ssp().args(["sops", "encrypt", "--age", &p.me.recipient, "empty.yaml"]).run().status(92);
+}
+
+#[test]
+fn decrypting_stdin_hints_at_the_types_it_defaulted_to() {
+    let p = SopsProject::new();
+    let enc = p.read(p.encrypted("s.yaml", PLAIN).file_name().unwrap().to_str().unwrap());
+    // Output type left to the default (binary): sops' error, with the flag to add.
+    let out = p.ssp().args(["sops", "decrypt", "--input-type", "yaml"]).stdin(enc.clone()).run();
+    out.status(4).stderr_has("the output type defaults to binary").stderr_has("--output-type yaml");
+    // The help example is the command that works.
+    let help = p.ssp().args(["sops", "decrypt", "--help"]).run();
+    help.success().stdout_has("cat values.enc.yaml | ssp sops decrypt --input-type yaml --output-type yaml");
+    let out =
+        p.ssp().args(["sops", "decrypt", "--input-type", "yaml", "--output-type", "yaml"]).stdin(enc.clone()).run();
+    assert_eq!(out.success().stdout, PLAIN);
+    // Input type left to the default: the parse error says what to pass.
+    let out = p.ssp().args(["sops", "-d"]).stdin(enc.clone()).run();
+    out.status(2).stderr_has("the input type defaults to binary").stderr_has("--input-type yaml");
+    let out = p.ssp().args(["sops", "decrypt", "--filename-override", "x.yaml"]).stdin(enc).run();
+    assert_eq!(out.success().stdout, PLAIN);
+}
+
+#[test]
+fn sops_help_tells_the_truth_about_kms_and_config() {
+    let out = Ssp::new().args(["sops", "--help"]).run();
+    out.success().stdout_has("AWS KMS keys through the AWS SDK").stdout_has(".sops.yaml to use");
+    assert!(!out.stdout.contains("AWS KMS, GCP KMS"), "{}", out.stdout);
+}
+
+#[test]
+fn a_missing_config_named_by_flag_is_a_read_error() {
+    let p = SopsProject::new();
+    p.encrypted("s.yaml", PLAIN);
+    let out = p.ssp().args(["sops", "--config", "/missing.sops.yaml", "updatekeys", "-y", "s.yaml"]).run();
+    out.status(1).stderr_has("cannot read /missing.sops.yaml: no such file");
+    assert!(!out.stderr.contains("any parent directory"), "{}", out.stderr);
+}
+
+// ------------------------------------------------------------------ plaintext modes, links, devices (issue 17)
+
+fn mode_of(path: &Path) -> u32 {
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+#[test]
+fn plaintext_is_written_private_through_in_place_and_symlinked_outputs() {
+    let p = SopsProject::new();
+    let enc = p.encrypted("s.yaml", PLAIN);
+    std::fs::set_permissions(&enc, std::fs::Permissions::from_mode(0o644)).unwrap();
+    p.ssp().args(["sops", "-d", "-i", "s.yaml"]).run().success();
+    assert_eq!(p.read("s.yaml"), PLAIN.as_bytes());
+    assert_eq!(mode_of(&enc), 0o600, "decrypt -i of a 0644 file leaves 0600 plaintext");
+
+    // --output through a symlink whose target is 0666: the target becomes 0600, the link stays.
+    let enc = p.encrypted("t.yaml", PLAIN);
+    let target = p.write("shared/target.yaml", "old\n");
+    std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o666)).unwrap();
+    let link = p.root().join("link.yaml");
+    std::os::unix::fs::symlink(&target, &link).unwrap();
+    p.ssp().args(["sops", "decrypt", "--output"]).arg_path(&link).arg_path(&enc).run().success();
+    assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink(), "the link is kept");
+    assert_eq!(std::fs::read(&target).unwrap(), PLAIN.as_bytes());
+    assert_eq!(mode_of(&target), 0o600);
+
+    // A device is written into, never renamed over.
+    let out = p.ssp().args(["sops", "decrypt", "--output", "/dev/stdout"]).arg_path(&enc).run();
+    assert_eq!(out.success().stdout, PLAIN);
+    // Ciphertext keeps the file's mode (encrypt -i of a 0640 file stays 0640: see above).
+}
+
+#[test]
+fn editing_a_symlinked_values_file_edits_the_target_and_keeps_the_link() {
+    let r = edit_setup();
+    let dir = r.p.root().join("deployment");
+    std::fs::rename(dir.join("values.cloud.yaml"), dir.join("real.cloud.yaml")).unwrap();
+    std::os::unix::fs::symlink("real.cloud.yaml", dir.join("values.cloud.yaml")).unwrap();
+    r.edit("change").success();
+    assert!(std::fs::symlink_metadata(dir.join("values.cloud.yaml")).unwrap().file_type().is_symlink());
+    let plain = r.p.ssp().args(["sops", "-d", "deployment/real.cloud.yaml"]).run().success().stdout.clone();
+    assert!(plain.contains("correct-horse"), "{plain}");
+    // `set` through the link too.
+    r.p.ssp().args(["sops", "set", "deployment/values.cloud.yaml", "[\"extra\"]", "2"]).run().success();
+    assert!(std::fs::symlink_metadata(dir.join("values.cloud.yaml")).unwrap().file_type().is_symlink());
+    let out = r.p.ssp().args(["sops", "decrypt", "--extract", "[\"extra\"]", "deployment/real.cloud.yaml"]).run();
+    assert_eq!(out.success().stdout, "2\n", "a number is emitted as YAML, as sops does");
+}
+
+#[test]
+fn encrypt_names_the_sops_yaml_and_recipients_when_a_rule_chose_them() {
+    let p = SopsProject::new();
+    let other = identity();
+    p.write(".sops.yaml", format!("creation_rules:\n    - age: {},{}\n", p.me.recipient, other.recipient));
+    p.write("plain.yaml", PLAIN);
+    let out = p.ssp().args(["sops", "encrypt", "plain.yaml"]).run();
+    let line = format!(
+        "encrypting for age {}, age {} (creation rule in {})",
+        p.me.recipient,
+        other.recipient,
+        p.root().join(".sops.yaml").display()
+    );
+    out.success().stderr_has(&line);
+    assert_eq!(out.stderr.lines().count(), 1, "one line: {}", out.stderr);
+    // Recipients on the command line: the user named them; stderr stays empty, as with sops.
+    let out = p.ssp().args(["sops", "encrypt", "--age", &p.me.recipient, "plain.yaml"]).run();
+    assert_eq!(out.success().stderr, "");
+    // -q silences the notice.
+    assert_eq!(p.ssp().args(["-q", "sops", "encrypt", "plain.yaml"]).run().success().stderr, "");
+}
+
+// ------------------------------------------------------------------ smaller sops mismatches (issue 16)
+
+#[test]
+fn success_lines_stay_off_stderr_unless_verbose_when_not_a_terminal() {
+    let p = SopsProject::new();
+    p.encrypted("s.yaml", PLAIN);
+    let out = p.ssp().args(["sops", "set", "s.yaml", "[\"db\"][\"port\"]", "5433"]).run();
+    assert_eq!(out.success().stderr, "", "Go sops prints nothing on success");
+    p.write("p.yaml", PLAIN);
+    assert_eq!(p.ssp().args(["sops", "encrypt", "-i", "--age", &p.me.recipient, "p.yaml"]).run().success().stderr, "");
+    assert_eq!(p.ssp().args(["sops", "decrypt", "-i", "p.yaml"]).run().success().stderr, "");
+    let out = p.ssp().args(["-v", "sops", "set", "s.yaml", "[\"db\"][\"port\"]", "5434"]).run();
+    out.success().stderr_has("File written successfully");
+}
+
+#[test]
+fn extract_of_a_string_is_its_raw_text_in_every_output_type() {
+    let p = SopsProject::new();
+    p.write("plain-src/m.json", "{\"m\": \"multi\\nline\", \"n\": 3}");
+    let out = p.ssp().args(["sops", "encrypt", "--age", &p.me.recipient, "plain-src/m.json"]).run();
+    p.write("m.json", &out.success().stdout);
+    for extra in [&[][..], &["--output-type", "yaml"][..], &["--output-type", "dotenv"][..]] {
+        let out = p.ssp().args(["sops", "decrypt", "--extract", "[\"m\"]"]).args(extra).args(["m.json"]).run();
+        assert_eq!(out.success().stdout, "multi\nline", "{extra:?}: no quotes, no trailing newline");
+    }
+    // Other values go through the store, as with sops.
+    assert_eq!(p.ssp().args(["sops", "decrypt", "--extract", "[\"n\"]", "m.json"]).run().success().stdout, "3");
+}
+
+#[test]
+fn sops_publish_and_keyservice_are_answered_in_one_line() {
+    for verb in [vec!["publish", "--recursive", "dir"], vec!["keyservice", "--network", "tcp"]] {
+        let out = Ssp::new().args(["sops"]).args(&verb).run();
+        out.status(1).stderr_has(&format!("`sops {}` is not part of ssp", verb[0]));
+        assert_eq!(out.stderr.trim_end().lines().count(), 1, "{}", out.stderr);
+    }
+}
+
+#[test]
+fn the_legacy_set_flag_sets_in_place() {
+    let p = SopsProject::new();
+    p.encrypted("s.yaml", PLAIN);
+    p.ssp().args(["sops", "--set", "[\"db\"][\"password\"] \"legacy\"", "-i", "s.yaml"]).run().success();
+    let out = p.ssp().args(["sops", "decrypt", "--extract", "[\"db\"][\"password\"]", "s.yaml"]).run();
+    assert_eq!(out.success().stdout, "legacy");
+    p.ssp().args(["sops", "--set", "no-space", "s.yaml"]).run().status(7).stderr_has("invalid --set format");
+}
+
+#[test]
+fn a_creation_rule_without_keys_fails_like_sops() {
+    let p = SopsProject::new();
+    p.write("plain.yaml", PLAIN);
+    for rule in ["key_groups: []", "key_groups: [{}]", "path_regex: plain"] {
+        p.write(".sops.yaml", format!("creation_rules:\n    - {rule}\n"));
+        let out = p.ssp().args(["sops", "encrypt", "plain.yaml"]).run();
+        out.status(1).stderr_has("Could not generate data key: [empty key group provided]");
+    }
 }
 
 // ------------------------------------------------------------------ key programs through the runner

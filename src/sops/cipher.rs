@@ -167,6 +167,15 @@ impl ValueCipher {
         let (bytes, ty) = decrypt_with(&self.0, s, aad)?;
         typed(bytes, ty)
     }
+
+    /// Like [`ValueCipher::decrypt_value`], recording the value in `stash`.
+    pub fn decrypt_value_stashed(&self, s: &str, aad: &str, stash: &mut Stash) -> Result<Value, CipherError> {
+        let (bytes, ty) = decrypt_with(&self.0, s, aad)?;
+        if !s.is_empty() {
+            stash.insert(aad, ty, &bytes, s);
+        }
+        typed(bytes, ty)
+    }
 }
 
 fn encrypt_with(cipher: &SopsGcm, plain: &[u8], ty: ValueType, aad: &str) -> String {
@@ -194,6 +203,49 @@ fn encrypt_with(cipher: &SopsGcm, plain: &[u8], ty: ValueType, aad: &str) -> Str
     out.push(']');
     // The ciphertext buffer is not secret; nothing to zeroize.
     out
+}
+
+/// Go sops' IV stash (`aes/cipher.go`): what each value of a file decrypted to, keyed by its
+/// additional data, type and plaintext, with the envelope it came from. Encrypting the same
+/// plaintext at the same path with the same data key again reuses that envelope — exactly what Go
+/// sops' reuse of the stashed IV produces (AES-GCM is deterministic given key, IV, plaintext and
+/// additional data) — so an edit's diff shows only the values that changed. An IV is only ever
+/// reused for the identical plaintext, so nothing about any value is revealed.
+///
+/// Several values can share additional data (list items and comments use their collection's
+/// path), hence a short list per path. The plaintexts are zeroized on drop; `Debug` shows none.
+#[derive(Default)]
+pub struct Stash(std::collections::HashMap<String, Vec<StashEntry>>);
+
+/// One stashed value: its type, plaintext and the envelope it was read from.
+type StashEntry = (ValueType, Zeroizing<Vec<u8>>, String);
+
+impl std::fmt::Debug for Stash {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Stash({} paths, <redacted>)", self.0.len())
+    }
+}
+
+impl Stash {
+    /// Records that `envelope` decrypts to `plain` of type `ty` under `aad`.
+    pub fn insert(&mut self, aad: &str, ty: ValueType, plain: &[u8], envelope: &str) {
+        let entries = match self.0.get_mut(aad) {
+            Some(e) => e,
+            None => self.0.entry(aad.to_string()).or_default(),
+        };
+        if !entries.iter().any(|(t, p, _)| *t == ty && p[..] == *plain) {
+            entries.push((ty, Zeroizing::new(plain.to_vec()), envelope.to_string()));
+        }
+    }
+
+    /// The envelope a value with this plaintext, type and additional data was read from.
+    pub fn get(&self, aad: &str, ty: ValueType, plain: &[u8]) -> Option<&str> {
+        self.0.get(aad)?.iter().find(|(t, p, _)| *t == ty && p[..] == *plain).map(|(_, _, e)| e.as_str())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
 }
 
 /// Encrypts a scalar value; `None` for values that are not encrypted (null, collections).
