@@ -9,7 +9,9 @@
 //!    editors that otherwise return at once) through the runner;
 //! 5. unchanged → nothing is written; invalid → the parse error, and on a terminal an offer to
 //!    re-open the editor (elsewhere: fail, the file untouched); otherwise re-encrypt with the same
-//!    data key (fresh IVs, new MAC and `lastmodified`) and replace the file atomically.
+//!    data key — unchanged values keep their ciphertext (Go sops' IV stash), changed ones get fresh
+//!    IVs; new MAC and `lastmodified` — and replace the file atomically (through a symlink: its
+//!    target, the link kept).
 //!
 //! The plaintext directory is removed on every exit path: its guard's `Drop` runs on success,
 //! errors, panics and after Ctrl-C/SIGTERM (the runner stops the editor, the command unwinds); a

@@ -673,6 +673,8 @@ case "$EDIT_ACTION" in
   unchanged) ;;
   change) sed -i 's/hunter2/correct-horse/' "$f"; printf 'extra: 1\n' >> "$f" ;;
   json-change) sed -i 's/"example_value"/"edited"/' "$f" ;;
+  dashboard) sed -i 's/REPLACE-ME-dashboard-password/new-dashboard-password/' "$f" ;;
+  go-fixture) sed -i 's/^myapp1: .*$/myapp1: changed/' "$f" ;;
   invalid) printf 'bad: [unclosed\n' >> "$f" ;;
   sops-key) printf 'sops: 1\n' >> "$f" ;;
   invalid-then-fixed)
@@ -999,4 +1001,87 @@ fn sops_edit_of_a_missing_file_opens_sops_example_and_creates_it_for_the_rule_or
     let plain = r.p.ssp().args(["sops", "-d", "other.json"]).run();
     assert!(plain.success().stdout.contains("\"example_key\": \"edited\""), "{}", plain.stdout);
     assert!(plain.stdout.contains("\"example_booleans\": ["), "{}", plain.stdout);
+}
+
+// ------------------------------------------------------------------ unchanged values keep their ciphertext (issue 16)
+
+/// Line numbers (0-based) where two texts of the same line count differ.
+fn changed_lines(before: &str, after: &str) -> Vec<usize> {
+    let (b, a): (Vec<&str>, Vec<&str>) = (before.lines().collect(), after.lines().collect());
+    assert_eq!(b.len(), a.len(), "the line count changed:\n{after}");
+    (0..b.len()).filter(|&i| b[i] != a[i]).collect()
+}
+
+#[test]
+fn editing_one_value_of_the_example_cloud_values_changes_only_its_line_mac_and_lastmodified() {
+    let r = edit_setup();
+    let original = std::fs::read_to_string(repo().join("deployment/values.cloud.yaml")).unwrap();
+    r.p.write("deployment/values.cloud.yaml", &original);
+    let key = repo().join("deployment/example.agekey");
+    r.ssp("dashboard").env("SOPS_AGE_KEY_FILE", &key).args(["edit-cloud-values"]).run().success();
+    let after = String::from_utf8(r.current()).unwrap();
+    let lines: Vec<&str> = after.lines().collect();
+    let changed: Vec<String> = changed_lines(&original, &after).iter().map(|&i| lines[i].trim().to_string()).collect();
+    assert_eq!(changed.len(), 3, "{changed:#?}");
+    assert!(changed[0].starts_with("password: ENC["), "{changed:#?}");
+    assert!(changed[1].starts_with("lastmodified: "), "{changed:#?}");
+    assert!(changed[2].starts_with("mac: ENC["), "{changed:#?}");
+    let out = r.p.ssp().env("SOPS_AGE_KEY_FILE", &key).args(["sops", "decrypt", "--extract"]);
+    let out = out.args(["[\"secret\"][\"dashboard\"][\"password\"]", "deployment/values.cloud.yaml"]).run();
+    assert_eq!(out.success().stdout, "new-dashboard-password");
+    // set and unset keep the other values' ciphertext too.
+    let before = after;
+    r.p.ssp()
+        .env("SOPS_AGE_KEY_FILE", &key)
+        .args(["sops", "set", "deployment/values.cloud.yaml", "[\"secret\"][\"db\"][\"database\"]", "\"app\""])
+        .run()
+        .success();
+    let after = String::from_utf8(r.current()).unwrap();
+    let lines: Vec<&str> = after.lines().collect();
+    let changed: Vec<&str> = changed_lines(&before, &after).iter().map(|&i| lines[i].trim()).collect();
+    // (lastmodified has one-second resolution: within the same second it stays.)
+    assert!(changed.iter().any(|l| l.starts_with("database: ENC[")), "{changed:#?}");
+    assert!(
+        changed.iter().all(|l| ["database: ENC[", "lastmodified: ", "mac: ENC["].iter().any(|p| l.starts_with(p))),
+        "{changed:#?}"
+    );
+    // rotate changes the data key: every value changes.
+    r.p.ssp()
+        .env("SOPS_AGE_KEY_FILE", &key)
+        .args(["sops", "rotate", "-i", "deployment/values.cloud.yaml"])
+        .run()
+        .success();
+    let rotated = String::from_utf8(r.current()).unwrap();
+    let kept = after.lines().filter(|l| l.contains("ENC[") && rotated.lines().any(|r| r == *l)).count();
+    assert_eq!(kept, 0, "rotate re-encrypts every value");
+}
+
+#[test]
+fn a_go_sops_file_edited_by_ssp_keeps_the_ciphertext_of_every_unchanged_value() {
+    let Some(getsops) = support::fixtures::getsops() else {
+        return;
+    };
+    let Some(home) = support::fixtures::GpgHome::with_sops_test_key(&getsops) else { return };
+    let r = edit_setup();
+    let original = std::fs::read_to_string(getsops.join("example.yaml")).unwrap();
+    r.p.write("deployment/values.cloud.yaml", &original);
+    let gpg = |s: Ssp| s.env("GNUPGHOME", home.dir.path());
+    gpg(r.ssp("go-fixture")).args(["edit-cloud-values"]).run().success();
+    let after = String::from_utf8(r.current()).unwrap();
+    let lines: Vec<&str> = after.lines().collect();
+    let changed: Vec<&str> = changed_lines(&original, &after).iter().map(|&i| lines[i].trim()).collect();
+    assert_eq!(changed.len(), 3, "{changed:#?}");
+    assert!(changed[0].starts_with("myapp1: ENC["), "{changed:#?}");
+    assert!(changed[1].starts_with("lastmodified: ") && changed[2].starts_with("mac: ENC["), "{changed:#?}");
+    // Comments, numbers, booleans, list items and nested values all kept their ciphertext; the
+    // result still decrypts (MAC checked) to the original with the one change.
+    let plain = gpg(r.p.ssp()).args(["sops", "-d", "deployment/values.cloud.yaml"]).run();
+    plain.success().stdout_has("myapp1: changed\n").stdout_has("this:\n    is:\n        a:\n");
+    // The same through `sops unset` of one value.
+    gpg(r.p.ssp()).args(["sops", "unset", "deployment/values.cloud.yaml", "[\"number\"]"]).run().success();
+    let unset = String::from_utf8(r.current()).unwrap();
+    let kept = after.lines().filter(|l| l.contains("ENC[") && !l.contains("mac:") && !l.contains("number:"));
+    for line in kept {
+        assert!(unset.contains(line), "{line} was re-encrypted");
+    }
 }
