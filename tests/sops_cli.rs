@@ -1085,3 +1085,30 @@ fn a_go_sops_file_edited_by_ssp_keeps_the_ciphertext_of_every_unchanged_value() 
         assert!(unset.contains(line), "{line} was re-encrypted");
     }
 }
+
+// ------------------------------------------------------------------ timestamps (issue 16)
+
+#[test]
+fn timestamps_round_trip_as_type_time_like_go_sops() {
+    // Go sops' functional test `test_yaml_time`, and the other output types.
+    let p = SopsProject::new();
+    p.write("t.yaml", "a: 2024-01-01\nb: 2006-01-02T15:04:05+07:06\nc: '2024-01-01'\n");
+    p.ssp().args(["sops", "encrypt", "-i", "--age", &p.me.recipient, "t.yaml"]).run().success();
+    let enc = String::from_utf8(p.read("t.yaml")).unwrap();
+    assert_eq!(enc.matches(",type:time]").count(), 2, "{enc}");
+    assert_eq!(enc.matches(",type:str]").count(), 2, "the quoted one stays a string (and the mac): {enc}");
+    let out = p.ssp().args(["sops", "decrypt", "t.yaml"]).run();
+    assert_eq!(out.success().stdout, "a: 2024-01-01T00:00:00Z\nb: 2006-01-02T15:04:05+07:06\nc: \"2024-01-01\"\n");
+    let out = p.ssp().args(["sops", "decrypt", "--output-type", "json", "t.yaml"]).run();
+    out.success().stdout_has("\"a\": \"2024-01-01T00:00:00Z\"");
+    let out = p.ssp().args(["sops", "decrypt", "--output-type", "dotenv", "t.yaml"]).run();
+    out.success().stdout_has("a=2024-01-01T00:00:00Z\nb=2006-01-02T15:04:05+07:06\n");
+    // An edit that leaves them alone keeps their ciphertext; the file still decrypts the same.
+    p.ssp().args(["sops", "set", "t.yaml", "[\"d\"]", "1"]).run().success();
+    let after = String::from_utf8(p.read("t.yaml")).unwrap();
+    for line in enc.lines().filter(|l| l.contains("type:time")) {
+        assert!(after.contains(line), "{line}");
+    }
+    p.ssp().args(["sops", "decrypt", "-i", "t.yaml"]).run().success();
+    assert_eq!(p.read("t.yaml"), b"a: 2024-01-01T00:00:00Z\nb: 2006-01-02T15:04:05+07:06\nc: \"2024-01-01\"\nd: 1\n");
+}

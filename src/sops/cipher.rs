@@ -137,6 +137,7 @@ pub fn scalar_bytes(v: &Value) -> Option<(ScalarBytes<'_>, ValueType)> {
         Value::Float(f) => (owned(format_float_go(*f)), ValueType::Float),
         Value::Bool(b) => (ScalarBytes::Borrowed(if *b { b"True" } else { b"False" }), ValueType::Bool),
         Value::Bytes(b) => (ScalarBytes::Borrowed(b), ValueType::Bytes),
+        Value::Time(t) => (ScalarBytes::Borrowed(t.as_bytes()), ValueType::Time),
         Value::Null | Value::Map(_) | Value::Seq(_) => return None,
     })
 }
@@ -325,7 +326,8 @@ fn typed(bytes: Zeroizing<Vec<u8>>, ty: ValueType) -> Result<Value, CipherError>
     };
     let bad = |t: &str| CipherError::Malformed(format!("decrypted value is not a valid {t}"));
     Ok(match ty {
-        ValueType::Str | ValueType::Comment | ValueType::Time => Value::Str(text()?),
+        ValueType::Str | ValueType::Comment => Value::Str(text()?),
+        ValueType::Time => Value::Time(super::time::from_rfc3339(&text()?).ok_or_else(|| bad("RFC 3339 time"))?),
         ValueType::Bytes => Value::Bytes(bytes.to_vec()),
         ValueType::Int => Value::Int(text()?.parse().map_err(|_| bad("int"))?),
         ValueType::Float => Value::Float(parse_go_float(&text()?).ok_or_else(|| bad("float"))?),
@@ -369,6 +371,21 @@ mod tests {
             assert!(enc.starts_with("ENC[AES256_GCM,data:") && enc.ends_with(tag), "{enc}");
             assert_eq!(decrypt_value(&enc, &key, "a:b:").unwrap(), v);
         }
+    }
+
+    #[test]
+    fn times_encrypt_as_type_time_and_come_back_as_timestamps() {
+        let key = DataKey::generate();
+        let t = Value::Time("2006-01-02T15:04:05+07:06".into());
+        let enc = encrypt_value(&t, &key, "b:").unwrap();
+        assert!(enc.ends_with(",type:time]"), "{enc}");
+        assert_eq!(&*decrypt_bytes(&enc, &key, "b:").unwrap().0, b"2006-01-02T15:04:05+07:06");
+        assert_eq!(decrypt_value(&enc, &key, "b:").unwrap(), t);
+        // Any RFC 3339 text Go's UnmarshalText takes comes back canonical (as Go re-marshals it).
+        let go = encrypt_bytes(b"2024-01-01T00:00:00.500+00:00", ValueType::Time, &key, "a:");
+        assert_eq!(decrypt_value(&go, &key, "a:").unwrap(), Value::Time("2024-01-01T00:00:00.5Z".into()));
+        let bad = encrypt_bytes(b"yesterday", ValueType::Time, &key, "a:");
+        assert!(matches!(decrypt_value(&bad, &key, "a:"), Err(CipherError::Malformed(_))));
     }
 
     #[test]

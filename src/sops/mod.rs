@@ -24,6 +24,7 @@ pub mod keys;
 pub mod metadata;
 pub mod shamir;
 pub mod stores;
+pub mod time;
 pub mod tree;
 
 use sha2::{Digest, Sha512};

@@ -48,6 +48,8 @@ pub enum Value {
     Float(f64),
     Bool(bool),
     Bytes(Vec<u8>),
+    /// A timestamp (sops' `type:time`), as its canonical RFC 3339 text (see [`super::time`]).
+    Time(String),
     Map(Branch),
     Seq(Vec<SeqItem>),
 }
@@ -62,6 +64,7 @@ impl fmt::Debug for Value {
             Value::Float(_) => f.write_str("Float(<redacted>)"),
             Value::Bool(_) => f.write_str("Bool(<redacted>)"),
             Value::Bytes(_) => f.write_str("Bytes(<redacted>)"),
+            Value::Time(_) => f.write_str("Time(<redacted>)"),
             Value::Map(m) => write!(f, "Map({} items)", m.len()),
             Value::Seq(s) => write!(f, "Seq({} items)", s.len()),
         }
