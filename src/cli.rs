@@ -229,8 +229,8 @@ Exit status (sops' table):
     EditCloudValues(EditCloudValuesArgs),
 
     /// Read and write SOPS files like the sops CLI, in-process: decrypt, encrypt, edit, set, unset,
-    /// updatekeys, rotate, filestatus. `ssp sops -d FILE`, `-e FILE`, `-d -i FILE` and `ssp sops FILE`
-    /// (edit) work as with sops. The global --config FILE names the .sops.yaml here (default: the
+    /// updatekeys, rotate, filestatus, exec-env, exec-file. `ssp sops -d FILE`, `-e FILE`,
+    /// `-d -i FILE` and `ssp sops FILE` (edit) work as with sops. The global --config FILE names the .sops.yaml here (default: the
     /// first .sops.yaml found walking up from the current directory).
     #[command(after_help = SOPS_AFTER_HELP)]
     Sops(Box<SopsArgs>),
@@ -646,6 +646,34 @@ Examples:
   ssp sops filestatus values.yaml | jq .encrypted")]
     Filestatus(SopsFilestatusArgs),
 
+    /// Run COMMAND (through /bin/sh -c) with FILE's top-level keys as environment variables.
+    #[command(
+        name = "exec-env",
+        after_help = "\
+Examples:
+  ssp sops exec-env secrets.enc.env 'psql \"$DATABASE_URL\"'
+  ssp sops exec-env --pristine secrets.enc.yaml 'env'
+
+The command's exit status is ssp's; Ctrl-C and SIGTERM reach it. Keys must be scalars (no nested
+maps or lists) without '='."
+    )]
+    ExecEnv(SopsExecEnvArgs),
+
+    /// Run COMMAND (through /bin/sh -c) with {} replaced by the path of the decrypted FILE: a FIFO
+    /// by default (the plaintext never touches a disk), a 0600 temporary file with --no-fifo.
+    #[command(
+        name = "exec-file",
+        after_help = "\
+Examples:
+  ssp sops exec-file deployment/values.cloud.yaml 'helm template x chart -f {}'
+  ssp sops exec-file --no-fifo --filename values.yaml secrets.enc.yaml 'kubectl apply -f {}'
+  ssp sops exec-file --output-type json secrets.enc.yaml 'jq .db {}'
+
+The FIFO or file lives in a private 0700 directory on a memory filesystem when there is one and is
+removed on every exit path (Ctrl-C and SIGTERM included). The command's exit status is ssp's."
+    )]
+    ExecFile(SopsExecFileArgs),
+
     /// Not part of ssp: answered in one line (use the sops binary).
     #[command(hide = true, disable_help_flag = true)]
     Publish(SopsUnsupportedArgs),
@@ -653,6 +681,64 @@ Examples:
     /// Not part of ssp: answered in one line (use the sops binary).
     #[command(hide = true, disable_help_flag = true)]
     Keyservice(SopsUnsupportedArgs),
+}
+
+/// What `exec-env` and `exec-file` share.
+#[derive(Debug, Clone, Args)]
+pub struct SopsExecArgs {
+    /// Start the command and return at once without waiting for it (deprecated in sops).
+    #[arg(long)]
+    pub background: bool,
+
+    /// Run the command as this user (ssp must run as root); HOME, USER and LOGNAME are set for it.
+    #[arg(long, value_name = "USER")]
+    pub user: Option<String>,
+
+    /// Input format (default: from the file's extension).
+    #[arg(long, value_enum, value_name = "TYPE")]
+    pub input_type: Option<SopsFormat>,
+
+    /// Decrypt even when the MAC is missing or does not match.
+    #[arg(long)]
+    pub ignore_mac: bool,
+
+    /// The encrypted file.
+    pub file: PathBuf,
+
+    /// The command, run by /bin/sh -c.
+    pub command: String,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct SopsExecEnvArgs {
+    /// Give the command only the file's keys, none of ssp's environment.
+    #[arg(long)]
+    pub pristine: bool,
+
+    /// Replace ssp with the command (exec) instead of running it as a child.
+    #[arg(long)]
+    pub same_process: bool,
+
+    #[command(flatten)]
+    pub exec: SopsExecArgs,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct SopsExecFileArgs {
+    /// Write the plaintext to a 0600 temporary file instead of a FIFO.
+    #[arg(long)]
+    pub no_fifo: bool,
+
+    /// The FIFO's or file's name inside its private directory (default: tmp-file).
+    #[arg(long, value_name = "NAME")]
+    pub filename: Option<String>,
+
+    /// The plaintext's format (default: from the file's extension).
+    #[arg(long, value_enum, value_name = "TYPE")]
+    pub output_type: Option<SopsFormat>,
+
+    #[command(flatten)]
+    pub exec: SopsExecArgs,
 }
 
 /// Whatever follows a sops verb ssp does not implement.

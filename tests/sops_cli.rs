@@ -1112,3 +1112,118 @@ fn timestamps_round_trip_as_type_time_like_go_sops() {
     p.ssp().args(["sops", "decrypt", "-i", "t.yaml"]).run().success();
     assert_eq!(p.read("t.yaml"), b"a: 2024-01-01T00:00:00Z\nb: 2006-01-02T15:04:05+07:06\nc: \"2024-01-01\"\nd: 1\n");
 }
+
+// ------------------------------------------------------------------ exec-env / exec-file (issue 16)
+
+const FLAT: &str = "db_password: hunter2\nport: 5432\n# a comment\nenabled: true\n";
+
+fn run_dir_is_empty(p: &SopsProject) -> bool {
+    std::fs::read_dir(p.root().join("run")).unwrap().next().is_none()
+}
+
+#[test]
+fn exec_env_gives_the_command_the_files_keys_and_its_exit_status() {
+    let p = SopsProject::new();
+    p.encrypted("flat.yaml", FLAT);
+    let out = p
+        .ssp()
+        .env("MARK", "from-ssp")
+        .args(["sops", "exec-env", "flat.yaml", "echo \"$db_password:$port:$enabled:$MARK\""])
+        .run();
+    assert_eq!(out.success().stdout, "hunter2:5432:true:from-ssp\n");
+    // --pristine: only the file's keys.
+    let out = p
+        .ssp()
+        .env("MARK", "from-ssp")
+        .args(["sops", "exec-env", "--pristine", "flat.yaml", "echo \"${MARK:-unset}:$db_password\""])
+        .run();
+    assert_eq!(out.success().stdout, "unset:hunter2\n");
+    // The command's status is ssp's; with --same-process ssp becomes the command.
+    p.ssp().args(["sops", "exec-env", "flat.yaml", "exit 7"]).run().status(7);
+    let out = p.ssp().args(["sops", "exec-env", "--same-process", "flat.yaml", "echo $db_password; exit 4"]).run();
+    assert_eq!(out.status(4).stdout, "hunter2\n");
+    p.ssp().args(["sops", "exec-env", "--same-process", "--background", "flat.yaml", "true"]).run().status(8);
+    // Nested values cannot be environment variables (sops' words).
+    p.encrypted("nested.yaml", PLAIN);
+    let out = p.ssp().args(["sops", "exec-env", "nested.yaml", "true"]).run();
+    out.status(1).stderr_has("cannot use complex value in environment; offending key db");
+    assert!(!out.stderr.contains("hunter2"));
+}
+
+#[test]
+fn exec_file_hands_the_plaintext_over_a_fifo_or_a_private_file_and_removes_it() {
+    let p = SopsProject::new();
+    p.encrypted("flat.yaml", FLAT);
+    // Default: a FIFO inside a private directory under $XDG_RUNTIME_DIR.
+    let out =
+        p.ssp().args(["sops", "exec-file", "flat.yaml", "test -p {} && stat -c %a {} && basename {} && cat {}"]).run();
+    assert_eq!(out.success().stdout, format!("600\ntmp-file\n{FLAT}"));
+    assert!(run_dir_is_empty(&p), "the FIFO's directory is removed");
+    // --no-fifo: a 0600 regular file; --filename names it; --output-type converts.
+    let out = p
+        .ssp()
+        .args(["sops", "exec-file", "--no-fifo", "--filename", "v.json", "--output-type", "json", "flat.yaml"])
+        .args(["test -f {} && stat -c %a {} && basename {} && cat {}"])
+        .run();
+    out.success().stdout_has("600\nv.json\n{\n\t\"db_password\": \"hunter2\",");
+    assert!(run_dir_is_empty(&p));
+    // A failing command: its status, and still nothing left.
+    p.ssp().args(["sops", "exec-file", "flat.yaml", "cat {} >/dev/null; exit 9"]).run().status(9);
+    p.ssp().args(["sops", "exec-file", "--no-fifo", "flat.yaml", "exit 3"]).run().status(3);
+    assert!(run_dir_is_empty(&p));
+    // A --filename that leaves the private directory is refused.
+    let out = p.ssp().args(["sops", "exec-file", "--filename", "../x", "flat.yaml", "true"]).run();
+    out.status(1).stderr_has("not a plain file name");
+}
+
+fn exec_file_interrupted_with(signal: nix::sys::signal::Signal) {
+    let p = SopsProject::new();
+    p.encrypted("flat.yaml", FLAT);
+    let pidfile = p.root().join("child.pid");
+    let command = format!("cat {{}} >/dev/null; echo $$ > {}; exec sleep 30", pidfile.display());
+    let mut cmd = p.ssp().args(["sops", "exec-file", "flat.yaml", &command]).into_command();
+    cmd.stdin(std::process::Stdio::null()).stdout(std::process::Stdio::null()).stderr(std::process::Stdio::piped());
+    let child = cmd.spawn().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !pidfile.exists() || std::fs::read_to_string(&pidfile).unwrap().trim().is_empty() {
+        assert!(Instant::now() < deadline, "the command never started");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let command_pid: i32 = std::fs::read_to_string(&pidfile).unwrap().trim().parse().unwrap();
+    assert!(!run_dir_is_empty(&p), "the FIFO's directory exists while the command runs");
+    nix::sys::signal::kill(nix::unistd::Pid::from_raw(child.id() as i32), signal).unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{stderr}");
+    assert!(run_dir_is_empty(&p), "the FIFO's directory is removed");
+    std::thread::sleep(Duration::from_millis(100));
+    assert!(!running(command_pid), "the command {command_pid} still runs");
+}
+
+#[test]
+fn ctrl_c_during_exec_file_stops_the_command_and_removes_the_fifo() {
+    exec_file_interrupted_with(nix::sys::signal::Signal::SIGINT);
+}
+
+#[test]
+fn sigterm_during_exec_file_stops_the_command_and_removes_the_fifo() {
+    exec_file_interrupted_with(nix::sys::signal::Signal::SIGTERM);
+}
+
+#[test]
+fn exec_as_another_user_switches_ids_and_hands_the_file_over() {
+    if !nix::unistd::geteuid().is_root() {
+        support::prerequisite("exec --user", false, "needs root to switch users");
+        return;
+    }
+    let p = SopsProject::new();
+    p.encrypted("flat.yaml", FLAT);
+    let out = p.ssp().args(["sops", "exec-env", "--user", "nobody", "flat.yaml", "id -u; echo $USER:$HOME"]).run();
+    assert_eq!(out.success().stdout, "65534\nnobody:/nonexistent\n");
+    // The run dir must be reachable by nobody for the FIFO's directory inside it.
+    std::fs::set_permissions(p.root(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::set_permissions(p.root().join("run"), std::fs::Permissions::from_mode(0o711)).unwrap();
+    let out = p.ssp().args(["sops", "exec-file", "--user", "nobody", "flat.yaml", "id -u; cat {}"]).run();
+    assert_eq!(out.success().stdout, format!("65534\n{FLAT}"));
+    p.ssp().args(["sops", "exec-env", "--user", "no-such-user-x", "flat.yaml", "true"]).run().status(1);
+}

@@ -24,6 +24,8 @@ use crate::sops::{
 };
 use crate::sops_keys;
 
+mod exec;
+
 // sops' exit codes that are not engine errors (cmd/sops/codes/codes.go).
 const ERROR_GENERIC: i32 = 1;
 const COULD_NOT_READ_INPUT: i32 = 2;
@@ -61,6 +63,8 @@ pub fn run(global: &GlobalArgs, args: &SopsArgs, output: Output) -> anyhow::Resu
         Some(SopsVerb::Updatekeys(a)) => sops.updatekeys(a),
         Some(SopsVerb::Rotate(a)) => sops.rotate(a),
         Some(SopsVerb::Filestatus(a)) => sops.filestatus(a),
+        Some(SopsVerb::ExecEnv(a)) => sops.exec_env(a),
+        Some(SopsVerb::ExecFile(a)) => sops.exec_file(a),
         Some(SopsVerb::Publish(_)) => Err(status(
             "`sops publish` is not part of ssp (it has no publish destinations); run the sops binary for it",
             ERROR_GENERIC,
