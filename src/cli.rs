@@ -675,11 +675,17 @@ removed on every exit path (Ctrl-C and SIGTERM included). The command's exit sta
     ExecFile(SopsExecFileArgs),
 
     /// Not part of ssp: answered in one line (use the sops binary).
-    #[command(hide = true, disable_help_flag = true)]
+    #[command(
+        hide = true,
+        after_help = "Examples:\n  sops publish FILE      the sops binary does this; ssp has no publish destinations"
+    )]
     Publish(SopsUnsupportedArgs),
 
     /// Not part of ssp: answered in one line (use the sops binary).
-    #[command(hide = true, disable_help_flag = true)]
+    #[command(
+        hide = true,
+        after_help = "Examples:\n  sops keyservice        the sops binary does this; ssp decrypts in-process"
+    )]
     Keyservice(SopsUnsupportedArgs),
 }
 
