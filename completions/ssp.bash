@@ -121,8 +121,20 @@ _ssp() {
             ssp__subcmd__help__subcmd__sops,encrypt)
                 cmd="ssp__subcmd__help__subcmd__sops__subcmd__encrypt"
                 ;;
+            ssp__subcmd__help__subcmd__sops,exec-env)
+                cmd="ssp__subcmd__help__subcmd__sops__subcmd__exec__subcmd__env"
+                ;;
+            ssp__subcmd__help__subcmd__sops,exec-file)
+                cmd="ssp__subcmd__help__subcmd__sops__subcmd__exec__subcmd__file"
+                ;;
             ssp__subcmd__help__subcmd__sops,filestatus)
                 cmd="ssp__subcmd__help__subcmd__sops__subcmd__filestatus"
+                ;;
+            ssp__subcmd__help__subcmd__sops,keyservice)
+                cmd="ssp__subcmd__help__subcmd__sops__subcmd__keyservice"
+                ;;
+            ssp__subcmd__help__subcmd__sops,publish)
+                cmd="ssp__subcmd__help__subcmd__sops__subcmd__publish"
                 ;;
             ssp__subcmd__help__subcmd__sops,rotate)
                 cmd="ssp__subcmd__help__subcmd__sops__subcmd__rotate"
@@ -145,11 +157,23 @@ _ssp() {
             ssp__subcmd__sops,encrypt)
                 cmd="ssp__subcmd__sops__subcmd__encrypt"
                 ;;
+            ssp__subcmd__sops,exec-env)
+                cmd="ssp__subcmd__sops__subcmd__exec__subcmd__env"
+                ;;
+            ssp__subcmd__sops,exec-file)
+                cmd="ssp__subcmd__sops__subcmd__exec__subcmd__file"
+                ;;
             ssp__subcmd__sops,filestatus)
                 cmd="ssp__subcmd__sops__subcmd__filestatus"
                 ;;
             ssp__subcmd__sops,help)
                 cmd="ssp__subcmd__sops__subcmd__help"
+                ;;
+            ssp__subcmd__sops,keyservice)
+                cmd="ssp__subcmd__sops__subcmd__keyservice"
+                ;;
+            ssp__subcmd__sops,publish)
+                cmd="ssp__subcmd__sops__subcmd__publish"
                 ;;
             ssp__subcmd__sops,rotate)
                 cmd="ssp__subcmd__sops__subcmd__rotate"
@@ -172,11 +196,23 @@ _ssp() {
             ssp__subcmd__sops__subcmd__help,encrypt)
                 cmd="ssp__subcmd__sops__subcmd__help__subcmd__encrypt"
                 ;;
+            ssp__subcmd__sops__subcmd__help,exec-env)
+                cmd="ssp__subcmd__sops__subcmd__help__subcmd__exec__subcmd__env"
+                ;;
+            ssp__subcmd__sops__subcmd__help,exec-file)
+                cmd="ssp__subcmd__sops__subcmd__help__subcmd__exec__subcmd__file"
+                ;;
             ssp__subcmd__sops__subcmd__help,filestatus)
                 cmd="ssp__subcmd__sops__subcmd__help__subcmd__filestatus"
                 ;;
             ssp__subcmd__sops__subcmd__help,help)
                 cmd="ssp__subcmd__sops__subcmd__help__subcmd__help"
+                ;;
+            ssp__subcmd__sops__subcmd__help,keyservice)
+                cmd="ssp__subcmd__sops__subcmd__help__subcmd__keyservice"
+                ;;
+            ssp__subcmd__sops__subcmd__help,publish)
+                cmd="ssp__subcmd__sops__subcmd__help__subcmd__publish"
                 ;;
             ssp__subcmd__sops__subcmd__help,rotate)
                 cmd="ssp__subcmd__sops__subcmd__help__subcmd__rotate"
@@ -551,7 +587,7 @@ _ssp() {
             return 0
             ;;
         ssp__subcmd__help__subcmd__sops)
-            opts="decrypt encrypt edit set unset updatekeys rotate filestatus"
+            opts="decrypt encrypt edit set unset updatekeys rotate filestatus exec-env exec-file publish keyservice"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -606,7 +642,63 @@ _ssp() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        ssp__subcmd__help__subcmd__sops__subcmd__exec__subcmd__env)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ssp__subcmd__help__subcmd__sops__subcmd__exec__subcmd__file)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         ssp__subcmd__help__subcmd__sops__subcmd__filestatus)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ssp__subcmd__help__subcmd__sops__subcmd__keyservice)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ssp__subcmd__help__subcmd__sops__subcmd__publish)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -901,12 +993,16 @@ _ssp() {
             return 0
             ;;
         ssp__subcmd__sops)
-            opts="-d -e -r -i -a -p -k -C -v -q -h -V --decrypt --encrypt --rotate --input-type --output-type --in-place --output --extract --ignore-mac --age --pgp --kms --encryption-context --aws-profile --unencrypted-suffix --encrypted-suffix --unencrypted-regex --encrypted-regex --add-age --rm-age --add-pgp --rm-pgp --add-kms --rm-kms --project-dir --config --verbose --quiet --dry-run --no-progress --color --help --version decrypt encrypt edit set unset updatekeys rotate filestatus help"
+            opts="-d -e -r -i -a -p -k -C -v -q -h -V --decrypt --encrypt --rotate --set --input-type --output-type --in-place --output --extract --ignore-mac --age --pgp --kms --encryption-context --aws-profile --unencrypted-suffix --encrypted-suffix --unencrypted-regex --encrypted-regex --add-age --rm-age --add-pgp --rm-pgp --add-kms --rm-kms --project-dir --config --verbose --quiet --dry-run --no-progress --color --help --version decrypt encrypt edit set unset updatekeys rotate filestatus exec-env exec-file publish keyservice help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --set)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --input-type)
                     COMPREPLY=($(compgen -W "yaml json dotenv ini binary" -- "${cur}"))
                     return 0
@@ -1244,6 +1340,90 @@ _ssp() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        ssp__subcmd__sops__subcmd__exec__subcmd__env)
+            opts="-C -v -q -h -V --pristine --same-process --background --user --input-type --ignore-mac --project-dir --config --verbose --quiet --dry-run --no-progress --color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --input-type)
+                    COMPREPLY=($(compgen -W "yaml json dotenv ini binary" -- "${cur}"))
+                    return 0
+                    ;;
+                --project-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -C)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ssp__subcmd__sops__subcmd__exec__subcmd__file)
+            opts="-C -v -q -h -V --no-fifo --filename --output-type --background --user --input-type --ignore-mac --project-dir --config --verbose --quiet --dry-run --no-progress --color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --filename)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output-type)
+                    COMPREPLY=($(compgen -W "yaml json dotenv ini binary" -- "${cur}"))
+                    return 0
+                    ;;
+                --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --input-type)
+                    COMPREPLY=($(compgen -W "yaml json dotenv ini binary" -- "${cur}"))
+                    return 0
+                    ;;
+                --project-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -C)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         ssp__subcmd__sops__subcmd__filestatus)
             opts="-C -v -q -h -V --input-type --project-dir --config --verbose --quiet --dry-run --no-progress --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -1279,7 +1459,7 @@ _ssp() {
             return 0
             ;;
         ssp__subcmd__sops__subcmd__help)
-            opts="decrypt encrypt edit set unset updatekeys rotate filestatus help"
+            opts="decrypt encrypt edit set unset updatekeys rotate filestatus exec-env exec-file publish keyservice help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1334,6 +1514,34 @@ _ssp() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        ssp__subcmd__sops__subcmd__help__subcmd__exec__subcmd__env)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ssp__subcmd__sops__subcmd__help__subcmd__exec__subcmd__file)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         ssp__subcmd__sops__subcmd__help__subcmd__filestatus)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
@@ -1349,6 +1557,34 @@ _ssp() {
             return 0
             ;;
         ssp__subcmd__sops__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ssp__subcmd__sops__subcmd__help__subcmd__keyservice)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ssp__subcmd__sops__subcmd__help__subcmd__publish)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1411,6 +1647,66 @@ _ssp() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ssp__subcmd__sops__subcmd__keyservice)
+            opts="-C -v -q -h -V --project-dir --config --verbose --quiet --dry-run --no-progress --color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --project-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -C)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ssp__subcmd__sops__subcmd__publish)
+            opts="-C -v -q -h -V --project-dir --config --verbose --quiet --dry-run --no-progress --color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --project-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -C)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;

@@ -20,7 +20,7 @@ set edit:completion:arg-completer[ssp] = {|@words|
         &'ssp'= {
             cand -C 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder'
             cand --project-dir 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder'
-            cand --config 'Read settings from FILE on top of the project''s ssp.toml'
+            cand --config 'Read settings from FILE on top of the project''s ssp.toml (under `ssp sops`: FILE is the .sops.yaml to use)'
             cand --color 'When to use colour (NO_COLOR in the environment means never, unless --color always)'
             cand -v 'Say more: -v shows every command and API call ssp makes, -vv adds debugging detail'
             cand --verbose 'Say more: -v shows every command and API call ssp makes, -vv adds debugging detail'
@@ -47,7 +47,7 @@ set edit:completion:arg-completer[ssp] = {|@words|
             cand fetch-chart 'Check out the pinned Supabase chart under vendors/ and confirm its Chart.yaml'
             cand completions 'Print shell completions for SHELL to stdout'
             cand edit-cloud-values 'Edit the SOPS-encrypted cloud values (`values.cloud` in ssp.toml) in your editor, like `sops edit`: decrypted only into a private temporary file, re-encrypted with the same data key and replaced atomically when you save a valid change'
-            cand sops 'Read and write SOPS files like the sops CLI, in-process: decrypt, encrypt, edit, set, unset, updatekeys, rotate, filestatus. `ssp sops -d FILE`, `-e FILE`, `-d -i FILE` and `ssp sops FILE` (edit) work as with sops. The global --config FILE names the .sops.yaml here (default: the first .sops.yaml found walking up from the current directory)'
+            cand sops 'Read and write SOPS files like the sops CLI, in-process: decrypt, encrypt, edit, set, unset, updatekeys, rotate, filestatus, exec-env, exec-file. `ssp sops -d FILE`, `-e FILE`, `-d -i FILE` and `ssp sops FILE` (edit) work as with sops. The global --config FILE names the .sops.yaml here (default: the first .sops.yaml found walking up from the current directory)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'ssp;config'= {
@@ -55,7 +55,7 @@ set edit:completion:arg-completer[ssp] = {|@words|
             cand --output 'Output format'
             cand -C 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder'
             cand --project-dir 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder'
-            cand --config 'Read settings from FILE on top of the project''s ssp.toml'
+            cand --config 'Read settings from FILE on top of the project''s ssp.toml (under `ssp sops`: FILE is the .sops.yaml to use)'
             cand --color 'When to use colour (NO_COLOR in the environment means never, unless --color always)'
             cand -v 'Say more: -v shows every command and API call ssp makes, -vv adds debugging detail'
             cand --verbose 'Say more: -v shows every command and API call ssp makes, -vv adds debugging detail'
@@ -73,7 +73,7 @@ set edit:completion:arg-completer[ssp] = {|@words|
             cand --output 'Output format'
             cand -C 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder'
             cand --project-dir 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder'
-            cand --config 'Read settings from FILE on top of the project''s ssp.toml'
+            cand --config 'Read settings from FILE on top of the project''s ssp.toml (under `ssp sops`: FILE is the .sops.yaml to use)'
             cand --color 'When to use colour (NO_COLOR in the environment means never, unless --color always)'
             cand -v 'Say more: -v shows every command and API call ssp makes, -vv adds debugging detail'
             cand --verbose 'Say more: -v shows every command and API call ssp makes, -vv adds debugging detail'
@@ -96,7 +96,7 @@ set edit:completion:arg-completer[ssp] = {|@words|
             cand --context 'Deploy to this kube context (needed to send dev values anywhere but the project''s k3d cluster)'
             cand -C 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder'
             cand --project-dir 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder'
-            cand --config 'Read settings from FILE on top of the project''s ssp.toml'
+            cand --config 'Read settings from FILE on top of the project''s ssp.toml (under `ssp sops`: FILE is the .sops.yaml to use)'
             cand --color 'When to use colour (NO_COLOR in the environment means never, unless --color always)'
             cand --recreate 'Delete the k3d cluster first and create it anew (its data is lost)'
             cand --strict 'Treat values keys the pinned chart does not know as errors, not warnings'
@@ -118,7 +118,7 @@ set edit:completion:arg-completer[ssp] = {|@words|
             cand --write 'With `-o env`: write the lines to FILE (mode 0600, replaced atomically) instead of stdout'
             cand -C 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder'
             cand --project-dir 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder'
-            cand --config 'Read settings from FILE on top of the project''s ssp.toml'
+            cand --config 'Read settings from FILE on top of the project''s ssp.toml (under `ssp sops`: FILE is the .sops.yaml to use)'
             cand --color 'When to use colour (NO_COLOR in the environment means never, unless --color always)'
             cand --show-secrets 'Print passwords and the service key instead of masking them'
             cand -v 'Say more: -v shows every command and API call ssp makes, -vv adds debugging detail'
@@ -135,7 +135,7 @@ set edit:completion:arg-completer[ssp] = {|@words|
         &'ssp;teardown'= {
             cand -C 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder'
             cand --project-dir 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder'
-            cand --config 'Read settings from FILE on top of the project''s ssp.toml'
+            cand --config 'Read settings from FILE on top of the project''s ssp.toml (under `ssp sops`: FILE is the .sops.yaml to use)'
             cand --color 'When to use colour (NO_COLOR in the environment means never, unless --color always)'
             cand -y 'Do not ask before deleting the cluster'
             cand --yes 'Do not ask before deleting the cluster'
@@ -154,7 +154,7 @@ set edit:completion:arg-completer[ssp] = {|@words|
         &'ssp;down'= {
             cand -C 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder'
             cand --project-dir 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder'
-            cand --config 'Read settings from FILE on top of the project''s ssp.toml'
+            cand --config 'Read settings from FILE on top of the project''s ssp.toml (under `ssp sops`: FILE is the .sops.yaml to use)'
             cand --color 'When to use colour (NO_COLOR in the environment means never, unless --color always)'
             cand -y 'Do not ask before deleting the cluster'
             cand --yes 'Do not ask before deleting the cluster'
@@ -173,7 +173,7 @@ set edit:completion:arg-completer[ssp] = {|@words|
         &'ssp;stop'= {
             cand -C 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder'
             cand --project-dir 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder'
-            cand --config 'Read settings from FILE on top of the project''s ssp.toml'
+            cand --config 'Read settings from FILE on top of the project''s ssp.toml (under `ssp sops`: FILE is the .sops.yaml to use)'
             cand --color 'When to use colour (NO_COLOR in the environment means never, unless --color always)'
             cand -v 'Say more: -v shows every command and API call ssp makes, -vv adds debugging detail'
             cand --verbose 'Say more: -v shows every command and API call ssp makes, -vv adds debugging detail'
@@ -189,7 +189,7 @@ set edit:completion:arg-completer[ssp] = {|@words|
         &'ssp;start'= {
             cand -C 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder'
             cand --project-dir 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder'
-            cand --config 'Read settings from FILE on top of the project''s ssp.toml'
+            cand --config 'Read settings from FILE on top of the project''s ssp.toml (under `ssp sops`: FILE is the .sops.yaml to use)'
             cand --color 'When to use colour (NO_COLOR in the environment means never, unless --color always)'
             cand -v 'Say more: -v shows every command and API call ssp makes, -vv adds debugging detail'
             cand --verbose 'Say more: -v shows every command and API call ssp makes, -vv adds debugging detail'
@@ -207,7 +207,7 @@ set edit:completion:arg-completer[ssp] = {|@words|
             cand --address 'Local address to listen on'
             cand -C 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder'
             cand --project-dir 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder'
-            cand --config 'Read settings from FILE on top of the project''s ssp.toml'
+            cand --config 'Read settings from FILE on top of the project''s ssp.toml (under `ssp sops`: FILE is the .sops.yaml to use)'
             cand --color 'When to use colour (NO_COLOR in the environment means never, unless --color always)'
             cand -v 'Say more: -v shows every command and API call ssp makes, -vv adds debugging detail'
             cand --verbose 'Say more: -v shows every command and API call ssp makes, -vv adds debugging detail'
@@ -225,7 +225,7 @@ set edit:completion:arg-completer[ssp] = {|@words|
             cand --grace 'How long the pod may sit in ErrImageNeverPull, ImagePullBackOff, … before seeding fails (1s to 7d)'
             cand -C 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder'
             cand --project-dir 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder'
-            cand --config 'Read settings from FILE on top of the project''s ssp.toml'
+            cand --config 'Read settings from FILE on top of the project''s ssp.toml (under `ssp sops`: FILE is the .sops.yaml to use)'
             cand --color 'When to use colour (NO_COLOR in the environment means never, unless --color always)'
             cand --no-build 'Do not build: run [seed] image as it is'
             cand --keep-job 'Leave the finished Job (and its pod) in the cluster for inspection'
@@ -245,7 +245,7 @@ set edit:completion:arg-completer[ssp] = {|@words|
             cand --grace 'How long the pod may sit in ErrImageNeverPull, ImagePullBackOff, … before seeding fails (1s to 7d)'
             cand -C 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder'
             cand --project-dir 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder'
-            cand --config 'Read settings from FILE on top of the project''s ssp.toml'
+            cand --config 'Read settings from FILE on top of the project''s ssp.toml (under `ssp sops`: FILE is the .sops.yaml to use)'
             cand --color 'When to use colour (NO_COLOR in the environment means never, unless --color always)'
             cand --no-build 'Do not build: run [seed] image as it is'
             cand --keep-job 'Leave the finished Job (and its pod) in the cluster for inspection'
@@ -264,7 +264,7 @@ set edit:completion:arg-completer[ssp] = {|@words|
             cand --mirror 'Download from this base URL instead of each tool''s own host (sets tools.mirror): its scheme://host[/prefix] replaces the scheme://host of every download URL'
             cand -C 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder'
             cand --project-dir 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder'
-            cand --config 'Read settings from FILE on top of the project''s ssp.toml'
+            cand --config 'Read settings from FILE on top of the project''s ssp.toml (under `ssp sops`: FILE is the .sops.yaml to use)'
             cand --color 'When to use colour (NO_COLOR in the environment means never, unless --color always)'
             cand --force 'Download and reinstall even when the pinned version is already installed'
             cand --no-chart 'Do not run fetch-chart afterwards'
@@ -283,7 +283,7 @@ set edit:completion:arg-completer[ssp] = {|@words|
             cand --rev 'Check out this commit, tag or branch instead of the pinned one'
             cand -C 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder'
             cand --project-dir 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder'
-            cand --config 'Read settings from FILE on top of the project''s ssp.toml'
+            cand --config 'Read settings from FILE on top of the project''s ssp.toml (under `ssp sops`: FILE is the .sops.yaml to use)'
             cand --color 'When to use colour (NO_COLOR in the environment means never, unless --color always)'
             cand -v 'Say more: -v shows every command and API call ssp makes, -vv adds debugging detail'
             cand --verbose 'Say more: -v shows every command and API call ssp makes, -vv adds debugging detail'
@@ -299,7 +299,7 @@ set edit:completion:arg-completer[ssp] = {|@words|
         &'ssp;completions'= {
             cand -C 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder'
             cand --project-dir 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder'
-            cand --config 'Read settings from FILE on top of the project''s ssp.toml'
+            cand --config 'Read settings from FILE on top of the project''s ssp.toml (under `ssp sops`: FILE is the .sops.yaml to use)'
             cand --color 'When to use colour (NO_COLOR in the environment means never, unless --color always)'
             cand -v 'Say more: -v shows every command and API call ssp makes, -vv adds debugging detail'
             cand --verbose 'Say more: -v shows every command and API call ssp makes, -vv adds debugging detail'
@@ -315,7 +315,7 @@ set edit:completion:arg-completer[ssp] = {|@words|
         &'ssp;edit-cloud-values'= {
             cand -C 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder'
             cand --project-dir 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder'
-            cand --config 'Read settings from FILE on top of the project''s ssp.toml'
+            cand --config 'Read settings from FILE on top of the project''s ssp.toml (under `ssp sops`: FILE is the .sops.yaml to use)'
             cand --color 'When to use colour (NO_COLOR in the environment means never, unless --color always)'
             cand --ignore-mac 'Decrypt even when the MAC is missing or does not match'
             cand -v 'Say more: -v shows every command and API call ssp makes, -vv adds debugging detail'
@@ -330,6 +330,7 @@ set edit:completion:arg-completer[ssp] = {|@words|
             cand --version 'Print version'
         }
         &'ssp;sops'= {
+            cand --set 'Legacy form of `set`: `ssp sops --set ''["key"] "value"'' FILE` sets the value in place'
             cand --input-type 'Input format (default: from the file''s extension; anything else is binary)'
             cand --output-type 'Output format (default: from the file''s extension)'
             cand --output 'Write the result to this file instead of stdout'
@@ -354,7 +355,7 @@ set edit:completion:arg-completer[ssp] = {|@words|
             cand --rm-kms 'Remove these AWS KMS key ARNs (comma-separated, ARN+ROLE_ARN for a role)'
             cand -C 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder'
             cand --project-dir 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder'
-            cand --config 'Read settings from FILE on top of the project''s ssp.toml'
+            cand --config 'Read settings from FILE on top of the project''s ssp.toml (under `ssp sops`: FILE is the .sops.yaml to use)'
             cand --color 'When to use colour (NO_COLOR in the environment means never, unless --color always)'
             cand -d 'Legacy form of `decrypt`: `ssp sops -d FILE`'
             cand --decrypt 'Legacy form of `decrypt`: `ssp sops -d FILE`'
@@ -383,6 +384,10 @@ set edit:completion:arg-completer[ssp] = {|@words|
             cand updatekeys 'Re-wrap the data key of FILE for the master keys of its .sops.yaml creation rule'
             cand rotate 'Generate a new data key and re-encrypt every value with it'
             cand filestatus 'Print whether FILE is sops-encrypted, as JSON: {"encrypted":true}'
+            cand exec-env 'Run COMMAND (through /bin/sh -c) with FILE''s top-level keys as environment variables'
+            cand exec-file 'Run COMMAND (through /bin/sh -c) with {} replaced by the path of the decrypted FILE: a FIFO by default (the plaintext never touches a disk), a 0600 temporary file with --no-fifo'
+            cand publish 'Not part of ssp: answered in one line (use the sops binary)'
+            cand keyservice 'Not part of ssp: answered in one line (use the sops binary)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'ssp;sops;decrypt'= {
@@ -393,7 +398,7 @@ set edit:completion:arg-completer[ssp] = {|@words|
             cand --filename-override 'Use this file name instead of FILE for picking the formats (useful with stdin)'
             cand -C 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder'
             cand --project-dir 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder'
-            cand --config 'Read settings from FILE on top of the project''s ssp.toml'
+            cand --config 'Read settings from FILE on top of the project''s ssp.toml (under `ssp sops`: FILE is the .sops.yaml to use)'
             cand --color 'When to use colour (NO_COLOR in the environment means never, unless --color always)'
             cand -i 'Write the result back to FILE (atomically: a temp file beside it, then a rename)'
             cand --in-place 'Write the result back to FILE (atomically: a temp file beside it, then a rename)'
@@ -428,7 +433,7 @@ set edit:completion:arg-completer[ssp] = {|@words|
             cand --filename-override 'Use this file name instead of FILE for formats and the creation rule (required with stdin)'
             cand -C 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder'
             cand --project-dir 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder'
-            cand --config 'Read settings from FILE on top of the project''s ssp.toml'
+            cand --config 'Read settings from FILE on top of the project''s ssp.toml (under `ssp sops`: FILE is the .sops.yaml to use)'
             cand --color 'When to use colour (NO_COLOR in the environment means never, unless --color always)'
             cand -i 'Write the result back to FILE (atomically: a temp file beside it, then a rename)'
             cand --in-place 'Write the result back to FILE (atomically: a temp file beside it, then a rename)'
@@ -459,7 +464,7 @@ set edit:completion:arg-completer[ssp] = {|@words|
             cand --encrypted-regex 'Only keys matching this regex are encrypted'
             cand -C 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder'
             cand --project-dir 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder'
-            cand --config 'Read settings from FILE on top of the project''s ssp.toml'
+            cand --config 'Read settings from FILE on top of the project''s ssp.toml (under `ssp sops`: FILE is the .sops.yaml to use)'
             cand --color 'When to use colour (NO_COLOR in the environment means never, unless --color always)'
             cand --ignore-mac 'Decrypt even when the MAC is missing or does not match'
             cand -v 'Say more: -v shows every command and API call ssp makes, -vv adds debugging detail'
@@ -478,7 +483,7 @@ set edit:completion:arg-completer[ssp] = {|@words|
             cand --output-type 'Output format (default: from the file''s extension)'
             cand -C 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder'
             cand --project-dir 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder'
-            cand --config 'Read settings from FILE on top of the project''s ssp.toml'
+            cand --config 'Read settings from FILE on top of the project''s ssp.toml (under `ssp sops`: FILE is the .sops.yaml to use)'
             cand --color 'When to use colour (NO_COLOR in the environment means never, unless --color always)'
             cand --value-stdin 'Read the value from stdin (keeps it out of the process list)'
             cand --value-file 'VALUE is a file to read the value from'
@@ -500,7 +505,7 @@ set edit:completion:arg-completer[ssp] = {|@words|
             cand --output-type 'Output format (default: from the file''s extension)'
             cand -C 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder'
             cand --project-dir 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder'
-            cand --config 'Read settings from FILE on top of the project''s ssp.toml'
+            cand --config 'Read settings from FILE on top of the project''s ssp.toml (under `ssp sops`: FILE is the .sops.yaml to use)'
             cand --color 'When to use colour (NO_COLOR in the environment means never, unless --color always)'
             cand --idempotent 'Succeed without writing when INDEX does not exist'
             cand --ignore-mac 'Decrypt even when the MAC is missing or does not match'
@@ -519,7 +524,7 @@ set edit:completion:arg-completer[ssp] = {|@words|
             cand --input-type 'Input format (default: from the file''s extension)'
             cand -C 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder'
             cand --project-dir 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder'
-            cand --config 'Read settings from FILE on top of the project''s ssp.toml'
+            cand --config 'Read settings from FILE on top of the project''s ssp.toml (under `ssp sops`: FILE is the .sops.yaml to use)'
             cand --color 'When to use colour (NO_COLOR in the environment means never, unless --color always)'
             cand -y 'Apply the changes without asking'
             cand --yes 'Apply the changes without asking'
@@ -548,7 +553,7 @@ set edit:completion:arg-completer[ssp] = {|@words|
             cand --aws-profile 'The AWS profile (shared config / credentials) the new KMS keys use; recorded in the file'
             cand -C 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder'
             cand --project-dir 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder'
-            cand --config 'Read settings from FILE on top of the project''s ssp.toml'
+            cand --config 'Read settings from FILE on top of the project''s ssp.toml (under `ssp sops`: FILE is the .sops.yaml to use)'
             cand --color 'When to use colour (NO_COLOR in the environment means never, unless --color always)'
             cand -i 'Write the result back to FILE (atomically: a temp file beside it, then a rename)'
             cand --in-place 'Write the result back to FILE (atomically: a temp file beside it, then a rename)'
@@ -567,7 +572,84 @@ set edit:completion:arg-completer[ssp] = {|@words|
             cand --input-type 'Input format (default: from the file''s extension)'
             cand -C 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder'
             cand --project-dir 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder'
-            cand --config 'Read settings from FILE on top of the project''s ssp.toml'
+            cand --config 'Read settings from FILE on top of the project''s ssp.toml (under `ssp sops`: FILE is the .sops.yaml to use)'
+            cand --color 'When to use colour (NO_COLOR in the environment means never, unless --color always)'
+            cand -v 'Say more: -v shows every command and API call ssp makes, -vv adds debugging detail'
+            cand --verbose 'Say more: -v shows every command and API call ssp makes, -vv adds debugging detail'
+            cand -q 'Say less: only warnings and errors'
+            cand --quiet 'Say less: only warnings and errors'
+            cand --dry-run 'Print every external command and API call that would change something, and do nothing'
+            cand --no-progress 'Plain log lines instead of progress bars (automatic when stderr is not a terminal)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'ssp;sops;exec-env'= {
+            cand --user 'Run the command as this user (ssp must run as root); HOME, USER and LOGNAME are set for it'
+            cand --input-type 'Input format (default: from the file''s extension)'
+            cand -C 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder'
+            cand --project-dir 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder'
+            cand --config 'Read settings from FILE on top of the project''s ssp.toml (under `ssp sops`: FILE is the .sops.yaml to use)'
+            cand --color 'When to use colour (NO_COLOR in the environment means never, unless --color always)'
+            cand --pristine 'Give the command only the file''s keys, none of ssp''s environment'
+            cand --same-process 'Replace ssp with the command (exec) instead of running it as a child'
+            cand --background 'Start the command and return at once without waiting for it (deprecated in sops)'
+            cand --ignore-mac 'Decrypt even when the MAC is missing or does not match'
+            cand -v 'Say more: -v shows every command and API call ssp makes, -vv adds debugging detail'
+            cand --verbose 'Say more: -v shows every command and API call ssp makes, -vv adds debugging detail'
+            cand -q 'Say less: only warnings and errors'
+            cand --quiet 'Say less: only warnings and errors'
+            cand --dry-run 'Print every external command and API call that would change something, and do nothing'
+            cand --no-progress 'Plain log lines instead of progress bars (automatic when stderr is not a terminal)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'ssp;sops;exec-file'= {
+            cand --filename 'The FIFO''s or file''s name inside its private directory (default: tmp-file)'
+            cand --output-type 'The plaintext''s format (default: from the file''s extension)'
+            cand --user 'Run the command as this user (ssp must run as root); HOME, USER and LOGNAME are set for it'
+            cand --input-type 'Input format (default: from the file''s extension)'
+            cand -C 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder'
+            cand --project-dir 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder'
+            cand --config 'Read settings from FILE on top of the project''s ssp.toml (under `ssp sops`: FILE is the .sops.yaml to use)'
+            cand --color 'When to use colour (NO_COLOR in the environment means never, unless --color always)'
+            cand --no-fifo 'Write the plaintext to a 0600 temporary file instead of a FIFO'
+            cand --background 'Start the command and return at once without waiting for it (deprecated in sops)'
+            cand --ignore-mac 'Decrypt even when the MAC is missing or does not match'
+            cand -v 'Say more: -v shows every command and API call ssp makes, -vv adds debugging detail'
+            cand --verbose 'Say more: -v shows every command and API call ssp makes, -vv adds debugging detail'
+            cand -q 'Say less: only warnings and errors'
+            cand --quiet 'Say less: only warnings and errors'
+            cand --dry-run 'Print every external command and API call that would change something, and do nothing'
+            cand --no-progress 'Plain log lines instead of progress bars (automatic when stderr is not a terminal)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'ssp;sops;publish'= {
+            cand -C 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder'
+            cand --project-dir 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder'
+            cand --config 'Read settings from FILE on top of the project''s ssp.toml (under `ssp sops`: FILE is the .sops.yaml to use)'
+            cand --color 'When to use colour (NO_COLOR in the environment means never, unless --color always)'
+            cand -v 'Say more: -v shows every command and API call ssp makes, -vv adds debugging detail'
+            cand --verbose 'Say more: -v shows every command and API call ssp makes, -vv adds debugging detail'
+            cand -q 'Say less: only warnings and errors'
+            cand --quiet 'Say less: only warnings and errors'
+            cand --dry-run 'Print every external command and API call that would change something, and do nothing'
+            cand --no-progress 'Plain log lines instead of progress bars (automatic when stderr is not a terminal)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'ssp;sops;keyservice'= {
+            cand -C 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder'
+            cand --project-dir 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder'
+            cand --config 'Read settings from FILE on top of the project''s ssp.toml (under `ssp sops`: FILE is the .sops.yaml to use)'
             cand --color 'When to use colour (NO_COLOR in the environment means never, unless --color always)'
             cand -v 'Say more: -v shows every command and API call ssp makes, -vv adds debugging detail'
             cand --verbose 'Say more: -v shows every command and API call ssp makes, -vv adds debugging detail'
@@ -589,6 +671,10 @@ set edit:completion:arg-completer[ssp] = {|@words|
             cand updatekeys 'Re-wrap the data key of FILE for the master keys of its .sops.yaml creation rule'
             cand rotate 'Generate a new data key and re-encrypt every value with it'
             cand filestatus 'Print whether FILE is sops-encrypted, as JSON: {"encrypted":true}'
+            cand exec-env 'Run COMMAND (through /bin/sh -c) with FILE''s top-level keys as environment variables'
+            cand exec-file 'Run COMMAND (through /bin/sh -c) with {} replaced by the path of the decrypted FILE: a FIFO by default (the plaintext never touches a disk), a 0600 temporary file with --no-fifo'
+            cand publish 'Not part of ssp: answered in one line (use the sops binary)'
+            cand keyservice 'Not part of ssp: answered in one line (use the sops binary)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'ssp;sops;help;decrypt'= {
@@ -607,6 +693,14 @@ set edit:completion:arg-completer[ssp] = {|@words|
         }
         &'ssp;sops;help;filestatus'= {
         }
+        &'ssp;sops;help;exec-env'= {
+        }
+        &'ssp;sops;help;exec-file'= {
+        }
+        &'ssp;sops;help;publish'= {
+        }
+        &'ssp;sops;help;keyservice'= {
+        }
         &'ssp;sops;help;help'= {
         }
         &'ssp;help'= {
@@ -623,7 +717,7 @@ set edit:completion:arg-completer[ssp] = {|@words|
             cand fetch-chart 'Check out the pinned Supabase chart under vendors/ and confirm its Chart.yaml'
             cand completions 'Print shell completions for SHELL to stdout'
             cand edit-cloud-values 'Edit the SOPS-encrypted cloud values (`values.cloud` in ssp.toml) in your editor, like `sops edit`: decrypted only into a private temporary file, re-encrypted with the same data key and replaced atomically when you save a valid change'
-            cand sops 'Read and write SOPS files like the sops CLI, in-process: decrypt, encrypt, edit, set, unset, updatekeys, rotate, filestatus. `ssp sops -d FILE`, `-e FILE`, `-d -i FILE` and `ssp sops FILE` (edit) work as with sops. The global --config FILE names the .sops.yaml here (default: the first .sops.yaml found walking up from the current directory)'
+            cand sops 'Read and write SOPS files like the sops CLI, in-process: decrypt, encrypt, edit, set, unset, updatekeys, rotate, filestatus, exec-env, exec-file. `ssp sops -d FILE`, `-e FILE`, `-d -i FILE` and `ssp sops FILE` (edit) work as with sops. The global --config FILE names the .sops.yaml here (default: the first .sops.yaml found walking up from the current directory)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'ssp;help;config'= {
@@ -661,6 +755,10 @@ set edit:completion:arg-completer[ssp] = {|@words|
             cand updatekeys 'Re-wrap the data key of FILE for the master keys of its .sops.yaml creation rule'
             cand rotate 'Generate a new data key and re-encrypt every value with it'
             cand filestatus 'Print whether FILE is sops-encrypted, as JSON: {"encrypted":true}'
+            cand exec-env 'Run COMMAND (through /bin/sh -c) with FILE''s top-level keys as environment variables'
+            cand exec-file 'Run COMMAND (through /bin/sh -c) with {} replaced by the path of the decrypted FILE: a FIFO by default (the plaintext never touches a disk), a 0600 temporary file with --no-fifo'
+            cand publish 'Not part of ssp: answered in one line (use the sops binary)'
+            cand keyservice 'Not part of ssp: answered in one line (use the sops binary)'
         }
         &'ssp;help;sops;decrypt'= {
         }
@@ -677,6 +775,14 @@ set edit:completion:arg-completer[ssp] = {|@words|
         &'ssp;help;sops;rotate'= {
         }
         &'ssp;help;sops;filestatus'= {
+        }
+        &'ssp;help;sops;exec-env'= {
+        }
+        &'ssp;help;sops;exec-file'= {
+        }
+        &'ssp;help;sops;publish'= {
+        }
+        &'ssp;help;sops;keyservice'= {
         }
         &'ssp;help;help'= {
         }

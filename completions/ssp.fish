@@ -25,7 +25,7 @@ function __fish_ssp_using_subcommand
 end
 
 complete -c ssp -n "__fish_ssp_needs_command" -s C -l project-dir -d 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder' -r -F
-complete -c ssp -n "__fish_ssp_needs_command" -l config -d 'Read settings from FILE on top of the project\'s ssp.toml' -r -F
+complete -c ssp -n "__fish_ssp_needs_command" -l config -d 'Read settings from FILE on top of the project\'s ssp.toml (under `ssp sops`: FILE is the .sops.yaml to use)' -r -F
 complete -c ssp -n "__fish_ssp_needs_command" -l color -d 'When to use colour (NO_COLOR in the environment means never, unless --color always)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -50,12 +50,12 @@ complete -c ssp -n "__fish_ssp_needs_command" -f -a "install-tools" -d 'Download
 complete -c ssp -n "__fish_ssp_needs_command" -f -a "fetch-chart" -d 'Check out the pinned Supabase chart under vendors/ and confirm its Chart.yaml'
 complete -c ssp -n "__fish_ssp_needs_command" -f -a "completions" -d 'Print shell completions for SHELL to stdout'
 complete -c ssp -n "__fish_ssp_needs_command" -f -a "edit-cloud-values" -d 'Edit the SOPS-encrypted cloud values (`values.cloud` in ssp.toml) in your editor, like `sops edit`: decrypted only into a private temporary file, re-encrypted with the same data key and replaced atomically when you save a valid change'
-complete -c ssp -n "__fish_ssp_needs_command" -f -a "sops" -d 'Read and write SOPS files like the sops CLI, in-process: decrypt, encrypt, edit, set, unset, updatekeys, rotate, filestatus. `ssp sops -d FILE`, `-e FILE`, `-d -i FILE` and `ssp sops FILE` (edit) work as with sops. The global --config FILE names the .sops.yaml here (default: the first .sops.yaml found walking up from the current directory)'
+complete -c ssp -n "__fish_ssp_needs_command" -f -a "sops" -d 'Read and write SOPS files like the sops CLI, in-process: decrypt, encrypt, edit, set, unset, updatekeys, rotate, filestatus, exec-env, exec-file. `ssp sops -d FILE`, `-e FILE`, `-d -i FILE` and `ssp sops FILE` (edit) work as with sops. The global --config FILE names the .sops.yaml here (default: the first .sops.yaml found walking up from the current directory)'
 complete -c ssp -n "__fish_ssp_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c ssp -n "__fish_ssp_using_subcommand config" -s o -l output -d 'Output format' -r -f -a "text\t''
 json\t''"
 complete -c ssp -n "__fish_ssp_using_subcommand config" -s C -l project-dir -d 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder' -r -F
-complete -c ssp -n "__fish_ssp_using_subcommand config" -l config -d 'Read settings from FILE on top of the project\'s ssp.toml' -r -F
+complete -c ssp -n "__fish_ssp_using_subcommand config" -l config -d 'Read settings from FILE on top of the project\'s ssp.toml (under `ssp sops`: FILE is the .sops.yaml to use)' -r -F
 complete -c ssp -n "__fish_ssp_using_subcommand config" -l color -d 'When to use colour (NO_COLOR in the environment means never, unless --color always)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -68,7 +68,7 @@ complete -c ssp -n "__fish_ssp_using_subcommand config" -s V -l version -d 'Prin
 complete -c ssp -n "__fish_ssp_using_subcommand doctor" -s o -l output -d 'Output format' -r -f -a "text\t''
 json\t''"
 complete -c ssp -n "__fish_ssp_using_subcommand doctor" -s C -l project-dir -d 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder' -r -F
-complete -c ssp -n "__fish_ssp_using_subcommand doctor" -l config -d 'Read settings from FILE on top of the project\'s ssp.toml' -r -F
+complete -c ssp -n "__fish_ssp_using_subcommand doctor" -l config -d 'Read settings from FILE on top of the project\'s ssp.toml (under `ssp sops`: FILE is the .sops.yaml to use)' -r -F
 complete -c ssp -n "__fish_ssp_using_subcommand doctor" -l color -d 'When to use colour (NO_COLOR in the environment means never, unless --color always)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -86,7 +86,7 @@ complete -c ssp -n "__fish_ssp_using_subcommand setup-infra" -s f -l values -d '
 complete -c ssp -n "__fish_ssp_using_subcommand setup-infra" -l set -d 'Extra `helm --set KEY=VALUE` (repeatable): merged into the values helm reads on its stdin, never on helm\'s command line; masked in logs' -r
 complete -c ssp -n "__fish_ssp_using_subcommand setup-infra" -l context -d 'Deploy to this kube context (needed to send dev values anywhere but the project\'s k3d cluster)' -r
 complete -c ssp -n "__fish_ssp_using_subcommand setup-infra" -s C -l project-dir -d 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder' -r -F
-complete -c ssp -n "__fish_ssp_using_subcommand setup-infra" -l config -d 'Read settings from FILE on top of the project\'s ssp.toml' -r -F
+complete -c ssp -n "__fish_ssp_using_subcommand setup-infra" -l config -d 'Read settings from FILE on top of the project\'s ssp.toml (under `ssp sops`: FILE is the .sops.yaml to use)' -r -F
 complete -c ssp -n "__fish_ssp_using_subcommand setup-infra" -l color -d 'When to use colour (NO_COLOR in the environment means never, unless --color always)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -104,7 +104,7 @@ json\t''
 env\t'`KEY=value` lines for .env files'"
 complete -c ssp -n "__fish_ssp_using_subcommand status" -l write -d 'With `-o env`: write the lines to FILE (mode 0600, replaced atomically) instead of stdout' -r -F
 complete -c ssp -n "__fish_ssp_using_subcommand status" -s C -l project-dir -d 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder' -r -F
-complete -c ssp -n "__fish_ssp_using_subcommand status" -l config -d 'Read settings from FILE on top of the project\'s ssp.toml' -r -F
+complete -c ssp -n "__fish_ssp_using_subcommand status" -l config -d 'Read settings from FILE on top of the project\'s ssp.toml (under `ssp sops`: FILE is the .sops.yaml to use)' -r -F
 complete -c ssp -n "__fish_ssp_using_subcommand status" -l color -d 'When to use colour (NO_COLOR in the environment means never, unless --color always)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -116,7 +116,7 @@ complete -c ssp -n "__fish_ssp_using_subcommand status" -l no-progress -d 'Plain
 complete -c ssp -n "__fish_ssp_using_subcommand status" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ssp -n "__fish_ssp_using_subcommand status" -s V -l version -d 'Print version'
 complete -c ssp -n "__fish_ssp_using_subcommand teardown" -s C -l project-dir -d 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder' -r -F
-complete -c ssp -n "__fish_ssp_using_subcommand teardown" -l config -d 'Read settings from FILE on top of the project\'s ssp.toml' -r -F
+complete -c ssp -n "__fish_ssp_using_subcommand teardown" -l config -d 'Read settings from FILE on top of the project\'s ssp.toml (under `ssp sops`: FILE is the .sops.yaml to use)' -r -F
 complete -c ssp -n "__fish_ssp_using_subcommand teardown" -l color -d 'When to use colour (NO_COLOR in the environment means never, unless --color always)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -129,7 +129,7 @@ complete -c ssp -n "__fish_ssp_using_subcommand teardown" -l no-progress -d 'Pla
 complete -c ssp -n "__fish_ssp_using_subcommand teardown" -s h -l help -d 'Print help'
 complete -c ssp -n "__fish_ssp_using_subcommand teardown" -s V -l version -d 'Print version'
 complete -c ssp -n "__fish_ssp_using_subcommand down" -s C -l project-dir -d 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder' -r -F
-complete -c ssp -n "__fish_ssp_using_subcommand down" -l config -d 'Read settings from FILE on top of the project\'s ssp.toml' -r -F
+complete -c ssp -n "__fish_ssp_using_subcommand down" -l config -d 'Read settings from FILE on top of the project\'s ssp.toml (under `ssp sops`: FILE is the .sops.yaml to use)' -r -F
 complete -c ssp -n "__fish_ssp_using_subcommand down" -l color -d 'When to use colour (NO_COLOR in the environment means never, unless --color always)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -142,7 +142,7 @@ complete -c ssp -n "__fish_ssp_using_subcommand down" -l no-progress -d 'Plain l
 complete -c ssp -n "__fish_ssp_using_subcommand down" -s h -l help -d 'Print help'
 complete -c ssp -n "__fish_ssp_using_subcommand down" -s V -l version -d 'Print version'
 complete -c ssp -n "__fish_ssp_using_subcommand stop" -s C -l project-dir -d 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder' -r -F
-complete -c ssp -n "__fish_ssp_using_subcommand stop" -l config -d 'Read settings from FILE on top of the project\'s ssp.toml' -r -F
+complete -c ssp -n "__fish_ssp_using_subcommand stop" -l config -d 'Read settings from FILE on top of the project\'s ssp.toml (under `ssp sops`: FILE is the .sops.yaml to use)' -r -F
 complete -c ssp -n "__fish_ssp_using_subcommand stop" -l color -d 'When to use colour (NO_COLOR in the environment means never, unless --color always)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -153,7 +153,7 @@ complete -c ssp -n "__fish_ssp_using_subcommand stop" -l no-progress -d 'Plain l
 complete -c ssp -n "__fish_ssp_using_subcommand stop" -s h -l help -d 'Print help'
 complete -c ssp -n "__fish_ssp_using_subcommand stop" -s V -l version -d 'Print version'
 complete -c ssp -n "__fish_ssp_using_subcommand start" -s C -l project-dir -d 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder' -r -F
-complete -c ssp -n "__fish_ssp_using_subcommand start" -l config -d 'Read settings from FILE on top of the project\'s ssp.toml' -r -F
+complete -c ssp -n "__fish_ssp_using_subcommand start" -l config -d 'Read settings from FILE on top of the project\'s ssp.toml (under `ssp sops`: FILE is the .sops.yaml to use)' -r -F
 complete -c ssp -n "__fish_ssp_using_subcommand start" -l color -d 'When to use colour (NO_COLOR in the environment means never, unless --color always)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -166,7 +166,7 @@ complete -c ssp -n "__fish_ssp_using_subcommand start" -s V -l version -d 'Print
 complete -c ssp -n "__fish_ssp_using_subcommand port-forward" -l port -d 'Local port (default: the service\'s own port)' -r
 complete -c ssp -n "__fish_ssp_using_subcommand port-forward" -l address -d 'Local address to listen on' -r
 complete -c ssp -n "__fish_ssp_using_subcommand port-forward" -s C -l project-dir -d 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder' -r -F
-complete -c ssp -n "__fish_ssp_using_subcommand port-forward" -l config -d 'Read settings from FILE on top of the project\'s ssp.toml' -r -F
+complete -c ssp -n "__fish_ssp_using_subcommand port-forward" -l config -d 'Read settings from FILE on top of the project\'s ssp.toml (under `ssp sops`: FILE is the .sops.yaml to use)' -r -F
 complete -c ssp -n "__fish_ssp_using_subcommand port-forward" -l color -d 'When to use colour (NO_COLOR in the environment means never, unless --color always)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -179,7 +179,7 @@ complete -c ssp -n "__fish_ssp_using_subcommand port-forward" -s V -l version -d
 complete -c ssp -n "__fish_ssp_using_subcommand seed-db" -l timeout -d 'How long the Job may run (default: [seed] timeout; from 1s to 7d)' -r
 complete -c ssp -n "__fish_ssp_using_subcommand seed-db" -l grace -d 'How long the pod may sit in ErrImageNeverPull, ImagePullBackOff, … before seeding fails (1s to 7d)' -r
 complete -c ssp -n "__fish_ssp_using_subcommand seed-db" -s C -l project-dir -d 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder' -r -F
-complete -c ssp -n "__fish_ssp_using_subcommand seed-db" -l config -d 'Read settings from FILE on top of the project\'s ssp.toml' -r -F
+complete -c ssp -n "__fish_ssp_using_subcommand seed-db" -l config -d 'Read settings from FILE on top of the project\'s ssp.toml (under `ssp sops`: FILE is the .sops.yaml to use)' -r -F
 complete -c ssp -n "__fish_ssp_using_subcommand seed-db" -l color -d 'When to use colour (NO_COLOR in the environment means never, unless --color always)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -194,7 +194,7 @@ complete -c ssp -n "__fish_ssp_using_subcommand seed-db" -s V -l version -d 'Pri
 complete -c ssp -n "__fish_ssp_using_subcommand seed" -l timeout -d 'How long the Job may run (default: [seed] timeout; from 1s to 7d)' -r
 complete -c ssp -n "__fish_ssp_using_subcommand seed" -l grace -d 'How long the pod may sit in ErrImageNeverPull, ImagePullBackOff, … before seeding fails (1s to 7d)' -r
 complete -c ssp -n "__fish_ssp_using_subcommand seed" -s C -l project-dir -d 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder' -r -F
-complete -c ssp -n "__fish_ssp_using_subcommand seed" -l config -d 'Read settings from FILE on top of the project\'s ssp.toml' -r -F
+complete -c ssp -n "__fish_ssp_using_subcommand seed" -l config -d 'Read settings from FILE on top of the project\'s ssp.toml (under `ssp sops`: FILE is the .sops.yaml to use)' -r -F
 complete -c ssp -n "__fish_ssp_using_subcommand seed" -l color -d 'When to use colour (NO_COLOR in the environment means never, unless --color always)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -208,7 +208,7 @@ complete -c ssp -n "__fish_ssp_using_subcommand seed" -s h -l help -d 'Print hel
 complete -c ssp -n "__fish_ssp_using_subcommand seed" -s V -l version -d 'Print version'
 complete -c ssp -n "__fish_ssp_using_subcommand install-tools" -l mirror -d 'Download from this base URL instead of each tool\'s own host (sets tools.mirror): its scheme://host[/prefix] replaces the scheme://host of every download URL' -r
 complete -c ssp -n "__fish_ssp_using_subcommand install-tools" -s C -l project-dir -d 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder' -r -F
-complete -c ssp -n "__fish_ssp_using_subcommand install-tools" -l config -d 'Read settings from FILE on top of the project\'s ssp.toml' -r -F
+complete -c ssp -n "__fish_ssp_using_subcommand install-tools" -l config -d 'Read settings from FILE on top of the project\'s ssp.toml (under `ssp sops`: FILE is the .sops.yaml to use)' -r -F
 complete -c ssp -n "__fish_ssp_using_subcommand install-tools" -l color -d 'When to use colour (NO_COLOR in the environment means never, unless --color always)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -222,7 +222,7 @@ complete -c ssp -n "__fish_ssp_using_subcommand install-tools" -s h -l help -d '
 complete -c ssp -n "__fish_ssp_using_subcommand install-tools" -s V -l version -d 'Print version'
 complete -c ssp -n "__fish_ssp_using_subcommand fetch-chart" -l rev -d 'Check out this commit, tag or branch instead of the pinned one' -r
 complete -c ssp -n "__fish_ssp_using_subcommand fetch-chart" -s C -l project-dir -d 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder' -r -F
-complete -c ssp -n "__fish_ssp_using_subcommand fetch-chart" -l config -d 'Read settings from FILE on top of the project\'s ssp.toml' -r -F
+complete -c ssp -n "__fish_ssp_using_subcommand fetch-chart" -l config -d 'Read settings from FILE on top of the project\'s ssp.toml (under `ssp sops`: FILE is the .sops.yaml to use)' -r -F
 complete -c ssp -n "__fish_ssp_using_subcommand fetch-chart" -l color -d 'When to use colour (NO_COLOR in the environment means never, unless --color always)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -233,7 +233,7 @@ complete -c ssp -n "__fish_ssp_using_subcommand fetch-chart" -l no-progress -d '
 complete -c ssp -n "__fish_ssp_using_subcommand fetch-chart" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ssp -n "__fish_ssp_using_subcommand fetch-chart" -s V -l version -d 'Print version'
 complete -c ssp -n "__fish_ssp_using_subcommand completions" -s C -l project-dir -d 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder' -r -F
-complete -c ssp -n "__fish_ssp_using_subcommand completions" -l config -d 'Read settings from FILE on top of the project\'s ssp.toml' -r -F
+complete -c ssp -n "__fish_ssp_using_subcommand completions" -l config -d 'Read settings from FILE on top of the project\'s ssp.toml (under `ssp sops`: FILE is the .sops.yaml to use)' -r -F
 complete -c ssp -n "__fish_ssp_using_subcommand completions" -l color -d 'When to use colour (NO_COLOR in the environment means never, unless --color always)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -244,7 +244,7 @@ complete -c ssp -n "__fish_ssp_using_subcommand completions" -l no-progress -d '
 complete -c ssp -n "__fish_ssp_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c ssp -n "__fish_ssp_using_subcommand completions" -s V -l version -d 'Print version'
 complete -c ssp -n "__fish_ssp_using_subcommand edit-cloud-values" -s C -l project-dir -d 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder' -r -F
-complete -c ssp -n "__fish_ssp_using_subcommand edit-cloud-values" -l config -d 'Read settings from FILE on top of the project\'s ssp.toml' -r -F
+complete -c ssp -n "__fish_ssp_using_subcommand edit-cloud-values" -l config -d 'Read settings from FILE on top of the project\'s ssp.toml (under `ssp sops`: FILE is the .sops.yaml to use)' -r -F
 complete -c ssp -n "__fish_ssp_using_subcommand edit-cloud-values" -l color -d 'When to use colour (NO_COLOR in the environment means never, unless --color always)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -255,58 +255,63 @@ complete -c ssp -n "__fish_ssp_using_subcommand edit-cloud-values" -l dry-run -d
 complete -c ssp -n "__fish_ssp_using_subcommand edit-cloud-values" -l no-progress -d 'Plain log lines instead of progress bars (automatic when stderr is not a terminal)'
 complete -c ssp -n "__fish_ssp_using_subcommand edit-cloud-values" -s h -l help -d 'Print help'
 complete -c ssp -n "__fish_ssp_using_subcommand edit-cloud-values" -s V -l version -d 'Print version'
-complete -c ssp -n "__fish_ssp_using_subcommand sops; and not __fish_seen_subcommand_from decrypt encrypt edit set unset updatekeys rotate filestatus help" -l input-type -d 'Input format (default: from the file\'s extension; anything else is binary)' -r -f -a "yaml\t''
+complete -c ssp -n "__fish_ssp_using_subcommand sops; and not __fish_seen_subcommand_from decrypt encrypt edit set unset updatekeys rotate filestatus exec-env exec-file publish keyservice help" -l set -d 'Legacy form of `set`: `ssp sops --set \'["key"] "value"\' FILE` sets the value in place' -r
+complete -c ssp -n "__fish_ssp_using_subcommand sops; and not __fish_seen_subcommand_from decrypt encrypt edit set unset updatekeys rotate filestatus exec-env exec-file publish keyservice help" -l input-type -d 'Input format (default: from the file\'s extension; anything else is binary)' -r -f -a "yaml\t''
 json\t''
 dotenv\t''
 ini\t''
 binary\t''"
-complete -c ssp -n "__fish_ssp_using_subcommand sops; and not __fish_seen_subcommand_from decrypt encrypt edit set unset updatekeys rotate filestatus help" -l output-type -d 'Output format (default: from the file\'s extension)' -r -f -a "yaml\t''
+complete -c ssp -n "__fish_ssp_using_subcommand sops; and not __fish_seen_subcommand_from decrypt encrypt edit set unset updatekeys rotate filestatus exec-env exec-file publish keyservice help" -l output-type -d 'Output format (default: from the file\'s extension)' -r -f -a "yaml\t''
 json\t''
 dotenv\t''
 ini\t''
 binary\t''"
-complete -c ssp -n "__fish_ssp_using_subcommand sops; and not __fish_seen_subcommand_from decrypt encrypt edit set unset updatekeys rotate filestatus help" -l output -d 'Write the result to this file instead of stdout' -r -F
-complete -c ssp -n "__fish_ssp_using_subcommand sops; and not __fish_seen_subcommand_from decrypt encrypt edit set unset updatekeys rotate filestatus help" -l extract -d 'With -d: print only this part of the document, e.g. \'["secret"]["db"]\'' -r
-complete -c ssp -n "__fish_ssp_using_subcommand sops; and not __fish_seen_subcommand_from decrypt encrypt edit set unset updatekeys rotate filestatus help" -s a -l age -d 'Comma-separated age recipients (age1…)' -r
-complete -c ssp -n "__fish_ssp_using_subcommand sops; and not __fish_seen_subcommand_from decrypt encrypt edit set unset updatekeys rotate filestatus help" -s p -l pgp -d 'Comma-separated PGP fingerprints' -r
-complete -c ssp -n "__fish_ssp_using_subcommand sops; and not __fish_seen_subcommand_from decrypt encrypt edit set unset updatekeys rotate filestatus help" -s k -l kms -d 'Comma-separated AWS KMS key ARNs (ARN+ROLE_ARN to call KMS as an assumed role)' -r
-complete -c ssp -n "__fish_ssp_using_subcommand sops; and not __fish_seen_subcommand_from decrypt encrypt edit set unset updatekeys rotate filestatus help" -l encryption-context -d 'AWS KMS encryption context for the new KMS keys: comma-separated KEY:VALUE pairs' -r
-complete -c ssp -n "__fish_ssp_using_subcommand sops; and not __fish_seen_subcommand_from decrypt encrypt edit set unset updatekeys rotate filestatus help" -l aws-profile -d 'The AWS profile (shared config / credentials) the new KMS keys use; recorded in the file' -r
-complete -c ssp -n "__fish_ssp_using_subcommand sops; and not __fish_seen_subcommand_from decrypt encrypt edit set unset updatekeys rotate filestatus help" -l unencrypted-suffix -d 'Keys ending in this suffix stay unencrypted (default `_unencrypted`)' -r
-complete -c ssp -n "__fish_ssp_using_subcommand sops; and not __fish_seen_subcommand_from decrypt encrypt edit set unset updatekeys rotate filestatus help" -l encrypted-suffix -d 'Only keys ending in this suffix are encrypted' -r
-complete -c ssp -n "__fish_ssp_using_subcommand sops; and not __fish_seen_subcommand_from decrypt encrypt edit set unset updatekeys rotate filestatus help" -l unencrypted-regex -d 'Keys matching this regex stay unencrypted' -r
-complete -c ssp -n "__fish_ssp_using_subcommand sops; and not __fish_seen_subcommand_from decrypt encrypt edit set unset updatekeys rotate filestatus help" -l encrypted-regex -d 'Only keys matching this regex are encrypted' -r
-complete -c ssp -n "__fish_ssp_using_subcommand sops; and not __fish_seen_subcommand_from decrypt encrypt edit set unset updatekeys rotate filestatus help" -l add-age -d 'Add these age recipients (comma-separated)' -r
-complete -c ssp -n "__fish_ssp_using_subcommand sops; and not __fish_seen_subcommand_from decrypt encrypt edit set unset updatekeys rotate filestatus help" -l rm-age -d 'Remove these age recipients (comma-separated)' -r
-complete -c ssp -n "__fish_ssp_using_subcommand sops; and not __fish_seen_subcommand_from decrypt encrypt edit set unset updatekeys rotate filestatus help" -l add-pgp -d 'Add these PGP fingerprints (comma-separated)' -r
-complete -c ssp -n "__fish_ssp_using_subcommand sops; and not __fish_seen_subcommand_from decrypt encrypt edit set unset updatekeys rotate filestatus help" -l rm-pgp -d 'Remove these PGP fingerprints (comma-separated)' -r
-complete -c ssp -n "__fish_ssp_using_subcommand sops; and not __fish_seen_subcommand_from decrypt encrypt edit set unset updatekeys rotate filestatus help" -l add-kms -d 'Add these AWS KMS key ARNs (comma-separated, ARN+ROLE_ARN for a role)' -r
-complete -c ssp -n "__fish_ssp_using_subcommand sops; and not __fish_seen_subcommand_from decrypt encrypt edit set unset updatekeys rotate filestatus help" -l rm-kms -d 'Remove these AWS KMS key ARNs (comma-separated, ARN+ROLE_ARN for a role)' -r
-complete -c ssp -n "__fish_ssp_using_subcommand sops; and not __fish_seen_subcommand_from decrypt encrypt edit set unset updatekeys rotate filestatus help" -s C -l project-dir -d 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder' -r -F
-complete -c ssp -n "__fish_ssp_using_subcommand sops; and not __fish_seen_subcommand_from decrypt encrypt edit set unset updatekeys rotate filestatus help" -l config -d 'Read settings from FILE on top of the project\'s ssp.toml' -r -F
-complete -c ssp -n "__fish_ssp_using_subcommand sops; and not __fish_seen_subcommand_from decrypt encrypt edit set unset updatekeys rotate filestatus help" -l color -d 'When to use colour (NO_COLOR in the environment means never, unless --color always)' -r -f -a "auto\t''
+complete -c ssp -n "__fish_ssp_using_subcommand sops; and not __fish_seen_subcommand_from decrypt encrypt edit set unset updatekeys rotate filestatus exec-env exec-file publish keyservice help" -l output -d 'Write the result to this file instead of stdout' -r -F
+complete -c ssp -n "__fish_ssp_using_subcommand sops; and not __fish_seen_subcommand_from decrypt encrypt edit set unset updatekeys rotate filestatus exec-env exec-file publish keyservice help" -l extract -d 'With -d: print only this part of the document, e.g. \'["secret"]["db"]\'' -r
+complete -c ssp -n "__fish_ssp_using_subcommand sops; and not __fish_seen_subcommand_from decrypt encrypt edit set unset updatekeys rotate filestatus exec-env exec-file publish keyservice help" -s a -l age -d 'Comma-separated age recipients (age1…)' -r
+complete -c ssp -n "__fish_ssp_using_subcommand sops; and not __fish_seen_subcommand_from decrypt encrypt edit set unset updatekeys rotate filestatus exec-env exec-file publish keyservice help" -s p -l pgp -d 'Comma-separated PGP fingerprints' -r
+complete -c ssp -n "__fish_ssp_using_subcommand sops; and not __fish_seen_subcommand_from decrypt encrypt edit set unset updatekeys rotate filestatus exec-env exec-file publish keyservice help" -s k -l kms -d 'Comma-separated AWS KMS key ARNs (ARN+ROLE_ARN to call KMS as an assumed role)' -r
+complete -c ssp -n "__fish_ssp_using_subcommand sops; and not __fish_seen_subcommand_from decrypt encrypt edit set unset updatekeys rotate filestatus exec-env exec-file publish keyservice help" -l encryption-context -d 'AWS KMS encryption context for the new KMS keys: comma-separated KEY:VALUE pairs' -r
+complete -c ssp -n "__fish_ssp_using_subcommand sops; and not __fish_seen_subcommand_from decrypt encrypt edit set unset updatekeys rotate filestatus exec-env exec-file publish keyservice help" -l aws-profile -d 'The AWS profile (shared config / credentials) the new KMS keys use; recorded in the file' -r
+complete -c ssp -n "__fish_ssp_using_subcommand sops; and not __fish_seen_subcommand_from decrypt encrypt edit set unset updatekeys rotate filestatus exec-env exec-file publish keyservice help" -l unencrypted-suffix -d 'Keys ending in this suffix stay unencrypted (default `_unencrypted`)' -r
+complete -c ssp -n "__fish_ssp_using_subcommand sops; and not __fish_seen_subcommand_from decrypt encrypt edit set unset updatekeys rotate filestatus exec-env exec-file publish keyservice help" -l encrypted-suffix -d 'Only keys ending in this suffix are encrypted' -r
+complete -c ssp -n "__fish_ssp_using_subcommand sops; and not __fish_seen_subcommand_from decrypt encrypt edit set unset updatekeys rotate filestatus exec-env exec-file publish keyservice help" -l unencrypted-regex -d 'Keys matching this regex stay unencrypted' -r
+complete -c ssp -n "__fish_ssp_using_subcommand sops; and not __fish_seen_subcommand_from decrypt encrypt edit set unset updatekeys rotate filestatus exec-env exec-file publish keyservice help" -l encrypted-regex -d 'Only keys matching this regex are encrypted' -r
+complete -c ssp -n "__fish_ssp_using_subcommand sops; and not __fish_seen_subcommand_from decrypt encrypt edit set unset updatekeys rotate filestatus exec-env exec-file publish keyservice help" -l add-age -d 'Add these age recipients (comma-separated)' -r
+complete -c ssp -n "__fish_ssp_using_subcommand sops; and not __fish_seen_subcommand_from decrypt encrypt edit set unset updatekeys rotate filestatus exec-env exec-file publish keyservice help" -l rm-age -d 'Remove these age recipients (comma-separated)' -r
+complete -c ssp -n "__fish_ssp_using_subcommand sops; and not __fish_seen_subcommand_from decrypt encrypt edit set unset updatekeys rotate filestatus exec-env exec-file publish keyservice help" -l add-pgp -d 'Add these PGP fingerprints (comma-separated)' -r
+complete -c ssp -n "__fish_ssp_using_subcommand sops; and not __fish_seen_subcommand_from decrypt encrypt edit set unset updatekeys rotate filestatus exec-env exec-file publish keyservice help" -l rm-pgp -d 'Remove these PGP fingerprints (comma-separated)' -r
+complete -c ssp -n "__fish_ssp_using_subcommand sops; and not __fish_seen_subcommand_from decrypt encrypt edit set unset updatekeys rotate filestatus exec-env exec-file publish keyservice help" -l add-kms -d 'Add these AWS KMS key ARNs (comma-separated, ARN+ROLE_ARN for a role)' -r
+complete -c ssp -n "__fish_ssp_using_subcommand sops; and not __fish_seen_subcommand_from decrypt encrypt edit set unset updatekeys rotate filestatus exec-env exec-file publish keyservice help" -l rm-kms -d 'Remove these AWS KMS key ARNs (comma-separated, ARN+ROLE_ARN for a role)' -r
+complete -c ssp -n "__fish_ssp_using_subcommand sops; and not __fish_seen_subcommand_from decrypt encrypt edit set unset updatekeys rotate filestatus exec-env exec-file publish keyservice help" -s C -l project-dir -d 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder' -r -F
+complete -c ssp -n "__fish_ssp_using_subcommand sops; and not __fish_seen_subcommand_from decrypt encrypt edit set unset updatekeys rotate filestatus exec-env exec-file publish keyservice help" -l config -d 'Read settings from FILE on top of the project\'s ssp.toml (under `ssp sops`: FILE is the .sops.yaml to use)' -r -F
+complete -c ssp -n "__fish_ssp_using_subcommand sops; and not __fish_seen_subcommand_from decrypt encrypt edit set unset updatekeys rotate filestatus exec-env exec-file publish keyservice help" -l color -d 'When to use colour (NO_COLOR in the environment means never, unless --color always)' -r -f -a "auto\t''
 always\t''
 never\t''"
-complete -c ssp -n "__fish_ssp_using_subcommand sops; and not __fish_seen_subcommand_from decrypt encrypt edit set unset updatekeys rotate filestatus help" -s d -l decrypt -d 'Legacy form of `decrypt`: `ssp sops -d FILE`'
-complete -c ssp -n "__fish_ssp_using_subcommand sops; and not __fish_seen_subcommand_from decrypt encrypt edit set unset updatekeys rotate filestatus help" -s e -l encrypt -d 'Legacy form of `encrypt`: `ssp sops -e FILE`'
-complete -c ssp -n "__fish_ssp_using_subcommand sops; and not __fish_seen_subcommand_from decrypt encrypt edit set unset updatekeys rotate filestatus help" -s r -l rotate -d 'Legacy form of `rotate`: `ssp sops -r FILE`'
-complete -c ssp -n "__fish_ssp_using_subcommand sops; and not __fish_seen_subcommand_from decrypt encrypt edit set unset updatekeys rotate filestatus help" -s i -l in-place -d 'Write the result back to FILE (atomically: a temp file beside it, then a rename)'
-complete -c ssp -n "__fish_ssp_using_subcommand sops; and not __fish_seen_subcommand_from decrypt encrypt edit set unset updatekeys rotate filestatus help" -l ignore-mac -d 'Decrypt even when the MAC is missing or does not match'
-complete -c ssp -n "__fish_ssp_using_subcommand sops; and not __fish_seen_subcommand_from decrypt encrypt edit set unset updatekeys rotate filestatus help" -s v -l verbose -d 'Say more: -v shows every command and API call ssp makes, -vv adds debugging detail'
-complete -c ssp -n "__fish_ssp_using_subcommand sops; and not __fish_seen_subcommand_from decrypt encrypt edit set unset updatekeys rotate filestatus help" -s q -l quiet -d 'Say less: only warnings and errors'
-complete -c ssp -n "__fish_ssp_using_subcommand sops; and not __fish_seen_subcommand_from decrypt encrypt edit set unset updatekeys rotate filestatus help" -l dry-run -d 'Print every external command and API call that would change something, and do nothing'
-complete -c ssp -n "__fish_ssp_using_subcommand sops; and not __fish_seen_subcommand_from decrypt encrypt edit set unset updatekeys rotate filestatus help" -l no-progress -d 'Plain log lines instead of progress bars (automatic when stderr is not a terminal)'
-complete -c ssp -n "__fish_ssp_using_subcommand sops; and not __fish_seen_subcommand_from decrypt encrypt edit set unset updatekeys rotate filestatus help" -s h -l help -d 'Print help'
-complete -c ssp -n "__fish_ssp_using_subcommand sops; and not __fish_seen_subcommand_from decrypt encrypt edit set unset updatekeys rotate filestatus help" -s V -l version -d 'Print version'
-complete -c ssp -n "__fish_ssp_using_subcommand sops; and not __fish_seen_subcommand_from decrypt encrypt edit set unset updatekeys rotate filestatus help" -a "decrypt" -d 'Decrypt a file (or stdin) and print the plaintext'
-complete -c ssp -n "__fish_ssp_using_subcommand sops; and not __fish_seen_subcommand_from decrypt encrypt edit set unset updatekeys rotate filestatus help" -a "encrypt" -d 'Encrypt a plaintext file (or stdin) for the given recipients or the .sops.yaml creation rule'
-complete -c ssp -n "__fish_ssp_using_subcommand sops; and not __fish_seen_subcommand_from decrypt encrypt edit set unset updatekeys rotate filestatus help" -a "edit" -d 'Edit an encrypted file in $SOPS_EDITOR / $EDITOR (see `ssp edit-cloud-values --help`)'
-complete -c ssp -n "__fish_ssp_using_subcommand sops; and not __fish_seen_subcommand_from decrypt encrypt edit set unset updatekeys rotate filestatus help" -a "set" -d 'Set the value at INDEX (sops\' path syntax) to VALUE (JSON) and re-encrypt the file in place'
-complete -c ssp -n "__fish_ssp_using_subcommand sops; and not __fish_seen_subcommand_from decrypt encrypt edit set unset updatekeys rotate filestatus help" -a "unset" -d 'Remove the key at INDEX and re-encrypt the file in place'
-complete -c ssp -n "__fish_ssp_using_subcommand sops; and not __fish_seen_subcommand_from decrypt encrypt edit set unset updatekeys rotate filestatus help" -a "updatekeys" -d 'Re-wrap the data key of FILE for the master keys of its .sops.yaml creation rule'
-complete -c ssp -n "__fish_ssp_using_subcommand sops; and not __fish_seen_subcommand_from decrypt encrypt edit set unset updatekeys rotate filestatus help" -a "rotate" -d 'Generate a new data key and re-encrypt every value with it'
-complete -c ssp -n "__fish_ssp_using_subcommand sops; and not __fish_seen_subcommand_from decrypt encrypt edit set unset updatekeys rotate filestatus help" -a "filestatus" -d 'Print whether FILE is sops-encrypted, as JSON: {"encrypted":true}'
-complete -c ssp -n "__fish_ssp_using_subcommand sops; and not __fish_seen_subcommand_from decrypt encrypt edit set unset updatekeys rotate filestatus help" -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c ssp -n "__fish_ssp_using_subcommand sops; and not __fish_seen_subcommand_from decrypt encrypt edit set unset updatekeys rotate filestatus exec-env exec-file publish keyservice help" -s d -l decrypt -d 'Legacy form of `decrypt`: `ssp sops -d FILE`'
+complete -c ssp -n "__fish_ssp_using_subcommand sops; and not __fish_seen_subcommand_from decrypt encrypt edit set unset updatekeys rotate filestatus exec-env exec-file publish keyservice help" -s e -l encrypt -d 'Legacy form of `encrypt`: `ssp sops -e FILE`'
+complete -c ssp -n "__fish_ssp_using_subcommand sops; and not __fish_seen_subcommand_from decrypt encrypt edit set unset updatekeys rotate filestatus exec-env exec-file publish keyservice help" -s r -l rotate -d 'Legacy form of `rotate`: `ssp sops -r FILE`'
+complete -c ssp -n "__fish_ssp_using_subcommand sops; and not __fish_seen_subcommand_from decrypt encrypt edit set unset updatekeys rotate filestatus exec-env exec-file publish keyservice help" -s i -l in-place -d 'Write the result back to FILE (atomically: a temp file beside it, then a rename)'
+complete -c ssp -n "__fish_ssp_using_subcommand sops; and not __fish_seen_subcommand_from decrypt encrypt edit set unset updatekeys rotate filestatus exec-env exec-file publish keyservice help" -l ignore-mac -d 'Decrypt even when the MAC is missing or does not match'
+complete -c ssp -n "__fish_ssp_using_subcommand sops; and not __fish_seen_subcommand_from decrypt encrypt edit set unset updatekeys rotate filestatus exec-env exec-file publish keyservice help" -s v -l verbose -d 'Say more: -v shows every command and API call ssp makes, -vv adds debugging detail'
+complete -c ssp -n "__fish_ssp_using_subcommand sops; and not __fish_seen_subcommand_from decrypt encrypt edit set unset updatekeys rotate filestatus exec-env exec-file publish keyservice help" -s q -l quiet -d 'Say less: only warnings and errors'
+complete -c ssp -n "__fish_ssp_using_subcommand sops; and not __fish_seen_subcommand_from decrypt encrypt edit set unset updatekeys rotate filestatus exec-env exec-file publish keyservice help" -l dry-run -d 'Print every external command and API call that would change something, and do nothing'
+complete -c ssp -n "__fish_ssp_using_subcommand sops; and not __fish_seen_subcommand_from decrypt encrypt edit set unset updatekeys rotate filestatus exec-env exec-file publish keyservice help" -l no-progress -d 'Plain log lines instead of progress bars (automatic when stderr is not a terminal)'
+complete -c ssp -n "__fish_ssp_using_subcommand sops; and not __fish_seen_subcommand_from decrypt encrypt edit set unset updatekeys rotate filestatus exec-env exec-file publish keyservice help" -s h -l help -d 'Print help'
+complete -c ssp -n "__fish_ssp_using_subcommand sops; and not __fish_seen_subcommand_from decrypt encrypt edit set unset updatekeys rotate filestatus exec-env exec-file publish keyservice help" -s V -l version -d 'Print version'
+complete -c ssp -n "__fish_ssp_using_subcommand sops; and not __fish_seen_subcommand_from decrypt encrypt edit set unset updatekeys rotate filestatus exec-env exec-file publish keyservice help" -a "decrypt" -d 'Decrypt a file (or stdin) and print the plaintext'
+complete -c ssp -n "__fish_ssp_using_subcommand sops; and not __fish_seen_subcommand_from decrypt encrypt edit set unset updatekeys rotate filestatus exec-env exec-file publish keyservice help" -a "encrypt" -d 'Encrypt a plaintext file (or stdin) for the given recipients or the .sops.yaml creation rule'
+complete -c ssp -n "__fish_ssp_using_subcommand sops; and not __fish_seen_subcommand_from decrypt encrypt edit set unset updatekeys rotate filestatus exec-env exec-file publish keyservice help" -a "edit" -d 'Edit an encrypted file in $SOPS_EDITOR / $EDITOR (see `ssp edit-cloud-values --help`)'
+complete -c ssp -n "__fish_ssp_using_subcommand sops; and not __fish_seen_subcommand_from decrypt encrypt edit set unset updatekeys rotate filestatus exec-env exec-file publish keyservice help" -a "set" -d 'Set the value at INDEX (sops\' path syntax) to VALUE (JSON) and re-encrypt the file in place'
+complete -c ssp -n "__fish_ssp_using_subcommand sops; and not __fish_seen_subcommand_from decrypt encrypt edit set unset updatekeys rotate filestatus exec-env exec-file publish keyservice help" -a "unset" -d 'Remove the key at INDEX and re-encrypt the file in place'
+complete -c ssp -n "__fish_ssp_using_subcommand sops; and not __fish_seen_subcommand_from decrypt encrypt edit set unset updatekeys rotate filestatus exec-env exec-file publish keyservice help" -a "updatekeys" -d 'Re-wrap the data key of FILE for the master keys of its .sops.yaml creation rule'
+complete -c ssp -n "__fish_ssp_using_subcommand sops; and not __fish_seen_subcommand_from decrypt encrypt edit set unset updatekeys rotate filestatus exec-env exec-file publish keyservice help" -a "rotate" -d 'Generate a new data key and re-encrypt every value with it'
+complete -c ssp -n "__fish_ssp_using_subcommand sops; and not __fish_seen_subcommand_from decrypt encrypt edit set unset updatekeys rotate filestatus exec-env exec-file publish keyservice help" -a "filestatus" -d 'Print whether FILE is sops-encrypted, as JSON: {"encrypted":true}'
+complete -c ssp -n "__fish_ssp_using_subcommand sops; and not __fish_seen_subcommand_from decrypt encrypt edit set unset updatekeys rotate filestatus exec-env exec-file publish keyservice help" -a "exec-env" -d 'Run COMMAND (through /bin/sh -c) with FILE\'s top-level keys as environment variables'
+complete -c ssp -n "__fish_ssp_using_subcommand sops; and not __fish_seen_subcommand_from decrypt encrypt edit set unset updatekeys rotate filestatus exec-env exec-file publish keyservice help" -a "exec-file" -d 'Run COMMAND (through /bin/sh -c) with {} replaced by the path of the decrypted FILE: a FIFO by default (the plaintext never touches a disk), a 0600 temporary file with --no-fifo'
+complete -c ssp -n "__fish_ssp_using_subcommand sops; and not __fish_seen_subcommand_from decrypt encrypt edit set unset updatekeys rotate filestatus exec-env exec-file publish keyservice help" -a "publish" -d 'Not part of ssp: answered in one line (use the sops binary)'
+complete -c ssp -n "__fish_ssp_using_subcommand sops; and not __fish_seen_subcommand_from decrypt encrypt edit set unset updatekeys rotate filestatus exec-env exec-file publish keyservice help" -a "keyservice" -d 'Not part of ssp: answered in one line (use the sops binary)'
+complete -c ssp -n "__fish_ssp_using_subcommand sops; and not __fish_seen_subcommand_from decrypt encrypt edit set unset updatekeys rotate filestatus exec-env exec-file publish keyservice help" -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from decrypt" -l input-type -d 'Input format (default: from the file\'s extension; anything else is binary)' -r -f -a "yaml\t''
 json\t''
 dotenv\t''
@@ -321,7 +326,7 @@ complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand
 complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from decrypt" -l extract -d 'Print only this part of the document, e.g. \'["secret"]["db"]\'' -r
 complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from decrypt" -l filename-override -d 'Use this file name instead of FILE for picking the formats (useful with stdin)' -r -F
 complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from decrypt" -s C -l project-dir -d 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder' -r -F
-complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from decrypt" -l config -d 'Read settings from FILE on top of the project\'s ssp.toml' -r -F
+complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from decrypt" -l config -d 'Read settings from FILE on top of the project\'s ssp.toml (under `ssp sops`: FILE is the .sops.yaml to use)' -r -F
 complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from decrypt" -l color -d 'When to use colour (NO_COLOR in the environment means never, unless --color always)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -355,7 +360,7 @@ complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand
 complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from encrypt" -l encrypted-regex -d 'Only keys matching this regex are encrypted' -r
 complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from encrypt" -l filename-override -d 'Use this file name instead of FILE for formats and the creation rule (required with stdin)' -r -F
 complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from encrypt" -s C -l project-dir -d 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder' -r -F
-complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from encrypt" -l config -d 'Read settings from FILE on top of the project\'s ssp.toml' -r -F
+complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from encrypt" -l config -d 'Read settings from FILE on top of the project\'s ssp.toml (under `ssp sops`: FILE is the .sops.yaml to use)' -r -F
 complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from encrypt" -l color -d 'When to use colour (NO_COLOR in the environment means never, unless --color always)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -381,7 +386,7 @@ complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand
 complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from edit" -l unencrypted-regex -d 'Keys matching this regex stay unencrypted' -r
 complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from edit" -l encrypted-regex -d 'Only keys matching this regex are encrypted' -r
 complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from edit" -s C -l project-dir -d 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder' -r -F
-complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from edit" -l config -d 'Read settings from FILE on top of the project\'s ssp.toml' -r -F
+complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from edit" -l config -d 'Read settings from FILE on top of the project\'s ssp.toml (under `ssp sops`: FILE is the .sops.yaml to use)' -r -F
 complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from edit" -l color -d 'When to use colour (NO_COLOR in the environment means never, unless --color always)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -403,7 +408,7 @@ dotenv\t''
 ini\t''
 binary\t''"
 complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from set" -s C -l project-dir -d 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder' -r -F
-complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from set" -l config -d 'Read settings from FILE on top of the project\'s ssp.toml' -r -F
+complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from set" -l config -d 'Read settings from FILE on top of the project\'s ssp.toml (under `ssp sops`: FILE is the .sops.yaml to use)' -r -F
 complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from set" -l color -d 'When to use colour (NO_COLOR in the environment means never, unless --color always)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -428,7 +433,7 @@ dotenv\t''
 ini\t''
 binary\t''"
 complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from unset" -s C -l project-dir -d 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder' -r -F
-complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from unset" -l config -d 'Read settings from FILE on top of the project\'s ssp.toml' -r -F
+complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from unset" -l config -d 'Read settings from FILE on top of the project\'s ssp.toml (under `ssp sops`: FILE is the .sops.yaml to use)' -r -F
 complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from unset" -l color -d 'When to use colour (NO_COLOR in the environment means never, unless --color always)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -446,7 +451,7 @@ dotenv\t''
 ini\t''
 binary\t''"
 complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from updatekeys" -s C -l project-dir -d 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder' -r -F
-complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from updatekeys" -l config -d 'Read settings from FILE on top of the project\'s ssp.toml' -r -F
+complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from updatekeys" -l config -d 'Read settings from FILE on top of the project\'s ssp.toml (under `ssp sops`: FILE is the .sops.yaml to use)' -r -F
 complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from updatekeys" -l color -d 'When to use colour (NO_COLOR in the environment means never, unless --color always)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -477,7 +482,7 @@ complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand
 complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from rotate" -l encryption-context -d 'AWS KMS encryption context for the new KMS keys: comma-separated KEY:VALUE pairs' -r
 complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from rotate" -l aws-profile -d 'The AWS profile (shared config / credentials) the new KMS keys use; recorded in the file' -r
 complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from rotate" -s C -l project-dir -d 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder' -r -F
-complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from rotate" -l config -d 'Read settings from FILE on top of the project\'s ssp.toml' -r -F
+complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from rotate" -l config -d 'Read settings from FILE on top of the project\'s ssp.toml (under `ssp sops`: FILE is the .sops.yaml to use)' -r -F
 complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from rotate" -l color -d 'When to use colour (NO_COLOR in the environment means never, unless --color always)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -494,7 +499,7 @@ dotenv\t''
 ini\t''
 binary\t''"
 complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from filestatus" -s C -l project-dir -d 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder' -r -F
-complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from filestatus" -l config -d 'Read settings from FILE on top of the project\'s ssp.toml' -r -F
+complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from filestatus" -l config -d 'Read settings from FILE on top of the project\'s ssp.toml (under `ssp sops`: FILE is the .sops.yaml to use)' -r -F
 complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from filestatus" -l color -d 'When to use colour (NO_COLOR in the environment means never, unless --color always)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -504,6 +509,75 @@ complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand
 complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from filestatus" -l no-progress -d 'Plain log lines instead of progress bars (automatic when stderr is not a terminal)'
 complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from filestatus" -s h -l help -d 'Print help'
 complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from filestatus" -s V -l version -d 'Print version'
+complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from exec-env" -l user -d 'Run the command as this user (ssp must run as root); HOME, USER and LOGNAME are set for it' -r
+complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from exec-env" -l input-type -d 'Input format (default: from the file\'s extension)' -r -f -a "yaml\t''
+json\t''
+dotenv\t''
+ini\t''
+binary\t''"
+complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from exec-env" -s C -l project-dir -d 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder' -r -F
+complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from exec-env" -l config -d 'Read settings from FILE on top of the project\'s ssp.toml (under `ssp sops`: FILE is the .sops.yaml to use)' -r -F
+complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from exec-env" -l color -d 'When to use colour (NO_COLOR in the environment means never, unless --color always)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from exec-env" -l pristine -d 'Give the command only the file\'s keys, none of ssp\'s environment'
+complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from exec-env" -l same-process -d 'Replace ssp with the command (exec) instead of running it as a child'
+complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from exec-env" -l background -d 'Start the command and return at once without waiting for it (deprecated in sops)'
+complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from exec-env" -l ignore-mac -d 'Decrypt even when the MAC is missing or does not match'
+complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from exec-env" -s v -l verbose -d 'Say more: -v shows every command and API call ssp makes, -vv adds debugging detail'
+complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from exec-env" -s q -l quiet -d 'Say less: only warnings and errors'
+complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from exec-env" -l dry-run -d 'Print every external command and API call that would change something, and do nothing'
+complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from exec-env" -l no-progress -d 'Plain log lines instead of progress bars (automatic when stderr is not a terminal)'
+complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from exec-env" -s h -l help -d 'Print help'
+complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from exec-env" -s V -l version -d 'Print version'
+complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from exec-file" -l filename -d 'The FIFO\'s or file\'s name inside its private directory (default: tmp-file)' -r
+complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from exec-file" -l output-type -d 'The plaintext\'s format (default: from the file\'s extension)' -r -f -a "yaml\t''
+json\t''
+dotenv\t''
+ini\t''
+binary\t''"
+complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from exec-file" -l user -d 'Run the command as this user (ssp must run as root); HOME, USER and LOGNAME are set for it' -r
+complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from exec-file" -l input-type -d 'Input format (default: from the file\'s extension)' -r -f -a "yaml\t''
+json\t''
+dotenv\t''
+ini\t''
+binary\t''"
+complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from exec-file" -s C -l project-dir -d 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder' -r -F
+complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from exec-file" -l config -d 'Read settings from FILE on top of the project\'s ssp.toml (under `ssp sops`: FILE is the .sops.yaml to use)' -r -F
+complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from exec-file" -l color -d 'When to use colour (NO_COLOR in the environment means never, unless --color always)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from exec-file" -l no-fifo -d 'Write the plaintext to a 0600 temporary file instead of a FIFO'
+complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from exec-file" -l background -d 'Start the command and return at once without waiting for it (deprecated in sops)'
+complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from exec-file" -l ignore-mac -d 'Decrypt even when the MAC is missing or does not match'
+complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from exec-file" -s v -l verbose -d 'Say more: -v shows every command and API call ssp makes, -vv adds debugging detail'
+complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from exec-file" -s q -l quiet -d 'Say less: only warnings and errors'
+complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from exec-file" -l dry-run -d 'Print every external command and API call that would change something, and do nothing'
+complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from exec-file" -l no-progress -d 'Plain log lines instead of progress bars (automatic when stderr is not a terminal)'
+complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from exec-file" -s h -l help -d 'Print help'
+complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from exec-file" -s V -l version -d 'Print version'
+complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from publish" -s C -l project-dir -d 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder' -r -F
+complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from publish" -l config -d 'Read settings from FILE on top of the project\'s ssp.toml (under `ssp sops`: FILE is the .sops.yaml to use)' -r -F
+complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from publish" -l color -d 'When to use colour (NO_COLOR in the environment means never, unless --color always)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from publish" -s v -l verbose -d 'Say more: -v shows every command and API call ssp makes, -vv adds debugging detail'
+complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from publish" -s q -l quiet -d 'Say less: only warnings and errors'
+complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from publish" -l dry-run -d 'Print every external command and API call that would change something, and do nothing'
+complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from publish" -l no-progress -d 'Plain log lines instead of progress bars (automatic when stderr is not a terminal)'
+complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from publish" -s h -l help -d 'Print help'
+complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from publish" -s V -l version -d 'Print version'
+complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from keyservice" -s C -l project-dir -d 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder' -r -F
+complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from keyservice" -l config -d 'Read settings from FILE on top of the project\'s ssp.toml (under `ssp sops`: FILE is the .sops.yaml to use)' -r -F
+complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from keyservice" -l color -d 'When to use colour (NO_COLOR in the environment means never, unless --color always)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from keyservice" -s v -l verbose -d 'Say more: -v shows every command and API call ssp makes, -vv adds debugging detail'
+complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from keyservice" -s q -l quiet -d 'Say less: only warnings and errors'
+complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from keyservice" -l dry-run -d 'Print every external command and API call that would change something, and do nothing'
+complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from keyservice" -l no-progress -d 'Plain log lines instead of progress bars (automatic when stderr is not a terminal)'
+complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from keyservice" -s h -l help -d 'Print help'
+complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from keyservice" -s V -l version -d 'Print version'
 complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from help" -f -a "decrypt" -d 'Decrypt a file (or stdin) and print the plaintext'
 complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from help" -f -a "encrypt" -d 'Encrypt a plaintext file (or stdin) for the given recipients or the .sops.yaml creation rule'
 complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from help" -f -a "edit" -d 'Edit an encrypted file in $SOPS_EDITOR / $EDITOR (see `ssp edit-cloud-values --help`)'
@@ -512,6 +586,10 @@ complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand
 complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from help" -f -a "updatekeys" -d 'Re-wrap the data key of FILE for the master keys of its .sops.yaml creation rule'
 complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from help" -f -a "rotate" -d 'Generate a new data key and re-encrypt every value with it'
 complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from help" -f -a "filestatus" -d 'Print whether FILE is sops-encrypted, as JSON: {"encrypted":true}'
+complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from help" -f -a "exec-env" -d 'Run COMMAND (through /bin/sh -c) with FILE\'s top-level keys as environment variables'
+complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from help" -f -a "exec-file" -d 'Run COMMAND (through /bin/sh -c) with {} replaced by the path of the decrypted FILE: a FIFO by default (the plaintext never touches a disk), a 0600 temporary file with --no-fifo'
+complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from help" -f -a "publish" -d 'Not part of ssp: answered in one line (use the sops binary)'
+complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from help" -f -a "keyservice" -d 'Not part of ssp: answered in one line (use the sops binary)'
 complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c ssp -n "__fish_ssp_using_subcommand help; and not __fish_seen_subcommand_from config doctor setup-infra status teardown stop start port-forward seed-db install-tools fetch-chart completions edit-cloud-values sops help" -f -a "config" -d 'Show the resolved configuration, each value with where it came from'
 complete -c ssp -n "__fish_ssp_using_subcommand help; and not __fish_seen_subcommand_from config doctor setup-infra status teardown stop start port-forward seed-db install-tools fetch-chart completions edit-cloud-values sops help" -f -a "doctor" -d 'Check that this machine can run the stack: Docker, tools, ports, chart, disk'
@@ -526,7 +604,7 @@ complete -c ssp -n "__fish_ssp_using_subcommand help; and not __fish_seen_subcom
 complete -c ssp -n "__fish_ssp_using_subcommand help; and not __fish_seen_subcommand_from config doctor setup-infra status teardown stop start port-forward seed-db install-tools fetch-chart completions edit-cloud-values sops help" -f -a "fetch-chart" -d 'Check out the pinned Supabase chart under vendors/ and confirm its Chart.yaml'
 complete -c ssp -n "__fish_ssp_using_subcommand help; and not __fish_seen_subcommand_from config doctor setup-infra status teardown stop start port-forward seed-db install-tools fetch-chart completions edit-cloud-values sops help" -f -a "completions" -d 'Print shell completions for SHELL to stdout'
 complete -c ssp -n "__fish_ssp_using_subcommand help; and not __fish_seen_subcommand_from config doctor setup-infra status teardown stop start port-forward seed-db install-tools fetch-chart completions edit-cloud-values sops help" -f -a "edit-cloud-values" -d 'Edit the SOPS-encrypted cloud values (`values.cloud` in ssp.toml) in your editor, like `sops edit`: decrypted only into a private temporary file, re-encrypted with the same data key and replaced atomically when you save a valid change'
-complete -c ssp -n "__fish_ssp_using_subcommand help; and not __fish_seen_subcommand_from config doctor setup-infra status teardown stop start port-forward seed-db install-tools fetch-chart completions edit-cloud-values sops help" -f -a "sops" -d 'Read and write SOPS files like the sops CLI, in-process: decrypt, encrypt, edit, set, unset, updatekeys, rotate, filestatus. `ssp sops -d FILE`, `-e FILE`, `-d -i FILE` and `ssp sops FILE` (edit) work as with sops. The global --config FILE names the .sops.yaml here (default: the first .sops.yaml found walking up from the current directory)'
+complete -c ssp -n "__fish_ssp_using_subcommand help; and not __fish_seen_subcommand_from config doctor setup-infra status teardown stop start port-forward seed-db install-tools fetch-chart completions edit-cloud-values sops help" -f -a "sops" -d 'Read and write SOPS files like the sops CLI, in-process: decrypt, encrypt, edit, set, unset, updatekeys, rotate, filestatus, exec-env, exec-file. `ssp sops -d FILE`, `-e FILE`, `-d -i FILE` and `ssp sops FILE` (edit) work as with sops. The global --config FILE names the .sops.yaml here (default: the first .sops.yaml found walking up from the current directory)'
 complete -c ssp -n "__fish_ssp_using_subcommand help; and not __fish_seen_subcommand_from config doctor setup-infra status teardown stop start port-forward seed-db install-tools fetch-chart completions edit-cloud-values sops help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c ssp -n "__fish_ssp_using_subcommand help; and __fish_seen_subcommand_from sops" -f -a "decrypt" -d 'Decrypt a file (or stdin) and print the plaintext'
 complete -c ssp -n "__fish_ssp_using_subcommand help; and __fish_seen_subcommand_from sops" -f -a "encrypt" -d 'Encrypt a plaintext file (or stdin) for the given recipients or the .sops.yaml creation rule'
@@ -536,3 +614,7 @@ complete -c ssp -n "__fish_ssp_using_subcommand help; and __fish_seen_subcommand
 complete -c ssp -n "__fish_ssp_using_subcommand help; and __fish_seen_subcommand_from sops" -f -a "updatekeys" -d 'Re-wrap the data key of FILE for the master keys of its .sops.yaml creation rule'
 complete -c ssp -n "__fish_ssp_using_subcommand help; and __fish_seen_subcommand_from sops" -f -a "rotate" -d 'Generate a new data key and re-encrypt every value with it'
 complete -c ssp -n "__fish_ssp_using_subcommand help; and __fish_seen_subcommand_from sops" -f -a "filestatus" -d 'Print whether FILE is sops-encrypted, as JSON: {"encrypted":true}'
+complete -c ssp -n "__fish_ssp_using_subcommand help; and __fish_seen_subcommand_from sops" -f -a "exec-env" -d 'Run COMMAND (through /bin/sh -c) with FILE\'s top-level keys as environment variables'
+complete -c ssp -n "__fish_ssp_using_subcommand help; and __fish_seen_subcommand_from sops" -f -a "exec-file" -d 'Run COMMAND (through /bin/sh -c) with {} replaced by the path of the decrypted FILE: a FIFO by default (the plaintext never touches a disk), a 0600 temporary file with --no-fifo'
+complete -c ssp -n "__fish_ssp_using_subcommand help; and __fish_seen_subcommand_from sops" -f -a "publish" -d 'Not part of ssp: answered in one line (use the sops binary)'
+complete -c ssp -n "__fish_ssp_using_subcommand help; and __fish_seen_subcommand_from sops" -f -a "keyservice" -d 'Not part of ssp: answered in one line (use the sops binary)'

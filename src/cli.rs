@@ -66,7 +66,8 @@ pub struct GlobalArgs {
     #[arg(short = 'C', long, global = true, value_name = "DIR")]
     pub project_dir: Option<PathBuf>,
 
-    /// Read settings from FILE on top of the project's ssp.toml.
+    /// Read settings from FILE on top of the project's ssp.toml (under `ssp sops`: FILE is the
+    /// .sops.yaml to use).
     #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
 
@@ -251,8 +252,8 @@ Exit status (sops' table):
     EditCloudValues(EditCloudValuesArgs),
 
     /// Read and write SOPS files like the sops CLI, in-process: decrypt, encrypt, edit, set, unset,
-    /// updatekeys, rotate, filestatus. `ssp sops -d FILE`, `-e FILE`, `-d -i FILE` and `ssp sops FILE`
-    /// (edit) work as with sops. The global --config FILE names the .sops.yaml here (default: the
+    /// updatekeys, rotate, filestatus, exec-env, exec-file. `ssp sops -d FILE`, `-e FILE`,
+    /// `-d -i FILE` and `ssp sops FILE` (edit) work as with sops. The global --config FILE names the .sops.yaml here (default: the
     /// first .sops.yaml found walking up from the current directory).
     #[command(after_help = SOPS_AFTER_HELP)]
     Sops(Box<SopsArgs>),
@@ -270,16 +271,22 @@ Examples:
 
 Keys, as sops finds them: age identities from SOPS_AGE_KEY, SOPS_AGE_KEY_FILE, SOPS_AGE_KEY_CMD
 (run only when an age key needs it) and ~/.config/sops/age/keys.txt; PGP through gpg (GNUPGHOME,
-SOPS_GPG_EXEC; GPG_TTY is set from the terminal when unset). AWS KMS, GCP KMS, Azure Key Vault and
-Vault keys are kept in files untouched but cannot be used by this build.
+SOPS_GPG_EXEC; GPG_TTY is set from the terminal when unset); AWS KMS keys through the AWS SDK's
+usual credentials (AWS_PROFILE, AWS_ACCESS_KEY_ID, ~/.aws; AWS_ENDPOINT_URL_KMS for another
+endpoint). GCP KMS, Azure Key Vault and HashiCorp Vault keys are kept in files untouched but cannot
+be used by this build.
+
+.sops.yaml: the first one walking up from the current directory, or the global --config FILE.
+`encrypt` names the .sops.yaml and the recipients on stderr when a creation rule chose them.
 
 Exit status (sops' cmd/sops/codes):
   0    success
-  1    generic error
+  1    generic error (also: the --config .sops.yaml cannot be read, an empty key group, a set
+       path through a value of another kind, sops publish/keyservice)
   2    the input could not be read or parsed
   3    the output could not be written
-  5    .sops.yaml could not be read
-  7    invalid set/unset index
+  5    .sops.yaml is invalid
+  7    invalid set/unset index, or a set VALUE that is not JSON
   8    conflicting flags (--in-place with --output)
   24   the MAC could not be decrypted (tampered MAC or lastmodified)
   25   a value could not be decrypted (tampered value)
@@ -287,6 +294,7 @@ Exit status (sops' cmd/sops/codes):
   52   MAC not found (use --ignore-mac)
   61   no .sops.yaml found
   91   invalid tree path (--extract, set, unset)
+  92   the file to encrypt is empty
   100  no such file
   111  no master keys to encrypt with
   128  the data key could not be retrieved with any master key
@@ -568,6 +576,10 @@ pub struct SopsArgs {
     #[arg(short = 'r', long = "rotate")]
     pub rotate: bool,
 
+    /// Legacy form of `set`: `ssp sops --set '["key"] "value"' FILE` sets the value in place.
+    #[arg(long = "set", value_name = "'PATH VALUE'", conflicts_with_all = ["decrypt", "encrypt", "rotate"])]
+    pub set: Option<String>,
+
     #[command(flatten)]
     pub types: SopsTypes,
 
@@ -601,7 +613,7 @@ Examples:
   ssp sops decrypt deployment/values.cloud.yaml
   ssp sops decrypt --output-type json values.enc.yaml
   ssp sops decrypt --extract '[\"secret\"][\"db\"][\"password\"]' values.enc.yaml
-  cat values.enc.yaml | ssp sops decrypt --input-type yaml")]
+  cat values.enc.yaml | ssp sops decrypt --input-type yaml --output-type yaml")]
     Decrypt(SopsDecryptArgs),
 
     /// Encrypt a plaintext file (or stdin) for the given recipients or the .sops.yaml creation rule.
@@ -659,6 +671,113 @@ Examples:
   ssp sops filestatus deployment/values.cloud.yaml
   ssp sops filestatus values.yaml | jq .encrypted")]
     Filestatus(SopsFilestatusArgs),
+
+    /// Run COMMAND (through /bin/sh -c) with FILE's top-level keys as environment variables.
+    #[command(
+        name = "exec-env",
+        after_help = "\
+Examples:
+  ssp sops exec-env secrets.enc.env 'psql \"$DATABASE_URL\"'
+  ssp sops exec-env --pristine secrets.enc.yaml 'env'
+
+The command's exit status is ssp's; Ctrl-C and SIGTERM reach it. Keys must be scalars (no nested
+maps or lists) without '='."
+    )]
+    ExecEnv(SopsExecEnvArgs),
+
+    /// Run COMMAND (through /bin/sh -c) with {} replaced by the path of the decrypted FILE: a FIFO
+    /// by default (the plaintext never touches a disk), a 0600 temporary file with --no-fifo.
+    #[command(
+        name = "exec-file",
+        after_help = "\
+Examples:
+  ssp sops exec-file deployment/values.cloud.yaml 'helm template x chart -f {}'
+  ssp sops exec-file --no-fifo --filename values.yaml secrets.enc.yaml 'kubectl apply -f {}'
+  ssp sops exec-file --output-type json secrets.enc.yaml 'jq .db {}'
+
+The FIFO or file lives in a private 0700 directory on a memory filesystem when there is one and is
+removed on every exit path (Ctrl-C and SIGTERM included). The command's exit status is ssp's."
+    )]
+    ExecFile(SopsExecFileArgs),
+
+    /// Not part of ssp: answered in one line (use the sops binary).
+    #[command(
+        hide = true,
+        after_help = "Examples:\n  sops publish FILE      the sops binary does this; ssp has no publish destinations"
+    )]
+    Publish(SopsUnsupportedArgs),
+
+    /// Not part of ssp: answered in one line (use the sops binary).
+    #[command(
+        hide = true,
+        after_help = "Examples:\n  sops keyservice        the sops binary does this; ssp decrypts in-process"
+    )]
+    Keyservice(SopsUnsupportedArgs),
+}
+
+/// What `exec-env` and `exec-file` share.
+#[derive(Debug, Clone, Args)]
+pub struct SopsExecArgs {
+    /// Start the command and return at once without waiting for it (deprecated in sops).
+    #[arg(long)]
+    pub background: bool,
+
+    /// Run the command as this user (ssp must run as root); HOME, USER and LOGNAME are set for it.
+    #[arg(long, value_name = "USER")]
+    pub user: Option<String>,
+
+    /// Input format (default: from the file's extension).
+    #[arg(long, value_enum, value_name = "TYPE")]
+    pub input_type: Option<SopsFormat>,
+
+    /// Decrypt even when the MAC is missing or does not match.
+    #[arg(long)]
+    pub ignore_mac: bool,
+
+    /// The encrypted file.
+    pub file: PathBuf,
+
+    /// The command, run by /bin/sh -c.
+    pub command: String,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct SopsExecEnvArgs {
+    /// Give the command only the file's keys, none of ssp's environment.
+    #[arg(long)]
+    pub pristine: bool,
+
+    /// Replace ssp with the command (exec) instead of running it as a child.
+    #[arg(long)]
+    pub same_process: bool,
+
+    #[command(flatten)]
+    pub exec: SopsExecArgs,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct SopsExecFileArgs {
+    /// Write the plaintext to a 0600 temporary file instead of a FIFO.
+    #[arg(long)]
+    pub no_fifo: bool,
+
+    /// The FIFO's or file's name inside its private directory (default: tmp-file).
+    #[arg(long, value_name = "NAME")]
+    pub filename: Option<String>,
+
+    /// The plaintext's format (default: from the file's extension).
+    #[arg(long, value_enum, value_name = "TYPE")]
+    pub output_type: Option<SopsFormat>,
+
+    #[command(flatten)]
+    pub exec: SopsExecArgs,
+}
+
+/// Whatever follows a sops verb ssp does not implement.
+#[derive(Debug, Clone, Args)]
+pub struct SopsUnsupportedArgs {
+    #[arg(num_args = 0.., trailing_var_arg = true, allow_hyphen_values = true)]
+    pub args: Vec<String>,
 }
 
 #[derive(Debug, Clone, Args)]

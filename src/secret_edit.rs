@@ -9,7 +9,9 @@
 //!    editors that otherwise return at once) through the runner;
 //! 5. unchanged → nothing is written; invalid → the parse error, and on a terminal an offer to
 //!    re-open the editor (elsewhere: fail, the file untouched); otherwise re-encrypt with the same
-//!    data key (fresh IVs, new MAC and `lastmodified`) and replace the file atomically.
+//!    data key — unchanged values keep their ciphertext (Go sops' IV stash), changed ones get fresh
+//!    IVs; new MAC and `lastmodified` — and replace the file atomically (through a symlink: its
+//!    target, the link kept).
 //!
 //! The plaintext directory is removed on every exit path: its guard's `Drop` runs on success,
 //! errors, panics and after Ctrl-C/SIGTERM (the runner stops the editor, the command unwinds); a
@@ -25,6 +27,7 @@ use zeroize::Zeroizing;
 use crate::interrupt::{self, CleanupGuard};
 use crate::output::Output;
 use crate::runner::{ProgramCall, RunError, Runner};
+use crate::sops::cipher::Stash;
 use crate::sops::{
     ChangedPaths, DecryptOptions, EncryptionSpec, Format, SopsError, SopsFile, StoreOptions, changed_paths, stores,
 };
@@ -237,13 +240,16 @@ pub fn edit_file(
             .map_err(|source| EditError::NotReplaceable { path: target.path.clone(), source })?;
     }
     let sources = sops_keys::key_sources(runner);
-    let (file, data_key, before, plain) = match std::fs::read(&target.path) {
+    let (file, data_key, before, plain, stash) = match std::fs::read(&target.path) {
         Ok(bytes) => {
             let file = SopsFile::load(&bytes, target.format)?.with_store_options(target.store_options);
-            let decrypted = file.decrypt(&sources, DecryptOptions { ignore_mac: target.ignore_mac })?;
+            // With each value's ciphertext remembered: unchanged values are written back as they
+            // were (Go sops' IV stash), so the file's diff shows only what the edit changed.
+            let mut decrypted = file.decrypt_for_edit(&sources, DecryptOptions { ignore_mac: target.ignore_mac })?;
             report_keys(output, &sops_keys::key_usability(&file.metadata, &sources));
             let plain = file.emit_plain(&decrypted.document, target.format)?;
-            (file, decrypted.data_key, decrypted.document, plain)
+            let document = std::mem::take(&mut decrypted.document);
+            (file, decrypted.data_key, document, plain, decrypted.stash)
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             let Some(spec) = &target.create else {
@@ -259,7 +265,7 @@ pub fn edit_file(
                 keys.join(", ")
             ));
             let plain = Zeroizing::new(crate::sops::stores::example(target.format));
-            (file, key, crate::sops::Document::new(Vec::new()), plain)
+            (file, key, crate::sops::Document::new(Vec::new()), plain, Stash::default())
         }
         Err(source) => return Err(EditError::Read { path: target.path.clone(), source }),
     };
@@ -301,7 +307,7 @@ pub fn edit_file(
     };
 
     let changes = changed_paths(&before, &edited);
-    let encrypted = file.reencrypt(&edited, &data_key)?.to_bytes()?;
+    let encrypted = file.reencrypt_keeping(&edited, &data_key, &stash)?.to_bytes()?;
     crate::atomic_write::replace(&target.path, &encrypted, 0o600)
         .map_err(|source| EditError::Write { path: target.path.clone(), source })?;
     Ok(EditOutcome::Saved(changes))

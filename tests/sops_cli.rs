@@ -214,9 +214,13 @@ fn sops_yaml_is_found_walking_up_from_the_cwd_and_config_overrides_it() {
     p.write("sub/b.yaml", PLAIN);
     p.ssp().args(["sops", "--config", "alt.sops.yaml", "encrypt", "-i", "sub/b.yaml"]).run().success();
     assert!(String::from_utf8(p.read("sub/b.yaml")).unwrap().contains(&other.recipient));
-    // A named config that does not exist: 61.
+    // A named config that does not exist: Go sops' "could not read config file", exit 1.
     p.write("c.yaml", PLAIN);
-    p.ssp().args(["sops", "encrypt", "--config", "nope.yaml", "c.yaml"]).run().status(61);
+    p.ssp()
+        .args(["sops", "encrypt", "--config", "nope.yaml", "c.yaml"])
+        .run()
+        .status(1)
+        .stderr_has("cannot read nope.yaml: no such file");
 }
 
 // ------------------------------------------------------------------ set / unset / rotate / updatekeys / filestatus
@@ -335,6 +339,214 @@ fn filestatus_prints_sops_json() {
     assert_eq!(p.ssp().args(["sops", "filestatus", "plain.yaml"]).run().success().stdout, "{\"encrypted\":false}\n");
     p.write("broken.yaml", "a: [unclosed\n");
     p.ssp().args(["sops", "filestatus", "broken.yaml"]).run().status(1).stderr_has("cannot check file status");
+}
+
+// ------------------------------------------------------------------ bad input (issue 13)
+
+#[test]
+fn set_refuses_a_path_through_a_value_of_another_kind_and_writes_nothing() {
+    let p = SopsProject::new();
+    p.encrypted("s.yaml", PLAIN);
+    let before = p.read("s.yaml");
+    let out = p.ssp().args(["sops", "set", "s.yaml", "[\"db\"][0]", "1"]).run();
+    out.status(1).stderr_has("cannot set [0] under [\"db\"]: [\"db\"] is a mapping, not a list");
+    let out = p.ssp().args(["sops", "set", "s.yaml", "[\"features\"][\"name\"]", "\"x\""]).run();
+    out.status(1).stderr_has("[\"features\"] is a list, not a mapping");
+    let out = p.ssp().args(["sops", "set", "s.yaml", "[\"db\"][\"user\"][\"x\"]", "\"x\""]).run();
+    out.status(1).stderr_has("[\"db\"][\"user\"] is a scalar, not a mapping");
+    assert_eq!(p.read("s.yaml"), before, "nothing written");
+    // Within the list, and appending to it, is fine.
+    p.ssp().args(["sops", "set", "s.yaml", "[\"features\"][5]", "\"c\""]).run().success();
+    let out = p.ssp().args(["sops", "decrypt", "--extract", "[\"features\"]", "s.yaml"]).run();
+    assert_eq!(out.success().stdout, "- a\n- b\n- c\n");
+}
+
+#[test]
+fn set_value_that_is_not_json_is_named_without_echoing_it() {
+    let p = SopsProject::new();
+    p.encrypted("s.yaml", PLAIN);
+    let out = p.ssp().args(["sops", "set", "s.yaml", "[\"db\"][\"password\"]", "s3cret"]).run();
+    out.status(7).stderr_has("VALUE is not JSON: expected value at line 1 column 1").stderr_has("'\"text\"'");
+    assert!(!out.stderr.contains("s3cret"), "{}", out.stderr);
+    assert!(!out.stderr.contains("invalid tree path"), "{}", out.stderr);
+    let out = p.ssp().args(["sops", "set", "--value-stdin", "s.yaml", "[\"db\"][\"password\"]"]).stdin("s3cret").run();
+    out.status(7).stderr_has("the value on stdin is not JSON");
+}
+
+#[test]
+fn encrypting_an_empty_file_fails_like_sops_and_leaves_it() {
+    let p = SopsProject::new();
+    p.write("empty.yaml", "");
+    let out = p.ssp().args(["sops", "-e", "-i", "--age", &p.me.recipient, "empty.yaml"]).run();
+    out.status(92).stderr_has("File cannot be completely empty, it must contain at least one document");
+    assert_eq!(p.read("empty.yaml"), b"");
+    p.ssp().args(["sops", "encrypt", "--age", &p.me.recipient, "empty.yaml"]).run().status(92);
+}
+
+#[test]
+fn decrypting_stdin_hints_at_the_types_it_defaulted_to() {
+    let p = SopsProject::new();
+    let enc = p.read(p.encrypted("s.yaml", PLAIN).file_name().unwrap().to_str().unwrap());
+    // Output type left to the default (binary): sops' error, with the flag to add.
+    let out = p.ssp().args(["sops", "decrypt", "--input-type", "yaml"]).stdin(enc.clone()).run();
+    out.status(4).stderr_has("the output type defaults to binary").stderr_has("--output-type yaml");
+    // The help example is the command that works.
+    let help = p.ssp().args(["sops", "decrypt", "--help"]).run();
+    help.success().stdout_has("cat values.enc.yaml | ssp sops decrypt --input-type yaml --output-type yaml");
+    let out =
+        p.ssp().args(["sops", "decrypt", "--input-type", "yaml", "--output-type", "yaml"]).stdin(enc.clone()).run();
+    assert_eq!(out.success().stdout, PLAIN);
+    // Input type left to the default: the parse error says what to pass.
+    let out = p.ssp().args(["sops", "-d"]).stdin(enc.clone()).run();
+    out.status(2).stderr_has("the input type defaults to binary").stderr_has("--input-type yaml");
+    let out = p.ssp().args(["sops", "decrypt", "--filename-override", "x.yaml"]).stdin(enc).run();
+    assert_eq!(out.success().stdout, PLAIN);
+}
+
+#[test]
+fn sops_help_tells_the_truth_about_kms_and_config() {
+    let out = Ssp::new().args(["sops", "--help"]).run();
+    out.success().stdout_has("AWS KMS keys through the AWS SDK").stdout_has(".sops.yaml to use");
+    assert!(!out.stdout.contains("AWS KMS, GCP KMS"), "{}", out.stdout);
+}
+
+#[test]
+fn a_missing_config_named_by_flag_is_a_read_error() {
+    let p = SopsProject::new();
+    p.encrypted("s.yaml", PLAIN);
+    let out = p.ssp().args(["sops", "--config", "/missing.sops.yaml", "updatekeys", "-y", "s.yaml"]).run();
+    out.status(1).stderr_has("cannot read /missing.sops.yaml: no such file");
+    assert!(!out.stderr.contains("any parent directory"), "{}", out.stderr);
+}
+
+// ------------------------------------------------------------------ plaintext modes, links, devices (issue 17)
+
+fn mode_of(path: &Path) -> u32 {
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+#[test]
+fn plaintext_is_written_private_through_in_place_and_symlinked_outputs() {
+    let p = SopsProject::new();
+    let enc = p.encrypted("s.yaml", PLAIN);
+    std::fs::set_permissions(&enc, std::fs::Permissions::from_mode(0o644)).unwrap();
+    p.ssp().args(["sops", "-d", "-i", "s.yaml"]).run().success();
+    assert_eq!(p.read("s.yaml"), PLAIN.as_bytes());
+    assert_eq!(mode_of(&enc), 0o600, "decrypt -i of a 0644 file leaves 0600 plaintext");
+
+    // --output through a symlink whose target is 0666: the target becomes 0600, the link stays.
+    let enc = p.encrypted("t.yaml", PLAIN);
+    let target = p.write("shared/target.yaml", "old\n");
+    std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o666)).unwrap();
+    let link = p.root().join("link.yaml");
+    std::os::unix::fs::symlink(&target, &link).unwrap();
+    p.ssp().args(["sops", "decrypt", "--output"]).arg_path(&link).arg_path(&enc).run().success();
+    assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink(), "the link is kept");
+    assert_eq!(std::fs::read(&target).unwrap(), PLAIN.as_bytes());
+    assert_eq!(mode_of(&target), 0o600);
+
+    // A device is written into, never renamed over.
+    let out = p.ssp().args(["sops", "decrypt", "--output", "/dev/stdout"]).arg_path(&enc).run();
+    assert_eq!(out.success().stdout, PLAIN);
+    // Ciphertext keeps the file's mode (encrypt -i of a 0640 file stays 0640: see above).
+}
+
+#[test]
+fn editing_a_symlinked_values_file_edits_the_target_and_keeps_the_link() {
+    let r = edit_setup();
+    let dir = r.p.root().join("deployment");
+    std::fs::rename(dir.join("values.cloud.yaml"), dir.join("real.cloud.yaml")).unwrap();
+    std::os::unix::fs::symlink("real.cloud.yaml", dir.join("values.cloud.yaml")).unwrap();
+    r.edit("change").success();
+    assert!(std::fs::symlink_metadata(dir.join("values.cloud.yaml")).unwrap().file_type().is_symlink());
+    let plain = r.p.ssp().args(["sops", "-d", "deployment/real.cloud.yaml"]).run().success().stdout.clone();
+    assert!(plain.contains("correct-horse"), "{plain}");
+    // `set` through the link too.
+    r.p.ssp().args(["sops", "set", "deployment/values.cloud.yaml", "[\"extra\"]", "2"]).run().success();
+    assert!(std::fs::symlink_metadata(dir.join("values.cloud.yaml")).unwrap().file_type().is_symlink());
+    let out = r.p.ssp().args(["sops", "decrypt", "--extract", "[\"extra\"]", "deployment/real.cloud.yaml"]).run();
+    assert_eq!(out.success().stdout, "2\n", "a number is emitted as YAML, as sops does");
+}
+
+#[test]
+fn encrypt_names_the_sops_yaml_and_recipients_when_a_rule_chose_them() {
+    let p = SopsProject::new();
+    let other = identity();
+    p.write(".sops.yaml", format!("creation_rules:\n    - age: {},{}\n", p.me.recipient, other.recipient));
+    p.write("plain.yaml", PLAIN);
+    let out = p.ssp().args(["sops", "encrypt", "plain.yaml"]).run();
+    let line = format!(
+        "encrypting for age {}, age {} (creation rule in {})",
+        p.me.recipient,
+        other.recipient,
+        p.root().join(".sops.yaml").display()
+    );
+    out.success().stderr_has(&line);
+    assert_eq!(out.stderr.lines().count(), 1, "one line: {}", out.stderr);
+    // Recipients on the command line: the user named them; stderr stays empty, as with sops.
+    let out = p.ssp().args(["sops", "encrypt", "--age", &p.me.recipient, "plain.yaml"]).run();
+    assert_eq!(out.success().stderr, "");
+    // -q silences the notice.
+    assert_eq!(p.ssp().args(["-q", "sops", "encrypt", "plain.yaml"]).run().success().stderr, "");
+}
+
+// ------------------------------------------------------------------ smaller sops mismatches (issue 16)
+
+#[test]
+fn success_lines_stay_off_stderr_unless_verbose_when_not_a_terminal() {
+    let p = SopsProject::new();
+    p.encrypted("s.yaml", PLAIN);
+    let out = p.ssp().args(["sops", "set", "s.yaml", "[\"db\"][\"port\"]", "5433"]).run();
+    assert_eq!(out.success().stderr, "", "Go sops prints nothing on success");
+    p.write("p.yaml", PLAIN);
+    assert_eq!(p.ssp().args(["sops", "encrypt", "-i", "--age", &p.me.recipient, "p.yaml"]).run().success().stderr, "");
+    assert_eq!(p.ssp().args(["sops", "decrypt", "-i", "p.yaml"]).run().success().stderr, "");
+    let out = p.ssp().args(["-v", "sops", "set", "s.yaml", "[\"db\"][\"port\"]", "5434"]).run();
+    out.success().stderr_has("File written successfully");
+}
+
+#[test]
+fn extract_of_a_string_is_its_raw_text_in_every_output_type() {
+    let p = SopsProject::new();
+    p.write("plain-src/m.json", "{\"m\": \"multi\\nline\", \"n\": 3}");
+    let out = p.ssp().args(["sops", "encrypt", "--age", &p.me.recipient, "plain-src/m.json"]).run();
+    p.write("m.json", &out.success().stdout);
+    for extra in [&[][..], &["--output-type", "yaml"][..], &["--output-type", "dotenv"][..]] {
+        let out = p.ssp().args(["sops", "decrypt", "--extract", "[\"m\"]"]).args(extra).args(["m.json"]).run();
+        assert_eq!(out.success().stdout, "multi\nline", "{extra:?}: no quotes, no trailing newline");
+    }
+    // Other values go through the store, as with sops.
+    assert_eq!(p.ssp().args(["sops", "decrypt", "--extract", "[\"n\"]", "m.json"]).run().success().stdout, "3");
+}
+
+#[test]
+fn sops_publish_and_keyservice_are_answered_in_one_line() {
+    for verb in [vec!["publish", "--recursive", "dir"], vec!["keyservice", "--network", "tcp"]] {
+        let out = Ssp::new().args(["sops"]).args(&verb).run();
+        out.status(1).stderr_has(&format!("`sops {}` is not part of ssp", verb[0]));
+        assert_eq!(out.stderr.trim_end().lines().count(), 1, "{}", out.stderr);
+    }
+}
+
+#[test]
+fn the_legacy_set_flag_sets_in_place() {
+    let p = SopsProject::new();
+    p.encrypted("s.yaml", PLAIN);
+    p.ssp().args(["sops", "--set", "[\"db\"][\"password\"] \"legacy\"", "-i", "s.yaml"]).run().success();
+    let out = p.ssp().args(["sops", "decrypt", "--extract", "[\"db\"][\"password\"]", "s.yaml"]).run();
+    assert_eq!(out.success().stdout, "legacy");
+    p.ssp().args(["sops", "--set", "no-space", "s.yaml"]).run().status(7).stderr_has("invalid --set format");
+}
+
+#[test]
+fn a_creation_rule_without_keys_fails_like_sops() {
+    let p = SopsProject::new();
+    p.write("plain.yaml", PLAIN);
+    for rule in ["key_groups: []", "key_groups: [{}]", "path_regex: plain"] {
+        p.write(".sops.yaml", format!("creation_rules:\n    - {rule}\n"));
+        let out = p.ssp().args(["sops", "encrypt", "plain.yaml"]).run();
+        out.status(1).stderr_has("Could not generate data key: [empty key group provided]");
+    }
 }
 
 // ------------------------------------------------------------------ key programs through the runner
@@ -461,6 +673,8 @@ case "$EDIT_ACTION" in
   unchanged) ;;
   change) sed -i 's/hunter2/correct-horse/' "$f"; printf 'extra: 1\n' >> "$f" ;;
   json-change) sed -i 's/"example_value"/"edited"/' "$f" ;;
+  dashboard) sed -i 's/REPLACE-ME-dashboard-password/new-dashboard-password/' "$f" ;;
+  go-fixture) sed -i 's/^myapp1: .*$/myapp1: changed/' "$f" ;;
   invalid) printf 'bad: [unclosed\n' >> "$f" ;;
   sops-key) printf 'sops: 1\n' >> "$f" ;;
   invalid-then-fixed)
@@ -839,4 +1053,229 @@ fn sops_edit_of_a_missing_file_opens_sops_example_and_creates_it_for_the_rule_or
     let plain = r.p.ssp().args(["sops", "-d", "other.json"]).run();
     assert!(plain.success().stdout.contains("\"example_key\": \"edited\""), "{}", plain.stdout);
     assert!(plain.stdout.contains("\"example_booleans\": ["), "{}", plain.stdout);
+}
+
+// ------------------------------------------------------------------ unchanged values keep their ciphertext (issue 16)
+
+/// Line numbers (0-based) where two texts of the same line count differ.
+fn changed_lines(before: &str, after: &str) -> Vec<usize> {
+    let (b, a): (Vec<&str>, Vec<&str>) = (before.lines().collect(), after.lines().collect());
+    assert_eq!(b.len(), a.len(), "the line count changed:\n{after}");
+    (0..b.len()).filter(|&i| b[i] != a[i]).collect()
+}
+
+#[test]
+fn editing_one_value_of_the_example_cloud_values_changes_only_its_line_mac_and_lastmodified() {
+    let r = edit_setup();
+    let original = std::fs::read_to_string(repo().join("deployment/values.cloud.yaml")).unwrap();
+    r.p.write("deployment/values.cloud.yaml", &original);
+    let key = repo().join("deployment/example.agekey");
+    r.ssp("dashboard").env("SOPS_AGE_KEY_FILE", &key).args(["edit-cloud-values"]).run().success();
+    let after = String::from_utf8(r.current()).unwrap();
+    let lines: Vec<&str> = after.lines().collect();
+    let changed: Vec<String> = changed_lines(&original, &after).iter().map(|&i| lines[i].trim().to_string()).collect();
+    assert_eq!(changed.len(), 3, "{changed:#?}");
+    assert!(changed[0].starts_with("password: ENC["), "{changed:#?}");
+    assert!(changed[1].starts_with("lastmodified: "), "{changed:#?}");
+    assert!(changed[2].starts_with("mac: ENC["), "{changed:#?}");
+    let out = r.p.ssp().env("SOPS_AGE_KEY_FILE", &key).args(["sops", "decrypt", "--extract"]);
+    let out = out.args(["[\"secret\"][\"dashboard\"][\"password\"]", "deployment/values.cloud.yaml"]).run();
+    assert_eq!(out.success().stdout, "new-dashboard-password");
+    // set and unset keep the other values' ciphertext too.
+    let before = after;
+    r.p.ssp()
+        .env("SOPS_AGE_KEY_FILE", &key)
+        .args(["sops", "set", "deployment/values.cloud.yaml", "[\"secret\"][\"db\"][\"database\"]", "\"app\""])
+        .run()
+        .success();
+    let after = String::from_utf8(r.current()).unwrap();
+    let lines: Vec<&str> = after.lines().collect();
+    let changed: Vec<&str> = changed_lines(&before, &after).iter().map(|&i| lines[i].trim()).collect();
+    // (lastmodified has one-second resolution: within the same second it stays.)
+    assert!(changed.iter().any(|l| l.starts_with("database: ENC[")), "{changed:#?}");
+    assert!(
+        changed.iter().all(|l| ["database: ENC[", "lastmodified: ", "mac: ENC["].iter().any(|p| l.starts_with(p))),
+        "{changed:#?}"
+    );
+    // rotate changes the data key: every value changes.
+    r.p.ssp()
+        .env("SOPS_AGE_KEY_FILE", &key)
+        .args(["sops", "rotate", "-i", "deployment/values.cloud.yaml"])
+        .run()
+        .success();
+    let rotated = String::from_utf8(r.current()).unwrap();
+    let kept = after.lines().filter(|l| l.contains("ENC[") && rotated.lines().any(|r| r == *l)).count();
+    assert_eq!(kept, 0, "rotate re-encrypts every value");
+}
+
+#[test]
+fn a_go_sops_file_edited_by_ssp_keeps_the_ciphertext_of_every_unchanged_value() {
+    let Some(getsops) = support::fixtures::getsops() else {
+        return;
+    };
+    let Some(home) = support::fixtures::GpgHome::with_sops_test_key(&getsops) else { return };
+    let r = edit_setup();
+    let original = std::fs::read_to_string(getsops.join("example.yaml")).unwrap();
+    r.p.write("deployment/values.cloud.yaml", &original);
+    let gpg = |s: Ssp| s.env("GNUPGHOME", home.dir.path());
+    gpg(r.ssp("go-fixture")).args(["edit-cloud-values"]).run().success();
+    let after = String::from_utf8(r.current()).unwrap();
+    let lines: Vec<&str> = after.lines().collect();
+    let changed: Vec<&str> = changed_lines(&original, &after).iter().map(|&i| lines[i].trim()).collect();
+    assert_eq!(changed.len(), 3, "{changed:#?}");
+    assert!(changed[0].starts_with("myapp1: ENC["), "{changed:#?}");
+    assert!(changed[1].starts_with("lastmodified: ") && changed[2].starts_with("mac: ENC["), "{changed:#?}");
+    // Comments, numbers, booleans, list items and nested values all kept their ciphertext; the
+    // result still decrypts (MAC checked) to the original with the one change.
+    let plain = gpg(r.p.ssp()).args(["sops", "-d", "deployment/values.cloud.yaml"]).run();
+    plain.success().stdout_has("myapp1: changed\n").stdout_has("this:\n    is:\n        a:\n");
+    // The same through `sops unset` of one value.
+    gpg(r.p.ssp()).args(["sops", "unset", "deployment/values.cloud.yaml", "[\"number\"]"]).run().success();
+    let unset = String::from_utf8(r.current()).unwrap();
+    let kept = after.lines().filter(|l| l.contains("ENC[") && !l.contains("mac:") && !l.contains("number:"));
+    for line in kept {
+        assert!(unset.contains(line), "{line} was re-encrypted");
+    }
+}
+
+// ------------------------------------------------------------------ timestamps (issue 16)
+
+#[test]
+fn timestamps_round_trip_as_type_time_like_go_sops() {
+    // Go sops' functional test `test_yaml_time`, and the other output types.
+    let p = SopsProject::new();
+    p.write("t.yaml", "a: 2024-01-01\nb: 2006-01-02T15:04:05+07:06\nc: '2024-01-01'\n");
+    p.ssp().args(["sops", "encrypt", "-i", "--age", &p.me.recipient, "t.yaml"]).run().success();
+    let enc = String::from_utf8(p.read("t.yaml")).unwrap();
+    assert_eq!(enc.matches(",type:time]").count(), 2, "{enc}");
+    assert_eq!(enc.matches(",type:str]").count(), 2, "the quoted one stays a string (and the mac): {enc}");
+    let out = p.ssp().args(["sops", "decrypt", "t.yaml"]).run();
+    assert_eq!(out.success().stdout, "a: 2024-01-01T00:00:00Z\nb: 2006-01-02T15:04:05+07:06\nc: \"2024-01-01\"\n");
+    let out = p.ssp().args(["sops", "decrypt", "--output-type", "json", "t.yaml"]).run();
+    out.success().stdout_has("\"a\": \"2024-01-01T00:00:00Z\"");
+    let out = p.ssp().args(["sops", "decrypt", "--output-type", "dotenv", "t.yaml"]).run();
+    out.success().stdout_has("a=2024-01-01T00:00:00Z\nb=2006-01-02T15:04:05+07:06\n");
+    // An edit that leaves them alone keeps their ciphertext; the file still decrypts the same.
+    p.ssp().args(["sops", "set", "t.yaml", "[\"d\"]", "1"]).run().success();
+    let after = String::from_utf8(p.read("t.yaml")).unwrap();
+    for line in enc.lines().filter(|l| l.contains("type:time")) {
+        assert!(after.contains(line), "{line}");
+    }
+    p.ssp().args(["sops", "decrypt", "-i", "t.yaml"]).run().success();
+    assert_eq!(p.read("t.yaml"), b"a: 2024-01-01T00:00:00Z\nb: 2006-01-02T15:04:05+07:06\nc: \"2024-01-01\"\nd: 1\n");
+}
+
+// ------------------------------------------------------------------ exec-env / exec-file (issue 16)
+
+const FLAT: &str = "db_password: hunter2\nport: 5432\n# a comment\nenabled: true\n";
+
+fn run_dir_is_empty(p: &SopsProject) -> bool {
+    std::fs::read_dir(p.root().join("run")).unwrap().next().is_none()
+}
+
+#[test]
+fn exec_env_gives_the_command_the_files_keys_and_its_exit_status() {
+    let p = SopsProject::new();
+    p.encrypted("flat.yaml", FLAT);
+    let out = p
+        .ssp()
+        .env("MARK", "from-ssp")
+        .args(["sops", "exec-env", "flat.yaml", "echo \"$db_password:$port:$enabled:$MARK\""])
+        .run();
+    assert_eq!(out.success().stdout, "hunter2:5432:true:from-ssp\n");
+    // --pristine: only the file's keys.
+    let out = p
+        .ssp()
+        .env("MARK", "from-ssp")
+        .args(["sops", "exec-env", "--pristine", "flat.yaml", "echo \"${MARK:-unset}:$db_password\""])
+        .run();
+    assert_eq!(out.success().stdout, "unset:hunter2\n");
+    // The command's status is ssp's; with --same-process ssp becomes the command.
+    p.ssp().args(["sops", "exec-env", "flat.yaml", "exit 7"]).run().status(7);
+    let out = p.ssp().args(["sops", "exec-env", "--same-process", "flat.yaml", "echo $db_password; exit 4"]).run();
+    assert_eq!(out.status(4).stdout, "hunter2\n");
+    p.ssp().args(["sops", "exec-env", "--same-process", "--background", "flat.yaml", "true"]).run().status(8);
+    // Nested values cannot be environment variables (sops' words).
+    p.encrypted("nested.yaml", PLAIN);
+    let out = p.ssp().args(["sops", "exec-env", "nested.yaml", "true"]).run();
+    out.status(1).stderr_has("cannot use complex value in environment; offending key db");
+    assert!(!out.stderr.contains("hunter2"));
+}
+
+#[test]
+fn exec_file_hands_the_plaintext_over_a_fifo_or_a_private_file_and_removes_it() {
+    let p = SopsProject::new();
+    p.encrypted("flat.yaml", FLAT);
+    // Default: a FIFO inside a private directory under $XDG_RUNTIME_DIR.
+    let out =
+        p.ssp().args(["sops", "exec-file", "flat.yaml", "test -p {} && stat -c %a {} && basename {} && cat {}"]).run();
+    assert_eq!(out.success().stdout, format!("600\ntmp-file\n{FLAT}"));
+    assert!(run_dir_is_empty(&p), "the FIFO's directory is removed");
+    // --no-fifo: a 0600 regular file; --filename names it; --output-type converts.
+    let out = p
+        .ssp()
+        .args(["sops", "exec-file", "--no-fifo", "--filename", "v.json", "--output-type", "json", "flat.yaml"])
+        .args(["test -f {} && stat -c %a {} && basename {} && cat {}"])
+        .run();
+    out.success().stdout_has("600\nv.json\n{\n\t\"db_password\": \"hunter2\",");
+    assert!(run_dir_is_empty(&p));
+    // A failing command: its status, and still nothing left.
+    p.ssp().args(["sops", "exec-file", "flat.yaml", "cat {} >/dev/null; exit 9"]).run().status(9);
+    p.ssp().args(["sops", "exec-file", "--no-fifo", "flat.yaml", "exit 3"]).run().status(3);
+    assert!(run_dir_is_empty(&p));
+    // A --filename that leaves the private directory is refused.
+    let out = p.ssp().args(["sops", "exec-file", "--filename", "../x", "flat.yaml", "true"]).run();
+    out.status(1).stderr_has("not a plain file name");
+}
+
+fn exec_file_interrupted_with(signal: nix::sys::signal::Signal) {
+    let p = SopsProject::new();
+    p.encrypted("flat.yaml", FLAT);
+    let pidfile = p.root().join("child.pid");
+    let command = format!("cat {{}} >/dev/null; echo $$ > {}; exec sleep 30", pidfile.display());
+    let mut cmd = p.ssp().args(["sops", "exec-file", "flat.yaml", &command]).into_command();
+    cmd.stdin(std::process::Stdio::null()).stdout(std::process::Stdio::null()).stderr(std::process::Stdio::piped());
+    let child = cmd.spawn().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !pidfile.exists() || std::fs::read_to_string(&pidfile).unwrap().trim().is_empty() {
+        assert!(Instant::now() < deadline, "the command never started");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let command_pid: i32 = std::fs::read_to_string(&pidfile).unwrap().trim().parse().unwrap();
+    assert!(!run_dir_is_empty(&p), "the FIFO's directory exists while the command runs");
+    nix::sys::signal::kill(nix::unistd::Pid::from_raw(child.id() as i32), signal).unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{stderr}");
+    assert!(run_dir_is_empty(&p), "the FIFO's directory is removed");
+    std::thread::sleep(Duration::from_millis(100));
+    assert!(!running(command_pid), "the command {command_pid} still runs");
+}
+
+#[test]
+fn ctrl_c_during_exec_file_stops_the_command_and_removes_the_fifo() {
+    exec_file_interrupted_with(nix::sys::signal::Signal::SIGINT);
+}
+
+#[test]
+fn sigterm_during_exec_file_stops_the_command_and_removes_the_fifo() {
+    exec_file_interrupted_with(nix::sys::signal::Signal::SIGTERM);
+}
+
+#[test]
+fn exec_as_another_user_switches_ids_and_hands_the_file_over() {
+    if !nix::unistd::geteuid().is_root() {
+        support::prerequisite("exec --user", false, "needs root to switch users");
+        return;
+    }
+    let p = SopsProject::new();
+    p.encrypted("flat.yaml", FLAT);
+    let out = p.ssp().args(["sops", "exec-env", "--user", "nobody", "flat.yaml", "id -u; echo $USER:$HOME"]).run();
+    assert_eq!(out.success().stdout, "65534\nnobody:/nonexistent\n");
+    // The run dir must be reachable by nobody for the FIFO's directory inside it.
+    std::fs::set_permissions(p.root(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::set_permissions(p.root().join("run"), std::fs::Permissions::from_mode(0o711)).unwrap();
+    let out = p.ssp().args(["sops", "exec-file", "--user", "nobody", "flat.yaml", "id -u; cat {}"]).run();
+    assert_eq!(out.success().stdout, format!("65534\n{FLAT}"));
+    p.ssp().args(["sops", "exec-env", "--user", "no-such-user-x", "flat.yaml", "true"]).run().status(1);
 }

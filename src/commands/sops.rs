@@ -24,6 +24,8 @@ use crate::sops::{
 };
 use crate::sops_keys;
 
+mod exec;
+
 // sops' exit codes that are not engine errors (cmd/sops/codes/codes.go).
 const ERROR_GENERIC: i32 = 1;
 const COULD_NOT_READ_INPUT: i32 = 2;
@@ -31,6 +33,7 @@ const COULD_NOT_WRITE_OUTPUT: i32 = 3;
 const ERROR_READING_CONFIG: i32 = 5;
 const INVALID_SET_FORMAT: i32 = 7;
 const CONFLICTING_PARAMETERS: i32 = 8;
+const NEED_AT_LEAST_ONE_DOCUMENT: i32 = 92;
 const NO_FILE_SPECIFIED: i32 = 100;
 const FILE_NOT_MODIFIED: i32 = 200;
 
@@ -60,6 +63,16 @@ pub fn run(global: &GlobalArgs, args: &SopsArgs, output: Output) -> anyhow::Resu
         Some(SopsVerb::Updatekeys(a)) => sops.updatekeys(a),
         Some(SopsVerb::Rotate(a)) => sops.rotate(a),
         Some(SopsVerb::Filestatus(a)) => sops.filestatus(a),
+        Some(SopsVerb::ExecEnv(a)) => sops.exec_env(a),
+        Some(SopsVerb::ExecFile(a)) => sops.exec_file(a),
+        Some(SopsVerb::Publish(_)) => Err(status(
+            "`sops publish` is not part of ssp (it has no publish destinations); run the sops binary for it",
+            ERROR_GENERIC,
+        )),
+        Some(SopsVerb::Keyservice(_)) => Err(status(
+            "`sops keyservice` is not part of ssp (it decrypts in-process); run the sops binary for a key service",
+            ERROR_GENERIC,
+        )),
         None => sops.legacy(args),
     }
 }
@@ -133,6 +146,35 @@ fn load(bytes: &[u8], format: Format, opts: StoreOptions) -> anyhow::Result<Sops
     Ok(SopsFile::load(bytes, format).map_err(engine)?.with_store_options(opts))
 }
 
+/// The hint for input read from stdin whose type was left to the default (binary, which sops
+/// stores as a JSON envelope), when it did not parse.
+const STDIN_INPUT_HINT: &str = "hint: reading stdin, the input type defaults to binary (a JSON envelope); \
+pass --input-type yaml (or json, dotenv, ini), or --filename-override NAME.yaml";
+/// The hint for output to stdout whose type was left to the default (binary) with a
+/// structured input, when it could not be written (sops: "This is likely not an encrypted binary
+/// file?").
+const STDIN_OUTPUT_HINT: &str = "hint: reading stdin, the output type defaults to binary; \
+pass --output-type yaml (or json, dotenv, ini), or --filename-override NAME.yaml";
+
+/// Adds `hint` to an error's message, keeping its exit status.
+fn with_hint(err: anyhow::Error, hint: &str) -> anyhow::Error {
+    match err.downcast::<StatusError>() {
+        Ok(e) => status(format!("{}\n{hint}", e.message), e.status),
+        Err(e) => e,
+    }
+}
+
+/// "VALUE is not JSON" for `set`, with serde's position (never the value: it may be a secret).
+fn check_json(json: &str, what: &str) -> anyhow::Result<()> {
+    match serde_json::from_str::<serde::de::IgnoredAny>(json) {
+        Ok(_) => Ok(()),
+        Err(e) => Err(status(
+            format!("{what} is not JSON: {e}; a string needs JSON quotes, e.g. '\"text\"'"),
+            INVALID_SET_FORMAT,
+        )),
+    }
+}
+
 fn split_list(s: &Option<String>) -> Vec<String> {
     s.as_deref().unwrap_or("").split(',').map(str::trim).filter(|s| !s.is_empty()).map(String::from).collect()
 }
@@ -146,8 +188,12 @@ impl Sops {
     /// directory; `None` when there is none (and none was named).
     fn config(&self) -> anyhow::Result<Option<SopsConfig>> {
         let path = match &self.config_path {
+            // Go sops: "could not read config file: open …: no such file or directory", exit 1.
             Some(p) if !p.exists() => {
-                return Err(engine(SopsError::ConfigNotFound(p.display().to_string())));
+                return Err(status(
+                    format!("cannot read {}: no such file (named by --config)", p.display()),
+                    ERROR_GENERIC,
+                ));
             }
             Some(p) => p.clone(),
             None => {
@@ -158,7 +204,10 @@ impl Sops {
                 }
             }
         };
-        SopsConfig::load(&path).map(Some).map_err(|e| status(e.to_string(), ERROR_READING_CONFIG))
+        SopsConfig::load(&path).map(Some).map_err(|e| match e {
+            SopsError::Io { source, .. } => status(format!("cannot read {}: {source}", path.display()), ERROR_GENERIC),
+            e => status(e.to_string(), ERROR_READING_CONFIG),
+        })
     }
 
     /// Output layout from `.sops.yaml`'s `stores`; a broken config only matters when it was named.
@@ -191,11 +240,24 @@ impl Sops {
             self.output.note(format!("would write {}", path.display()));
             return Ok(());
         }
-        let mode = if plaintext { 0o600 } else { 0o644 };
-        crate::atomic_write::replace(path, bytes, mode)
-            .map_err(|e| status(format!("could not write {}: {e}", path.display()), COULD_NOT_WRITE_OUTPUT))?;
-        self.output.done(format!("File written successfully: {}", path.display()));
+        let written = if plaintext {
+            crate::atomic_write::replace_private(path, bytes)
+        } else {
+            crate::atomic_write::replace(path, bytes, 0o644)
+        };
+        written.map_err(|e| status(format!("could not write {}: {e}", path.display()), COULD_NOT_WRITE_OUTPUT))?;
+        self.success(format!("File written successfully: {}", path.display()));
         Ok(())
+    }
+
+    /// A success line: on a terminal at the default level; elsewhere only with -v, because Go sops
+    /// prints nothing on success unless --verbose and scripts compare stderr to empty.
+    fn success(&self, message: String) {
+        if std::io::stderr().is_terminal() {
+            self.output.done(message);
+        } else {
+            self.output.verbose(message);
+        }
     }
 
     fn legacy(&self, a: &SopsArgs) -> anyhow::Result<()> {
@@ -221,6 +283,9 @@ impl Sops {
         let Some(file) = a.file.clone() else {
             return Err(status("no file specified (see `ssp sops --help`)", NO_FILE_SPECIFIED));
         };
+        if let Some(set) = &a.set {
+            return self.legacy_set(set, a, file);
+        }
         if a.rotate {
             return self.rotate(&SopsRotateArgs {
                 types: a.types.clone(),
@@ -243,17 +308,27 @@ impl Sops {
         check_write(&a.write, file)?;
         let bytes = read_input(file)?;
         let (input, output) = formats(&a.types, a.filename_override.as_deref().or(file));
+        let stdin_defaults = file.is_none() && a.filename_override.is_none();
         let opts = DecryptOptions { ignore_mac: a.ignore_mac };
-        let sops_file = load(&bytes, input, self.store_options()?)?;
+        let sops_file = load(&bytes, input, self.store_options()?).map_err(|e| {
+            if stdin_defaults && a.types.input_type.is_none() { with_hint(e, STDIN_INPUT_HINT) } else { e }
+        })?;
         let sources = self.sources();
+        let output_hint = |e: SopsError| {
+            let binary_default = stdin_defaults && a.types.output_type.is_none() && input != Format::Binary;
+            match e {
+                SopsError::Emit { .. } if binary_default => with_hint(engine(e), STDIN_OUTPUT_HINT),
+                e => engine(e),
+            }
+        };
         let plain = match &a.extract {
             Some(path) => {
                 let path = parse_path(path).map_err(|e| status(format!("error parsing --extract path: {e}"), 91))?;
-                sops_file.extract(&sources, &path, output, opts).map_err(engine)?
+                sops_file.extract(&sources, &path, output, opts).map_err(output_hint)?
             }
             None => {
                 let d = sops_file.decrypt(&sources, opts).map_err(engine)?;
-                sops_file.emit_plain(&d.document, output).map_err(engine)?
+                sops_file.emit_plain(&d.document, output).map_err(output_hint)?
             }
         };
         self.emit(&a.write, file, &plain, true)
@@ -268,9 +343,17 @@ impl Sops {
         let bytes = read_input(file)?;
         let name = a.filename_override.as_deref().or(file).expect("checked above");
         let (input, output) = formats(&a.types, Some(name));
-        let plain = Document::new(stores::parse_plain(input, &bytes).map_err(engine)?);
+        let branches = stores::parse_plain(input, &bytes).map_err(engine)?;
+        if branches.is_empty() {
+            return Err(status(
+                "File cannot be completely empty, it must contain at least one document",
+                NEED_AT_LEAST_ONE_DOCUMENT,
+            ));
+        }
+        let plain = Document::new(branches);
         let config = self.config()?;
         let spec = encryption_spec(&a.recipients, config.as_ref(), &absolute(name))?;
+        self.announce_rule(&a.recipients, config.as_ref(), &spec);
         let sources = self.sources();
         let opts = config.map(|c| c.stores).unwrap_or_default();
         let encrypted = SopsFile::encrypt_new(&plain, output, &spec, &sources)
@@ -279,6 +362,26 @@ impl Sops {
             .to_bytes()
             .map_err(engine)?;
         self.emit(&a.write, file, &encrypted, false)
+    }
+
+    /// The security notice of `encrypt`: when a `.sops.yaml` creation rule (not the flags) chose
+    /// who can read the new file, one line on stderr names the config file and the recipients. The
+    /// config is found walking up from the current directory, as sops does, so one planted in a
+    /// parent directory would otherwise choose the readers silently. With recipients on the
+    /// command line nothing is printed (the user wrote them; stderr stays empty as with sops);
+    /// `-q` silences the line.
+    fn announce_rule(&self, r: &SopsRecipients, config: Option<&SopsConfig>, spec: &EncryptionSpec) {
+        let Some(config) = config.filter(|_| !flag_group_given(r)) else { return };
+        let keys: Vec<String> = spec
+            .groups
+            .iter()
+            .enumerate()
+            .flat_map(|(i, g)| {
+                let prefix = if spec.groups.len() > 1 { format!("group {}: ", i + 1) } else { String::new() };
+                g.to_master_keys().unwrap_or_default().into_iter().map(move |k| format!("{prefix}{}", k.describe()))
+            })
+            .collect();
+        self.output.note(format!("encrypting for {} (creation rule in {})", keys.join(", "), config.path.display()));
     }
 
     fn edit(&self, a: &SopsEditArgs) -> anyhow::Result<()> {
@@ -307,21 +410,32 @@ impl Sops {
         let bytes = read_input(Some(file))?;
         let (input, output) = formats(types, Some(file));
         let mut sops_file = load(&bytes, input, self.store_options()?)?;
-        let d = sops_file.decrypt(&self.sources(), DecryptOptions { ignore_mac }).map_err(engine)?;
-        let mut document = d.document;
+        let mut d = sops_file.decrypt_for_edit(&self.sources(), DecryptOptions { ignore_mac }).map_err(engine)?;
+        let mut document = std::mem::take(&mut d.document);
         let changed = change(&mut document)?;
         if !changed && !write_unchanged {
-            self.output.note("File not written due to no change");
+            self.success("File not written due to no change".into());
             return Ok(());
         }
         sops_file.format = output;
-        let encrypted = sops_file.reencrypt(&document, &d.data_key).map_err(engine)?.to_bytes().map_err(engine)?;
+        let encrypted = sops_file
+            .reencrypt_keeping(&document, &d.data_key, &d.stash)
+            .map_err(engine)?
+            .to_bytes()
+            .map_err(engine)?;
         self.write_file(file, &encrypted, false)
     }
 
     fn set(&self, a: &SopsSetArgs) -> anyhow::Result<()> {
         let path =
             parse_path(&a.index).map_err(|e| status(format!("invalid set index format: {e}"), INVALID_SET_FORMAT))?;
+        let what = if a.value_stdin {
+            "the value on stdin".to_string()
+        } else if a.value_file {
+            format!("the value in {}", a.value.as_deref().unwrap_or_default())
+        } else {
+            "VALUE".to_string()
+        };
         let json = Zeroizing::new(if a.value_stdin {
             let mut s = String::new();
             std::io::stdin()
@@ -334,7 +448,8 @@ impl Sops {
         } else {
             a.value.clone().unwrap_or_default()
         });
-        let value = value_from_json(&json).map_err(|e| status(e.to_string(), ERROR_GENERIC))?;
+        check_json(&json, &what)?;
+        let value = value_from_json(&json).map_err(|e| status(e.to_string(), INVALID_SET_FORMAT))?;
         self.modify(
             &a.file,
             &a.types,
@@ -347,6 +462,27 @@ impl Sops {
             },
             !a.idempotent,
         )
+    }
+
+    /// sops' `--set 'PATH VALUE'` (split after the first `"] "`), written in place.
+    fn legacy_set(&self, set: &str, a: &SopsArgs, file: PathBuf) -> anyhow::Result<()> {
+        let Some(at) = set.find("] ") else {
+            return Err(status(
+                "invalid --set format: write it as '[\"key\"] VALUE', e.g. --set '[\"db\"][\"user\"] \"admin\"'",
+                INVALID_SET_FORMAT,
+            ));
+        };
+        let (index, value) = (set[..=at].trim_end(), &set[at + 2..]);
+        self.set(&SopsSetArgs {
+            types: a.types.clone(),
+            value_stdin: false,
+            value_file: false,
+            idempotent: false,
+            ignore_mac: a.ignore_mac,
+            file,
+            index: index.to_string(),
+            value: Some(value.to_string()),
+        })
     }
 
     fn unset(&self, a: &SopsUnsetArgs) -> anyhow::Result<()> {
@@ -518,6 +654,7 @@ fn encryption_spec(r: &SopsRecipients, config: Option<&SopsConfig>, path: &Path)
     }
     let flag_group =
         RecipientGroup { age: split_list(&r.age), pgp: split_list(&r.pgp), kms: kms_recipients(&r.kms, o)? };
+    debug_assert_eq!(flag_group.is_empty(), !flag_group_given(r));
     let flag_rules = EncryptionRules {
         unencrypted_suffix: r.unencrypted_suffix.clone(),
         encrypted_suffix: r.encrypted_suffix.clone(),
@@ -538,6 +675,11 @@ fn encryption_spec(r: &SopsRecipients, config: Option<&SopsConfig>, path: &Path)
         spec.rules = flag_rules;
     }
     Ok(spec)
+}
+
+/// Whether recipients were given on the command line (then `.sops.yaml` is not consulted).
+fn flag_group_given(r: &SopsRecipients) -> bool {
+    !(split_list(&r.age).is_empty() && split_list(&r.pgp).is_empty() && split_list(&r.kms).is_empty())
 }
 
 /// KMS keys from a comma-separated ARN list (`ARN+ROLE_ARN` for a role) with the flags' encryption

@@ -137,6 +137,7 @@ pub fn scalar_bytes(v: &Value) -> Option<(ScalarBytes<'_>, ValueType)> {
         Value::Float(f) => (owned(format_float_go(*f)), ValueType::Float),
         Value::Bool(b) => (ScalarBytes::Borrowed(if *b { b"True" } else { b"False" }), ValueType::Bool),
         Value::Bytes(b) => (ScalarBytes::Borrowed(b), ValueType::Bytes),
+        Value::Time(t) => (ScalarBytes::Borrowed(t.as_bytes()), ValueType::Time),
         Value::Null | Value::Map(_) | Value::Seq(_) => return None,
     })
 }
@@ -167,6 +168,15 @@ impl ValueCipher {
         let (bytes, ty) = decrypt_with(&self.0, s, aad)?;
         typed(bytes, ty)
     }
+
+    /// Like [`ValueCipher::decrypt_value`], recording the value in `stash`.
+    pub fn decrypt_value_stashed(&self, s: &str, aad: &str, stash: &mut Stash) -> Result<Value, CipherError> {
+        let (bytes, ty) = decrypt_with(&self.0, s, aad)?;
+        if !s.is_empty() {
+            stash.insert(aad, ty, &bytes, s);
+        }
+        typed(bytes, ty)
+    }
 }
 
 fn encrypt_with(cipher: &SopsGcm, plain: &[u8], ty: ValueType, aad: &str) -> String {
@@ -194,6 +204,49 @@ fn encrypt_with(cipher: &SopsGcm, plain: &[u8], ty: ValueType, aad: &str) -> Str
     out.push(']');
     // The ciphertext buffer is not secret; nothing to zeroize.
     out
+}
+
+/// Go sops' IV stash (`aes/cipher.go`): what each value of a file decrypted to, keyed by its
+/// additional data, type and plaintext, with the envelope it came from. Encrypting the same
+/// plaintext at the same path with the same data key again reuses that envelope — exactly what Go
+/// sops' reuse of the stashed IV produces (AES-GCM is deterministic given key, IV, plaintext and
+/// additional data) — so an edit's diff shows only the values that changed. An IV is only ever
+/// reused for the identical plaintext, so nothing about any value is revealed.
+///
+/// Several values can share additional data (list items and comments use their collection's
+/// path), hence a short list per path. The plaintexts are zeroized on drop; `Debug` shows none.
+#[derive(Default)]
+pub struct Stash(std::collections::HashMap<String, Vec<StashEntry>>);
+
+/// One stashed value: its type, plaintext and the envelope it was read from.
+type StashEntry = (ValueType, Zeroizing<Vec<u8>>, String);
+
+impl std::fmt::Debug for Stash {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Stash({} paths, <redacted>)", self.0.len())
+    }
+}
+
+impl Stash {
+    /// Records that `envelope` decrypts to `plain` of type `ty` under `aad`.
+    pub fn insert(&mut self, aad: &str, ty: ValueType, plain: &[u8], envelope: &str) {
+        let entries = match self.0.get_mut(aad) {
+            Some(e) => e,
+            None => self.0.entry(aad.to_string()).or_default(),
+        };
+        if !entries.iter().any(|(t, p, _)| *t == ty && p[..] == *plain) {
+            entries.push((ty, Zeroizing::new(plain.to_vec()), envelope.to_string()));
+        }
+    }
+
+    /// The envelope a value with this plaintext, type and additional data was read from.
+    pub fn get(&self, aad: &str, ty: ValueType, plain: &[u8]) -> Option<&str> {
+        self.0.get(aad)?.iter().find(|(t, p, _)| *t == ty && p[..] == *plain).map(|(_, _, e)| e.as_str())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
 }
 
 /// Encrypts a scalar value; `None` for values that are not encrypted (null, collections).
@@ -273,7 +326,8 @@ fn typed(bytes: Zeroizing<Vec<u8>>, ty: ValueType) -> Result<Value, CipherError>
     };
     let bad = |t: &str| CipherError::Malformed(format!("decrypted value is not a valid {t}"));
     Ok(match ty {
-        ValueType::Str | ValueType::Comment | ValueType::Time => Value::Str(text()?),
+        ValueType::Str | ValueType::Comment => Value::Str(text()?),
+        ValueType::Time => Value::Time(super::time::from_rfc3339(&text()?).ok_or_else(|| bad("RFC 3339 time"))?),
         ValueType::Bytes => Value::Bytes(bytes.to_vec()),
         ValueType::Int => Value::Int(text()?.parse().map_err(|_| bad("int"))?),
         ValueType::Float => Value::Float(parse_go_float(&text()?).ok_or_else(|| bad("float"))?),
@@ -317,6 +371,21 @@ mod tests {
             assert!(enc.starts_with("ENC[AES256_GCM,data:") && enc.ends_with(tag), "{enc}");
             assert_eq!(decrypt_value(&enc, &key, "a:b:").unwrap(), v);
         }
+    }
+
+    #[test]
+    fn times_encrypt_as_type_time_and_come_back_as_timestamps() {
+        let key = DataKey::generate();
+        let t = Value::Time("2006-01-02T15:04:05+07:06".into());
+        let enc = encrypt_value(&t, &key, "b:").unwrap();
+        assert!(enc.ends_with(",type:time]"), "{enc}");
+        assert_eq!(&*decrypt_bytes(&enc, &key, "b:").unwrap().0, b"2006-01-02T15:04:05+07:06");
+        assert_eq!(decrypt_value(&enc, &key, "b:").unwrap(), t);
+        // Any RFC 3339 text Go's UnmarshalText takes comes back canonical (as Go re-marshals it).
+        let go = encrypt_bytes(b"2024-01-01T00:00:00.500+00:00", ValueType::Time, &key, "a:");
+        assert_eq!(decrypt_value(&go, &key, "a:").unwrap(), Value::Time("2024-01-01T00:00:00.5Z".into()));
+        let bad = encrypt_bytes(b"yesterday", ValueType::Time, &key, "a:");
+        assert!(matches!(decrypt_value(&bad, &key, "a:"), Err(CipherError::Malformed(_))));
     }
 
     #[test]

@@ -98,8 +98,9 @@ fn opt_string(m: &Branch, k: &str) -> Option<String> {
 
 fn parse_rule(m: &Branch, path: &Path) -> Result<CreationRule> {
     let aws_profile = opt_string(m, "aws_profile");
+    // As sops: an empty `key_groups` list falls back to the rule's top-level keys.
     let groups = match entry(m, "key_groups") {
-        Some(Value::Seq(gs)) => {
+        Some(Value::Seq(gs)) if gs.iter().any(|g| matches!(g, SeqItem::Value(_))) => {
             let mut out = Vec::new();
             for g in gs {
                 let SeqItem::Value(Value::Map(g)) = g else {

@@ -58,6 +58,10 @@ pub enum SopsError {
     /// No master key was given for a new file.
     #[error("no master keys were given: pass recipients or add a creation rule to .sops.yaml")]
     NoEncryptionKey,
+    /// A key group to encrypt for has no keys (a creation rule without keys, `key_groups: []` or
+    /// `key_groups: [{}]`): sops' words, and its exit status (a plain error: 1).
+    #[error("Could not generate data key: [empty key group provided]")]
+    EmptyKeyGroup,
     /// A value failed authentication (tampered value, IV, tag, or a renamed key path).
     #[error(
         "could not decrypt the value at {path}: authentication failed (the file was modified or the key path changed)"
@@ -83,6 +87,17 @@ pub enum SopsError {
     /// A path does not exist in the tree.
     #[error("the key path {path} does not exist in the file")]
     PathNotFound { path: String },
+    /// A `set` path element does not fit the kind of value already there (an index into a
+    /// mapping, a key into a list, anything into a scalar).
+    #[error("{}", describe_mismatch(.path, .element, .found))]
+    PathTypeMismatch {
+        /// The path up to the element (`""`: the top level).
+        path: String,
+        /// The element that does not fit, in sops' syntax (`[0]`, `["name"]`).
+        element: String,
+        /// What is there: `mapping`, `list` or `scalar`.
+        found: String,
+    },
     /// A value cannot be represented in the output format.
     #[error("cannot write the tree as {format}: {reason}")]
     Emit { format: &'static str, reason: String },
@@ -115,11 +130,15 @@ impl SopsError {
             SopsError::CouldNotEncryptKey { .. } => 128,
             SopsError::InvalidRecipient { .. } => 1,
             SopsError::NoEncryptionKey => 111,
+            SopsError::EmptyKeyGroup => 1,
             SopsError::ValueDecryption { .. } | SopsError::MalformedValue { .. } => 25,
             SopsError::MacUnreadable => 24,
             SopsError::MacNotFound => 52,
             SopsError::MacMismatch => 51,
             SopsError::InvalidTreePath { .. } | SopsError::PathNotFound { .. } => 91,
+            // Go sops' nearest error (`Truncate`: "component [0] is integer, but tree part is not
+            // a slice") is a plain error: exit 1.
+            SopsError::PathTypeMismatch { .. } => 1,
             SopsError::Emit { .. } => 4,
             SopsError::Config(_) => 5,
             SopsError::ConfigNotFound(_) => 61,
@@ -131,6 +150,15 @@ impl SopsError {
     pub(crate) fn parse(format: &'static str, message: impl fmt::Display) -> Self {
         SopsError::Parse { format, message: message.to_string() }
     }
+}
+
+fn describe_mismatch(path: &str, element: &str, found: &str) -> String {
+    let at = if path.is_empty() { "the top level" } else { path };
+    let wanted = if element.starts_with("[\"") { "mapping" } else { "list" };
+    format!(
+        "cannot set {element} under {at}: {at} is a {found}, not a {wanted}; set {} itself to replace it",
+        if path.is_empty() { "a top-level key" } else { path }
+    )
 }
 
 fn describe_key_failure(groups: &[GroupFailure], threshold: usize, total: usize) -> String {

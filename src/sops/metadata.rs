@@ -327,7 +327,8 @@ fn entry<'a>(m: &'a Branch, k: &str) -> Option<&'a Value> {
 
 fn scalar_string(v: &Value) -> Option<String> {
     match v {
-        Value::Str(s) => Some(s.clone()),
+        // An unquoted `lastmodified`/`created_at` reads as a timestamp: its canonical text.
+        Value::Str(s) | Value::Time(s) => Some(s.clone()),
         Value::Int(i) => Some(i.to_string()),
         Value::Float(f) => Some(super::cipher::format_float_go(*f)),
         Value::Bool(b) => Some(b.to_string()),

@@ -24,6 +24,7 @@ pub mod keys;
 pub mod metadata;
 pub mod shamir;
 pub mod stores;
+pub mod time;
 pub mod tree;
 
 use sha2::{Digest, Sha512};
@@ -62,6 +63,9 @@ pub struct DecryptOptions {
 pub struct Decrypted {
     pub document: Document,
     pub data_key: DataKey,
+    /// What each value was read from (filled by [`SopsFile::decrypt_for_edit`], empty otherwise):
+    /// [`SopsFile::reencrypt_keeping`] writes unchanged values back with their old ciphertext.
+    pub stash: cipher::Stash,
 }
 
 /// How a new file's data key is protected and which values are encrypted.
@@ -196,21 +200,25 @@ fn aad<'b>(buf: &'b mut String, path: &[String]) -> &'b str {
     buf
 }
 
-struct Walker {
+struct Walker<'s> {
     rules: CompiledRules,
     cipher: cipher::ValueCipher,
     direction: Direction,
     hash: Sha512,
     /// The additional data of the current value, rebuilt in place (one buffer per walk).
     aad: String,
+    /// Decrypting: where to record each value's envelope (edits only).
+    record: Option<cipher::Stash>,
+    /// Encrypting: envelopes to reuse for unchanged values.
+    reuse: Option<&'s cipher::Stash>,
 }
 
 fn display_path(path: &[String]) -> String {
     if path.is_empty() { "the top level".into() } else { path.join(".") }
 }
 
-impl Walker {
-    fn new(rules: &EncryptionRules, key: &DataKey, direction: Direction) -> Result<Walker> {
+impl<'s> Walker<'s> {
+    fn new(rules: &EncryptionRules, key: &DataKey, direction: Direction) -> Result<Walker<'s>> {
         let mut hash = Sha512::new();
         if rules.mac_only_encrypted {
             hash.update(MAC_ONLY_ENCRYPTED_INIT);
@@ -221,7 +229,27 @@ impl Walker {
             direction,
             hash,
             aad: String::new(),
+            record: None,
+            reuse: None,
         })
+    }
+
+    /// Encrypts `plain` (of type `ty`) at the current path, reusing the stashed envelope of the
+    /// same plaintext there.
+    fn encrypt(&mut self, plain: &[u8], ty: ValueType, path: &[String]) -> String {
+        let aad = aad(&mut self.aad, path);
+        if let Some(envelope) = self.reuse.and_then(|s| s.get(aad, ty, plain)) {
+            return envelope.to_string();
+        }
+        self.cipher.encrypt_bytes(plain, ty, aad)
+    }
+
+    fn decrypt(&mut self, s: &str, path: &[String]) -> std::result::Result<Value, CipherError> {
+        let aad = aad(&mut self.aad, path);
+        match &mut self.record {
+            Some(stash) => self.cipher.decrypt_value_stashed(s, aad, stash),
+            None => self.cipher.decrypt_value(s, aad),
+        }
     }
 
     fn comment(&mut self, c: &Comment, path: &[String], stack: &[Vec<String>]) -> Comment {
@@ -229,12 +257,10 @@ impl Walker {
             return c.clone();
         }
         let text = match self.direction {
-            Direction::Encrypt => {
-                self.cipher.encrypt_bytes(c.text.as_bytes(), ValueType::Comment, aad(&mut self.aad, path))
-            }
+            Direction::Encrypt => self.encrypt(c.text.as_bytes(), ValueType::Comment, path),
             // Like sops: a comment that does not decrypt is kept as it is (older sops left
             // comments unencrypted).
-            Direction::Decrypt => match self.cipher.decrypt_value(&c.text, aad(&mut self.aad, path)) {
+            Direction::Decrypt => match self.decrypt(&c.text, path) {
                 Ok(Value::Str(s)) => s,
                 _ => c.text.clone(),
             },
@@ -256,11 +282,7 @@ impl Walker {
                 if mac {
                     self.hash.update(&bytes[..]);
                 }
-                if encrypted {
-                    Ok(Value::Str(self.cipher.encrypt_bytes(&bytes, ty, aad(&mut self.aad, path))))
-                } else {
-                    Ok(v.clone())
-                }
+                if encrypted { Ok(Value::Str(self.encrypt(&bytes, ty, path))) } else { Ok(v.clone()) }
             }
             Direction::Decrypt => {
                 let plain = if encrypted {
@@ -270,7 +292,7 @@ impl Walker {
                             reason: "an encrypted value must be a string".into(),
                         });
                     };
-                    self.cipher.decrypt_value(s, aad(&mut self.aad, path)).map_err(|e| match e {
+                    self.decrypt(s, path).map_err(|e| match e {
                         CipherError::Authentication => SopsError::ValueDecryption { path: display_path(path) },
                         CipherError::Malformed(reason) => {
                             SopsError::MalformedValue { path: display_path(path), reason }
@@ -334,13 +356,18 @@ impl Walker {
         Ok(out)
     }
 
-    fn walk(mut self, branches: &[Branch]) -> Result<(Vec<Branch>, String)> {
+    fn walk(self, branches: &[Branch]) -> Result<(Vec<Branch>, String)> {
+        self.walk_stashed(branches).map(|(b, mac, _)| (b, mac))
+    }
+
+    /// The walk, also returning what was recorded (decrypting with `record` set).
+    fn walk_stashed(mut self, branches: &[Branch]) -> Result<(Vec<Branch>, String, Option<cipher::Stash>)> {
         let mut out = Vec::with_capacity(branches.len());
         for b in branches {
             out.push(self.branch(b, &mut Vec::new(), &mut Vec::new())?);
         }
         let digest = self.hash.finalize();
-        Ok((out, hex::encode_upper(digest)))
+        Ok((out, hex::encode_upper(digest), self.record))
     }
 }
 
@@ -373,15 +400,36 @@ impl SopsFile {
     pub fn decrypt(&self, sources: &KeySources, opts: DecryptOptions) -> Result<Decrypted> {
         let data_key = self.data_key(sources)?;
         let document = self.decrypt_with_key(&data_key, opts)?;
-        Ok(Decrypted { document, data_key })
+        Ok(Decrypted { document, data_key, stash: cipher::Stash::default() })
+    }
+
+    /// Decrypts for an edit (`edit`, `set`, `unset`): also remembers what each value was read
+    /// from, so [`SopsFile::reencrypt_keeping`] leaves unchanged values' ciphertext as it was.
+    pub fn decrypt_for_edit(&self, sources: &KeySources, opts: DecryptOptions) -> Result<Decrypted> {
+        let data_key = self.data_key(sources)?;
+        let (document, stash) = self.decrypt_walk(&data_key, opts, true)?;
+        Ok(Decrypted { document, data_key, stash: stash.unwrap_or_default() })
     }
 
     /// Decrypts the tree with a known data key and checks the MAC (unless ignored).
     pub fn decrypt_with_key(&self, key: &DataKey, opts: DecryptOptions) -> Result<Document> {
-        let (branches, computed) = Walker::new(&self.metadata.rules, key, Direction::Decrypt)?.walk(&self.branches)?;
+        self.decrypt_walk(key, opts, false).map(|(d, _)| d)
+    }
+
+    fn decrypt_walk(
+        &self,
+        key: &DataKey,
+        opts: DecryptOptions,
+        stash: bool,
+    ) -> Result<(Document, Option<cipher::Stash>)> {
+        let mut walker = Walker::new(&self.metadata.rules, key, Direction::Decrypt)?;
+        if stash {
+            walker.record = Some(cipher::Stash::default());
+        }
+        let (branches, computed, stash) = walker.walk_stashed(&self.branches)?;
         let document = Document::new(branches);
         if opts.ignore_mac {
-            return Ok(document);
+            return Ok((document, stash));
         }
         if self.metadata.mac.is_empty() {
             return Err(SopsError::MacNotFound);
@@ -394,7 +442,7 @@ impl SopsFile {
         if !bool::from(stored.as_slice().ct_eq(computed.as_bytes())) {
             return Err(SopsError::MacMismatch);
         }
-        Ok(document)
+        Ok((document, stash))
     }
 
     /// Writes a plaintext tree in a format, with this file's layout options.
@@ -420,15 +468,12 @@ impl SopsFile {
     /// key (so a recipient that cannot be used fails here, before any plaintext exists). Fill it
     /// with [`SopsFile::reencrypt`].
     pub fn create(format: Format, spec: &EncryptionSpec, sources: &KeySources) -> Result<(SopsFile, DataKey)> {
-        let groups = spec
-            .groups
-            .iter()
-            .filter(|g| !g.is_empty())
-            .map(RecipientGroup::to_master_keys)
-            .collect::<Result<Vec<_>>>()?;
-        if groups.is_empty() {
-            return Err(SopsError::NoEncryptionKey);
+        // As sops' `GenerateDataKeyWithKeyServices`: no group, or a group without keys, is an error
+        // (a creation rule that matched but names no keys ends here).
+        if spec.groups.is_empty() || spec.groups.iter().any(RecipientGroup::is_empty) {
+            return Err(SopsError::EmptyKeyGroup);
         }
+        let groups = spec.groups.iter().map(RecipientGroup::to_master_keys).collect::<Result<Vec<_>>>()?;
         let mut md = Metadata {
             key_groups: groups,
             shamir_threshold: spec.shamir_threshold,
@@ -445,13 +490,26 @@ impl SopsFile {
     /// Encrypts an edited plaintext with this file's data key, master keys and rules: fresh IVs,
     /// a new `lastmodified` and MAC (sops' edit/set).
     pub fn reencrypt(&self, plain: &Document, key: &DataKey) -> Result<SopsFile> {
+        self.reencrypt_with(plain, key, None)
+    }
+
+    /// Encrypts an edited plaintext like [`SopsFile::reencrypt`], but a value whose plaintext is
+    /// what it was at the same path keeps its ciphertext (Go sops' IV stash): an edit's diff shows
+    /// only the changed values, `mac` and `lastmodified`.
+    pub fn reencrypt_keeping(&self, plain: &Document, key: &DataKey, stash: &cipher::Stash) -> Result<SopsFile> {
+        self.reencrypt_with(plain, key, Some(stash))
+    }
+
+    fn reencrypt_with(&self, plain: &Document, key: &DataKey, stash: Option<&cipher::Stash>) -> Result<SopsFile> {
         if stores::has_metadata(self.format, &plain.branches) {
             return Err(SopsError::Emit {
                 format: self.format.name(),
                 reason: "the plaintext contains a top-level sops key, which is reserved".into(),
             });
         }
-        let (branches, mac) = Walker::new(&self.metadata.rules, key, Direction::Encrypt)?.walk(&plain.branches)?;
+        let mut walker = Walker::new(&self.metadata.rules, key, Direction::Encrypt)?;
+        walker.reuse = stash;
+        let (branches, mac) = walker.walk(&plain.branches)?;
         let mut metadata = self.metadata.clone();
         metadata.last_modified = metadata::now_rfc3339();
         metadata.mac = cipher::encrypt_bytes(mac.as_bytes(), ValueType::Str, key, &metadata.last_modified);
@@ -460,20 +518,22 @@ impl SopsFile {
 
     /// sops `set`: decrypts, sets `path` to `value`, re-encrypts. `Ok(None)` when nothing changed.
     pub fn set(&self, sources: &KeySources, path: &[PathSegment], value: Value) -> Result<Option<SopsFile>> {
-        let mut d = self.decrypt(sources, DecryptOptions::default())?;
-        let first = d.document.branches.first_mut().ok_or(SopsError::PathNotFound { path: tree::format_path(path) })?;
+        let mut d = self.decrypt_for_edit(sources, DecryptOptions::default())?;
+        let mut document = std::mem::take(&mut d.document);
+        let first = document.branches.first_mut().ok_or(SopsError::PathNotFound { path: tree::format_path(path) })?;
         if !tree::set(first, path, value)? {
             return Ok(None);
         }
-        self.reencrypt(&d.document, &d.data_key).map(Some)
+        self.reencrypt_keeping(&document, &d.data_key, &d.stash).map(Some)
     }
 
     /// sops `unset`: decrypts, removes `path`, re-encrypts.
     pub fn unset(&self, sources: &KeySources, path: &[PathSegment]) -> Result<SopsFile> {
-        let mut d = self.decrypt(sources, DecryptOptions::default())?;
-        let first = d.document.branches.first_mut().ok_or(SopsError::PathNotFound { path: tree::format_path(path) })?;
+        let mut d = self.decrypt_for_edit(sources, DecryptOptions::default())?;
+        let mut document = std::mem::take(&mut d.document);
+        let first = document.branches.first_mut().ok_or(SopsError::PathNotFound { path: tree::format_path(path) })?;
         tree::unset(first, path)?;
-        self.reencrypt(&d.document, &d.data_key)
+        self.reencrypt_keeping(&document, &d.data_key, &d.stash)
     }
 
     /// sops `--extract`: one decrypted value, written in `format` (scalars as bare text).

@@ -48,6 +48,8 @@ pub enum Value {
     Float(f64),
     Bool(bool),
     Bytes(Vec<u8>),
+    /// A timestamp (sops' `type:time`), as its canonical RFC 3339 text (see [`super::time`]).
+    Time(String),
     Map(Branch),
     Seq(Vec<SeqItem>),
 }
@@ -62,6 +64,7 @@ impl fmt::Debug for Value {
             Value::Float(_) => f.write_str("Float(<redacted>)"),
             Value::Bool(_) => f.write_str("Bool(<redacted>)"),
             Value::Bytes(_) => f.write_str("Bytes(<redacted>)"),
+            Value::Time(_) => f.write_str("Time(<redacted>)"),
             Value::Map(m) => write!(f, "Map({} items)", m.len()),
             Value::Seq(s) => write!(f, "Seq({} items)", s.len()),
         }
@@ -231,29 +234,48 @@ fn value_from_path(path: &[PathSegment], leaf: Value) -> Value {
 
 /// Sets a value at a path, creating missing mappings/sequences like sops' `TreeBranch.Set`.
 /// Returns whether anything changed.
+///
+/// Unlike Go sops (which silently drops an index into a mapping, panics on a key into a list and
+/// replaces a scalar on the way by a new mapping), a path element whose kind does not match the
+/// value already there is refused with [`SopsError::PathTypeMismatch`] naming that element: `set`
+/// never changes the shape of what is already in the file. A null on the way is replaced.
 pub fn set(branch: &mut Branch, path: &[PathSegment], value: Value) -> Result<bool> {
-    let Some((PathSegment::Key(k), rest)) = path.split_first() else {
-        return Err(SopsError::InvalidTreePath {
+    let Some((first, rest)) = path.split_first() else {
+        return Err(SopsError::InvalidTreePath { path: format_path(path), reason: "the path is empty".into() });
+    };
+    let PathSegment::Key(k) = first else {
+        return Err(SopsError::PathTypeMismatch {
             path: format_path(path),
-            reason: "the first component must be a key".into(),
+            element: first.to_string(),
+            found: "mapping".into(),
         });
     };
     for item in branch.iter_mut() {
         if let MapItem::Entry(key, v) = item
             && key == k
         {
-            return Ok(set_value(v, rest, value));
+            return set_value(v, path, 1, value);
         }
     }
     branch.push(MapItem::Entry(k.clone(), value_from_path(rest, value)));
     Ok(true)
 }
 
-fn set_value(target: &mut Value, path: &[PathSegment], value: Value) -> bool {
-    let Some((first, rest)) = path.split_first() else {
+fn kind(v: &Value) -> &'static str {
+    match v {
+        Value::Map(_) => "mapping",
+        Value::Seq(_) => "list",
+        Value::Null => "null",
+        _ => "scalar",
+    }
+}
+
+/// Sets `path[depth..]` inside `target` (which `path[..depth]` leads to).
+fn set_value(target: &mut Value, path: &[PathSegment], depth: usize, value: Value) -> Result<bool> {
+    let Some((first, rest)) = path[depth..].split_first() else {
         let changed = *target != value;
         *target = value;
-        return changed;
+        return Ok(changed);
     };
     match (first, &mut *target) {
         (PathSegment::Key(k), Value::Map(m)) => {
@@ -261,11 +283,11 @@ fn set_value(target: &mut Value, path: &[PathSegment], value: Value) -> bool {
                 if let MapItem::Entry(key, v) = item
                     && key == k
                 {
-                    return set_value(v, rest, value);
+                    return set_value(v, path, depth + 1, value);
                 }
             }
             m.push(MapItem::Entry(k.clone(), value_from_path(rest, value)));
-            true
+            Ok(true)
         }
         (PathSegment::Index(i), Value::Seq(s)) => {
             let mut values = s
@@ -276,17 +298,20 @@ fn set_value(target: &mut Value, path: &[PathSegment], value: Value) -> bool {
                 })
                 .skip(*i);
             if let Some(v) = values.next() {
-                return set_value(v, rest, value);
+                return set_value(v, path, depth + 1, value);
             }
             s.push(SeqItem::Value(value_from_path(rest, value)));
-            true
+            Ok(true)
         }
-        _ => {
-            let new = value_from_path(path, value);
-            let changed = *target != new;
-            *target = new;
-            changed
+        (_, Value::Null) => {
+            *target = value_from_path(&path[depth..], value);
+            Ok(true)
         }
+        (first, other) => Err(SopsError::PathTypeMismatch {
+            path: format_path(&path[..depth]),
+            element: first.to_string(),
+            found: kind(other).into(),
+        }),
     }
 }
 
@@ -445,6 +470,32 @@ mod tests {
         unset(&mut b, &parse_path(r#"["b"]["c"][0]"#).unwrap()).unwrap();
         assert!(get(&b, &parse_path(r#"["b"]["c"][0]"#).unwrap()).is_err());
         assert!(unset(&mut b, &parse_path(r#"["zz"]"#).unwrap()).is_err());
+    }
+
+    #[test]
+    fn set_refuses_a_path_element_whose_kind_does_not_match() {
+        let list = Value::Seq(vec![SeqItem::Value(Value::Map(vec![MapItem::Entry("name".into(), s("a"))]))]);
+        let mut b: Branch = vec![
+            MapItem::Entry("db".into(), Value::Map(vec![MapItem::Entry("user".into(), s("admin"))])),
+            MapItem::Entry("pulls".into(), list),
+            MapItem::Entry("empty".into(), Value::Null),
+        ];
+        let before = b.clone();
+        let err = set(&mut b, &parse_path(r#"["db"][0]"#).unwrap(), s("1")).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "cannot set [0] under [\"db\"]: [\"db\"] is a mapping, not a list; set [\"db\"] itself to replace it"
+        );
+        let err = set(&mut b, &parse_path(r#"["pulls"]["name"]"#).unwrap(), s("x")).unwrap_err();
+        assert!(err.to_string().contains("[\"pulls\"] is a list, not a mapping"), "{err}");
+        let err = set(&mut b, &parse_path(r#"["db"]["user"]["x"]"#).unwrap(), s("x")).unwrap_err();
+        assert!(err.to_string().contains("[\"db\"][\"user\"] is a scalar, not a mapping"), "{err}");
+        assert!(set(&mut b, &parse_path(r#"[0]"#).unwrap(), s("x")).is_err());
+        assert!(b == before, "nothing changed");
+        // Within a list item, and through a null: allowed.
+        assert!(set(&mut b, &parse_path(r#"["pulls"][0]["name"]"#).unwrap(), s("b")).unwrap());
+        assert!(set(&mut b, &parse_path(r#"["empty"]["k"]"#).unwrap(), s("v")).unwrap());
+        assert_eq!(get(&b, &parse_path(r#"["empty"]["k"]"#).unwrap()).unwrap(), &s("v"));
     }
 
     #[test]

@@ -35,6 +35,7 @@ pub(crate) fn val_to_string(v: &Value) -> Result<String> {
         Value::Bool(b) => b.to_string(),
         Value::Null => "<nil>".into(),
         Value::Bytes(b) => String::from_utf8_lossy(b).into_owned(),
+        Value::Time(t) => crate::sops::time::without_fraction(t),
         Value::Map(_) | Value::Seq(_) => {
             return Err(SopsError::Emit { format: "dotenv/INI", reason: "nested values are not supported".into() });
         }

@@ -92,7 +92,7 @@ impl Writer {
             Value::Bool(b) => self.out.push_str(if *b { "true" } else { "false" }),
             Value::Int(i) => self.out.push_str(&i.to_string()),
             Value::Float(f) => self.out.push_str(&float(*f)?),
-            Value::Str(s) => self.out.push_str(&quote(s)),
+            Value::Str(s) | Value::Time(s) => self.out.push_str(&quote(s)),
             Value::Bytes(b) => {
                 use base64::Engine as _;
                 self.out.push_str(&quote(&base64::engine::general_purpose::STANDARD.encode(b)))

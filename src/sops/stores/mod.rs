@@ -157,9 +157,9 @@ pub fn emit_plain(format: Format, branches: &[Branch], opts: &StoreOptions) -> R
 /// Writes a single value, for `--extract`.
 pub fn emit_value(format: Format, v: &Value, opts: &StoreOptions) -> Result<Vec<u8>> {
     Ok(match (format, v) {
-        (_, Value::Str(s)) if !matches!(v, Value::Map(_) | Value::Seq(_)) && format != Format::Json => {
-            s.clone().into_bytes()
-        }
+        // Go sops' `extract`: a string is written as its raw bytes whatever the output format
+        // (no quotes, no trailing newline); other values go through the store's `EmitValue`.
+        (_, Value::Str(s)) => s.clone().into_bytes(),
         (Format::Yaml, v) => yaml::emit_value(v, opts.yaml_indent).into_bytes(),
         (_, v) => json::emit_value(v, opts.json_indent)?.into_bytes(),
     })

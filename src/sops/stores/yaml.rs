@@ -271,6 +271,11 @@ fn scalar_value(value: String, style: ScalarStyle, tag: Option<&str>) -> Value {
                 }
             }
             "null" => return Value::Null,
+            "timestamp" => {
+                if let Some(t) = crate::sops::time::from_yaml(&value) {
+                    return Value::Time(t);
+                }
+            }
             "binary" => {
                 use base64::Engine as _;
                 let compact: String = value.split_whitespace().collect();
@@ -366,7 +371,8 @@ fn parse_float(s: &str) -> Option<f64> {
     s.parse().ok()
 }
 
-/// yaml.v3's resolution of an untagged plain scalar (timestamps stay strings).
+/// yaml.v3's resolution of an untagged plain scalar, as Go sops sees it (a timestamp becomes a
+/// `time.Time`).
 fn resolve_plain(s: String) -> Value {
     match s.as_str() {
         "" | "~" | "null" | "Null" | "NULL" => return Value::Null,
@@ -380,6 +386,11 @@ fn resolve_plain(s: String) -> Value {
     }
     if let Some(f) = parse_float(&s) {
         return Value::Float(f);
+    }
+    if s.as_bytes().first().is_some_and(u8::is_ascii_digit)
+        && let Some(t) = crate::sops::time::from_yaml(&s)
+    {
+        return Value::Time(t);
     }
     Value::Str(s)
 }
@@ -779,6 +790,10 @@ impl Emitter {
                 self.out.push(' ');
                 self.out.push_str(&yaml_float(*f));
             }
+            Value::Time(t) => {
+                self.out.push(' ');
+                self.out.push_str(t);
+            }
             Value::Bytes(b) => {
                 use base64::Engine as _;
                 self.out.push_str(" !!binary ");
@@ -1145,7 +1160,7 @@ mod tests {
 
     #[test]
     fn scalar_types_resolve_like_yaml_v3() {
-        let b = parse("i: 12\nf: 1.5\nt: true\nn: null\ns: '12'\nx: 0x1F\nts: 2020-01-01\n").unwrap();
+        let b = parse("i: 12\nf: 1.5\nt: true\nn: null\ns: '12'\nx: 0x1F\nts: 2020-01-01\nq: '2020-01-01'\n").unwrap();
         let vals: Vec<&Value> = b[0]
             .iter()
             .filter_map(|i| match i {
@@ -1159,7 +1174,9 @@ mod tests {
         assert_eq!(vals[3], &Value::Null);
         assert_eq!(vals[4], &Value::Str("12".into()));
         assert_eq!(vals[5], &Value::Int(31));
-        assert_eq!(vals[6], &Value::Str("2020-01-01".into()));
+        // Go sops' functional test `test_yaml_time`: an unquoted timestamp is a time.Time.
+        assert_eq!(vals[6], &Value::Time("2020-01-01T00:00:00Z".into()));
+        assert_eq!(vals[7], &Value::Str("2020-01-01".into()));
     }
 
     #[test]
