@@ -296,7 +296,8 @@ fn parse_identities(text: &str, source: &str) -> ParsedIdentities {
         if line.is_empty() || line.starts_with('#') {
             continue;
         }
-        let upper = line.to_ascii_uppercase();
+        // Upper case to match the type prefixes; it may hold a key, so it is wiped too.
+        let upper = Zeroizing::new(line.to_ascii_uppercase());
         let skipped = |why: String| format!("line {} of {source} skipped: {why}", n + 1);
         if upper.starts_with(age_pq::IDENTITY_PREFIX) {
             match HybridIdentity::parse(line) {
