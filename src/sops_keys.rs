@@ -79,17 +79,32 @@ impl AgeKeyCommand for RunnerKeyCommand {
         let done = self.runner.run(&call).map_err(|e| format!("SOPS_AGE_KEY_CMD failed: {e}"))?;
         Ok(Zeroizing::new(done.stdout))
     }
+
+    fn warn(&self, message: &str) {
+        warn_once(&self.runner, message);
+    }
+}
+
+/// Prints a key-loading warning once per process (a command may load the key sources twice).
+fn warn_once(runner: &Runner, message: &str) {
+    static SEEN: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+    let mut seen = SEEN.lock().unwrap_or_else(|e| e.into_inner());
+    if !seen.iter().any(|m| m == message) {
+        seen.push(message.to_string());
+        runner.output().warn(message);
+    }
 }
 
 /// The key sources ssp's commands use: age identities from the sops environment variables (the key
 /// command run lazily through the runner), gpg through the runner, AWS KMS through the SDK (calls
-/// stop on Ctrl-C) when built with the `aws-kms` feature.
+/// stop on Ctrl-C) when built with the `aws-kms` feature. Identity lines that were skipped (a type
+/// ssp cannot use) are printed as warnings.
 pub fn key_sources(runner: &Runner) -> KeySources {
-    KeySources {
-        age: AgeIdentities::from_env_with(Arc::new(RunnerKeyCommand { runner: runner.clone() })),
-        gpg: Arc::new(RunnerGpg::new(runner.clone())),
-        kms: kms_service(),
+    let age = AgeIdentities::from_env_with(Arc::new(RunnerKeyCommand { runner: runner.clone() }));
+    for warning in age.warnings() {
+        warn_once(runner, warning);
     }
+    KeySources { age, gpg: Arc::new(RunnerGpg::new(runner.clone())), kms: kms_service() }
 }
 
 #[cfg(feature = "aws-kms")]

@@ -1,6 +1,10 @@
 //! age master keys, in-process with the `age` crate. Identities come from where sops looks:
 //! `SOPS_AGE_KEY` (the keys themselves), `SOPS_AGE_KEY_FILE`, `SOPS_AGE_KEY_CMD` (a command
 //! printing keys) and `$XDG_CONFIG_HOME/sops/age/keys.txt` (default `~/.config/sops/age/keys.txt`).
+//! Classic X25519 keys (`age1…`, `AGE-SECRET-KEY-1…`) and the hybrid post-quantum ones (`age1pq1…`,
+//! `AGE-SECRET-KEY-PQ-1…`, see [`super::age_pq`]) are both understood. A line of a type ssp cannot
+//! use (an `AGE-PLUGIN-…` identity, garbage) is skipped with a warning naming its line, so it
+//! never makes the other keys of the same file unusable.
 
 use std::io::Read;
 use std::path::PathBuf;
@@ -9,6 +13,7 @@ use std::sync::{Arc, Mutex};
 
 use zeroize::Zeroizing;
 
+use super::age_pq::{self, HybridIdentity, HybridRecipient};
 use crate::sops::error::{Result, SopsError};
 use crate::sops::metadata::AgeKey;
 
@@ -20,6 +25,7 @@ type BoxedIdentity = Box<dyn age::Identity + Send + Sync>;
 pub struct AgeIdentities {
     identities: Vec<BoxedIdentity>,
     problems: Vec<String>,
+    warnings: Vec<String>,
     sources: Vec<String>,
     key_cmd: Option<KeyCmd>,
 }
@@ -38,6 +44,10 @@ struct KeyCmd {
 /// process runner; [`SystemKeyCommand`] runs it directly.
 pub trait AgeKeyCommand: Send + Sync {
     fn run(&self, argv: &[String], recipient: &str) -> std::result::Result<Zeroizing<Vec<u8>>, String>;
+
+    /// Reports a line of the command's output that was skipped (see [`AgeIdentities::warnings`]);
+    /// the command layer prints it. By default it is dropped.
+    fn warn(&self, _message: &str) {}
 }
 
 /// Runs the key command with `std::process`, stderr inherited (it may prompt).
@@ -131,13 +141,14 @@ impl AgeIdentities {
             let out = cmd.runner.run(&argv, recipient)?;
             let text =
                 std::str::from_utf8(&out).map_err(|_| "SOPS_AGE_KEY_CMD printed non-UTF-8 output".to_string())?;
-            let ids = age::IdentityFile::from_buffer(text.as_bytes())
-                .and_then(|f| f.into_identities().map_err(|e| std::io::Error::other(e.to_string())))
-                .map_err(|_| "SOPS_AGE_KEY_CMD did not print valid age identities".to_string())?;
-            if ids.is_empty() {
-                return Err("SOPS_AGE_KEY_CMD printed no age identity".to_string());
+            let parsed = parse_identities(text, "the output of SOPS_AGE_KEY_CMD");
+            for warning in &parsed.warnings {
+                cmd.runner.warn(warning);
             }
-            Ok(Arc::new(ids))
+            if parsed.identities.is_empty() {
+                return Err(parsed.none_usable("SOPS_AGE_KEY_CMD printed"));
+            }
+            Ok(Arc::new(parsed.identities))
         })();
         loaded.push((recipient.to_string(), result.clone()));
         Some(result)
@@ -152,16 +163,21 @@ impl AgeIdentities {
     }
 
     fn add_text(&mut self, text: &str, source: &str) {
-        match age::IdentityFile::from_buffer(text.as_bytes())
-            .and_then(|f| f.into_identities().map_err(|e| std::io::Error::other(e.to_string())))
-        {
-            Ok(ids) if !ids.is_empty() => {
-                self.identities.extend(ids);
-                self.sources.push(source.to_string());
-            }
-            Ok(_) => self.problems.push(format!("{source} holds no age identity")),
-            Err(_) => self.problems.push(format!("{source} does not hold valid age identities")),
+        let parsed = parse_identities(text, source);
+        if parsed.identities.is_empty() {
+            self.problems.push(parsed.none_usable(&format!("{source} holds")));
+        } else {
+            self.sources.push(source.to_string());
         }
+        self.identities.extend(parsed.identities);
+        self.warnings.extend(parsed.warnings);
+    }
+
+    /// The lines skipped while loading (an identity type ssp cannot use, a malformed key), each
+    /// naming its source and line number, never its content. The command layer prints them as
+    /// warnings; they do not stop the other identities from working.
+    pub fn warnings(&self) -> &[String] {
+        &self.warnings
     }
 
     pub fn len(&self) -> usize {
@@ -250,19 +266,96 @@ fn default_keys_file() -> Option<PathBuf> {
     Some(base.join("sops/age/keys.txt"))
 }
 
-/// Checks an age recipient (`age1…`).
-pub fn parse_recipient(r: &str) -> Result<age::x25519::Recipient> {
-    age::x25519::Recipient::from_str(r.trim()).map_err(|e| SopsError::InvalidRecipient {
-        kind: "age",
-        key: r.to_string(),
-        reason: e.to_string(),
-    })
+/// The identities found in a keys text, and the lines skipped.
+struct ParsedIdentities {
+    identities: Vec<BoxedIdentity>,
+    warnings: Vec<String>,
+}
+
+impl ParsedIdentities {
+    /// Why nothing usable was found: `"{subject} no age identity"`, plus the skipped lines.
+    fn none_usable(&self, subject: &str) -> String {
+        match self.warnings.len() {
+            0 => format!("{subject} no age identity"),
+            1 => format!("{subject} no usable age identity (1 line skipped: {})", self.warnings[0]),
+            n => format!("{subject} no usable age identity ({n} lines skipped: {})", self.warnings.join("; ")),
+        }
+    }
+}
+
+/// Reads an age identity file as age does (`#` comments and blank lines allowed; surrounding
+/// white space and CR line ends tolerated), one identity a line. Unlike age, a line it cannot use
+/// is skipped with a warning rather than failing the whole file: a key file shared with other
+/// tools (an `AGE-PLUGIN-…` identity for a YubiKey, a newer key type) must not lock out the
+/// classic keys beside it. Warnings name the line, never its content beyond the public type.
+fn parse_identities(text: &str, source: &str) -> ParsedIdentities {
+    let mut identities: Vec<BoxedIdentity> = Vec::new();
+    let mut warnings = Vec::new();
+    for (n, raw) in text.lines().enumerate() {
+        let line = raw.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        // Upper case to match the type prefixes; it may hold a key, so it is wiped too.
+        let upper = Zeroizing::new(line.to_ascii_uppercase());
+        let skipped = |why: String| format!("line {} of {source} skipped: {why}", n + 1);
+        if upper.starts_with(age_pq::IDENTITY_PREFIX) {
+            match HybridIdentity::parse(line) {
+                Ok(id) => identities.push(Box::new(id)),
+                Err(e) => warnings.push(skipped(format!("malformed post-quantum age identity ({e})"))),
+            }
+        } else if let Ok(id) = age::x25519::Identity::from_str(line) {
+            identities.push(Box::new(id));
+        } else if let Some(rest) = upper.strip_prefix("AGE-PLUGIN-") {
+            // The plugin name is the public part before Bech32's last `1`: `AGE-PLUGIN-YUBIKEY-1…`.
+            let name = rest.rsplit_once('1').map(|(name, _)| name.trim_end_matches('-')).unwrap_or("");
+            let name = if name.is_empty() || name.len() > 40 { "?" } else { name };
+            warnings.push(skipped(format!("age plugin identity (AGE-PLUGIN-{name}-…): ssp does not run age plugins")));
+        } else if upper.starts_with("AGE-SECRET-KEY-1") {
+            warnings.push(skipped("malformed age identity (AGE-SECRET-KEY-1…)".into()));
+        } else if upper.starts_with("AGE-") {
+            warnings.push(skipped("an age identity of a type ssp does not know".into()));
+        } else {
+            warnings.push(skipped("not an age identity".into()));
+        }
+    }
+    ParsedIdentities { identities, warnings }
+}
+
+/// A recipient ssp can encrypt to: classic X25519 (`age1…`) or hybrid post-quantum (`age1pq1…`).
+#[derive(Clone, Debug)]
+pub enum AgeRecipient {
+    X25519(age::x25519::Recipient),
+    Hybrid(Box<HybridRecipient>),
+}
+
+impl std::fmt::Display for AgeRecipient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            AgeRecipient::X25519(r) => r.fmt(f),
+            AgeRecipient::Hybrid(r) => r.fmt(f),
+        }
+    }
+}
+
+/// Checks an age recipient (`age1…` or `age1pq1…`).
+pub fn parse_recipient(r: &str) -> Result<AgeRecipient> {
+    let trimmed = r.trim();
+    let invalid = |reason: String| SopsError::InvalidRecipient { kind: "age", key: r.to_string(), reason };
+    if trimmed.to_ascii_lowercase().starts_with(age_pq::RECIPIENT_PREFIX) {
+        HybridRecipient::parse(trimmed).map(|r| AgeRecipient::Hybrid(Box::new(r))).map_err(|e| invalid(e.to_string()))
+    } else {
+        age::x25519::Recipient::from_str(trimmed).map(AgeRecipient::X25519).map_err(|e| invalid(e.to_string()))
+    }
 }
 
 /// Wraps a data key (or Shamir part) for an age recipient, armored as sops stores it.
 pub fn encrypt(recipient: &str, data: &[u8]) -> std::result::Result<String, String> {
-    let r = parse_recipient(recipient).map_err(|e| e.to_string())?;
-    age::encrypt_and_armor(&r, data).map_err(|e| format!("age encryption failed: {e}"))
+    let armored = match parse_recipient(recipient).map_err(|e| e.to_string())? {
+        AgeRecipient::X25519(r) => age::encrypt_and_armor(&r, data),
+        AgeRecipient::Hybrid(r) => age::encrypt_and_armor(r.as_ref(), data),
+    };
+    armored.map_err(|e| format!("age encryption failed: {e}"))
 }
 
 #[cfg(test)]
@@ -285,6 +378,38 @@ mod tests {
         assert!(other.decrypt(&key).unwrap_err().contains("matches"));
         assert!(AgeIdentities::none().decrypt(&key).unwrap_err().contains("SOPS_AGE_KEY_FILE"));
         assert!(parse_recipient("age1nope").is_err());
+    }
+
+    #[test]
+    fn a_keys_text_mixing_types_loads_what_it_can_and_names_the_lines_it_skips() {
+        let classic = age::x25519::Identity::generate();
+        let pq = HybridIdentity::generate();
+        let text = format!(
+            "# keys\r\n  {}  \r\n\r\nAGE-PLUGIN-YUBIKEY-1QXZQQQQ\n{}\nnot a key\nAGE-SECRET-KEY-1QQQ\nAGE-FUTURE-1QQ\n",
+            classic.to_string().expose_secret(),
+            pq.to_secret_string().as_str(),
+        );
+        let ids = AgeIdentities::from_keys_text(&text, "keys.txt");
+        assert_eq!(ids.len(), 2, "the classic and the post-quantum identity");
+        assert_eq!(
+            ids.warnings(),
+            [
+                "line 4 of keys.txt skipped: age plugin identity (AGE-PLUGIN-YUBIKEY-…): ssp does not run age plugins",
+                "line 6 of keys.txt skipped: not an age identity",
+                "line 7 of keys.txt skipped: malformed age identity (AGE-SECRET-KEY-1…)",
+                "line 8 of keys.txt skipped: an age identity of a type ssp does not know",
+            ]
+        );
+        for (recipient, what) in [(classic.to_public().to_string(), "classic"), (pq.to_public().to_string(), "pq")] {
+            let key = AgeKey { enc: encrypt(&recipient, b"k").unwrap(), recipient };
+            assert_eq!(&ids.decrypt(&key).unwrap()[..], b"k", "{what}");
+        }
+        let none = AgeIdentities::from_keys_text("garbage\n", "SOPS_AGE_KEY");
+        assert!(none.is_empty());
+        let key = AgeKey { enc: encrypt(&classic.to_public().to_string(), b"k").unwrap(), recipient: String::new() };
+        let err = none.decrypt(&key).unwrap_err();
+        assert!(err.contains("SOPS_AGE_KEY holds no usable age identity (1 line skipped"), "{err}");
+        assert!(!err.contains("garbage"), "{err}");
     }
 
     struct Counting {

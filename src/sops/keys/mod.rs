@@ -3,6 +3,7 @@
 //! a [`KmsService`] (the AWS SDK with the `aws-kms` feature). Key types without a service are carried untouched.
 
 pub mod age;
+pub mod age_pq;
 #[cfg(feature = "aws-kms")]
 pub mod aws_kms;
 pub mod kms;
