@@ -292,6 +292,20 @@ fn tail_block(tail: &str) -> String {
     }
 }
 
+/// A finished call whose exit status was not success becomes [`RunError::Failed`], with the
+/// tail of its stderr (secret arguments masked).
+fn checked(call: &ProgramCall, finished: Finished) -> Result<Finished, RunError> {
+    match finished.status {
+        Some(status) if !status.success() => Err(RunError::Failed {
+            command: call.display(),
+            status: describe_status(status),
+            code: status.code(),
+            stderr_tail: mask(&tail_lines(&finished.stderr, STDERR_TAIL_LINES), &call.masked_texts()),
+        }),
+        _ => Ok(finished),
+    }
+}
+
 fn describe_status(status: ExitStatus) -> String {
     match (status.code(), status.signal()) {
         (Some(code), _) => format!("exited with status {code}"),
@@ -350,15 +364,7 @@ impl Runner {
     /// Runs the call; a non-zero exit is an error ([`RunError::Failed`]).
     pub fn run(&self, call: &ProgramCall) -> Result<Finished, RunError> {
         let finished = self.run_unchecked(call)?;
-        match finished.status {
-            Some(status) if !status.success() => Err(RunError::Failed {
-                command: call.display(),
-                status: describe_status(status),
-                code: status.code(),
-                stderr_tail: mask(&tail_lines(&finished.stderr, STDERR_TAIL_LINES), &call.masked_texts()),
-            }),
-            _ => Ok(finished),
-        }
+        checked(call, finished)
     }
 
     /// [`Runner::run`] for a call used once: its stdin (decrypted values) is handed to the writer
@@ -366,15 +372,7 @@ impl Runner {
     pub fn run_once(&self, mut call: ProgramCall) -> Result<Finished, RunError> {
         let stdin = call.stdin.take();
         let finished = self.execute(&call, stdin)?;
-        match finished.status {
-            Some(status) if !status.success() => Err(RunError::Failed {
-                command: call.display(),
-                status: describe_status(status),
-                code: status.code(),
-                stderr_tail: mask(&tail_lines(&finished.stderr, STDERR_TAIL_LINES), &call.masked_texts()),
-            }),
-            _ => Ok(finished),
-        }
+        checked(&call, finished)
     }
 
     /// Runs the call and returns whatever exit status it had (callers that branch on it).
