@@ -41,6 +41,24 @@ enum Node {
 }
 
 impl Node {
+    /// Overwrites every string the node holds. The tree's own values move into the sops tree
+    /// (zeroized there); this is for the copies the builder keeps (anchored nodes for aliases) and
+    /// for nodes dropped on an error path.
+    fn wipe(&mut self) {
+        use zeroize::Zeroize as _;
+        match self {
+            Node::Scalar { value, tag, .. } => {
+                value.zeroize();
+                tag.zeroize();
+            }
+            Node::Map { entries, .. } => entries.iter_mut().for_each(|(k, v)| {
+                k.wipe();
+                v.wipe();
+            }),
+            Node::Seq { items, .. } => items.iter_mut().for_each(Node::wipe),
+        }
+    }
+
     fn start(&self) -> Pos {
         match self {
             Node::Scalar { start, .. } | Node::Map { start, .. } | Node::Seq { start, .. } => *start,
@@ -67,6 +85,15 @@ struct Builder<'a> {
     events: std::iter::Peekable<Parser<'a, granit_parser::StrInput<'a>>>,
     anchors: HashMap<usize, Node>,
     comments: Vec<YamlComment>,
+}
+
+/// The anchored copies and unclaimed comments may hold plaintext (the edited values file).
+impl Drop for Builder<'_> {
+    fn drop(&mut self) {
+        use zeroize::Zeroize as _;
+        self.anchors.values_mut().for_each(Node::wipe);
+        self.comments.iter_mut().for_each(|c| c.text.zeroize());
+    }
 }
 
 impl<'a> Builder<'a> {
@@ -170,6 +197,7 @@ fn parse_docs(text: &str) -> Result<Vec<RawDoc>> {
             Event::StreamStart => {}
             Event::StreamEnd => break,
             Event::DocumentStart(..) => {
+                b.anchors.values_mut().for_each(Node::wipe);
                 b.anchors.clear();
                 let (ev, sp) = b.next()?;
                 let root = if matches!(ev, Event::DocumentEnd) {
@@ -1224,6 +1252,45 @@ mod tests {
 #[cfg(test)]
 mod stability {
     use super::*;
+
+    /// The builder's anchored copies (what aliases are resolved from) are wiped: every string of
+    /// a nested node ends empty, keys and values alike.
+    #[test]
+    fn wipe_empties_every_string_of_a_node() {
+        let text = "base: &b\n  password: s3cret-value\n  list: [one, two]\nother: *b\n";
+        let options = granit_parser::options! { emit_comments: true };
+        let mut b = Builder {
+            events: Parser::new_from_str_with_options(text, options).peekable(),
+            anchors: HashMap::new(),
+            comments: Vec::new(),
+        };
+        let (ev, _) = b.next().unwrap();
+        assert!(matches!(ev, Event::StreamStart));
+        let (ev, _) = b.next().unwrap();
+        assert!(matches!(ev, Event::DocumentStart(..)));
+        let (ev, sp) = b.next().unwrap();
+        let _root = b.node(ev, sp).unwrap();
+        assert_eq!(b.anchors.len(), 1, "the anchored mapping is kept for the alias");
+        let mut copy = b.anchors.values().next().unwrap().clone();
+        fn strings(n: &Node, out: &mut Vec<String>) {
+            match n {
+                Node::Scalar { value, .. } => out.push(value.clone()),
+                Node::Map { entries, .. } => entries.iter().for_each(|(k, v)| {
+                    strings(k, out);
+                    strings(v, out);
+                }),
+                Node::Seq { items, .. } => items.iter().for_each(|i| strings(i, out)),
+            }
+        }
+        let mut before = Vec::new();
+        strings(&copy, &mut before);
+        assert!(before.iter().any(|s| s == "s3cret-value"), "{before:?}");
+        copy.wipe();
+        let mut after = Vec::new();
+        strings(&copy, &mut after);
+        assert_eq!(after.len(), before.len());
+        assert!(after.iter().all(String::is_empty), "{after:?}");
+    }
 
     /// After one normalisation, parse → emit is a fixed point and the tree is unchanged, so a
     /// decrypt → encrypt → decrypt cycle never moves comments or values.
