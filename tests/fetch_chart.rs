@@ -158,12 +158,7 @@ fn dry_run_changes_nothing() {
     let tmp = tempfile::tempdir().unwrap();
     let config = gitconfig(tmp.path(), Path::new("/nonexistent/supabase-kubernetes.bundle"));
     let project = Project::new();
-    let out = project
-        .ssp()
-        .args(["--dry-run", "fetch-chart"])
-        .env("GIT_CONFIG_GLOBAL", &config)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .run();
+    let out = fetch(&project, &config, &["--dry-run"]);
     out.success().stderr_has("would run: git -C").stderr_has("clone --quiet --no-checkout");
     assert!(!project.root().join("vendors").exists());
 }
@@ -195,12 +190,7 @@ fn git_clone_ends_options_before_the_url_and_refuses_urls_that_are_options() {
     let tmp = tempfile::tempdir().unwrap();
     let config = gitconfig(tmp.path(), Path::new("/nonexistent/supabase-kubernetes.bundle"));
     let project = Project::new();
-    let out = project
-        .ssp()
-        .args(["--dry-run", "fetch-chart"])
-        .env("GIT_CONFIG_GLOBAL", &config)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .run();
+    let out = fetch(&project, &config, &["--dry-run"]);
     out.success().stderr_has(&format!("clone --quiet --no-checkout -- {REPO} "));
 
     // A chart.repo that git would take for an option (it would run the "upload pack" command).
