@@ -6,8 +6,8 @@
 use std::path::{Path, PathBuf};
 
 use crate::config::ChartConfig;
-use crate::output::Output;
-use crate::runner::{ProgramCall, RunError, Runner};
+use crate::platform::output::Output;
+use crate::platform::runner::{ProgramCall, RunError, Runner};
 
 /// Why the chart could not be made ready.
 #[derive(Debug, thiserror::Error)]

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::output::ColorChoice;
+use crate::platform::output::ColorChoice;
 
 const AFTER_HELP: &str = "\
 Examples:
@@ -353,11 +353,11 @@ pub struct SetupInfraArgs {
     pub recreate: bool,
 
     /// How long to wait for the release to be ready (e.g. 10m, 90s; from 1s to 7d).
-    #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = crate::duration::parse)]
+    #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = crate::platform::duration::parse)]
     pub timeout: std::time::Duration,
 
     /// How long a pod may sit in ImagePullBackOff, CrashLoopBackOff, … before setup fails (1s to 7d).
-    #[arg(long, value_name = "DURATION", default_value = "2m", value_parser = crate::duration::parse)]
+    #[arg(long, value_name = "DURATION", default_value = "2m", value_parser = crate::platform::duration::parse)]
     pub grace: std::time::Duration,
 
     /// Extra values file, after the environment's (repeatable).
@@ -440,11 +440,11 @@ pub struct SeedArgs {
     pub no_build: bool,
 
     /// How long the Job may run (default: [seed] timeout; from 1s to 7d).
-    #[arg(long, value_name = "DURATION", value_parser = crate::duration::parse)]
+    #[arg(long, value_name = "DURATION", value_parser = crate::platform::duration::parse)]
     pub timeout: Option<std::time::Duration>,
 
     /// How long the pod may sit in ErrImageNeverPull, ImagePullBackOff, … before seeding fails (1s to 7d).
-    #[arg(long, value_name = "DURATION", default_value = "1m", value_parser = crate::duration::parse)]
+    #[arg(long, value_name = "DURATION", default_value = "1m", value_parser = crate::platform::duration::parse)]
     pub grace: std::time::Duration,
 
     /// Leave the finished Job (and its pod) in the cluster for inspection.

@@ -11,7 +11,7 @@ use std::time::Duration;
 use serde::Deserialize;
 
 use crate::config::{ClusterConfig, PortMapping};
-use crate::runner::{ProgramCall, RunError, Runner};
+use crate::platform::runner::{ProgramCall, RunError, Runner};
 
 /// One entry of `k3d cluster list -o json`.
 #[derive(Clone, Debug, Deserialize)]

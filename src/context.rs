@@ -3,8 +3,8 @@
 
 use crate::cli::GlobalArgs;
 use crate::config::{ConfigError, FlagOverride, LoadOptions, Project};
-use crate::output::Output;
-use crate::runner::Runner;
+use crate::platform::output::Output;
+use crate::platform::runner::Runner;
 
 pub struct Context {
     pub project: Project,

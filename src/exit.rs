@@ -2,7 +2,7 @@
 //! error, 130 interrupted.
 
 use crate::config::ConfigError;
-use crate::interrupt;
+use crate::platform::interrupt;
 
 pub const SUCCESS: i32 = 0;
 pub const FAILURE: i32 = 1;

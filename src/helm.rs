@@ -10,7 +10,7 @@ use std::time::Duration;
 use zeroize::Zeroizing;
 
 use crate::cluster::go_duration;
-use crate::runner::{Finished, ProgramCall, RunError, Runner, Stream};
+use crate::platform::runner::{Finished, ProgramCall, RunError, Runner, Stream};
 
 /// Where one `--values` comes from.
 pub enum ValuesSource {

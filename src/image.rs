@@ -8,7 +8,7 @@ use bollard::query_parameters::{BuildImageOptions, TagImageOptions};
 use futures::StreamExt;
 use ignore::gitignore::{Gitignore, GitignoreBuilder};
 
-use crate::docker::Engine;
+use crate::platform::docker::Engine;
 
 /// Why an image could not be built.
 #[derive(Debug, thiserror::Error)]

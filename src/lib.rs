@@ -5,25 +5,19 @@
 //! [`stack`], [`sops`]) → adapters ([`runner`] for external programs, [`docker`] for the Docker API,
 //! the kube client). Services never print: they report through the [`output::Output`] handle.
 
-pub mod atomic_write;
 pub mod chart;
 pub mod cli;
 pub mod cluster;
 pub mod commands;
 pub mod config;
 pub mod context;
-pub mod docker;
-pub mod dump_protection;
-pub mod duration;
 pub mod exit;
 pub mod helm;
 pub mod image;
-pub mod interrupt;
 pub mod k8s;
-pub mod output;
+pub mod platform;
 pub mod preflight;
 pub mod registry;
-pub mod runner;
 pub mod secret_edit;
 pub mod seed;
 pub mod sops;

@@ -5,8 +5,9 @@ use clap::FromArgMatches;
 use console::Style;
 
 use ssp::cli::Cli;
-use ssp::output::{Output, OutputSettings, Verbosity};
-use ssp::{commands, exit, interrupt, output};
+use ssp::platform::output::{Output, OutputSettings, Verbosity};
+use ssp::platform::{interrupt, output};
+use ssp::{commands, exit};
 
 fn main() -> ExitCode {
     install_panic_hook();

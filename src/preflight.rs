@@ -7,8 +7,8 @@ use std::path::Path;
 use serde::Serialize;
 
 use crate::config::{PortMapping, Project};
-use crate::docker::Engine;
-use crate::runner::{ProgramCall, Runner};
+use crate::platform::docker::Engine;
+use crate::platform::runner::{ProgramCall, Runner};
 use crate::tools::{Found, ToolManifest, ToolName};
 
 /// The verdict of one check.

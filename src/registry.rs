@@ -19,7 +19,7 @@ use k8s_openapi::api::core::v1::Secret;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use zeroize::Zeroizing;
 
-use crate::runner::{ProgramCall, Runner};
+use crate::platform::runner::{ProgramCall, Runner};
 
 /// The pull secret's name, as the values files reference it.
 pub const PULL_SECRET: &str = "regcred";
@@ -109,7 +109,7 @@ pub fn find_credential(
         .stdin(Zeroizing::new(registry.as_bytes().to_vec()), registry.to_string())
         .read_only()
         // Helpers such as docker-credential-ecr-login call AWS; none gets the registry token.
-        .pass_env(crate::runner::AWS_SECRET_ENV)
+        .pass_env(crate::platform::runner::AWS_SECRET_ENV)
         .timeout(std::time::Duration::from_secs(20));
     let done = runner.run(&call).ok()?;
     let answer: serde_json::Value = serde_json::from_slice(&Zeroizing::new(done.stdout)).ok()?;
@@ -192,7 +192,7 @@ pub fn zeroize_secret_data(secret: &mut Secret) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::output::{Output, Verbosity};
+    use crate::platform::output::{Output, Verbosity};
 
     fn runner() -> Runner {
         Runner::new(None, false, Output::capture(Verbosity::Normal))

@@ -15,7 +15,7 @@
 //!
 //! The plaintext directory is removed on every exit path: its guard's `Drop` runs on success,
 //! errors, panics and after Ctrl-C/SIGTERM (the runner stops the editor, the command unwinds); a
-//! second Ctrl-C, which exits at once, removes it through [`crate::interrupt::CleanupGuard`].
+//! second Ctrl-C, which exits at once, removes it through [`crate::platform::interrupt::CleanupGuard`].
 
 use std::io::Write;
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
@@ -24,9 +24,9 @@ use std::path::{Path, PathBuf};
 use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
-use crate::interrupt::{self, CleanupGuard};
-use crate::output::Output;
-use crate::runner::{ProgramCall, RunError, Runner};
+use crate::platform::interrupt::{self, CleanupGuard};
+use crate::platform::output::Output;
+use crate::platform::runner::{ProgramCall, RunError, Runner};
 use crate::sops::cipher::Stash;
 use crate::sops::{
     ChangedPaths, DecryptOptions, EncryptionSpec, Format, SopsError, SopsFile, StoreOptions, changed_paths, stores,
@@ -236,7 +236,7 @@ pub fn edit_file(
     // An edit that cannot be saved would be thrown away: refuse before the plaintext exists, rather
     // than keep it anywhere (even in the private tmpfs dir) after the editor closes.
     if target.path.exists() || target.create.is_some() {
-        crate::atomic_write::check_replaceable(&target.path)
+        crate::platform::atomic_write::check_replaceable(&target.path)
             .map_err(|source| EditError::NotReplaceable { path: target.path.clone(), source })?;
     }
     let sources = sops_keys::key_sources(runner);
@@ -308,7 +308,7 @@ pub fn edit_file(
 
     let changes = changed_paths(&before, &edited);
     let encrypted = file.reencrypt_keeping(&edited, &data_key, &stash)?.to_bytes()?;
-    crate::atomic_write::replace(&target.path, &encrypted, 0o600)
+    crate::platform::atomic_write::replace(&target.path, &encrypted, 0o600)
         .map_err(|source| EditError::Write { path: target.path.clone(), source })?;
     Ok(EditOutcome::Saved(changes))
 }

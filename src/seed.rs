@@ -17,7 +17,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use tokio::time::Instant;
 
 use crate::k8s::readiness::{self, PodProblem};
-use crate::output::Output;
+use crate::platform::output::Output;
 use crate::triage;
 
 /// Why seeding did not succeed.
@@ -162,7 +162,7 @@ impl SeedRun {
             Err(err) => return Err(err.into()),
         }
         let gone = await_condition(api, name, conditions::is_deleted(&uid));
-        let cancel = crate::interrupt::token();
+        let cancel = crate::platform::interrupt::token();
         tokio::select! {
             _ = cancel.cancelled() => Err(SeedError::Interrupted),
             waited = tokio::time::timeout(Duration::from_secs(120), gone) => match waited {
@@ -193,13 +193,13 @@ impl SeedRun {
             .default_backoff()
             .applied_objects()
             .boxed();
-        let deadline = crate::duration::deadline(Instant::now(), self.timeout);
-        let cancel = crate::interrupt::token();
+        let deadline = crate::platform::duration::deadline(Instant::now(), self.timeout);
+        let cancel = crate::platform::interrupt::token();
         let mut log_task: Option<tokio::task::JoinHandle<()>> = None;
         let mut current_pod: Option<String> = None;
         let mut stuck: Option<(Instant, PodProblem)> = None;
         let outcome = loop {
-            let grace_deadline = stuck.as_ref().map(|(since, _)| crate::duration::deadline(*since, self.grace));
+            let grace_deadline = stuck.as_ref().map(|(since, _)| crate::platform::duration::deadline(*since, self.grace));
             tokio::select! {
                 _ = cancel.cancelled() => break Err(SeedError::Interrupted),
                 _ = tokio::time::sleep_until(deadline) => {

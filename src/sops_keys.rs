@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use zeroize::Zeroizing;
 
-use crate::runner::{ProgramCall, RunError, Runner};
+use crate::platform::runner::{ProgramCall, RunError, Runner};
 use crate::sops::keys::{AgeKeyCommand, GpgOutput};
 use crate::sops::{AgeIdentities, GpgProgram, KeySources, MasterKey, Metadata};
 
@@ -74,7 +74,7 @@ impl AgeKeyCommand for RunnerKeyCommand {
         let call = ProgramCall::new(&argv[0])
             .args(&argv[1..])
             .env("SOPS_AGE_RECIPIENT", recipient)
-            .pass_env(crate::runner::AWS_SECRET_ENV)
+            .pass_env(crate::platform::runner::AWS_SECRET_ENV)
             .read_only();
         let done = self.runner.run(&call).map_err(|e| format!("SOPS_AGE_KEY_CMD failed: {e}"))?;
         Ok(Zeroizing::new(done.stdout))
@@ -109,7 +109,7 @@ pub fn key_sources(runner: &Runner) -> KeySources {
 
 #[cfg(feature = "aws-kms")]
 fn kms_service() -> Arc<dyn crate::sops::KmsService> {
-    Arc::new(crate::sops::keys::aws_kms::AwsKms::new().with_cancel(crate::interrupt::token()))
+    Arc::new(crate::sops::keys::aws_kms::AwsKms::new().with_cancel(crate::platform::interrupt::token()))
 }
 
 #[cfg(not(feature = "aws-kms"))]

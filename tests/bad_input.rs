@@ -515,8 +515,8 @@ mod properties {
         #[test]
         fn durations_never_panic(text in ".{0,40}", number in any::<u64>(), unit in "(ns|us|ms|s|m|h|d|w|M|y|)") {
             for text in [text, format!("{number}{unit}")] {
-                if let Ok(d) = ssp::duration::parse(&text) {
-                    prop_assert!(d >= ssp::duration::MIN && d <= ssp::duration::MAX, "{text:?} gave {d:?}");
+                if let Ok(d) = ssp::platform::duration::parse(&text) {
+                    prop_assert!(d >= ssp::platform::duration::MIN && d <= ssp::platform::duration::MAX, "{text:?} gave {d:?}");
                 }
             }
         }

@@ -6,7 +6,7 @@ mod support;
 use std::collections::HashMap;
 use std::path::Path;
 
-use ssp::docker::Engine;
+use ssp::platform::docker::Engine;
 use ssp::image::{BuildError, build, pack_context};
 
 fn busybox() -> Option<&'static Path> {

@@ -2,7 +2,7 @@
 
 use crate::cli::{ConfigArgs, Format, GlobalArgs};
 use crate::context::Context;
-use crate::output::{Output, print_data};
+use crate::platform::output::{Output, print_data};
 
 pub fn run(global: &GlobalArgs, args: &ConfigArgs, output: Output) -> anyhow::Result<()> {
     let ctx = Context::load(global, Vec::new(), output)?;

@@ -4,8 +4,8 @@ use console::Style;
 
 use crate::cli::{DoctorArgs, Format, GlobalArgs};
 use crate::context::Context;
-use crate::interrupt::{self, Interrupted};
-use crate::output::{Output, print_data};
+use crate::platform::interrupt::{self, Interrupted};
+use crate::platform::output::{Output, print_data};
 use crate::preflight::{self, Check, Status};
 use crate::tools::{ToolManifest, ToolName};
 

@@ -4,7 +4,7 @@
 use crate::cli::{EditCloudValuesArgs, GlobalArgs};
 use crate::context::Context;
 use crate::exit::StatusError;
-use crate::output::Output;
+use crate::platform::output::Output;
 use crate::secret_edit::EditTarget;
 use crate::sops::{Format, SopsConfig, StoreOptions};
 

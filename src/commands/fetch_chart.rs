@@ -5,7 +5,7 @@ use anyhow::Context as _;
 use crate::chart::{ChartCheckout, ChartOutcome};
 use crate::cli::{FetchChartArgs, GlobalArgs};
 use crate::context::Context;
-use crate::output::Output;
+use crate::platform::output::Output;
 
 pub async fn run(global: &GlobalArgs, args: &FetchChartArgs, output: Output) -> anyhow::Result<()> {
     let ctx = Context::load(global, Vec::new(), output)?;

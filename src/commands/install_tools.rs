@@ -6,7 +6,7 @@ use crate::cli::{GlobalArgs, InstallToolsArgs};
 use crate::config::FlagOverride;
 use crate::context::Context;
 use crate::exit::UsageError;
-use crate::output::Output;
+use crate::platform::output::Output;
 use crate::tools::{Downloader, Installed, Installer, RetryPolicy, ToolManifest, ToolName};
 
 pub async fn run(global: &GlobalArgs, args: &InstallToolsArgs, output: Output) -> anyhow::Result<()> {

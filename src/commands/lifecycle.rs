@@ -10,7 +10,7 @@ use crate::config::Provider;
 use crate::context::Context;
 use crate::exit::UsageError;
 use crate::helm::Release;
-use crate::output::Output;
+use crate::platform::output::Output;
 
 fn release(ctx: &Context) -> anyhow::Result<Release> {
     let config = &ctx.project.config;
@@ -37,7 +37,7 @@ pub fn teardown(global: &GlobalArgs, args: &TeardownArgs, output: Output) -> any
                 out.done(format!("release {} is not installed", release.name));
                 return Ok(());
             }
-            bail!("`helm uninstall {}` failed:\n{}", release.name, crate::runner::tail_lines(&done.stderr, 20));
+            bail!("`helm uninstall {}` failed:\n{}", release.name, crate::platform::runner::tail_lines(&done.stderr, 20));
         }
         if !ctx.dry_run {
             out.done(format!("release {} uninstalled", release.name));

@@ -15,14 +15,14 @@ mod sops;
 mod status;
 
 use crate::cli::{Cli, Command};
-use crate::output::Output;
+use crate::platform::output::Output;
 
 pub use completions::render as render_completions;
 
 /// Runs the parsed command line.
 pub async fn run(cli: Cli, output: Output) -> anyhow::Result<()> {
     if handles_secrets(&cli.command) {
-        for problem in crate::dump_protection::forbid_dumps() {
+        for problem in crate::platform::dump_protection::forbid_dumps() {
             output.verbose(problem);
         }
     }

@@ -10,7 +10,7 @@ use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use crate::cli::{GlobalArgs, PortForwardArgs};
 use crate::context::Context;
 use crate::k8s::component_fullname;
-use crate::output::Output;
+use crate::platform::output::Output;
 
 /// `db` → `<release>-supabase-db`, `kong` → `<release>-supabase-kong`, …; anything else is a Service name.
 fn service_name(short: &str, release: &str) -> String {
@@ -89,7 +89,7 @@ pub async fn run(global: &GlobalArgs, args: &PortForwardArgs, output: Output) ->
     let bound = listener.local_addr()?;
     ctx.output.done(format!("forwarding {bound} → {service} (pod {pod}, port {container_port}); Ctrl-C stops"));
     let pods: Api<Pod> = Api::namespaced(client, &namespace);
-    let cancel = crate::interrupt::token();
+    let cancel = crate::platform::interrupt::token();
     loop {
         let (mut socket, peer) = tokio::select! {
             _ = cancel.cancelled() => return Ok(()),

@@ -9,9 +9,10 @@ use crate::cluster::K3dCluster;
 use crate::config::Provider;
 use crate::context::Context;
 use crate::exit::UsageError;
-use crate::output::{Output, print_data};
+use crate::platform::output::{Output, print_data};
 use crate::seed::{Applied, SeedError, SeedRun, cluster_has_image, configmap, job_from_manifest};
-use crate::{docker, image};
+use crate::image;
+use crate::platform::docker;
 
 pub async fn run(global: &GlobalArgs, args: &SeedArgs, output: Output) -> anyhow::Result<()> {
     let ctx = Context::load(global, Vec::new(), output)?;
@@ -64,7 +65,7 @@ pub async fn run(global: &GlobalArgs, args: &SeedArgs, output: Output) -> anyhow
             })
             .await?;
             progress.finish(
-                crate::output::Mark::Done,
+                crate::platform::output::Mark::Done,
                 format!("built {} ({})", seed.image, &built.id[..built.id.len().min(19)]),
             );
             images = vec![built.content_tag.clone(), seed.image.clone()];
@@ -140,7 +141,7 @@ pub async fn run(global: &GlobalArgs, args: &SeedArgs, output: Output) -> anyhow
         }
         Err(_) => {}
     }
-    if !crate::interrupt::is_interrupted() {
+    if !crate::platform::interrupt::is_interrupted() {
         if args.keep_job {
             out.note(format!("kept Job {name}: `{kubectl} describe job/{name}`"));
         } else if let Err(err) = run.delete(&name).await {

@@ -17,12 +17,13 @@ use crate::context::Context;
 use crate::exit::UsageError;
 use crate::helm::{Release, ValuesSource};
 use crate::k8s::waiter::{ReleaseWaiter, WaitOptions};
-use crate::output::Output;
+use crate::platform::output::Output;
 use crate::preflight::{self, Status};
-use crate::runner::RunError;
+use crate::platform::runner::RunError;
 use crate::stack::{StackInfo, probe_api};
 use crate::tools::ToolName;
-use crate::{docker, k8s, registry, sops, values};
+use crate::platform::docker;
+use crate::{k8s, registry, sops, values};
 
 /// The plaintext file the old `decrypt-supabase-cloud-values` task left beside the encrypted one.
 const LEFTOVER_DECRYPTED: &str = "deployment/values.cloud.decrypted.yaml";

@@ -15,8 +15,8 @@ use crate::cli::{
 };
 use crate::exit::StatusError;
 use crate::exit::UsageError;
-use crate::output::Output;
-use crate::runner::Runner;
+use crate::platform::output::Output;
+use crate::platform::runner::Runner;
 use crate::secret_edit::{self, EditOutcome, EditTarget};
 use crate::sops::{
     DecryptOptions, Document, EncryptionRules, EncryptionSpec, Format, KeySources, KmsRecipient, MasterKey,
@@ -241,9 +241,9 @@ impl Sops {
             return Ok(());
         }
         let written = if plaintext {
-            crate::atomic_write::replace_private(path, bytes)
+            crate::platform::atomic_write::replace_private(path, bytes)
         } else {
-            crate::atomic_write::replace(path, bytes, 0o644)
+            crate::platform::atomic_write::replace(path, bytes, 0o644)
         };
         written.map_err(|e| status(format!("could not write {}: {e}", path.display()), COULD_NOT_WRITE_OUTPUT))?;
         self.success(format!("File written successfully: {}", path.display()));

@@ -18,7 +18,7 @@ use crate::context::Context;
 use crate::exit::UsageError;
 use crate::helm::{Release, parse_status};
 use crate::k8s::readiness::{self, Kind, Readiness};
-use crate::output::{Output, print_data};
+use crate::platform::output::{Output, print_data};
 use crate::stack::StackInfo;
 
 /// Every workload of the release and its readiness, listed (not watched).

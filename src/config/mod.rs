@@ -142,9 +142,9 @@ pub struct SeedConfig {
 }
 
 impl SeedConfig {
-    /// `timeout` as a duration (checked by [`crate::duration::parse`] when the configuration loads).
+    /// `timeout` as a duration (checked by [`crate::platform::duration::parse`] when the configuration loads).
     pub fn timeout(&self) -> std::time::Duration {
-        crate::duration::parse(&self.timeout).unwrap_or(std::time::Duration::from_secs(600))
+        crate::platform::duration::parse(&self.timeout).unwrap_or(std::time::Duration::from_secs(600))
     }
 }
 
@@ -577,7 +577,7 @@ fn validate(config: &Config, origins: &Origins) -> Result<(), ConfigError> {
             ));
         }
     }
-    if let Err(message) = crate::duration::parse(&config.seed.timeout) {
+    if let Err(message) = crate::platform::duration::parse(&config.seed.timeout) {
         return Err(invalid("seed.timeout", message));
     }
     let tools = &config.tools;

@@ -19,7 +19,7 @@ use k8s_openapi::api::core::v1::{Event, Pod};
 use tokio::time::Instant;
 
 use super::readiness::{self, Kind, PodProblem, Readiness};
-use crate::output::{Output, Progress};
+use crate::platform::output::{Output, Progress};
 use crate::triage;
 
 /// What to wait for.
@@ -240,12 +240,12 @@ impl ReleaseWaiter {
         ];
         let mut updates = futures::stream::select_all(streams);
 
-        let deadline = crate::duration::deadline(Instant::now(), self.options.timeout);
+        let deadline = crate::platform::duration::deadline(Instant::now(), self.options.timeout);
         let mut state = State::default();
-        let cancel = crate::interrupt::token();
+        let cancel = crate::platform::interrupt::token();
         loop {
             let grace_deadline =
-                state.earliest_problem().map(|since| crate::duration::deadline(since, self.options.grace));
+                state.earliest_problem().map(|since| crate::platform::duration::deadline(since, self.options.grace));
             tokio::select! {
                 _ = cancel.cancelled() => return Err(WaitError::Interrupted),
                 _ = tokio::time::sleep_until(deadline) => return Err(self.timeout_error(&state)),
@@ -463,7 +463,7 @@ impl State {
     fn finish_bars(&mut self) {
         for (workload, (_, bar)) in self.workloads.iter_mut() {
             if let Some(bar) = bar.take() {
-                bar.finish(crate::output::Mark::Done, format!("{workload} ready"));
+                bar.finish(crate::platform::output::Mark::Done, format!("{workload} ready"));
             }
         }
     }

@@ -9,8 +9,8 @@ use futures::StreamExt;
 use sha2::{Digest, Sha256};
 use tokio::io::AsyncWriteExt;
 
-use crate::interrupt;
-use crate::output::{Output, Progress};
+use crate::platform::interrupt;
+use crate::platform::output::{Output, Progress};
 
 /// How often, and how patiently, a download is retried.
 #[derive(Clone, Copy, Debug)]
@@ -100,7 +100,7 @@ impl Downloader {
             match result {
                 Ok(fetched) => {
                     if let Some(p) = progress {
-                        p.finish(crate::output::Mark::Note, format!("{what}: {} downloaded", human(fetched.bytes)));
+                        p.finish(crate::platform::output::Mark::Note, format!("{what}: {} downloaded", human(fetched.bytes)));
                     }
                     return Ok(fetched);
                 }

@@ -12,8 +12,8 @@ use tempfile::TempPath;
 use super::download::{DownloadError, Downloader};
 use super::lock::{InstallLock, LockError};
 use super::manifest::{ToolManifest, ToolName, ToolSpec};
-use crate::output::Output;
-use crate::runner::{ProgramCall, RunError, Runner};
+use crate::platform::output::Output;
+use crate::platform::runner::{ProgramCall, RunError, Runner};
 
 /// How long a version command may take.
 const VERSION_TIMEOUT: Duration = Duration::from_secs(20);

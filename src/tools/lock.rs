@@ -9,8 +9,8 @@ use std::path::{Path, PathBuf};
 use nix::errno::Errno;
 use nix::fcntl::{Flock, FlockArg};
 
-use crate::interrupt;
-use crate::output::Output;
+use crate::platform::interrupt;
+use crate::platform::output::Output;
 
 /// The lock file's name inside the tools dir.
 pub const LOCK_FILE: &str = ".install.lock";

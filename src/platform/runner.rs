@@ -8,7 +8,7 @@
 //! - stdin is fed from memory (zeroized afterwards); stdout/stderr are captured, streamed line by line
 //!   to a callback, or inherited (editors).
 //! - Each child runs in its own process group so Ctrl-C / SIGTERM / a timeout stop the child and
-//!   everything it started (see [`crate::interrupt`]).
+//!   everything it started (see [`crate::platform::interrupt`]).
 //! - A failure is a [`RunError`] naming the program, its exit status and the tail of its stderr,
 //!   with every secret argument masked in it (and in streamed lines) as in the argv.
 //! - Secrets in ssp's own environment ([`SECRET_ENV`]: the registry token, `SOPS_AGE_KEY`, AWS
@@ -28,8 +28,8 @@ use std::time::Duration;
 
 use zeroize::Zeroizing;
 
-use crate::interrupt::{self, GroupGuard, ProcessGuard};
-use crate::output::Output;
+use crate::platform::interrupt::{self, GroupGuard, ProcessGuard};
+use crate::platform::output::Output;
 
 /// Lines of stderr kept for error messages.
 const STDERR_TAIL_LINES: usize = 20;
@@ -535,7 +535,7 @@ pub fn tail_lines(bytes: &[u8], n: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::output::Verbosity;
+    use crate::platform::output::Verbosity;
 
     fn runner(out: &Output) -> Runner {
         Runner::new(None, false, out.clone())
