@@ -5,24 +5,20 @@
 //! [`stack`], [`sops`]) → adapters ([`runner`] for external programs, [`docker`] for the Docker API,
 //! the kube client). Services never print: they report through the [`output::Output`] handle.
 
-pub mod chart;
 pub mod cli;
 pub mod cluster;
 pub mod commands;
 pub mod config;
 pub mod context;
 pub mod exit;
-pub mod helm;
 pub mod image;
 pub mod k8s;
 pub mod platform;
 pub mod preflight;
-pub mod registry;
+pub mod release;
 pub mod secret_edit;
 pub mod seed;
 pub mod sops;
 pub mod sops_keys;
-pub mod stack;
 pub mod tools;
 pub mod triage;
-pub mod values;

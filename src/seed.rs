@@ -80,7 +80,7 @@ fn details(pod: Option<&str>, events: &[String], log_tail: &str, hints: &[String
 /// Reads the Job manifest (YAML) and sets the namespace and the image of its first container.
 pub fn job_from_manifest(text: &str, path: &str, namespace: &str, image: &str) -> Result<Job, SeedError> {
     let bad = |reason: String| SeedError::Manifest { path: path.to_string(), reason };
-    let value = crate::values::parse(text).map_err(bad)?;
+    let value = crate::release::values::parse(text).map_err(bad)?;
     let mut job: Job = serde_json::from_value(value).map_err(|e| bad(e.to_string()))?;
     if job.metadata.name.as_deref().unwrap_or("").is_empty() {
         return Err(bad("metadata.name is missing".into()));

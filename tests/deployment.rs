@@ -42,17 +42,17 @@ fn pinned_chart(test: &str) -> Option<(tempfile::TempDir, std::path::PathBuf)> {
 #[test]
 fn dev_values_fit_the_pinned_chart() {
     let Some((_keep, chart)) = pinned_chart("dev_values_fit_the_pinned_chart") else { return };
-    let schema = ssp::values::ChartSchema::load(&chart).unwrap();
+    let schema = ssp::release::values::ChartSchema::load(&chart).unwrap();
     let text =
         std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("deployment/values.dev.yaml")).unwrap();
-    let values = ssp::values::parse(&text).unwrap();
-    let unknown = ssp::values::unknown_keys(&schema, &values);
+    let values = ssp::release::values::parse(&text).unwrap();
+    let unknown = ssp::release::values::unknown_keys(&schema, &values);
     assert!(unknown.is_empty(), "values.dev.yaml keys the pinned chart does not know: {unknown:?}");
     // The realtime fullnameOverride the chart needs (supabase-kubernetes#74) is kept.
     assert_eq!(values["realtime"]["fullnameOverride"], "realtime-dev");
     // And a key from the chart's later 0.7 layout is caught.
-    let moved = ssp::values::parse("db:\n  enabeld: true\nrealtime:\n  config:\n    tenant: x\n").unwrap();
-    let unknown = ssp::values::unknown_keys(&schema, &moved);
+    let moved = ssp::release::values::parse("db:\n  enabeld: true\nrealtime:\n  config:\n    tenant: x\n").unwrap();
+    let unknown = ssp::release::values::unknown_keys(&schema, &moved);
     assert!(
         unknown.iter().any(|u| u.path == "db.enabeld" && u.suggestion.as_deref() == Some("db.enabled")),
         "{unknown:?}"

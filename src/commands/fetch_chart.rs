@@ -2,7 +2,7 @@
 
 use anyhow::Context as _;
 
-use crate::chart::{ChartCheckout, ChartOutcome};
+use crate::release::chart::{ChartCheckout, ChartOutcome};
 use crate::cli::{FetchChartArgs, GlobalArgs};
 use crate::context::Context;
 use crate::platform::output::Output;

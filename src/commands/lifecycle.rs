@@ -9,7 +9,7 @@ use crate::cluster::{ClusterState, K3dCluster};
 use crate::config::Provider;
 use crate::context::Context;
 use crate::exit::UsageError;
-use crate::helm::Release;
+use crate::release::helm::Release;
 use crate::platform::output::Output;
 
 fn release(ctx: &Context) -> anyhow::Result<Release> {

@@ -15,15 +15,16 @@ use crate::cluster::{ClusterError, ClusterState, K3dCluster, render_k3d_config};
 use crate::config::{FlagOverride, Provider};
 use crate::context::Context;
 use crate::exit::UsageError;
-use crate::helm::{Release, ValuesSource};
+use crate::release::helm::{Release, ValuesSource};
 use crate::k8s::waiter::{ReleaseWaiter, WaitOptions};
 use crate::platform::output::Output;
 use crate::preflight::{self, Status};
 use crate::platform::runner::RunError;
-use crate::stack::{StackInfo, probe_api};
+use crate::release::stack::{StackInfo, probe_api};
 use crate::tools::ToolName;
 use crate::platform::docker;
-use crate::{k8s, registry, sops, values};
+use crate::release::{registry, values};
+use crate::{k8s, sops};
 
 /// The plaintext file the old `decrypt-supabase-cloud-values` task left beside the encrypted one.
 const LEFTOVER_DECRYPTED: &str = "deployment/values.cloud.decrypted.yaml";
@@ -102,7 +103,7 @@ pub async fn run(global: &GlobalArgs, args: &SetupInfraArgs, output: Output) -> 
     // The parsed trees (the decrypted one among them) are not needed any more: gone before the
     // cluster work starts. helm gets the values from `sources`.
     for (_, tree) in &mut trees {
-        crate::helm::scrub_values(tree);
+        crate::release::helm::scrub_values(tree);
     }
     drop(trees);
 
@@ -148,7 +149,7 @@ pub async fn run(global: &GlobalArgs, args: &SetupInfraArgs, output: Output) -> 
     let progress_out = out.clone();
     let runner = ctx.runner.clone();
     tokio::task::spawn_blocking(move || {
-        crate::helm::install(&runner, call, move |_, line| progress_out.verbose(format!("helm: {line}")))
+        crate::release::helm::install(&runner, call, move |_, line| progress_out.verbose(format!("helm: {line}")))
     })
     .await??;
 
@@ -215,15 +216,15 @@ pub async fn run(global: &GlobalArgs, args: &SetupInfraArgs, output: Output) -> 
 fn merge_sets(sets: &[String], trees: &mut Vec<(String, serde_json::Value)>) -> anyhow::Result<Vec<ValuesSource>> {
     let mut merged = serde_json::Value::Object(Default::default());
     for (_, tree) in trees.iter() {
-        crate::helm::merge_values(&mut merged, tree.clone());
+        crate::release::helm::merge_values(&mut merged, tree.clone());
     }
     let mut only_sets = serde_json::Value::Object(Default::default());
     for set in sets {
         let applied =
-            crate::helm::apply_set(&mut merged, set).and_then(|()| crate::helm::apply_set(&mut only_sets, set));
+            crate::release::helm::apply_set(&mut merged, set).and_then(|()| crate::release::helm::apply_set(&mut only_sets, set));
         if let Err(err) = applied {
-            crate::helm::scrub_values(&mut merged);
-            crate::helm::scrub_values(&mut only_sets);
+            crate::release::helm::scrub_values(&mut merged);
+            crate::release::helm::scrub_values(&mut only_sets);
             return Err(UsageError(format!(
                 "{err}\nhint: helm's --set syntax is KEY=VALUE[,KEY=VALUE], keys dotted (a.b), lists as {{x,y}} or a[0]"
             ))
@@ -232,8 +233,8 @@ fn merge_sets(sets: &[String], trees: &mut Vec<(String, serde_json::Value)>) -> 
     }
     let names: Vec<&str> = trees.iter().map(|(name, _)| name.as_str()).collect();
     let label = format!("{} with {} --set value(s)", names.join(", "), sets.len());
-    let bytes = crate::helm::values_bytes(&merged);
-    crate::helm::scrub_values(&mut merged);
+    let bytes = crate::release::helm::values_bytes(&merged);
+    crate::release::helm::scrub_values(&mut merged);
     trees.push(("--set".to_string(), only_sets));
     Ok(vec![ValuesSource::Memory { bytes, label }])
 }

@@ -16,10 +16,10 @@ use crate::cluster::{ClusterState, K3dCluster};
 use crate::config::Provider;
 use crate::context::Context;
 use crate::exit::UsageError;
-use crate::helm::{Release, parse_status};
+use crate::release::helm::{Release, parse_status};
 use crate::k8s::readiness::{self, Kind, Readiness};
 use crate::platform::output::{Output, print_data};
-use crate::stack::StackInfo;
+use crate::release::stack::StackInfo;
 
 /// Every workload of the release and its readiness, listed (not watched).
 async fn workloads(

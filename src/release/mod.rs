@@ -1,0 +1,8 @@
+//! The Supabase release: the pinned chart's checkout, the values (loaded, decrypted, checked
+//! against the chart), helm, the registry pull secret, and what a running stack offers its user.
+
+pub mod chart;
+pub mod helm;
+pub mod registry;
+pub mod stack;
+pub mod values;
