@@ -40,7 +40,7 @@ impl Context {
         let cluster = &self.project.config.cluster;
         match cluster.provider {
             crate::config::Provider::K3d => {
-                let k3d = crate::cluster::K3dCluster::new(&self.runner, cluster.name.clone());
+                let k3d = crate::cluster::k3d::K3dCluster::new(&self.runner, cluster.name.clone());
                 let yaml = k3d.kubeconfig().with_context(|| {
                     format!("cannot get the kubeconfig of cluster {}\nhint: `ssp setup-infra` creates it; `ssp start` starts a stopped one", cluster.name)
                 })?;
@@ -59,7 +59,7 @@ impl Context {
         if cluster.provider != crate::config::Provider::K3d || cluster.update_kubeconfig || self.dry_run {
             return Ok(None);
         }
-        let k3d = crate::cluster::K3dCluster::new(&self.runner, cluster.name.clone());
+        let k3d = crate::cluster::k3d::K3dCluster::new(&self.runner, cluster.name.clone());
         let path = k3d
             .write_kubeconfig()
             .with_context(|| format!("cannot write the kubeconfig of cluster {}", cluster.name))?;

@@ -5,7 +5,7 @@ use std::path::Path;
 #[test]
 fn checked_in_k3d_config_is_rendered_from_the_defaults() {
     let project = ssp::config::load_layers(Path::new("/p"), None, None, &[], &|_| None).unwrap();
-    let rendered = ssp::cluster::render_k3d_config(&project.config.cluster);
+    let rendered = ssp::cluster::k3d::render_k3d_config(&project.config.cluster);
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("deployment/k3d-cluster.yaml");
     if std::env::var_os("SSP_BLESS").is_some() {
         std::fs::write(&path, &rendered).unwrap();

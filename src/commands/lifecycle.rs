@@ -5,7 +5,7 @@ use std::io::IsTerminal;
 use anyhow::bail;
 
 use crate::cli::{GlobalArgs, TeardownArgs};
-use crate::cluster::{ClusterState, K3dCluster};
+use crate::cluster::k3d::{ClusterState, K3dCluster};
 use crate::config::Provider;
 use crate::context::Context;
 use crate::exit::UsageError;

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use anyhow::Context as _;
 
 use crate::cli::{GlobalArgs, SeedArgs};
-use crate::cluster::K3dCluster;
+use crate::cluster::k3d::K3dCluster;
 use crate::config::Provider;
 use crate::context::Context;
 use crate::exit::UsageError;

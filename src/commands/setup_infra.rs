@@ -11,7 +11,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use zeroize::Zeroizing;
 
 use crate::cli::{Environment, GlobalArgs, SetupInfraArgs};
-use crate::cluster::{ClusterError, ClusterState, K3dCluster, render_k3d_config};
+use crate::cluster::k3d::{ClusterError, ClusterState, K3dCluster, render_k3d_config};
 use crate::config::{FlagOverride, Provider};
 use crate::context::Context;
 use crate::exit::UsageError;

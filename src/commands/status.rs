@@ -12,7 +12,7 @@ use k8s_openapi::api::batch::v1::Job;
 use serde_json::json;
 
 use crate::cli::{GlobalArgs, StatusArgs, StatusFormat};
-use crate::cluster::{ClusterState, K3dCluster};
+use crate::cluster::k3d::{ClusterState, K3dCluster};
 use crate::config::Provider;
 use crate::context::Context;
 use crate::exit::UsageError;

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use zeroize::Zeroizing;
 
-use crate::cluster::go_duration;
+use crate::cluster::k3d::go_duration;
 use crate::platform::runner::{Finished, ProgramCall, RunError, Runner, Stream};
 
 /// Where one `--values` comes from.
