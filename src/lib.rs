@@ -11,7 +11,6 @@ pub mod commands;
 pub mod config;
 pub mod context;
 pub mod exit;
-pub mod image;
 pub mod k8s;
 pub mod platform;
 pub mod preflight;

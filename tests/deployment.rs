@@ -62,7 +62,7 @@ fn dev_values_fit_the_pinned_chart() {
 #[test]
 fn seed_build_context_sends_only_the_seed() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("deployment");
-    let ctx = ssp::image::pack_context(&root, &root.join("docker/populate_db.Dockerfile")).unwrap();
+    let ctx = ssp::seed::image::pack_context(&root, &root.join("docker/populate_db.Dockerfile")).unwrap();
     let mut archive = tar::Archive::new(ctx.tar.as_slice());
     let mut names: Vec<String> =
         archive.entries().unwrap().map(|e| e.unwrap().path().unwrap().display().to_string()).collect();

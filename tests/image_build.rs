@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use ssp::platform::docker::Engine;
-use ssp::image::{BuildError, build, pack_context};
+use ssp::seed::image::{BuildError, build, pack_context};
 
 fn busybox() -> Option<&'static Path> {
     ["/bin/busybox", "/usr/bin/busybox"].into_iter().map(Path::new).find(|p| p.exists())

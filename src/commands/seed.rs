@@ -10,8 +10,8 @@ use crate::config::Provider;
 use crate::context::Context;
 use crate::exit::UsageError;
 use crate::platform::output::{Output, print_data};
-use crate::seed::{Applied, SeedError, SeedRun, cluster_has_image, configmap, job_from_manifest};
-use crate::image;
+use crate::seed::job::{Applied, SeedError, SeedRun, cluster_has_image, configmap, job_from_manifest};
+use crate::seed::image;
 use crate::platform::docker;
 
 pub async fn run(global: &GlobalArgs, args: &SeedArgs, output: Output) -> anyhow::Result<()> {
