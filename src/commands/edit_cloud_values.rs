@@ -1,11 +1,11 @@
 //! `ssp edit-cloud-values [FILE]`: `sops edit` on the project's encrypted cloud values (see
-//! [`crate::secret_edit`]), with the project root's `.sops.yaml` for the output layout.
+//! [`crate::secrets::edit`]), with the project root's `.sops.yaml` for the output layout.
 
 use crate::cli::{EditCloudValuesArgs, GlobalArgs};
 use crate::context::Context;
 use crate::exit::StatusError;
 use crate::platform::output::Output;
-use crate::secret_edit::EditTarget;
+use crate::secrets::edit::EditTarget;
 use crate::sops::{Format, SopsConfig, StoreOptions};
 
 pub fn run(global: &GlobalArgs, args: &EditCloudValuesArgs, output: Output) -> anyhow::Result<()> {

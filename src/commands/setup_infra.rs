@@ -283,7 +283,7 @@ fn decrypt_cloud_values(ctx: &Context, path: &Path) -> anyhow::Result<Zeroizing<
     })?;
     let format = sops::Format::from_path(path);
     // Key sources whose gpg and age key commands go through the runner (logged, stoppable).
-    let keys = crate::sops_keys::key_sources(&ctx.runner);
+    let keys = crate::secrets::keys::key_sources(&ctx.runner);
     sops::decrypt_bytes(
         &bytes,
         format,

@@ -17,12 +17,12 @@ use crate::exit::StatusError;
 use crate::exit::UsageError;
 use crate::platform::output::Output;
 use crate::platform::runner::Runner;
-use crate::secret_edit::{self, EditOutcome, EditTarget};
+use crate::secrets::edit::{self, EditOutcome, EditTarget};
 use crate::sops::{
     DecryptOptions, Document, EncryptionRules, EncryptionSpec, Format, KeySources, KmsRecipient, MasterKey,
     RecipientGroup, SopsConfig, SopsError, SopsFile, StoreOptions, parse_path, stores, tree, value_from_json,
 };
-use crate::sops_keys;
+use crate::secrets::keys;
 
 mod exec;
 

@@ -16,7 +16,7 @@ use zeroize::Zeroizing;
 use super::{CONFLICTING_PARAMETERS, ERROR_GENERIC, Sops, engine, format_of, read_input, status};
 use crate::cli::{SopsExecArgs, SopsExecEnvArgs, SopsExecFileArgs};
 use crate::platform::interrupt::{self, ProcessGuard};
-use crate::secret_edit::PlaintextDir;
+use crate::secrets::edit::PlaintextDir;
 use crate::sops::{DecryptOptions, Format, MapItem, SopsFile, Value};
 
 /// Go sops' `FallbackFilename`.

@@ -31,7 +31,7 @@ use crate::sops::cipher::Stash;
 use crate::sops::{
     ChangedPaths, DecryptOptions, EncryptionSpec, Format, SopsError, SopsFile, StoreOptions, changed_paths, stores,
 };
-use crate::sops_keys::{self, KeyUsability};
+use crate::secrets::keys::{self, KeyUsability};
 
 /// Editors that return at once unless told to wait, and the flag that makes them wait.
 const WAIT_FLAGS: &[(&str, &str)] = &[
