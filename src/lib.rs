@@ -19,4 +19,3 @@ pub mod secrets;
 pub mod seed;
 pub mod sops;
 pub mod tools;
-pub mod triage;

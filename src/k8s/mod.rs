@@ -2,6 +2,7 @@
 //! context happens to be current, and the release waiter.
 
 pub mod readiness;
+pub mod triage;
 pub mod waiter;
 
 use ::kube::Client;

@@ -20,7 +20,7 @@ use tokio::time::Instant;
 
 use super::readiness::{self, Kind, PodProblem, Readiness};
 use crate::platform::output::{Output, Progress};
-use crate::triage;
+use crate::k8s::triage;
 
 /// What to wait for.
 #[derive(Clone, Debug)]

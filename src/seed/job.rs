@@ -18,7 +18,7 @@ use tokio::time::Instant;
 
 use crate::k8s::readiness::{self, PodProblem};
 use crate::platform::output::Output;
-use crate::triage;
+use crate::k8s::triage;
 
 /// Why seeding did not succeed.
 #[derive(Debug, thiserror::Error)]
