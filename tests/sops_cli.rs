@@ -630,7 +630,8 @@ fn the_example_cloud_values_decrypt_with_the_committed_example_key() {
     // Production-shaped: the same top-level sections as the dev values, persistence on.
     let plain: serde_json::Value = ssp::release::values::parse(&out.stdout).unwrap();
     let dev: serde_json::Value =
-        ssp::release::values::parse(&std::fs::read_to_string(root.join("deployment/values.dev.yaml")).unwrap()).unwrap();
+        ssp::release::values::parse(&std::fs::read_to_string(root.join("deployment/values.dev.yaml")).unwrap())
+            .unwrap();
     let keys = |v: &serde_json::Value| v.as_object().unwrap().keys().cloned().collect::<Vec<_>>();
     assert_eq!(keys(&plain), keys(&dev));
     assert_eq!(plain["db"]["persistence"]["enabled"], true);

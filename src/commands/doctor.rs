@@ -37,7 +37,7 @@ async fn collect(ctx: &Context) -> Result<Vec<Check>, Interrupted> {
     interrupt::check()?;
     let mut checks = vec![docker];
     let runner = ctx.runner.clone();
-    let programs = tokio::task::spawn_blocking(move || {
+    let programs = crate::platform::blocking::run(move || {
         let mut checks = Vec::new();
         for program in preflight::PROGRAMS {
             interrupt::check()?;
@@ -45,8 +45,7 @@ async fn collect(ctx: &Context) -> Result<Vec<Check>, Interrupted> {
         }
         Ok::<_, Interrupted>(checks)
     })
-    .await
-    .unwrap_or(Ok(Vec::new()))?;
+    .await?;
     interrupt::check()?;
     match ToolManifest::new(&ctx.project.config.tools, &ctx.project.root) {
         Ok(manifest) => {

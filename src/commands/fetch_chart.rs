@@ -2,10 +2,10 @@
 
 use anyhow::Context as _;
 
-use crate::release::chart::{ChartCheckout, ChartOutcome};
 use crate::cli::{FetchChartArgs, GlobalArgs};
 use crate::context::Context;
 use crate::platform::output::Output;
+use crate::release::chart::{ChartCheckout, ChartOutcome};
 
 pub async fn run(global: &GlobalArgs, args: &FetchChartArgs, output: Output) -> anyhow::Result<()> {
     let ctx = Context::load(global, Vec::new(), output)?;
@@ -15,9 +15,8 @@ pub async fn run(global: &GlobalArgs, args: &FetchChartArgs, output: Output) -> 
 /// Shared with `install-tools`, which ends by fetching the chart.
 pub async fn fetch(ctx: &Context, rev: Option<String>) -> anyhow::Result<()> {
     let checkout = ChartCheckout::new(&ctx.project.root, &ctx.project.config.chart, ctx.runner.clone());
-    let outcome = tokio::task::spawn_blocking(move || checkout.ensure(rev.as_deref()))
+    let outcome = crate::platform::blocking::run(move || checkout.ensure(rev.as_deref()))
         .await
-        .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))
         .context("the chart is not ready")?;
     let chart = &ctx.project.config.chart;
     match outcome {

@@ -9,8 +9,8 @@ use crate::cluster::k3d::{ClusterState, K3dCluster};
 use crate::config::Provider;
 use crate::context::Context;
 use crate::exit::UsageError;
-use crate::release::helm::Release;
 use crate::platform::output::Output;
+use crate::release::helm::Release;
 
 fn release(ctx: &Context) -> anyhow::Result<Release> {
     let config = &ctx.project.config;
@@ -37,7 +37,11 @@ pub fn teardown(global: &GlobalArgs, args: &TeardownArgs, output: Output) -> any
                 out.done(format!("release {} is not installed", release.name));
                 return Ok(());
             }
-            bail!("`helm uninstall {}` failed:\n{}", release.name, crate::platform::runner::tail_lines(&done.stderr, 20));
+            bail!(
+                "`helm uninstall {}` failed:\n{}",
+                release.name,
+                crate::platform::runner::tail_lines(&done.stderr, 20)
+            );
         }
         if !ctx.dry_run {
             out.done(format!("release {} uninstalled", release.name));
@@ -59,10 +63,8 @@ pub fn teardown(global: &GlobalArgs, args: &TeardownArgs, output: Output) -> any
             ))
             .into());
         }
-        eprint!("Delete cluster {} and all its data (the database included)? [y/N] ", k3d.name);
-        let mut answer = String::new();
-        std::io::stdin().read_line(&mut answer)?;
-        if !matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes") {
+        let question = format!("Delete cluster {} and all its data (the database included)?", k3d.name);
+        if !crate::platform::prompt::confirm(&question)? {
             return Err(UsageError("teardown cancelled; nothing was deleted".into()).into());
         }
     }

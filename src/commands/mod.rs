@@ -41,11 +41,11 @@ pub async fn run(cli: Cli, output: Output) -> anyhow::Result<()> {
         Command::PortForward(args) => port_forward::run(&cli.global, args, output).await,
         Command::EditCloudValues(args) => {
             let (global, args) = (cli.global.clone(), args.clone());
-            blocking(move || edit_cloud_values::run(&global, &args, output)).await
+            crate::platform::blocking::run(move || edit_cloud_values::run(&global, &args, output)).await
         }
         Command::Sops(args) => {
             let (global, args) = (cli.global.clone(), args.clone());
-            blocking(move || sops::run(&global, &args, output)).await
+            crate::platform::blocking::run(move || sops::run(&global, &args, output)).await
         }
     }
 }
@@ -60,10 +60,4 @@ fn handles_secrets(command: &Command) -> bool {
             | Command::EditCloudValues(_)
             | Command::Sops(_)
     )
-}
-
-/// Runs blocking command work (external programs, the editor) off the async workers, so the signal
-/// listener keeps running; a panic unwinds the blocking thread first (guards clean up) and is re-raised.
-async fn blocking(work: impl FnOnce() -> anyhow::Result<()> + Send + 'static) -> anyhow::Result<()> {
-    tokio::task::spawn_blocking(work).await.unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))
 }

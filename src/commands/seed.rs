@@ -9,10 +9,10 @@ use crate::cluster::k3d::K3dCluster;
 use crate::config::Provider;
 use crate::context::Context;
 use crate::exit::UsageError;
-use crate::platform::output::{Output, print_data};
-use crate::seed::job::{Applied, SeedError, SeedRun, cluster_has_image, configmap, job_from_manifest};
-use crate::seed::image;
 use crate::platform::docker;
+use crate::platform::output::{Output, print_data};
+use crate::seed::image;
+use crate::seed::job::{Applied, SeedError, SeedRun, cluster_has_image, configmap, job_from_manifest};
 
 pub async fn run(global: &GlobalArgs, args: &SeedArgs, output: Output) -> anyhow::Result<()> {
     let ctx = Context::load(global, Vec::new(), output)?;
@@ -104,11 +104,11 @@ pub async fn run(global: &GlobalArgs, args: &SeedArgs, output: Output) -> anyhow
         } else {
             out.step(format!("importing {run_image} into cluster {}", config.cluster.name));
             let (runner, cluster, to_import) = (ctx.runner.clone(), config.cluster.name.clone(), images.clone());
-            tokio::task::spawn_blocking(move || {
+            crate::platform::blocking::run(move || {
                 let refs: Vec<&str> = to_import.iter().map(String::as_str).collect();
                 K3dCluster::new(&runner, cluster).import_images(&refs)
             })
-            .await??;
+            .await?;
             out.done(format!("imported {run_image}"));
         }
     }

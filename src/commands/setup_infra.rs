@@ -1,6 +1,5 @@
 //! `ssp setup-infra`: cluster, pull secret, helm release, wait, probe, summary.
 
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 use ::kube::Client;
@@ -15,15 +14,15 @@ use crate::cluster::k3d::{ClusterError, ClusterState, K3dCluster, render_k3d_con
 use crate::config::{FlagOverride, Provider};
 use crate::context::Context;
 use crate::exit::UsageError;
-use crate::release::helm::{Release, ValuesSource};
 use crate::k8s::waiter::{ReleaseWaiter, WaitOptions};
 use crate::platform::output::Output;
-use crate::preflight::{self, Status};
 use crate::platform::runner::RunError;
+use crate::platform::{docker, prompt};
+use crate::preflight::{self, Status};
+use crate::release::helm::{Release, ValuesSource};
 use crate::release::stack::{StackInfo, probe_api};
-use crate::tools::ToolName;
-use crate::platform::docker;
 use crate::release::{registry, values};
+use crate::tools::ToolName;
 use crate::{k8s, sops};
 
 /// The plaintext file the old `decrypt-supabase-cloud-values` task left beside the encrypted one.
@@ -148,10 +147,10 @@ pub async fn run(global: &GlobalArgs, args: &SetupInfraArgs, output: Output) -> 
     let call = release.upgrade_install(sources, args.timeout);
     let progress_out = out.clone();
     let runner = ctx.runner.clone();
-    tokio::task::spawn_blocking(move || {
+    crate::platform::blocking::run(move || {
         crate::release::helm::install(&runner, call, move |_, line| progress_out.verbose(format!("helm: {line}")))
     })
-    .await??;
+    .await?;
 
     let Some(client) = client else {
         out.note(format!(
@@ -220,8 +219,8 @@ fn merge_sets(sets: &[String], trees: &mut Vec<(String, serde_json::Value)>) -> 
     }
     let mut only_sets = serde_json::Value::Object(Default::default());
     for set in sets {
-        let applied =
-            crate::release::helm::apply_set(&mut merged, set).and_then(|()| crate::release::helm::apply_set(&mut only_sets, set));
+        let applied = crate::release::helm::apply_set(&mut merged, set)
+            .and_then(|()| crate::release::helm::apply_set(&mut only_sets, set));
         if let Err(err) = applied {
             crate::release::helm::scrub_values(&mut merged);
             crate::release::helm::scrub_values(&mut only_sets);
@@ -260,11 +259,8 @@ fn warn_about_leftover_plaintext(ctx: &Context) -> anyhow::Result<()> {
         return Ok(());
     }
     ctx.output.warn(format!("{} holds decrypted production values left by the old pixi tasks", leftover.display()));
-    if std::io::stdin().is_terminal() && std::io::stderr().is_terminal() && !ctx.dry_run {
-        eprint!("Delete it now? [y/N] ");
-        let mut answer = String::new();
-        std::io::stdin().read_line(&mut answer)?;
-        if answer.trim().eq_ignore_ascii_case("y") || answer.trim().eq_ignore_ascii_case("yes") {
+    if prompt::can_ask() && !ctx.dry_run {
+        if prompt::confirm("Delete it now?")? {
             std::fs::remove_file(&leftover).with_context(|| format!("cannot delete {}", leftover.display()))?;
             ctx.output.done(format!("deleted {}", leftover.display()));
             return Ok(());

@@ -18,11 +18,11 @@ use crate::exit::UsageError;
 use crate::platform::output::Output;
 use crate::platform::runner::Runner;
 use crate::secrets::edit::{self, EditOutcome, EditTarget};
+use crate::secrets::keys;
 use crate::sops::{
     DecryptOptions, Document, EncryptionRules, EncryptionSpec, Format, KeySources, KmsRecipient, MasterKey,
     RecipientGroup, SopsConfig, SopsError, SopsFile, StoreOptions, parse_path, stores, tree, value_from_json,
 };
-use crate::secrets::keys;
 
 mod exec;
 
@@ -181,7 +181,7 @@ fn split_list(s: &Option<String>) -> Vec<String> {
 
 impl Sops {
     fn sources(&self) -> KeySources {
-        sops_keys::key_sources(&self.runner)
+        keys::key_sources(&self.runner)
     }
 
     /// The `.sops.yaml` in force: `--config`, else the first one walking up from the current
@@ -613,7 +613,7 @@ impl Sops {
 /// Runs an edit and reports it (shared with `ssp edit-cloud-values`).
 pub fn run_edit(target: &EditTarget, runner: &Runner, output: &Output) -> anyhow::Result<()> {
     let interactive = std::io::stdin().is_terminal();
-    match secret_edit::edit_file(target, runner, output, interactive) {
+    match edit::edit_file(target, runner, output, interactive) {
         Ok(EditOutcome::Unchanged) => {
             Err(status("File has not changed, exiting. (nothing was written)", FILE_NOT_MODIFIED))
         }
@@ -628,7 +628,7 @@ pub fn run_edit(target: &EditTarget, runner: &Runner, output: &Output) -> anyhow
                     changes.removed.len(),
                     changes.changed.len()
                 ));
-                for line in secret_edit::summary_lines(&changes) {
+                for line in edit::summary_lines(&changes) {
                     output.note(line);
                 }
             }
@@ -726,14 +726,12 @@ fn group_diff(old: &[Vec<MasterKey>], new: &[Vec<MasterKey>]) -> Vec<GroupDiff> 
 
 /// sops' "Is this okay? (y/n):" on stdin; end of input is an error that suggests `--yes`.
 fn confirm() -> anyhow::Result<bool> {
-    let stdin = std::io::stdin();
     loop {
         print!("Is this okay? (y/n):");
         std::io::stdout().flush()?;
-        let mut line = String::new();
-        if stdin.read_line(&mut line)? == 0 {
+        let Some(line) = crate::platform::prompt::read_line()? else {
             return Err(status("no answer on stdin; pass --yes to apply the changes without asking", ERROR_GENERIC));
-        }
+        };
         match line.trim() {
             "y" => return Ok(true),
             "n" => return Ok(false),

@@ -16,9 +16,9 @@ use crate::cluster::k3d::{ClusterState, K3dCluster};
 use crate::config::Provider;
 use crate::context::Context;
 use crate::exit::UsageError;
-use crate::release::helm::{Release, parse_status};
 use crate::k8s::readiness::{self, Kind, Readiness};
 use crate::platform::output::{Output, print_data};
+use crate::release::helm::{Release, parse_status};
 use crate::release::stack::StackInfo;
 
 /// Every workload of the release and its readiness, listed (not watched).

@@ -19,8 +19,8 @@ use k8s_openapi::api::core::v1::{Event, Pod};
 use tokio::time::Instant;
 
 use super::readiness::{self, Kind, PodProblem, Readiness};
-use crate::platform::output::{Output, Progress};
 use crate::k8s::triage;
+use crate::platform::output::{Output, Progress};
 
 /// What to wait for.
 #[derive(Clone, Debug)]

@@ -3,9 +3,11 @@
 //! Docker Engine client, the core-dump guard and the one duration parser.
 
 pub mod atomic_write;
+pub mod blocking;
 pub mod docker;
 pub mod dump_protection;
 pub mod duration;
 pub mod interrupt;
 pub mod output;
+pub mod prompt;
 pub mod runner;

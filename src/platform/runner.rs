@@ -482,9 +482,7 @@ impl Runner {
     /// [`Runner::run`] on a blocking thread, for async callers.
     pub async fn run_async(&self, call: ProgramCall) -> Result<Finished, RunError> {
         let runner = self.clone();
-        tokio::task::spawn_blocking(move || runner.run(&call))
-            .await
-            .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))
+        crate::platform::blocking::run(move || runner.run(&call)).await
     }
 }
 

@@ -26,12 +26,13 @@ use zeroize::Zeroizing;
 
 use crate::platform::interrupt::{self, CleanupGuard};
 use crate::platform::output::Output;
+use crate::platform::prompt::{self, PromptError};
 use crate::platform::runner::{ProgramCall, RunError, Runner};
+use crate::secrets::keys::{self, KeyUsability};
 use crate::sops::cipher::Stash;
 use crate::sops::{
     ChangedPaths, DecryptOptions, EncryptionSpec, Format, SopsError, SopsFile, StoreOptions, changed_paths, stores,
 };
-use crate::secrets::keys::{self, KeyUsability};
 
 /// Editors that return at once unless told to wait, and the flag that makes them wait.
 const WAIT_FLAGS: &[(&str, &str)] = &[
@@ -239,14 +240,14 @@ pub fn edit_file(
         crate::platform::atomic_write::check_replaceable(&target.path)
             .map_err(|source| EditError::NotReplaceable { path: target.path.clone(), source })?;
     }
-    let sources = sops_keys::key_sources(runner);
+    let sources = keys::key_sources(runner);
     let (file, data_key, before, plain, stash) = match std::fs::read(&target.path) {
         Ok(bytes) => {
             let file = SopsFile::load(&bytes, target.format)?.with_store_options(target.store_options);
             // With each value's ciphertext remembered: unchanged values are written back as they
             // were (Go sops' IV stash), so the file's diff shows only what the edit changed.
             let mut decrypted = file.decrypt_for_edit(&sources, DecryptOptions { ignore_mac: target.ignore_mac })?;
-            report_keys(output, &sops_keys::key_usability(&file.metadata, &sources));
+            report_keys(output, &keys::key_usability(&file.metadata, &sources));
             let plain = file.emit_plain(&decrypted.document, target.format)?;
             let document = std::mem::take(&mut decrypted.document);
             (file, decrypted.data_key, document, plain, decrypted.stash)
@@ -322,38 +323,15 @@ fn report_keys(output: &Output, keys: &[KeyUsability]) {
     }
 }
 
-/// Asks on the terminal whether to re-open the editor. Enter: yes; `q`: no. Ctrl-C stops.
+/// Asks on the terminal whether to re-open the editor. Enter: yes; `q` or the end of input: no.
+/// Ctrl-C stops.
 fn ask_to_reopen() -> Result<bool, EditError> {
     eprint!("Press Enter to re-open the editor, or type q and Enter to give up (nothing is written): ");
     let _ = std::io::stderr().flush();
-    let line = read_line_interruptibly()?;
-    Ok(!line.trim().eq_ignore_ascii_case("q"))
-}
-
-/// Reads one line from stdin, giving up when Ctrl-C/SIGTERM arrives (a blocking read would not).
-fn read_line_interruptibly() -> Result<String, EditError> {
-    let mut line = Vec::new();
-    loop {
-        if interrupt::is_interrupted() {
-            return Err(EditError::Interrupted);
-        }
-        let mut fds = libc::pollfd { fd: 0, events: libc::POLLIN, revents: 0 };
-        // SAFETY: one valid pollfd, 200 ms timeout.
-        let ready = unsafe { libc::poll(&mut fds, 1, 200) };
-        if ready <= 0 {
-            continue;
-        }
-        let mut byte = [0u8; 1];
-        // SAFETY: reads at most one byte into a valid buffer.
-        let n = unsafe { libc::read(0, byte.as_mut_ptr().cast(), 1) };
-        if n <= 0 {
-            // End of input: treat as giving up.
-            return Ok("q".into());
-        }
-        if byte[0] == b'\n' {
-            return Ok(String::from_utf8_lossy(&line).into_owned());
-        }
-        line.push(byte[0]);
+    match prompt::read_line() {
+        Ok(Some(line)) => Ok(!line.trim().eq_ignore_ascii_case("q")),
+        Ok(None) | Err(PromptError::Io(_)) => Ok(false),
+        Err(PromptError::Interrupted) => Err(EditError::Interrupted),
     }
 }
 

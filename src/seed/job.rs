@@ -17,8 +17,8 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use tokio::time::Instant;
 
 use crate::k8s::readiness::{self, PodProblem};
-use crate::platform::output::Output;
 use crate::k8s::triage;
+use crate::platform::output::Output;
 
 /// Why seeding did not succeed.
 #[derive(Debug, thiserror::Error)]
@@ -199,7 +199,8 @@ impl SeedRun {
         let mut current_pod: Option<String> = None;
         let mut stuck: Option<(Instant, PodProblem)> = None;
         let outcome = loop {
-            let grace_deadline = stuck.as_ref().map(|(since, _)| crate::platform::duration::deadline(*since, self.grace));
+            let grace_deadline =
+                stuck.as_ref().map(|(since, _)| crate::platform::duration::deadline(*since, self.grace));
             tokio::select! {
                 _ = cancel.cancelled() => break Err(SeedError::Interrupted),
                 _ = tokio::time::sleep_until(deadline) => {

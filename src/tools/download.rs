@@ -100,7 +100,10 @@ impl Downloader {
             match result {
                 Ok(fetched) => {
                     if let Some(p) = progress {
-                        p.finish(crate::platform::output::Mark::Note, format!("{what}: {} downloaded", human(fetched.bytes)));
+                        p.finish(
+                            crate::platform::output::Mark::Note,
+                            format!("{what}: {} downloaded", human(fetched.bytes)),
+                        );
                     }
                     return Ok(fetched);
                 }

@@ -206,9 +206,7 @@ impl Installer {
             None => download,
             Some(member) => {
                 let (tool, url, member, dir) = (spec.name, spec.url.clone(), member.clone(), dir.clone());
-                tokio::task::spawn_blocking(move || extract_member(&download, &member, tool, &url, &dir))
-                    .await
-                    .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))?
+                crate::platform::blocking::run(move || extract_member(&download, &member, tool, &url, &dir)).await?
             }
         };
         std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o755))

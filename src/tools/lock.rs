@@ -42,16 +42,15 @@ impl InstallLock {
             Err((_, errno)) => return Err(io_error(errno.into())),
         };
         output.note(format!("waiting for another ssp run that is installing tools (lock {})", path.display()));
-        let waiter = tokio::task::spawn_blocking(move || Flock::lock(file, FlockArg::LockExclusive));
+        let waiter = crate::platform::blocking::run(move || Flock::lock(file, FlockArg::LockExclusive));
         let token = interrupt::token();
-        let joined = tokio::select! {
-            joined = waiter => joined,
+        let locked = tokio::select! {
+            locked = waiter => locked,
             _ = token.cancelled() => return Err(LockError::Interrupted),
         };
-        match joined {
-            Ok(Ok(lock)) => Ok(InstallLock { _lock: lock }),
-            Ok(Err((_, errno))) => Err(io_error(errno.into())),
-            Err(join) => std::panic::resume_unwind(join.into_panic()),
+        match locked {
+            Ok(lock) => Ok(InstallLock { _lock: lock }),
+            Err((_, errno)) => Err(io_error(errno.into())),
         }
     }
 }
