@@ -5,7 +5,12 @@ use std::path::Path;
 #[test]
 fn checked_in_k3d_config_is_rendered_from_the_defaults() {
     let project = ssp::config::load_layers(Path::new("/p"), None, None, &[], &|_| None).unwrap();
-    let rendered = ssp::cluster::k3d::render_k3d_config(&project.config.cluster);
+    // ssp writes `.ssp/k3d-<name>.yaml` and never reads this copy: its own header says so.
+    let header = "# The k3d config ssp renders from the default [cluster] (`ssp config`). ssp writes its own copy\n\
+                  # to .ssp/k3d-<name>.yaml for every `k3d cluster create` and never reads this file; it is kept\n\
+                  # for `k3d cluster create --config deployment/k3d-cluster.yaml` without ssp, and checked by\n\
+                  # tests/deployment.rs (SSP_BLESS=1 cargo test --test deployment regenerates it).\n";
+    let rendered = header.to_string() + &ssp::cluster::config::render_body(&project.config.cluster);
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("deployment/k3d-cluster.yaml");
     if std::env::var_os("SSP_BLESS").is_some() {
         std::fs::write(&path, &rendered).unwrap();

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use crate::config::{ClusterConfig, PortMapping};
+use crate::platform::duration::go_duration;
 use crate::platform::runner::{ProgramCall, RunError, Runner};
 
 /// One entry of `k3d cluster list -o json`.
@@ -85,9 +85,10 @@ pub enum ClusterError {
     Run(#[from] RunError),
     #[error("`k3d cluster list -o json` printed something ssp cannot read: {0}")]
     BadList(String),
-    #[error("cannot write the k3d config {}: {source}", .path.display())]
-    WriteConfig { path: PathBuf, source: std::io::Error },
 }
+
+/// How long k3d may take to create or start a cluster.
+pub const CREATE_TIMEOUT: Duration = Duration::from_secs(300);
 
 /// The project's k3d cluster.
 pub struct K3dCluster<'a> {
@@ -102,7 +103,7 @@ impl<'a> K3dCluster<'a> {
 
     /// The kube context k3d gives the cluster.
     pub fn context(&self) -> String {
-        format!("k3d-{}", self.name)
+        crate::config::k3d_context(&self.name)
     }
 
     /// Every cluster k3d knows about.
@@ -214,65 +215,6 @@ pub fn state_of(listed: &[ListedCluster], name: &str) -> ClusterState {
     }
 }
 
-/// A duration as Go's `time.ParseDuration` reads it (`300s`).
-pub fn go_duration(d: Duration) -> String {
-    format!("{}s", d.as_secs().max(1))
-}
-
-/// The k3d `Simple` config (`k3d.io/v1alpha5`) for `[cluster]`: name, one server, the k3s image, the
-/// port mappings, and whether to merge the kubeconfig. Rendered from the configuration so the file
-/// and `ssp.toml` never disagree.
-pub fn render_k3d_config(cluster: &ClusterConfig) -> String {
-    let mut out = String::new();
-    out.push_str("# k3d cluster config, rendered by ssp from [cluster] in its configuration (`ssp config`).\n");
-    out.push_str("# Change ssp.toml, not this file: ssp renders it afresh for every `k3d cluster create`.\n");
-    out.push_str("apiVersion: k3d.io/v1alpha5\n");
-    out.push_str("kind: Simple\n");
-    out.push_str("metadata:\n");
-    out.push_str(&format!("  name: {}\n", cluster.name));
-    out.push_str("servers: 1\n");
-    out.push_str("agents: 0\n");
-    out.push_str(&format!("image: {}\n", yaml_scalar(&cluster.k3s_image)));
-    if !cluster.ports.is_empty() {
-        out.push_str("ports:\n");
-        for port in &cluster.ports {
-            out.push_str(&port_entry(port));
-        }
-    }
-    out.push_str("options:\n");
-    out.push_str("  k3d:\n");
-    out.push_str("    wait: true\n");
-    out.push_str("  kubeconfig:\n");
-    out.push_str(&format!("    updateDefaultKubeconfig: {}\n", cluster.update_kubeconfig));
-    out.push_str(&format!("    switchCurrentContext: {}\n", cluster.update_kubeconfig));
-    out
-}
-
-fn port_entry(port: &PortMapping) -> String {
-    // Always an explicit host IP: without one k3d (Docker) publishes on every interface.
-    let mut spec = match &port.host_ip {
-        Some(ip) => ip.clone(),
-        None => port.bind_ip().to_string(),
-    };
-    spec.push(':');
-    spec.push_str(&format!("{}:{}", port.host_port, port.container_port));
-    if let Some(proto) = &port.protocol {
-        spec.push('/');
-        spec.push_str(proto);
-    }
-    let filter = port.node_filter.clone().unwrap_or_else(|| "loadbalancer".to_string());
-    format!("  - port: {}\n    nodeFilters:\n      - {}\n", yaml_scalar(&spec), yaml_scalar(&filter))
-}
-
-/// A plain YAML scalar, quoted when it holds characters YAML would read differently.
-fn yaml_scalar(s: &str) -> String {
-    let plain = !s.is_empty()
-        && s.chars().all(|c| c.is_ascii_alphanumeric() || "-_./@".contains(c))
-        && !s.starts_with(['-', '@', '.'])
-        && !matches!(s, "true" | "false" | "null" | "yes" | "no");
-    if plain { s.to_string() } else { format!("{s:?}") }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -305,26 +247,5 @@ mod tests {
         )
         .unwrap();
         assert_eq!(state_of(&listed, "x"), ClusterState::Stopped { servers_running: 1, servers_count: 2 });
-    }
-
-    #[test]
-    fn ports_bind_loopback_unless_an_ip_is_given() {
-        let mut cluster: ClusterConfig =
-            crate::config::load_layers(std::path::Path::new("/p"), None, None, &[], &|_| None).unwrap().config.cluster;
-        let rendered = render_k3d_config(&cluster);
-        assert!(rendered.contains("  - port: \"127.0.0.1:80:80\"\n"), "{rendered}");
-        assert!(rendered.contains("  - port: \"127.0.0.1:5432:5432\"\n"), "{rendered}");
-        cluster.ports = vec!["8080:80@loadbalancer".parse().unwrap(), "0.0.0.0:8443:443".parse().unwrap()];
-        let rendered = render_k3d_config(&cluster);
-        assert!(rendered.contains("  - port: \"127.0.0.1:8080:80\"\n"), "{rendered}");
-        assert!(rendered.contains("  - port: \"0.0.0.0:8443:443\"\n"), "{rendered}");
-        assert!(!rendered.contains("\"8080:80\""), "{rendered}");
-        assert_eq!(cluster.ports.iter().map(PortMapping::beyond_loopback).collect::<Vec<_>>(), [false, true]);
-    }
-
-    #[test]
-    fn go_durations() {
-        assert_eq!(go_duration(Duration::from_secs(300)), "300s");
-        assert_eq!(go_duration(Duration::from_millis(10)), "1s");
     }
 }

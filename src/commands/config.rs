@@ -1,11 +1,10 @@
 //! `ssp config`: the resolved configuration with the origin of each value.
 
 use crate::cli::{ConfigArgs, Format, GlobalArgs};
-use crate::context::Context;
 use crate::platform::output::{Output, print_data};
 
 pub fn run(global: &GlobalArgs, args: &ConfigArgs, output: Output) -> anyhow::Result<()> {
-    let ctx = Context::load(global, Vec::new(), output)?;
+    let ctx = super::load(global, Vec::new(), output)?;
     let project = &ctx.project;
     match args.output {
         Format::Text => {

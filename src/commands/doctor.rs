@@ -10,7 +10,7 @@ use crate::preflight::{self, Check, Status};
 use crate::tools::{ToolManifest, ToolName};
 
 pub async fn run(global: &GlobalArgs, args: &DoctorArgs, output: Output) -> anyhow::Result<()> {
-    let ctx = Context::load(global, Vec::new(), output)?;
+    let ctx = super::load(global, Vec::new(), output)?;
     // Ctrl-C stops the checks at once and prints no table: a check cut short has no verdict, and
     // those not reached none either.
     let checks = collect(&ctx).await?;

@@ -2,14 +2,13 @@
 //! [`crate::secrets::edit`]), with the project root's `.sops.yaml` for the output layout.
 
 use crate::cli::{EditCloudValuesArgs, GlobalArgs};
-use crate::context::Context;
 use crate::exit::StatusError;
 use crate::platform::output::Output;
 use crate::secrets::edit::EditTarget;
 use crate::sops::{Format, SopsConfig, StoreOptions};
 
 pub fn run(global: &GlobalArgs, args: &EditCloudValuesArgs, output: Output) -> anyhow::Result<()> {
-    let ctx = Context::load(global, Vec::new(), output)?;
+    let ctx = super::load(global, Vec::new(), output)?;
     let path = match &args.file {
         Some(f) if f.is_absolute() => f.clone(),
         Some(f) => std::env::current_dir()?.join(f),

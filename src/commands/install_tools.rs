@@ -1,13 +1,10 @@
 //! `ssp install-tools [TOOL…] [--force] [--mirror URL] [--no-chart]`.
 
-use anyhow::Context as _;
-
 use crate::cli::{GlobalArgs, InstallToolsArgs};
 use crate::config::FlagOverride;
-use crate::context::Context;
-use crate::exit::UsageError;
 use crate::platform::output::Output;
-use crate::tools::{Downloader, Installed, Installer, RetryPolicy, ToolManifest, ToolName};
+use crate::release::chart;
+use crate::tools;
 
 pub async fn run(global: &GlobalArgs, args: &InstallToolsArgs, output: Output) -> anyhow::Result<()> {
     let overrides = args
@@ -19,52 +16,18 @@ pub async fn run(global: &GlobalArgs, args: &InstallToolsArgs, output: Output) -
             flag: "--mirror".to_string(),
         })
         .collect();
-    let ctx = Context::load(global, overrides, output)?;
+    let ctx = super::load(global, overrides, output)?;
     let project = &ctx.project;
 
-    let manifest = ToolManifest::new(&project.config.tools, &project.root).map_err(|e| UsageError(e.to_string()))?;
-    let mut tools = if args.tools.is_empty() { manifest.enabled() } else { args.tools.clone() };
-    tools.sort();
-    tools.dedup();
-    let specs = tools
-        .iter()
-        .map(|tool| manifest.spec(*tool))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| UsageError(e.to_string()))?;
-
-    install(&ctx, manifest, &specs, args.force).await?;
+    let manifest = tools::manifest(&project.config.tools, &project.root)?;
+    let mut wanted = if args.tools.is_empty() { manifest.enabled() } else { args.tools.clone() };
+    wanted.sort();
+    wanted.dedup();
+    let specs = tools::specs_of(&manifest, &wanted)?;
+    tools::install_specs(manifest, &specs, &ctx.runner, &ctx.output, args.force).await?;
 
     if !args.no_chart {
-        super::fetch_chart::fetch(&ctx, None).await?;
+        chart::fetch(&project.root, &project.config.chart, &ctx.runner, &ctx.output, None).await?;
     }
     Ok(())
-}
-
-async fn install(
-    ctx: &Context,
-    manifest: ToolManifest,
-    specs: &[crate::tools::ToolSpec],
-    force: bool,
-) -> anyhow::Result<()> {
-    let downloader = Downloader::new(ctx.output.clone(), RetryPolicy::default())?;
-    let installer = Installer::new(manifest, ctx.runner.clone(), downloader, force);
-    let results = installer.install(specs).await.context("installing the tools failed")?;
-    let fresh = results.iter().filter(|(_, r)| *r == Installed::Fresh).count();
-    if fresh > 0 {
-        ctx.output.done(format!("{fresh} tool{} installed", if fresh == 1 { "" } else { "s" }));
-    }
-    Ok(())
-}
-
-/// Makes sure `tools` are installed at their pins (what `setup-infra` needs before it starts):
-/// those already there are only version-checked, no network.
-pub async fn ensure(ctx: &Context, tools: &[ToolName]) -> anyhow::Result<()> {
-    let project = &ctx.project;
-    let manifest = ToolManifest::new(&project.config.tools, &project.root).map_err(|e| UsageError(e.to_string()))?;
-    let specs = tools
-        .iter()
-        .map(|tool| manifest.spec(*tool))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| UsageError(e.to_string()))?;
-    install(ctx, manifest, &specs, false).await
 }

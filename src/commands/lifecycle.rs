@@ -5,32 +5,25 @@ use std::io::IsTerminal;
 use anyhow::bail;
 
 use crate::cli::{GlobalArgs, TeardownArgs};
-use crate::cluster::k3d::{ClusterState, K3dCluster};
+use crate::cluster::access::ClusterAccess;
+use crate::cluster::k3d::{CREATE_TIMEOUT, ClusterState};
 use crate::config::Provider;
 use crate::context::Context;
 use crate::exit::UsageError;
 use crate::platform::output::Output;
+use crate::platform::{blocking, prompt};
 use crate::release::helm::Release;
 
-fn release(ctx: &Context) -> anyhow::Result<Release> {
-    let config = &ctx.project.config;
-    Ok(Release {
-        name: config.chart.release.clone(),
-        chart: ctx.project.path(&config.chart.path),
-        namespace: config.chart.namespace.clone(),
-        context: config.cluster.kube_context(),
-        kubeconfig: ctx.helm_kubeconfig()?,
-    })
-}
-
-pub fn teardown(global: &GlobalArgs, args: &TeardownArgs, output: Output) -> anyhow::Result<()> {
-    let ctx = Context::load(global, Vec::new(), output)?;
+pub async fn teardown(global: &GlobalArgs, args: &TeardownArgs, output: Output) -> anyhow::Result<()> {
+    let ctx = super::load(global, Vec::new(), output)?;
     let config = &ctx.project.config;
     let out = &ctx.output;
+    let access = ctx.cluster();
     if config.cluster.provider == Provider::Existing || args.keep_cluster {
-        let release = release(&ctx)?;
+        let release = Release::for_project(&ctx.project, &access.context, access.helm_kubeconfig()?);
         out.step(format!("uninstalling release {} from {}", release.name, release.context));
-        let done = ctx.runner.run_unchecked(&release.uninstall())?;
+        let (runner, call) = (ctx.runner.clone(), release.uninstall());
+        let done = blocking::run(move || runner.run_unchecked(&call)).await?;
         if !done.success() {
             let stderr = String::from_utf8_lossy(&done.stderr);
             if stderr.contains("not found") {
@@ -48,9 +41,9 @@ pub fn teardown(global: &GlobalArgs, args: &TeardownArgs, output: Output) -> any
         }
         return Ok(());
     }
-    let k3d = K3dCluster::new(&ctx.runner, config.cluster.name.clone());
-    if k3d.state()? == ClusterState::Absent && !ctx.dry_run {
-        out.done(format!("cluster {} does not exist; nothing to delete", k3d.name));
+    let name = &access.name;
+    if access.k3d_call(|k3d| k3d.state()).await? == ClusterState::Absent && !ctx.dry_run {
+        out.done(format!("cluster {name} does not exist; nothing to delete"));
         return Ok(());
     }
     if !args.yes && !ctx.dry_run {
@@ -58,25 +51,25 @@ pub fn teardown(global: &GlobalArgs, args: &TeardownArgs, output: Output) -> any
         // cluster holds the database, so deleting takes an explicit --yes.
         if !std::io::stdin().is_terminal() {
             return Err(UsageError(format!(
-                "not deleting cluster {} without confirmation: stdin is not a terminal, so ssp cannot ask\nhint: pass --yes to delete the cluster and all its data (the database included), or --keep-cluster to uninstall only the release",
-                k3d.name
+                "not deleting cluster {name} without confirmation: stdin is not a terminal, so ssp cannot ask\nhint: pass --yes to delete the cluster and all its data (the database included), or --keep-cluster to uninstall only the release"
             ))
             .into());
         }
-        let question = format!("Delete cluster {} and all its data (the database included)?", k3d.name);
-        if !crate::platform::prompt::confirm(&question)? {
+        let question = format!("Delete cluster {name} and all its data (the database included)?");
+        if !prompt::confirm(&question)? {
             return Err(UsageError("teardown cancelled; nothing was deleted".into()).into());
         }
     }
-    out.step(format!("deleting cluster {}", k3d.name));
-    k3d.delete()?;
+    out.step(format!("deleting cluster {name}"));
+    access.k3d_call(|k3d| k3d.delete()).await?;
     if !ctx.dry_run {
-        out.done(format!("cluster {} deleted", k3d.name));
+        out.done(format!("cluster {name} deleted"));
     }
     Ok(())
 }
 
-fn k3d_only(ctx: &Context, verb: &str) -> anyhow::Result<()> {
+/// The project's k3d cluster, or a usage error for an existing one (`stop`/`start` manage k3d's).
+fn k3d_only(ctx: &Context, verb: &str) -> anyhow::Result<ClusterAccess> {
     if ctx.project.config.cluster.provider == Provider::Existing {
         return Err(UsageError(format!(
             "`ssp {verb}` manages the local k3d cluster; cluster.provider is \"existing\" (context {})",
@@ -84,45 +77,45 @@ fn k3d_only(ctx: &Context, verb: &str) -> anyhow::Result<()> {
         ))
         .into());
     }
-    Ok(())
+    Ok(ctx.cluster())
 }
 
-pub fn stop(global: &GlobalArgs, output: Output) -> anyhow::Result<()> {
-    let ctx = Context::load(global, Vec::new(), output)?;
-    k3d_only(&ctx, "stop")?;
-    let k3d = K3dCluster::new(&ctx.runner, ctx.project.config.cluster.name.clone());
-    match k3d.state()? {
+pub async fn stop(global: &GlobalArgs, output: Output) -> anyhow::Result<()> {
+    let ctx = super::load(global, Vec::new(), output)?;
+    let access = k3d_only(&ctx, "stop")?;
+    let name = &access.name;
+    match access.k3d_call(|k3d| k3d.state()).await? {
         ClusterState::Absent if !ctx.dry_run => {
-            bail!("cluster {} does not exist\nhint: `ssp setup-infra` creates it", k3d.name)
+            bail!("cluster {name} does not exist\nhint: `ssp setup-infra` creates it")
         }
         ClusterState::Stopped { servers_running: 0, .. } => {
-            ctx.output.done(format!("cluster {} is already stopped", k3d.name))
+            ctx.output.done(format!("cluster {name} is already stopped"))
         }
         _ => {
-            ctx.output.step(format!("stopping cluster {}", k3d.name));
-            k3d.stop()?;
+            ctx.output.step(format!("stopping cluster {name}"));
+            access.k3d_call(|k3d| k3d.stop()).await?;
             if !ctx.dry_run {
-                ctx.output.done(format!("cluster {} stopped; its data is kept (`ssp start` resumes it)", k3d.name));
+                ctx.output.done(format!("cluster {name} stopped; its data is kept (`ssp start` resumes it)"));
             }
         }
     }
     Ok(())
 }
 
-pub fn start(global: &GlobalArgs, output: Output) -> anyhow::Result<()> {
-    let ctx = Context::load(global, Vec::new(), output)?;
-    k3d_only(&ctx, "start")?;
-    let k3d = K3dCluster::new(&ctx.runner, ctx.project.config.cluster.name.clone());
-    match k3d.state()? {
+pub async fn start(global: &GlobalArgs, output: Output) -> anyhow::Result<()> {
+    let ctx = super::load(global, Vec::new(), output)?;
+    let access = k3d_only(&ctx, "start")?;
+    let name = &access.name;
+    match access.k3d_call(|k3d| k3d.state()).await? {
         ClusterState::Absent if !ctx.dry_run => {
-            bail!("cluster {} does not exist\nhint: `ssp setup-infra` creates it", k3d.name)
+            bail!("cluster {name} does not exist\nhint: `ssp setup-infra` creates it")
         }
-        ClusterState::Running { .. } => ctx.output.done(format!("cluster {} is already running", k3d.name)),
+        ClusterState::Running { .. } => ctx.output.done(format!("cluster {name} is already running")),
         _ => {
-            ctx.output.step(format!("starting cluster {}", k3d.name));
-            k3d.start(std::time::Duration::from_secs(300))?;
+            ctx.output.step(format!("starting cluster {name}"));
+            access.k3d_call(|k3d| k3d.start(CREATE_TIMEOUT)).await?;
             if !ctx.dry_run {
-                ctx.output.done(format!("cluster {} started", k3d.name));
+                ctx.output.done(format!("cluster {name} started"));
             }
         }
     }

@@ -1,5 +1,6 @@
-//! One file per subcommand: each turns parsed arguments into calls of the services and prints the
-//! result. No work lives here.
+//! The command layer: one file per subcommand, each parsing its arguments into calls of the
+//! services (cluster, release, seed, secrets, tools, k8s) and printing what they report. Services
+//! never import from here.
 
 mod completions;
 mod config;
@@ -14,7 +15,9 @@ mod setup_infra;
 mod sops;
 mod status;
 
-use crate::cli::{Cli, Command};
+use crate::cli::{Cli, Command, GlobalArgs};
+use crate::config::{ConfigError, FlagOverride, LoadOptions};
+use crate::context::Context;
 use crate::platform::output::Output;
 
 pub use completions::render as render_completions;
@@ -35,9 +38,9 @@ pub async fn run(cli: Cli, output: Output) -> anyhow::Result<()> {
         Command::SetupInfra(args) => setup_infra::run(&cli.global, args, output).await,
         Command::SeedDb(args) => seed::run(&cli.global, args, output).await,
         Command::Status(args) => status::run(&cli.global, args, output).await,
-        Command::Teardown(args) => lifecycle::teardown(&cli.global, args, output),
-        Command::Stop => lifecycle::stop(&cli.global, output),
-        Command::Start => lifecycle::start(&cli.global, output),
+        Command::Teardown(args) => lifecycle::teardown(&cli.global, args, output).await,
+        Command::Stop => lifecycle::stop(&cli.global, output).await,
+        Command::Start => lifecycle::start(&cli.global, output).await,
         Command::PortForward(args) => port_forward::run(&cli.global, args, output).await,
         Command::EditCloudValues(args) => {
             let (global, args) = (cli.global.clone(), args.clone());
@@ -60,4 +63,12 @@ fn handles_secrets(command: &Command) -> bool {
             | Command::EditCloudValues(_)
             | Command::Sops(_)
     )
+}
+
+/// Loads the project for a command from the global flags; `overrides` are the command's own flags
+/// that set config keys.
+fn load(global: &GlobalArgs, overrides: Vec<FlagOverride>, output: Output) -> Result<Context, ConfigError> {
+    let options =
+        LoadOptions { project_dir: global.project_dir.clone(), config_file: global.config.clone(), overrides };
+    Context::load(&options, global.dry_run, output)
 }

@@ -8,7 +8,6 @@ use k8s_openapi::api::core::v1::{Pod, Service};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
 use crate::cli::{GlobalArgs, PortForwardArgs};
-use crate::context::Context;
 use crate::k8s::component_fullname;
 use crate::platform::output::Output;
 
@@ -68,7 +67,7 @@ async fn target(client: &Client, namespace: &str, service: &str) -> anyhow::Resu
 }
 
 pub async fn run(global: &GlobalArgs, args: &PortForwardArgs, output: Output) -> anyhow::Result<()> {
-    let ctx = Context::load(global, Vec::new(), output)?;
+    let ctx = super::load(global, Vec::new(), output)?;
     let config = &ctx.project.config;
     let namespace = config.chart.namespace.clone();
     let service = service_name(&args.service, &config.chart.release);
@@ -80,7 +79,7 @@ pub async fn run(global: &GlobalArgs, args: &PortForwardArgs, output: Output) ->
         ));
         return Ok(());
     }
-    let client = ctx.kube_client().await?;
+    let client = ctx.cluster().client().await?;
     let (pod, container_port, service_port) = target(&client, &namespace, &service).await?;
     let local_port = args.port.unwrap_or(service_port);
     let listener = tokio::net::TcpListener::bind((args.address, local_port)).await.with_context(|| {

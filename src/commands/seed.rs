@@ -5,9 +5,7 @@ use std::collections::HashMap;
 use anyhow::Context as _;
 
 use crate::cli::{GlobalArgs, SeedArgs};
-use crate::cluster::k3d::K3dCluster;
 use crate::config::Provider;
-use crate::context::Context;
 use crate::exit::UsageError;
 use crate::platform::docker;
 use crate::platform::output::{Output, print_data};
@@ -15,7 +13,7 @@ use crate::seed::image;
 use crate::seed::job::{Applied, SeedError, SeedRun, cluster_has_image, configmap, job_from_manifest};
 
 pub async fn run(global: &GlobalArgs, args: &SeedArgs, output: Output) -> anyhow::Result<()> {
-    let ctx = Context::load(global, Vec::new(), output)?;
+    let ctx = super::load(global, Vec::new(), output)?;
     let out = &ctx.output;
     let config = &ctx.project.config;
     let seed = &config.seed;
@@ -97,18 +95,19 @@ pub async fn run(global: &GlobalArgs, args: &SeedArgs, output: Output) -> anyhow
         return Ok(());
     }
 
-    let client = ctx.kube_client().await?;
+    let client = ctx.cluster().client().await?;
     if build && config.cluster.provider == Provider::K3d {
         if cluster_has_image(&client, &run_image).await.unwrap_or(false) {
             out.done(format!("cluster {} already holds {run_image}; import skipped", config.cluster.name));
         } else {
             out.step(format!("importing {run_image} into cluster {}", config.cluster.name));
-            let (runner, cluster, to_import) = (ctx.runner.clone(), config.cluster.name.clone(), images.clone());
-            crate::platform::blocking::run(move || {
-                let refs: Vec<&str> = to_import.iter().map(String::as_str).collect();
-                K3dCluster::new(&runner, cluster).import_images(&refs)
-            })
-            .await?;
+            let to_import = images.clone();
+            ctx.cluster()
+                .k3d_call(move |k3d| {
+                    let refs: Vec<&str> = to_import.iter().map(String::as_str).collect();
+                    k3d.import_images(&refs)
+                })
+                .await?;
             out.done(format!("imported {run_image}"));
         }
     }

@@ -49,11 +49,16 @@ pub struct ClusterConfig {
     pub update_kubeconfig: bool,
 }
 
+/// The kube context k3d gives cluster `name` (its kubeconfig's context, user and cluster entry).
+pub fn k3d_context(name: &str) -> String {
+    format!("k3d-{name}")
+}
+
 impl ClusterConfig {
     /// The kube context ssp talks to: `k3d-<name>` for k3d, `context` for an existing cluster.
     pub fn kube_context(&self) -> String {
         match self.provider {
-            Provider::K3d => format!("k3d-{}", self.name),
+            Provider::K3d => k3d_context(&self.name),
             Provider::Existing => self.context.clone(),
         }
     }

@@ -4,6 +4,7 @@
 pub mod readiness;
 pub mod triage;
 pub mod waiter;
+pub mod workloads;
 
 use ::kube::Client;
 use ::kube::config::{KubeConfigOptions, Kubeconfig};

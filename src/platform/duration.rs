@@ -35,6 +35,11 @@ pub fn deadline(start: tokio::time::Instant, duration: Duration) -> tokio::time:
     start.checked_add(duration).or_else(|| start.checked_add(MAX)).unwrap_or(start)
 }
 
+/// A duration as Go's `time.ParseDuration` reads it (`300s`), for helm's and k3d's `--timeout`.
+pub fn go_duration(d: Duration) -> String {
+    format!("{}s", d.as_secs().max(1))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -72,5 +77,11 @@ mod tests {
         let now = tokio::time::Instant::now();
         assert!(deadline(now, Duration::MAX) > now);
         assert_eq!(deadline(now, Duration::from_secs(5)), now + Duration::from_secs(5));
+    }
+
+    #[test]
+    fn go_durations() {
+        assert_eq!(super::go_duration(Duration::from_secs(300)), "300s");
+        assert_eq!(super::go_duration(Duration::from_millis(10)), "1s");
     }
 }

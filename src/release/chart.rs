@@ -342,6 +342,34 @@ impl ChartCheckout {
     }
 }
 
+/// The checkout at `rev` (default: the pin), made or confirmed, and said: `chart NAME VERSION at
+/// PATH (COMMIT)`. Shared by `fetch-chart`, `install-tools` (which ends by fetching the chart) and
+/// `setup-infra`.
+pub async fn fetch(
+    root: &Path,
+    chart: &ChartConfig,
+    runner: &Runner,
+    output: &Output,
+    rev: Option<String>,
+) -> anyhow::Result<()> {
+    use anyhow::Context as _;
+    let checkout = ChartCheckout::new(root, chart, runner.clone());
+    let outcome = crate::platform::blocking::run(move || checkout.ensure(rev.as_deref()))
+        .await
+        .context("the chart is not ready")?;
+    match outcome {
+        ChartOutcome::Ready(ready) => output.done(format!(
+            "chart {} {} at {} ({})",
+            ready.name,
+            ready.version,
+            chart.path.display(),
+            &ready.commit[..ready.commit.len().min(12)]
+        )),
+        ChartOutcome::DryRun => output.note(format!("dry run: would confirm {}/Chart.yaml", chart.path.display())),
+    }
+    Ok(())
+}
+
 /// Accepts the URL forms git clones over a transport ssp expects for a chart: `https://`, `http://`,
 /// `ssh://`, `git://`, `file://`, scp-like `user@host:path`, or a local absolute path. Anything
 /// starting with `-` (an option in disguise) and git's `<transport>::<address>` remote helpers

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use zeroize::Zeroizing;
 
-use crate::cluster::k3d::go_duration;
+use crate::platform::duration::go_duration;
 use crate::platform::runner::{Finished, ProgramCall, RunError, Runner, Stream};
 
 /// Where one `--values` comes from.
@@ -34,6 +34,24 @@ pub struct Release {
 }
 
 impl Release {
+    /// The release `[chart]` describes (name, chart checkout, namespace), in `context`; `kubeconfig`
+    /// from [`crate::cluster::access::ClusterAccess::helm_kubeconfig`].
+    pub fn for_project(project: &crate::config::Project, context: &str, kubeconfig: Option<PathBuf>) -> Release {
+        let chart = &project.config.chart;
+        Release {
+            name: chart.release.clone(),
+            chart: project.path(&chart.path),
+            namespace: chart.namespace.clone(),
+            context: context.to_string(),
+            kubeconfig,
+        }
+    }
+
+    /// The label selector of every object of the release (Helm's standard instance label).
+    pub fn selector(&self) -> String {
+        format!("app.kubernetes.io/instance={}", self.name)
+    }
+
     fn target_args(&self, call: ProgramCall) -> ProgramCall {
         let call = call.args(["--namespace", &self.namespace, "--kube-context", &self.context]);
         match &self.kubeconfig {

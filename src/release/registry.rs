@@ -19,6 +19,7 @@ use k8s_openapi::api::core::v1::Secret;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use zeroize::Zeroizing;
 
+use crate::platform::output::Output;
 use crate::platform::runner::{ProgramCall, Runner};
 
 /// The pull secret's name, as the values files reference it.
@@ -187,6 +188,72 @@ pub fn zeroize_secret_data(secret: &mut Secret) {
     for value in secret.data.iter_mut().flat_map(|d| d.values_mut()) {
         value.0.zeroize();
     }
+}
+
+/// Finds credentials for the `registries` the values pull from and applies them as the
+/// [`PULL_SECRET`] in `namespace` (created first when missing: on a fresh cluster it only appears with
+/// helm's `--create-namespace`). Says which hosts got credentials and from where, and for which none
+/// were found. `client` is `None` in a dry run: the plan is said, nothing is sent.
+pub async fn apply_pull_secret(
+    client: Option<&::kube::Client>,
+    namespace: &str,
+    registries: &[String],
+    env_host: &str,
+    runner: &Runner,
+    output: &Output,
+) -> anyhow::Result<()> {
+    use ::kube::api::{Api, Patch, PatchParams, PostParams};
+    use anyhow::Context as _;
+    use k8s_openapi::api::core::v1::Namespace;
+
+    if registries.is_empty() {
+        return Ok(());
+    }
+    let env = |k: &str| std::env::var(k).ok();
+    let env_set = env_credentials_set(&env);
+    let mut found = Vec::new();
+    for registry in registries {
+        match find_credential(registry, env_host, runner, &env) {
+            Some(c) => found.push(c),
+            None if is_env_host(registry, env_host) => output.note(format!(
+                "no credentials for {registry}: not in the `{PULL_SECRET}` pull secret (set {ENV_USER} and {ENV_TOKEN}, or `docker login {registry}`)"
+            )),
+            None => output.note(format!(
+                "no credentials for {registry}: not in the `{PULL_SECRET}` pull secret; {}`docker login {registry}` stores some for it",
+                if env_set { format!("{ENV_USER}/{ENV_TOKEN} are only for {env_host} ([registry] host), ") } else { String::new() }
+            )),
+        }
+    }
+    if found.is_empty() {
+        return Ok(());
+    }
+    let hosts: Vec<&str> = found.iter().map(|c| c.registry.as_str()).collect();
+    let Some(client) = client else {
+        output.note(format!("would apply Secret {namespace}/{PULL_SECRET} (docker-registry for {})", hosts.join(", ")));
+        return Ok(());
+    };
+    let namespaces: Api<Namespace> = Api::all(client.clone());
+    if namespaces.get_opt(namespace).await.with_context(|| format!("cannot read namespace {namespace}"))?.is_none() {
+        output.verbose(format!("POST namespaces/{namespace}"));
+        let object = Namespace {
+            metadata: ObjectMeta { name: Some(namespace.to_string()), ..Default::default() },
+            ..Default::default()
+        };
+        namespaces
+            .create(&PostParams::default(), &object)
+            .await
+            .with_context(|| format!("cannot create namespace {namespace} for the pull secret"))?;
+    }
+    let mut secret = pull_secret(namespace, &found);
+    let api: Api<Secret> = Api::namespaced(client.clone(), namespace);
+    output.verbose(format!("PATCH (apply) secrets/{PULL_SECRET} in {namespace}"));
+    let applied = api.patch(PULL_SECRET, &PatchParams::apply("ssp").force(), &Patch::Apply(&secret)).await;
+    zeroize_secret_data(&mut secret);
+    let mut answer = applied.with_context(|| format!("cannot apply the `{PULL_SECRET}` pull secret"))?;
+    zeroize_secret_data(&mut answer);
+    let sources: Vec<&str> = found.iter().map(|c| c.source.as_str()).collect();
+    output.done(format!("pull secret {PULL_SECRET} for {} (from {})", hosts.join(", "), sources.join(", ")));
+    Ok(())
 }
 
 #[cfg(test)]

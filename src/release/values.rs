@@ -3,11 +3,167 @@
 //! many keys) does not deploy silently wrong.
 
 use std::collections::BTreeSet;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
+use anyhow::{Context as _, bail};
 use serde_json::Value;
+use zeroize::Zeroizing;
 
 use crate::exit::UsageError;
+use crate::platform::output::Output;
+use crate::platform::runner::Runner;
+use crate::release::helm::{self, ValuesSource};
+use crate::sops;
+
+/// The values of one deploy, in helm's order: what helm gets (`sources`: files by path, decrypted
+/// ones in memory) and their parsed trees, named, for the checks before anything changes. The trees
+/// are scrubbed when the set is turned into its sources or dropped.
+#[derive(Default)]
+pub struct ValuesSet {
+    sources: Vec<ValuesSource>,
+    trees: Vec<(String, Value)>,
+}
+
+impl ValuesSet {
+    /// A values file helm reads itself; `shown` names it in messages, `hint` says where the path came
+    /// from.
+    pub fn add_file(&mut self, path: PathBuf, shown: String, hint: &str) -> Result<(), UsageError> {
+        let tree = read_file(&path, hint)?;
+        self.trees.push((shown, tree));
+        self.sources.push(ValuesSource::File(path));
+        Ok(())
+    }
+
+    /// A SOPS-encrypted values file: decrypted in memory (the key commands go through `runner`),
+    /// checked without quoting the plaintext in any error, handed to helm on stdin.
+    pub fn add_encrypted(&mut self, path: &Path, shown: String, runner: &Runner) -> anyhow::Result<()> {
+        let plaintext = decrypt(path, runner)?;
+        let text = std::str::from_utf8(&plaintext)
+            .map_err(|_| UsageError(format!("the decrypted {shown} is not UTF-8 text")))?;
+        // Parse errors must not quote the plaintext.
+        let tree = parse(text).map_err(|_| UsageError(format!("the decrypted {shown} is not valid YAML")))?;
+        check_top_level(text, &tree).map_err(|why| UsageError(format!("the decrypted {shown}: {why}")))?;
+        self.sources.push(ValuesSource::Memory { bytes: plaintext, label: format!("decrypted {shown}") });
+        self.trees.push((shown, tree));
+        Ok(())
+    }
+
+    /// `--set` values go to helm inside the values on its stdin, never on its command line (readable
+    /// by every user in `/proc/<pid>/cmdline`): every source merged in order, as helm merges its
+    /// `--values`, then the `--set`s applied as helm applies them. The `--set` keys join the trees
+    /// for the chart check.
+    pub fn apply_sets(&mut self, sets: &[String]) -> Result<(), UsageError> {
+        if sets.is_empty() {
+            return Ok(());
+        }
+        let mut merged = Value::Object(Default::default());
+        for (_, tree) in &self.trees {
+            helm::merge_values(&mut merged, tree.clone());
+        }
+        let mut only_sets = Value::Object(Default::default());
+        for set in sets {
+            let applied = helm::apply_set(&mut merged, set).and_then(|()| helm::apply_set(&mut only_sets, set));
+            if let Err(err) = applied {
+                helm::scrub_values(&mut merged);
+                helm::scrub_values(&mut only_sets);
+                return Err(UsageError(format!(
+                    "{err}\nhint: helm's --set syntax is KEY=VALUE[,KEY=VALUE], keys dotted (a.b), lists as {{x,y}} or a[0]"
+                )));
+            }
+        }
+        let names: Vec<&str> = self.trees.iter().map(|(name, _)| name.as_str()).collect();
+        let label = format!("{} with {} --set value(s)", names.join(", "), sets.len());
+        let bytes = helm::values_bytes(&merged);
+        helm::scrub_values(&mut merged);
+        self.trees.push(("--set".to_string(), only_sets));
+        self.sources = vec![ValuesSource::Memory { bytes, label }];
+        Ok(())
+    }
+
+    /// Warns (or, with `strict`, fails) about keys the chart at `chart_dir` does not declare. A dry
+    /// run of a fresh clone has no checkout yet: it says the check would follow the fetch.
+    pub fn check_against_chart(
+        &self,
+        chart_dir: &Path,
+        rev: &str,
+        strict: bool,
+        output: &Output,
+        dry_run: bool,
+    ) -> anyhow::Result<()> {
+        if !chart_dir.join("Chart.yaml").is_file() {
+            if dry_run {
+                output.note(format!(
+                    "would check the values against the chart's values.yaml after the fetch ({})",
+                    chart_dir.display()
+                ));
+                return Ok(());
+            }
+            bail!(
+                "the chart is not checked out: {} is missing\nhint: run `ssp fetch-chart` (pinned at {rev})",
+                chart_dir.join("Chart.yaml").display()
+            );
+        }
+        let chart = ChartSchema::load(chart_dir).map_err(|e| anyhow::anyhow!(e))?;
+        let mut problems = 0;
+        for (name, tree) in &self.trees {
+            for unknown in unknown_keys(&chart, tree) {
+                problems += 1;
+                let suggestion = unknown.suggestion.map(|s| format!(" (did you mean `{s}`?)")).unwrap_or_default();
+                output.warn(format!("{name}: `{}` is not a value of the pinned chart{suggestion}", unknown.path));
+            }
+        }
+        if problems > 0 && strict {
+            return Err(UsageError(format!(
+                "{problems} values key(s) unknown to the chart at {rev} (--strict)\nhint: the values may be written for another chart version"
+            ))
+            .into());
+        }
+        Ok(())
+    }
+
+    /// The image registries the values pull from (for the pull secret).
+    pub fn registries(&self) -> Vec<String> {
+        let mut all: Vec<String> = self.trees.iter().flat_map(|(_, t)| image_registries(t)).collect();
+        all.sort();
+        all.dedup();
+        all
+    }
+
+    /// What helm gets; the parsed trees (the decrypted one among them) are scrubbed here.
+    pub fn into_sources(mut self) -> Vec<ValuesSource> {
+        std::mem::take(&mut self.sources)
+    }
+}
+
+impl Drop for ValuesSet {
+    fn drop(&mut self) {
+        for (_, tree) in &mut self.trees {
+            helm::scrub_values(tree);
+        }
+    }
+}
+
+/// Decrypts a SOPS file to YAML in memory.
+fn decrypt(path: &Path, runner: &Runner) -> anyhow::Result<Zeroizing<Vec<u8>>> {
+    let bytes = std::fs::read(path).map_err(|e| {
+        UsageError(format!(
+            "cannot read the cloud values {}: {e}\nhint: set [values] cloud in ssp.toml",
+            path.display()
+        ))
+    })?;
+    let format = sops::Format::from_path(path);
+    // Key sources whose gpg and age key commands go through the runner (logged, stoppable).
+    let keys = crate::secrets::keys::key_sources(runner);
+    sops::decrypt_bytes(
+        &bytes,
+        format,
+        sops::Format::Yaml,
+        &keys,
+        sops::DecryptOptions::default(),
+        sops::StoreOptions::default(),
+    )
+    .with_context(|| format!("cannot decrypt {}", path.display()))
+}
 
 /// A key path in a values file that the chart does not declare.
 #[derive(Clone, Debug, PartialEq, Eq)]
