@@ -1,9 +1,32 @@
 //! ssp — the Support Sphere platform CLI, as a library.
 //!
-//! Layers, top to bottom: [`cli`] (clap types) → [`commands`] (one file per subcommand) → services
-//! ([`preflight`], [`tools`], [`chart`], [`cluster`], [`helm`], [`k8s`], [`image`], [`seed`],
-//! [`stack`], [`sops`]) → adapters ([`runner`] for external programs, [`docker`] for the Docker API,
-//! the kube client). Services never print: they report through the [`output::Output`] handle.
+//! Layers, top to bottom: `main.rs` → [`cli`] (clap types) → [`commands`] (one file per subcommand:
+//! parse, call services, print) → services ([`cluster`], [`release`], [`seed`], [`secrets`],
+//! [`tools`], [`preflight`]) → the adapters they stand on ([`k8s`] for the Kubernetes API, [`sops`]
+//! the SOPS engine, [`config`]) → [`platform`]. Imports only run downwards; services never print:
+//! they report through the [`platform::output::Output`] handle. The module map, the same list as
+//! the README's "Repository layout" (tests/layout.rs keeps them equal):
+//!
+//! - `main.rs` — the entry point: parse, run, map the error to an exit status.
+//! - `lib.rs` — the crate root and this map of its modules.
+//! - `context.rs` — what a command loads: the project, the output handle, the runner.
+//! - `exit.rs` — exit statuses (0, 1, 2, 130, and sops' own under `ssp sops`).
+//! - `preflight.rs` — `ssp doctor`'s checks (Docker, host ports, programs).
+//! - `cli/` — the clap types; the SOPS arguments defined once and flattened into each sops verb.
+//! - `commands/` — one file per subcommand: parse → call services → print.
+//! - `cluster/` — the k3d cluster (the k3d binary, its serde config, provisioning) and
+//!   `ClusterAccess`, the one way to reach a cluster (context, client, helm's kubeconfig).
+//! - `release/` — the chart checkout, the values (loaded, decrypted, checked), helm, the registry
+//!   pull secret, the deploy (upgrade, wait, probe), the stack's endpoints and keys.
+//! - `seed/` — the seed image built through the Docker API, and the Job that runs it.
+//! - `secrets/` — the edit flow, the key sources and their preflight, the old tasks' leftover plaintext.
+//! - `k8s/` — kube clients, readiness, the release waiter, workload listing, the pod post-mortem,
+//!   port-forwarding, failure triage.
+//! - `tools/` — the pinned tools: manifest, download, install, lock.
+//! - `config/` — `ssp.toml`, its layers and origins, project discovery.
+//! - `sops/` — the SOPS engine, a pure library: tree, cipher, metadata, key types, stores.
+//! - `platform/` — the runner (every external program), the blocking crossing, the prompt,
+//!   interrupts, output, atomic writes, the Docker client, core-dump protection, durations.
 
 pub mod cli;
 pub mod cluster;
