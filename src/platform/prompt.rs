@@ -39,25 +39,14 @@ pub fn read_line() -> Result<Option<String>, PromptError> {
         let mut fds = libc::pollfd { fd: 0, events: libc::POLLIN, revents: 0 };
         // SAFETY: one valid pollfd, 200 ms timeout.
         let ready = unsafe { libc::poll(&mut fds, 1, 200) };
-        if ready < 0 {
-            let err = std::io::Error::last_os_error();
-            if err.kind() == std::io::ErrorKind::Interrupted {
-                continue;
-            }
-            return Err(err.into());
-        }
-        if ready == 0 {
+        if !succeeded(ready as isize)? || ready == 0 {
             continue;
         }
         let mut byte = [0u8; 1];
         // SAFETY: reads at most one byte into a valid buffer.
         let n = unsafe { libc::read(0, byte.as_mut_ptr().cast(), 1) };
-        if n < 0 {
-            let err = std::io::Error::last_os_error();
-            if err.kind() == std::io::ErrorKind::Interrupted {
-                continue;
-            }
-            return Err(err.into());
+        if !succeeded(n)? {
+            continue;
         }
         if n == 0 {
             return Ok((!line.is_empty()).then(|| String::from_utf8_lossy(&line).into_owned()));
@@ -70,4 +59,14 @@ pub fn read_line() -> Result<Option<String>, PromptError> {
         }
         line.push(byte[0]);
     }
+}
+
+/// A libc call's result: `Ok(true)` when it succeeded, `Ok(false)` when a signal interrupted it
+/// (try again), the OS error otherwise.
+fn succeeded(result: isize) -> Result<bool, PromptError> {
+    if result >= 0 {
+        return Ok(true);
+    }
+    let err = std::io::Error::last_os_error();
+    if err.kind() == std::io::ErrorKind::Interrupted { Ok(false) } else { Err(err.into()) }
 }
