@@ -2,6 +2,7 @@
 //! context happens to be current, the release waiter and the pod post-mortem.
 
 pub mod pod_report;
+pub mod port_forward;
 pub mod readiness;
 pub mod triage;
 pub mod waiter;
