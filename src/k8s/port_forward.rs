@@ -9,8 +9,8 @@ use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
-use crate::k8s::component_fullname;
 use crate::platform::output::Output;
+use crate::release::names::component_fullname;
 
 /// Why a Service cannot be forwarded to.
 #[derive(Debug, thiserror::Error)]
