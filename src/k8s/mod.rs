@@ -1,6 +1,8 @@
 //! The Kubernetes API adapter (kube crate): clients built for an explicit context, never whatever
-//! context happens to be current, and the release waiter.
+//! context happens to be current, the release waiter and the pod post-mortem.
 
+pub mod pod_report;
+pub mod port_forward;
 pub mod readiness;
 pub mod triage;
 pub mod waiter;
@@ -74,30 +76,4 @@ pub async fn last_pod_events(client: &Client, namespace: &str, pod: &str, n: usi
             )
         })
         .collect()
-}
-
-/// The prefix the chart gives its objects (Helm's usual `fullname`): the release name when it
-/// already contains the chart name, else `<release>-supabase`.
-pub fn chart_fullname(release: &str) -> String {
-    if release.contains("supabase") { release.to_string() } else { format!("{release}-supabase") }
-}
-
-/// The name the chart gives a component's objects (Deployment, Service): `supabase.<c>.fullname`,
-/// i.e. `<release>-supabase-<c>` unless the release name already contains `supabase-<c>`.
-pub fn component_fullname(release: &str, component: &str) -> String {
-    let name = format!("supabase-{component}");
-    if release.contains(&name) { release.to_string() } else { format!("{release}-{name}") }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn fullname_follows_helm_convention() {
-        assert_eq!(chart_fullname("supabase"), "supabase");
-        assert_eq!(chart_fullname("dev"), "dev-supabase");
-        assert_eq!(component_fullname("supabase", "db"), "supabase-supabase-db");
-        assert_eq!(component_fullname("dev", "kong"), "dev-supabase-kong");
-    }
 }

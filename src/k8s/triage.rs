@@ -1,49 +1,64 @@
 //! Known failure signatures: text seen in pod events, log tails or tool errors, and the fix to
 //! print. One table, so it grows in one place.
 
-/// A known failure: any of `needles` (case-insensitive) in the evidence means `hint` applies.
+/// A known failure: `needles` (case-insensitive) found in the evidence as `matches` says means
+/// `hint` applies.
 pub struct Signature {
     pub needles: &'static [&'static str],
+    pub matches: Matches,
     pub hint: &'static str,
+}
+
+/// How many of a signature's needles the evidence must contain.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Matches {
+    /// Any one needle: each is telling alone.
+    Any,
+    /// Every needle: one alone is too common a word ("tenant", "not found").
+    All,
 }
 
 pub const SIGNATURES: &[Signature] = &[
     Signature {
         needles: &["tenant", "not found"],
+        matches: Matches::All,
         hint: "realtime cannot find its tenant: keep `realtime.fullnameOverride` in the values (the chart needs it, see supabase-kubernetes#74)",
     },
     Signature {
         needles: &["password authentication failed"],
+        matches: Matches::Any,
         hint: "the database volume was initialised with another password than the current secret: delete the old volume (`ssp teardown` then `ssp setup-infra`) or restore the old `secret.db.password`",
     },
     Signature {
         needles: &["toomanyrequests"],
+        matches: Matches::Any,
         hint: "the registry rate-limited the image pull: set SSP_REGISTRY_USER / SSP_REGISTRY_TOKEN so ssp creates the `regcred` pull secret, then re-run",
     },
     Signature {
         needles: &["unauthorized", "denied", "authentication required"],
+        matches: Matches::Any,
         hint: "the registry refused the image pull: set SSP_REGISTRY_USER / SSP_REGISTRY_TOKEN (a token with read:packages for ghcr.io) so ssp creates the `regcred` pull secret",
     },
     Signature {
         needles: &["port is already allocated", "address already in use"],
+        matches: Matches::Any,
         hint: "a host port of the cluster is taken: `ssp doctor` names what holds it; stop it or remap the port in ssp.toml [cluster] ports",
     },
     Signature {
         needles: &["errimageneverpull"],
+        matches: Matches::Any,
         hint: "the image is not in the cluster and the pod may not pull it: import it (`ssp seed` does for the seed image) or set imagePullPolicy",
     },
 ];
 
-/// The hints whose signature appears in `evidence`. A signature with several needles needs all of
-/// them when its first needle is a word that is too common alone ("tenant … not found"), else any.
+/// The hints whose signature appears in `evidence`, each once, in table order.
 pub fn hints_for(evidence: &str) -> Vec<String> {
     let haystack = evidence.to_ascii_lowercase();
     let mut hints = Vec::new();
     for sig in SIGNATURES {
-        let matched = if sig.needles.len() > 1 && sig.needles[0] == "tenant" {
-            sig.needles.iter().all(|n| haystack.contains(n))
-        } else {
-            sig.needles.iter().any(|n| haystack.contains(n))
+        let matched = match sig.matches {
+            Matches::Any => sig.needles.iter().any(|n| haystack.contains(n)),
+            Matches::All => sig.needles.iter().all(|n| haystack.contains(n)),
         };
         if matched && !hints.iter().any(|h: &String| h == sig.hint) {
             hints.push(sig.hint.to_string());
@@ -157,6 +172,7 @@ mod tests {
     fn signatures_match_their_evidence() {
         assert_eq!(hints_for("Tenant not found: realtime-dev").len(), 1);
         assert!(hints_for("tenant ok").is_empty());
+        assert!(hints_for("manifest not found").is_empty(), "an All signature needs every needle");
         assert!(
             hints_for("FATAL: password authentication failed for user \"postgres\"")[0].contains("database volume")
         );

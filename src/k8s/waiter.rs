@@ -9,7 +9,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
-use ::kube::api::{Api, LogParams};
+use ::kube::api::Api;
 use ::kube::runtime::{WatchStreamExt, watcher};
 use ::kube::{Client, ResourceExt};
 use futures::{Stream, StreamExt};
@@ -18,6 +18,7 @@ use k8s_openapi::api::batch::v1::Job;
 use k8s_openapi::api::core::v1::{Event, Pod};
 use tokio::time::Instant;
 
+use super::pod_report::{LogSource, PodReport};
 use super::readiness::{self, Kind, PodProblem, Readiness};
 use crate::k8s::triage;
 use crate::platform::output::{Output, Progress};
@@ -50,11 +51,9 @@ impl std::fmt::Display for Workload {
 #[derive(Clone, Debug)]
 pub struct StuckPod {
     pub workload: Option<Workload>,
-    pub pod: String,
     pub problem: PodProblem,
-    pub events: Vec<String>,
-    pub log_tail: String,
-    pub hints: Vec<String>,
+    /// The pod's name, last events, log tail and fix hints.
+    pub report: PodReport,
     /// Set when the pull can never succeed: the kubelet's or registry's words.
     pub permanent: Option<String>,
 }
@@ -78,8 +77,8 @@ fn describe_stuck(stuck: &StuckPod) -> String {
     let p = &stuck.problem;
     let verb = if stuck.permanent.is_some() { "cannot pull its image" } else { "is stuck" };
     let mut text = match &stuck.workload {
-        Some(w) => format!("{w}: pod {} {verb}: {}", stuck.pod, p.reason),
-        None => format!("pod {} {verb}: {}", stuck.pod, p.reason),
+        Some(w) => format!("{w}: pod {} {verb}: {}", stuck.report.pod, p.reason),
+        None => format!("pod {} {verb}: {}", stuck.report.pod, p.reason),
     };
     if let Some(c) = &p.container {
         text.push_str(&format!(" (container {c}"));
@@ -94,21 +93,7 @@ fn describe_stuck(stuck: &StuckPod) -> String {
     if let Some(words) = &stuck.permanent {
         text.push_str(&format!("\n  the registry said (waiting cannot fix this): {words}"));
     }
-    if !stuck.events.is_empty() {
-        text.push_str("\n  last events:");
-        for e in &stuck.events {
-            text.push_str(&format!("\n    {e}"));
-        }
-    }
-    if !stuck.log_tail.trim().is_empty() {
-        text.push_str("\n  log tail:");
-        for line in stuck.log_tail.lines() {
-            text.push_str(&format!("\n    | {line}"));
-        }
-    }
-    for hint in &stuck.hints {
-        text.push_str(&format!("\nhint: {hint}"));
-    }
+    text.push_str(&stuck.report.render());
     text
 }
 
@@ -124,8 +109,8 @@ impl WaitError {
     /// Fix suggestions matched from known failure signatures.
     pub fn hints(&self) -> Vec<String> {
         match self {
-            WaitError::Stuck(s) => s.hints.clone(),
-            WaitError::JobFailed { pod: Some(p), .. } => p.hints.clone(),
+            WaitError::Stuck(s) => s.report.hints.clone(),
+            WaitError::JobFailed { pod: Some(p), .. } => p.report.hints.clone(),
             WaitError::Timeout { hints, .. } => hints.clone(),
             _ => Vec::new(),
         }
@@ -261,8 +246,8 @@ impl ReleaseWaiter {
                         let image = problem.image.clone().unwrap_or_default();
                         let mut stuck = self.investigate(&state, &pod, problem).await;
                         let mut hints = vec![triage::pull_hint(kind, &image)];
-                        hints.extend(stuck.hints.into_iter().filter(|h| !h.contains("registry")));
-                        stuck.hints = hints;
+                        hints.extend(stuck.report.hints.into_iter().filter(|h| !h.contains("registry")));
+                        stuck.report.hints = hints;
                         stuck.permanent = Some(words);
                         return Err(WaitError::Stuck(Box::new(stuck)));
                     }
@@ -385,22 +370,13 @@ impl ReleaseWaiter {
         WaitError::Timeout { after: self.options.timeout, not_ready, hints }
     }
 
-    /// Gathers the pod's last events and log tail for the error message.
+    /// Gathers the pod's post-mortem for the error message.
     async fn investigate(&self, state: &State, pod: &str, problem: PodProblem) -> StuckPod {
-        let ns = &self.options.namespace;
-        let events = super::last_pod_events(&self.client, ns, pod, 5).await;
-        let pods: Api<Pod> = Api::namespaced(self.client.clone(), ns);
-        let log_params = LogParams {
-            container: problem.container.clone(),
-            tail_lines: Some(20),
-            previous: problem.reason == "CrashLoopBackOff",
-            ..Default::default()
-        };
-        let log_tail = pods.logs(pod, &log_params).await.unwrap_or_default();
+        let evidence = format!("{} {}", problem.reason, problem.message);
+        let log = LogSource::for_problem(&problem);
+        let report = PodReport::gather(&self.client, &self.options.namespace, pod, &evidence, log).await;
         let workload = state.pods.get(pod).and_then(|p| owner_workload(p));
-        let haystack = format!("{} {}\n{}\n{}", problem.reason, problem.message, events.join("\n"), log_tail);
-        let hints = triage::hints_for(&haystack);
-        StuckPod { workload, pod: pod.to_string(), problem, events, log_tail, hints, permanent: None }
+        StuckPod { workload, problem, report, permanent: None }
     }
 }
 

@@ -7,11 +7,11 @@ use std::time::Duration;
 use anyhow::bail;
 
 use crate::config::ClusterConfig;
-use crate::k8s::component_fullname;
 use crate::k8s::waiter::{ReleaseReady, ReleaseWaiter, WaitOptions};
 use crate::platform::output::Output;
 use crate::platform::{blocking, runner::Runner};
 use crate::release::helm::{self, Release, ValuesSource};
+use crate::release::names::component_fullname;
 use crate::release::stack::{StackInfo, probe_api};
 
 /// Runs `helm upgrade --install` for `release` with `values`, off the async workers.

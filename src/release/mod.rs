@@ -5,6 +5,7 @@
 pub mod chart;
 pub mod deploy;
 pub mod helm;
+pub mod names;
 pub mod registry;
 pub mod stack;
 pub mod values;

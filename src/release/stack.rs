@@ -10,7 +10,7 @@ use serde::Serialize;
 use zeroize::Zeroizing;
 
 use crate::config::{ClusterConfig, Provider};
-use crate::k8s::chart_fullname;
+use crate::release::names::chart_fullname;
 
 /// Shown instead of a secret unless `--show-secrets`.
 pub const MASK: &str = "********";

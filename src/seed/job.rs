@@ -16,8 +16,8 @@ use k8s_openapi::api::core::v1::{ConfigMap, Node, Pod};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use tokio::time::Instant;
 
+use crate::k8s::pod_report::{LogSource, PodReport};
 use crate::k8s::readiness::{self, PodProblem};
-use crate::k8s::triage;
 use crate::platform::output::Output;
 
 /// Why seeding did not succeed.
@@ -42,39 +42,17 @@ pub enum SeedError {
 pub struct JobReport {
     pub job: String,
     pub reason: String,
-    pub pod: Option<String>,
-    pub events: Vec<String>,
-    pub log_tail: String,
-    pub hints: Vec<String>,
+    /// The post-mortem of the Job's pod, when one was seen.
+    pub pod: Option<PodReport>,
 }
 
 impl JobReport {
     fn details(&self) -> String {
-        details(self.pod.as_deref(), &self.events, &self.log_tail, &self.hints)
-    }
-}
-
-fn details(pod: Option<&str>, events: &[String], log_tail: &str, hints: &[String]) -> String {
-    let mut text = String::new();
-    if let Some(pod) = pod {
-        text.push_str(&format!("\n  pod: {pod}"));
-    }
-    if !events.is_empty() {
-        text.push_str("\n  last events:");
-        for e in events {
-            text.push_str(&format!("\n    {e}"));
+        match &self.pod {
+            Some(report) => format!("\n  pod: {}{}", report.pod, report.render()),
+            None => String::new(),
         }
     }
-    if !log_tail.trim().is_empty() {
-        text.push_str("\n  log tail:");
-        for line in log_tail.lines() {
-            text.push_str(&format!("\n    | {line}"));
-        }
-    }
-    for hint in hints {
-        text.push_str(&format!("\nhint: {hint}"));
-    }
-    text
 }
 
 /// Reads the Job manifest (YAML) and sets the namespace and the image of its first container.
@@ -204,16 +182,16 @@ impl SeedRun {
             tokio::select! {
                 _ = cancel.cancelled() => break Err(SeedError::Interrupted),
                 _ = tokio::time::sleep_until(deadline) => {
-                    let (pod, events, log_tail, hints) = self.investigate(current_pod.as_deref(), stuck.as_ref().map(|(_, p)| p)).await;
+                    let pod = self.investigate(current_pod.as_deref(), stuck.as_ref().map(|(_, p)| p)).await;
                     let reason = String::new();
-                    let report = Box::new(JobReport { job: name.to_string(), reason, pod, events, log_tail, hints });
+                    let report = Box::new(JobReport { job: name.to_string(), reason, pod });
                     break Err(SeedError::Timeout { after: self.timeout, report });
                 }
                 _ = async { tokio::time::sleep_until(grace_deadline.unwrap()).await }, if grace_deadline.is_some() => {
                     let problem = stuck.as_ref().map(|(_, p)| p.clone()).expect("a stuck pod");
-                    let (pod, events, log_tail, hints) = self.investigate(current_pod.as_deref(), Some(&problem)).await;
+                    let pod = self.investigate(current_pod.as_deref(), Some(&problem)).await;
                     let reason = describe_problem(&problem);
-                    break Err(SeedError::Failed(Box::new(JobReport { job: name.to_string(), reason, pod, events, log_tail, hints })));
+                    break Err(SeedError::Failed(Box::new(JobReport { job: name.to_string(), reason, pod })));
                 }
                 Some(event) = pod_events.next() => {
                     let Ok(pod) = event else { continue };
@@ -239,9 +217,9 @@ impl SeedRun {
                         break Ok(());
                     }
                     if state.failed {
-                        let (pod, events, log_tail, hints) = self.investigate(current_pod.as_deref(), None).await;
+                        let pod = self.investigate(current_pod.as_deref(), None).await;
                         let reason = state.detail.trim_start_matches("failed: ").to_string();
-                        break Err(SeedError::Failed(Box::new(JobReport { job: name.to_string(), reason, pod, events, log_tail, hints })));
+                        break Err(SeedError::Failed(Box::new(JobReport { job: name.to_string(), reason, pod })));
                     }
                 }
             }
@@ -305,27 +283,12 @@ impl SeedRun {
         })
     }
 
-    /// The pod's last events, log tail and matching fix hints.
-    async fn investigate(
-        &self,
-        pod: Option<&str>,
-        problem: Option<&PodProblem>,
-    ) -> (Option<String>, Vec<String>, String, Vec<String>) {
-        let Some(pod) = pod else {
-            return (
-                None,
-                Vec::new(),
-                String::new(),
-                problem.map(|p| triage::hints_for(&p.reason)).unwrap_or_default(),
-            );
-        };
-        let events = crate::k8s::last_pod_events(&self.client, &self.namespace, pod, 5).await;
-        let pods: Api<Pod> = Api::namespaced(self.client.clone(), &self.namespace);
-        let log_tail =
-            pods.logs(pod, &LogParams { tail_lines: Some(20), ..Default::default() }).await.unwrap_or_default();
-        let evidence =
-            format!("{}\n{}\n{log_tail}", problem.map(describe_problem).unwrap_or_default(), events.join("\n"));
-        (Some(pod.to_string()), events, log_tail, triage::hints_for(&evidence))
+    /// The post-mortem of the Job's pod (none before a pod was seen; a stuck pod is always seen
+    /// first, so there is no problem without a pod to report).
+    async fn investigate(&self, pod: Option<&str>, problem: Option<&PodProblem>) -> Option<PodReport> {
+        let pod = pod?;
+        let evidence = problem.map(describe_problem).unwrap_or_default();
+        Some(PodReport::gather(&self.client, &self.namespace, pod, &evidence, LogSource::default()).await)
     }
 }
 
