@@ -17,7 +17,8 @@
 //! - `cluster/` — the k3d cluster (the k3d binary, its serde config, provisioning) and
 //!   `ClusterAccess`, the one way to reach a cluster (context, client, helm's kubeconfig).
 //! - `release/` — the chart checkout, the values (loaded, decrypted, checked), helm, the registry
-//!   pull secret, the deploy (upgrade, wait, probe), the stack's endpoints and keys.
+//!   pull secret, the deploy (upgrade, wait, probe), the stack's endpoints and keys, the chart's
+//!   object names.
 //! - `seed/` — the seed image built through the Docker API, and the Job that runs it.
 //! - `secrets/` — the edit flow, the key sources and their preflight, the old tasks' leftover plaintext.
 //! - `k8s/` — kube clients, readiness, the release waiter, workload listing, the pod post-mortem,
