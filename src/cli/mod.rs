@@ -53,7 +53,14 @@ fn verbatim_examples(mut command: clap::Command) -> clap::Command {
 /// Run the Support Sphere backend: pinned tools, a local k3d cluster with Supabase,
 /// SOPS-encrypted production values and database seeding, in one binary.
 #[derive(Debug, Parser)]
-#[command(name = "ssp", version, propagate_version = true, after_help = AFTER_HELP, max_term_width = 100)]
+#[command(
+    name = "ssp",
+    version,
+    propagate_version = true,
+    after_help = AFTER_HELP,
+    max_term_width = 100,
+    mut_subcommands = with_global_args
+)]
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,
@@ -62,7 +69,22 @@ pub struct Cli {
     pub command: Command,
 }
 
-/// Flags every command accepts.
+/// Gives `sub` the [`GlobalArgs`], `--config` included unless `sub` is `sops`.
+///
+/// `ssp --config FILE` names an ssp.toml; `ssp sops --config FILE` is sops' flag and names the
+/// .sops.yaml. clap hands a global flag to every subcommand, where a second `--config` would clash
+/// (and their values would mix), so `--config` is not global: every other subcommand gets it here,
+/// with the rest of the global flags in their order, so help, completions and man page list them
+/// as clap's own propagation would.
+fn with_global_args(sub: clap::Command) -> clap::Command {
+    if sub.get_name() == "sops" {
+        return sub;
+    }
+    let global = GlobalArgs::augment_args(clap::Command::new("ssp"));
+    global.get_arguments().fold(sub, |sub, arg| sub.arg(arg.clone().global(true)))
+}
+
+/// Flags every command accepts (`ssp sops` has its own `--config`).
 #[derive(Debug, Clone, Args)]
 pub struct GlobalArgs {
     /// Use DIR as the project root instead of searching upward from the current folder for the
@@ -70,9 +92,9 @@ pub struct GlobalArgs {
     #[arg(short = 'C', long, global = true, value_name = "DIR")]
     pub project_dir: Option<PathBuf>,
 
-    /// Read settings from FILE on top of the project's ssp.toml (under `ssp sops`: FILE is the
-    /// .sops.yaml to use).
-    #[arg(long, global = true, value_name = "FILE")]
+    /// Read settings from FILE on top of the project's ssp.toml. (`ssp sops` reads no ssp.toml:
+    /// its own --config, after `sops`, names the .sops.yaml.)
+    #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
 
     /// Say more: -v shows every command and API call ssp makes, -vv adds debugging detail.
@@ -257,8 +279,9 @@ Exit status (sops' table):
 
     /// Read and write SOPS files like the sops CLI, in-process: decrypt, encrypt, edit, set, unset,
     /// updatekeys, rotate, filestatus, exec-env, exec-file. `ssp sops -d FILE`, `-e FILE`,
-    /// `-d -i FILE` and `ssp sops FILE` (edit) work as with sops. The global --config FILE names the .sops.yaml here (default: the
-    /// first .sops.yaml found walking up from the current directory).
+    /// `-d -i FILE` and `ssp sops FILE` (edit) work as with sops. `--config FILE` after `sops` names
+    /// the .sops.yaml, as sops' --config does (default: the first .sops.yaml found walking up from
+    /// the current directory).
     #[command(after_help = SOPS_AFTER_HELP)]
     Sops(Box<SopsArgs>),
 }

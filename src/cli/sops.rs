@@ -22,7 +22,9 @@ usual credentials (AWS_PROFILE, AWS_ACCESS_KEY_ID, ~/.aws; AWS_ENDPOINT_URL_KMS 
 endpoint). GCP KMS, Azure Key Vault and HashiCorp Vault keys are kept in files untouched but cannot
 be used by this build.
 
-.sops.yaml: the first one walking up from the current directory, or the global --config FILE.
+.sops.yaml: the first one walking up from the current directory, or --config FILE given after
+`sops` (`ssp sops --config FILE decrypt …` or `ssp sops decrypt --config FILE …`); `ssp --config`
+before `sops` names an ssp.toml, which `ssp sops` does not read.
 `encrypt` names the .sops.yaml and the recipients on stderr when a creation rule chose them.
 
 Exit status (sops' cmd/sops/codes):
@@ -138,6 +140,11 @@ pub struct SopsRecipients {
 pub struct SopsArgs {
     #[command(subcommand)]
     pub verb: Option<SopsVerb>,
+
+    /// FILE is the .sops.yaml to use, as with sops' --config (default: the first .sops.yaml found
+    /// walking up from the current directory).
+    #[arg(long = "config", id = "sops_config", global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
 
     /// Legacy form of `decrypt`: `ssp sops -d FILE`.
     #[arg(short = 'd', long = "decrypt", conflicts_with_all = ["encrypt", "rotate"])]

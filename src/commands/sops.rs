@@ -1,7 +1,7 @@
 //! `ssp sops …`: sops' everyday verbs over the in-process engine ([`crate::sops`]), with sops' exit
 //! statuses (through [`StatusError`]) and sops' output: plaintext or ciphertext on stdout, status
-//! lines on stderr. `.sops.yaml` is found walking up from the current directory, as sops does; the
-//! global `--config FILE` names it instead.
+//! lines on stderr. `.sops.yaml` is found walking up from the current directory, as sops does;
+//! `ssp sops --config FILE` names it instead.
 
 use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
@@ -48,10 +48,20 @@ fn engine(err: SopsError) -> anyhow::Error {
 
 /// Runs `ssp sops …` (blocking: gpg, the editor and the key command run through the runner).
 pub fn run(global: &GlobalArgs, args: &SopsArgs, output: Output) -> anyhow::Result<()> {
+    if let Some(file) = &global.config {
+        // Not silently ignored: a .sops.yaml meant here must not give way to another one found
+        // walking up, which could choose other recipients.
+        return Err(UsageError(format!(
+            "`ssp --config {0}` names an ssp.toml, which `ssp sops` does not read\n\
+             hint: to name the .sops.yaml, put --config after `sops`: ssp sops --config {0} …",
+            file.display()
+        ))
+        .into());
+    }
     let sops = Sops {
         runner: Runner::new(None, global.dry_run, output.clone()),
         output,
-        config_path: global.config.clone(),
+        config_path: args.config.clone(),
         dry_run: global.dry_run,
     };
     match &args.verb {
@@ -80,7 +90,7 @@ pub fn run(global: &GlobalArgs, args: &SopsArgs, output: Output) -> anyhow::Resu
 struct Sops {
     runner: Runner,
     output: Output,
-    /// The global `--config FILE`: the `.sops.yaml` to use.
+    /// `ssp sops --config FILE`: the `.sops.yaml` to use.
     config_path: Option<PathBuf>,
     dry_run: bool,
 }
