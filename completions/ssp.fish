@@ -269,7 +269,7 @@ ini\t''
 binary\t''"
 complete -c ssp -n "__fish_ssp_using_subcommand sops; and not __fish_seen_subcommand_from decrypt encrypt edit set unset updatekeys rotate filestatus exec-env exec-file publish keyservice help" -l output -d 'Write the result to this file instead of stdout' -r -F
 complete -c ssp -n "__fish_ssp_using_subcommand sops; and not __fish_seen_subcommand_from decrypt encrypt edit set unset updatekeys rotate filestatus exec-env exec-file publish keyservice help" -l extract -d 'With -d: print only this part of the document, e.g. \'["secret"]["db"]\'' -r
-complete -c ssp -n "__fish_ssp_using_subcommand sops; and not __fish_seen_subcommand_from decrypt encrypt edit set unset updatekeys rotate filestatus exec-env exec-file publish keyservice help" -s a -l age -d 'Comma-separated age recipients (age1…)' -r
+complete -c ssp -n "__fish_ssp_using_subcommand sops; and not __fish_seen_subcommand_from decrypt encrypt edit set unset updatekeys rotate filestatus exec-env exec-file publish keyservice help" -s a -l age -d 'Comma-separated age recipients (age1…, or age1pq1… for post-quantum ones)' -r
 complete -c ssp -n "__fish_ssp_using_subcommand sops; and not __fish_seen_subcommand_from decrypt encrypt edit set unset updatekeys rotate filestatus exec-env exec-file publish keyservice help" -s p -l pgp -d 'Comma-separated PGP fingerprints' -r
 complete -c ssp -n "__fish_ssp_using_subcommand sops; and not __fish_seen_subcommand_from decrypt encrypt edit set unset updatekeys rotate filestatus exec-env exec-file publish keyservice help" -s k -l kms -d 'Comma-separated AWS KMS key ARNs (ARN+ROLE_ARN to call KMS as an assumed role)' -r
 complete -c ssp -n "__fish_ssp_using_subcommand sops; and not __fish_seen_subcommand_from decrypt encrypt edit set unset updatekeys rotate filestatus exec-env exec-file publish keyservice help" -l encryption-context -d 'AWS KMS encryption context for the new KMS keys: comma-separated KEY:VALUE pairs' -r
@@ -349,7 +349,7 @@ dotenv\t''
 ini\t''
 binary\t''"
 complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from encrypt" -l output -d 'Write the result to this file instead of stdout' -r -F
-complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from encrypt" -s a -l age -d 'Comma-separated age recipients (age1…)' -r
+complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from encrypt" -s a -l age -d 'Comma-separated age recipients (age1…, or age1pq1… for post-quantum ones)' -r
 complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from encrypt" -s p -l pgp -d 'Comma-separated PGP fingerprints' -r
 complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from encrypt" -s k -l kms -d 'Comma-separated AWS KMS key ARNs (ARN+ROLE_ARN to call KMS as an assumed role)' -r
 complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from encrypt" -l encryption-context -d 'AWS KMS encryption context for the new KMS keys: comma-separated KEY:VALUE pairs' -r
@@ -376,7 +376,7 @@ json\t''
 dotenv\t''
 ini\t''
 binary\t''"
-complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from edit" -s a -l age -d 'Comma-separated age recipients (age1…)' -r
+complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from edit" -s a -l age -d 'Comma-separated age recipients (age1…, or age1pq1… for post-quantum ones)' -r
 complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from edit" -s p -l pgp -d 'Comma-separated PGP fingerprints' -r
 complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from edit" -s k -l kms -d 'Comma-separated AWS KMS key ARNs (ARN+ROLE_ARN to call KMS as an assumed role)' -r
 complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from edit" -l encryption-context -d 'AWS KMS encryption context for the new KMS keys: comma-separated KEY:VALUE pairs' -r

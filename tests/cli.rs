@@ -149,3 +149,10 @@ fn config_before_sops_names_an_ssp_toml_and_after_sops_the_sops_yaml() {
     Ssp::new().args(["config", "--help"]).run().success().stdout_has("on top of the project's ssp.toml");
     Ssp::new().args(["sops", "decrypt", "--help"]).run().success().stdout_has("FILE is the .sops.yaml to use");
 }
+
+#[test]
+fn age_recipient_help_names_post_quantum_recipients() {
+    for path in [&["sops", "--help"][..], &["sops", "encrypt", "--help"], &["sops", "edit", "--help"]] {
+        Ssp::new().args(path).run().success().stdout_has("age1pq1…");
+    }
+}

@@ -104,7 +104,7 @@ pub struct SopsWrite {
 /// Recipients and encryption rules for new files (default: the matching .sops.yaml creation rule).
 #[derive(Debug, Clone, Default, Args)]
 pub struct SopsRecipients {
-    /// Comma-separated age recipients (age1…).
+    /// Comma-separated age recipients (age1…, or age1pq1… for post-quantum ones).
     #[arg(short = 'a', long, env = "SOPS_AGE_RECIPIENTS", value_name = "RECIPIENTS", hide_env_values = true)]
     pub age: Option<String>,
 
