@@ -993,12 +993,16 @@ _ssp() {
             return 0
             ;;
         ssp__subcmd__sops)
-            opts="-d -e -r -i -a -p -k -C -v -q -h -V --decrypt --encrypt --rotate --set --input-type --output-type --in-place --output --extract --ignore-mac --age --pgp --kms --encryption-context --aws-profile --unencrypted-suffix --encrypted-suffix --unencrypted-regex --encrypted-regex --add-age --rm-age --add-pgp --rm-pgp --add-kms --rm-kms --project-dir --config --verbose --quiet --dry-run --no-progress --color --help --version decrypt encrypt edit set unset updatekeys rotate filestatus exec-env exec-file publish keyservice help"
+            opts="-d -e -r -i -a -p -k -C -v -q -h -V --config --decrypt --encrypt --rotate --set --input-type --output-type --in-place --output --extract --ignore-mac --age --pgp --kms --encryption-context --aws-profile --unencrypted-suffix --encrypted-suffix --unencrypted-regex --encrypted-regex --add-age --rm-age --add-pgp --rm-pgp --add-kms --rm-kms --project-dir --verbose --quiet --dry-run --no-progress --color --help --version decrypt encrypt edit set unset updatekeys rotate filestatus exec-env exec-file publish keyservice help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --set)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1099,10 +1103,6 @@ _ssp() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --config)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 --color)
                     COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
                     return 0
@@ -1115,7 +1115,7 @@ _ssp() {
             return 0
             ;;
         ssp__subcmd__sops__subcmd__decrypt)
-            opts="-i -C -v -q -h -V --input-type --output-type --in-place --output --extract --ignore-mac --filename-override --project-dir --config --verbose --quiet --dry-run --no-progress --color --help --version"
+            opts="-i -C -v -q -h -V --input-type --output-type --in-place --output --extract --ignore-mac --filename-override --config --project-dir --verbose --quiet --dry-run --no-progress --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1141,15 +1141,15 @@ _ssp() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --project-dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 -C)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1165,7 +1165,7 @@ _ssp() {
             return 0
             ;;
         ssp__subcmd__sops__subcmd__edit)
-            opts="-a -p -k -C -v -q -h -V --input-type --ignore-mac --age --pgp --kms --encryption-context --aws-profile --unencrypted-suffix --encrypted-suffix --unencrypted-regex --encrypted-regex --project-dir --config --verbose --quiet --dry-run --no-progress --color --help --version"
+            opts="-a -p -k -C -v -q -h -V --input-type --ignore-mac --age --pgp --kms --encryption-context --aws-profile --unencrypted-suffix --encrypted-suffix --unencrypted-regex --encrypted-regex --config --project-dir --verbose --quiet --dry-run --no-progress --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1223,15 +1223,15 @@ _ssp() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --project-dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 -C)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1247,7 +1247,7 @@ _ssp() {
             return 0
             ;;
         ssp__subcmd__sops__subcmd__encrypt)
-            opts="-i -a -p -k -C -v -q -h -V --input-type --output-type --in-place --output --age --pgp --kms --encryption-context --aws-profile --unencrypted-suffix --encrypted-suffix --unencrypted-regex --encrypted-regex --filename-override --project-dir --config --verbose --quiet --dry-run --no-progress --color --help --version"
+            opts="-i -a -p -k -C -v -q -h -V --input-type --output-type --in-place --output --age --pgp --kms --encryption-context --aws-profile --unencrypted-suffix --encrypted-suffix --unencrypted-regex --encrypted-regex --filename-override --config --project-dir --verbose --quiet --dry-run --no-progress --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1317,15 +1317,15 @@ _ssp() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --project-dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 -C)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1341,7 +1341,7 @@ _ssp() {
             return 0
             ;;
         ssp__subcmd__sops__subcmd__exec__subcmd__env)
-            opts="-C -v -q -h -V --pristine --same-process --background --user --input-type --ignore-mac --project-dir --config --verbose --quiet --dry-run --no-progress --color --help --version"
+            opts="-C -v -q -h -V --pristine --same-process --background --user --input-type --ignore-mac --config --project-dir --verbose --quiet --dry-run --no-progress --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1355,15 +1355,15 @@ _ssp() {
                     COMPREPLY=($(compgen -W "yaml json dotenv ini binary" -- "${cur}"))
                     return 0
                     ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --project-dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 -C)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1379,7 +1379,7 @@ _ssp() {
             return 0
             ;;
         ssp__subcmd__sops__subcmd__exec__subcmd__file)
-            opts="-C -v -q -h -V --no-fifo --filename --output-type --background --user --input-type --ignore-mac --project-dir --config --verbose --quiet --dry-run --no-progress --color --help --version"
+            opts="-C -v -q -h -V --no-fifo --filename --output-type --background --user --input-type --ignore-mac --config --project-dir --verbose --quiet --dry-run --no-progress --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1401,15 +1401,15 @@ _ssp() {
                     COMPREPLY=($(compgen -W "yaml json dotenv ini binary" -- "${cur}"))
                     return 0
                     ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --project-dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 -C)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1425,7 +1425,7 @@ _ssp() {
             return 0
             ;;
         ssp__subcmd__sops__subcmd__filestatus)
-            opts="-C -v -q -h -V --input-type --project-dir --config --verbose --quiet --dry-run --no-progress --color --help --version"
+            opts="-C -v -q -h -V --input-type --config --project-dir --verbose --quiet --dry-run --no-progress --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1435,15 +1435,15 @@ _ssp() {
                     COMPREPLY=($(compgen -W "yaml json dotenv ini binary" -- "${cur}"))
                     return 0
                     ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --project-dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 -C)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1655,21 +1655,21 @@ _ssp() {
             return 0
             ;;
         ssp__subcmd__sops__subcmd__keyservice)
-            opts="-C -v -q -h -V --project-dir --config --verbose --quiet --dry-run --no-progress --color --help --version"
+            opts="-C -v -q -h -V --config --project-dir --verbose --quiet --dry-run --no-progress --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --project-dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 -C)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1685,21 +1685,21 @@ _ssp() {
             return 0
             ;;
         ssp__subcmd__sops__subcmd__publish)
-            opts="-C -v -q -h -V --project-dir --config --verbose --quiet --dry-run --no-progress --color --help --version"
+            opts="-C -v -q -h -V --config --project-dir --verbose --quiet --dry-run --no-progress --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --project-dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 -C)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1715,7 +1715,7 @@ _ssp() {
             return 0
             ;;
         ssp__subcmd__sops__subcmd__rotate)
-            opts="-i -C -v -q -h -V --input-type --output-type --in-place --output --add-age --rm-age --add-pgp --rm-pgp --add-kms --rm-kms --encryption-context --aws-profile --project-dir --config --verbose --quiet --dry-run --no-progress --color --help --version"
+            opts="-i -C -v -q -h -V --input-type --output-type --in-place --output --add-age --rm-age --add-pgp --rm-pgp --add-kms --rm-kms --encryption-context --aws-profile --config --project-dir --verbose --quiet --dry-run --no-progress --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1765,15 +1765,15 @@ _ssp() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --project-dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 -C)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1789,7 +1789,7 @@ _ssp() {
             return 0
             ;;
         ssp__subcmd__sops__subcmd__set)
-            opts="-C -v -q -h -V --input-type --output-type --value-stdin --value-file --idempotent --ignore-mac --project-dir --config --verbose --quiet --dry-run --no-progress --color --help --version"
+            opts="-C -v -q -h -V --input-type --output-type --value-stdin --value-file --idempotent --ignore-mac --config --project-dir --verbose --quiet --dry-run --no-progress --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1803,15 +1803,15 @@ _ssp() {
                     COMPREPLY=($(compgen -W "yaml json dotenv ini binary" -- "${cur}"))
                     return 0
                     ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --project-dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 -C)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1827,7 +1827,7 @@ _ssp() {
             return 0
             ;;
         ssp__subcmd__sops__subcmd__unset)
-            opts="-C -v -q -h -V --input-type --output-type --idempotent --ignore-mac --project-dir --config --verbose --quiet --dry-run --no-progress --color --help --version"
+            opts="-C -v -q -h -V --input-type --output-type --idempotent --ignore-mac --config --project-dir --verbose --quiet --dry-run --no-progress --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1841,15 +1841,15 @@ _ssp() {
                     COMPREPLY=($(compgen -W "yaml json dotenv ini binary" -- "${cur}"))
                     return 0
                     ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --project-dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 -C)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1865,7 +1865,7 @@ _ssp() {
             return 0
             ;;
         ssp__subcmd__sops__subcmd__updatekeys)
-            opts="-y -C -v -q -h -V --yes --input-type --project-dir --config --verbose --quiet --dry-run --no-progress --color --help --version"
+            opts="-y -C -v -q -h -V --yes --input-type --config --project-dir --verbose --quiet --dry-run --no-progress --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1875,15 +1875,15 @@ _ssp() {
                     COMPREPLY=($(compgen -W "yaml json dotenv ini binary" -- "${cur}"))
                     return 0
                     ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --project-dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 -C)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -25,7 +25,7 @@ function __fish_ssp_using_subcommand
 end
 
 complete -c ssp -n "__fish_ssp_needs_command" -s C -l project-dir -d 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder' -r -F
-complete -c ssp -n "__fish_ssp_needs_command" -l config -d 'Read settings from FILE on top of the project\'s ssp.toml (under `ssp sops`: FILE is the .sops.yaml to use)' -r -F
+complete -c ssp -n "__fish_ssp_needs_command" -l config -d 'Read settings from FILE on top of the project\'s ssp.toml. (`ssp sops` reads no ssp.toml: its own --config, after `sops`, names the .sops.yaml.)' -r -F
 complete -c ssp -n "__fish_ssp_needs_command" -l color -d 'When to use colour (NO_COLOR in the environment means never, unless --color always)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -50,12 +50,12 @@ complete -c ssp -n "__fish_ssp_needs_command" -f -a "install-tools" -d 'Download
 complete -c ssp -n "__fish_ssp_needs_command" -f -a "fetch-chart" -d 'Check out the pinned Supabase chart under vendors/ and confirm its Chart.yaml'
 complete -c ssp -n "__fish_ssp_needs_command" -f -a "completions" -d 'Print shell completions for SHELL to stdout'
 complete -c ssp -n "__fish_ssp_needs_command" -f -a "edit-cloud-values" -d 'Edit the SOPS-encrypted cloud values (`values.cloud` in ssp.toml) in your editor, like `sops edit`: decrypted only into a private temporary file, re-encrypted with the same data key and replaced atomically when you save a valid change'
-complete -c ssp -n "__fish_ssp_needs_command" -f -a "sops" -d 'Read and write SOPS files like the sops CLI, in-process: decrypt, encrypt, edit, set, unset, updatekeys, rotate, filestatus, exec-env, exec-file. `ssp sops -d FILE`, `-e FILE`, `-d -i FILE` and `ssp sops FILE` (edit) work as with sops. The global --config FILE names the .sops.yaml here (default: the first .sops.yaml found walking up from the current directory)'
+complete -c ssp -n "__fish_ssp_needs_command" -f -a "sops" -d 'Read and write SOPS files like the sops CLI, in-process: decrypt, encrypt, edit, set, unset, updatekeys, rotate, filestatus, exec-env, exec-file. `ssp sops -d FILE`, `-e FILE`, `-d -i FILE` and `ssp sops FILE` (edit) work as with sops. `--config FILE` after `sops` names the .sops.yaml, as sops\' --config does (default: the first .sops.yaml found walking up from the current directory)'
 complete -c ssp -n "__fish_ssp_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c ssp -n "__fish_ssp_using_subcommand config" -s o -l output -d 'Output format' -r -f -a "text\t''
 json\t''"
 complete -c ssp -n "__fish_ssp_using_subcommand config" -s C -l project-dir -d 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder' -r -F
-complete -c ssp -n "__fish_ssp_using_subcommand config" -l config -d 'Read settings from FILE on top of the project\'s ssp.toml (under `ssp sops`: FILE is the .sops.yaml to use)' -r -F
+complete -c ssp -n "__fish_ssp_using_subcommand config" -l config -d 'Read settings from FILE on top of the project\'s ssp.toml. (`ssp sops` reads no ssp.toml: its own --config, after `sops`, names the .sops.yaml.)' -r -F
 complete -c ssp -n "__fish_ssp_using_subcommand config" -l color -d 'When to use colour (NO_COLOR in the environment means never, unless --color always)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -68,7 +68,7 @@ complete -c ssp -n "__fish_ssp_using_subcommand config" -s V -l version -d 'Prin
 complete -c ssp -n "__fish_ssp_using_subcommand doctor" -s o -l output -d 'Output format' -r -f -a "text\t''
 json\t''"
 complete -c ssp -n "__fish_ssp_using_subcommand doctor" -s C -l project-dir -d 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder' -r -F
-complete -c ssp -n "__fish_ssp_using_subcommand doctor" -l config -d 'Read settings from FILE on top of the project\'s ssp.toml (under `ssp sops`: FILE is the .sops.yaml to use)' -r -F
+complete -c ssp -n "__fish_ssp_using_subcommand doctor" -l config -d 'Read settings from FILE on top of the project\'s ssp.toml. (`ssp sops` reads no ssp.toml: its own --config, after `sops`, names the .sops.yaml.)' -r -F
 complete -c ssp -n "__fish_ssp_using_subcommand doctor" -l color -d 'When to use colour (NO_COLOR in the environment means never, unless --color always)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -86,7 +86,7 @@ complete -c ssp -n "__fish_ssp_using_subcommand setup-infra" -s f -l values -d '
 complete -c ssp -n "__fish_ssp_using_subcommand setup-infra" -l set -d 'Extra `helm --set KEY=VALUE` (repeatable): merged into the values helm reads on its stdin, never on helm\'s command line; masked in logs' -r
 complete -c ssp -n "__fish_ssp_using_subcommand setup-infra" -l context -d 'Deploy to this kube context (needed to send dev values anywhere but the project\'s k3d cluster)' -r
 complete -c ssp -n "__fish_ssp_using_subcommand setup-infra" -s C -l project-dir -d 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder' -r -F
-complete -c ssp -n "__fish_ssp_using_subcommand setup-infra" -l config -d 'Read settings from FILE on top of the project\'s ssp.toml (under `ssp sops`: FILE is the .sops.yaml to use)' -r -F
+complete -c ssp -n "__fish_ssp_using_subcommand setup-infra" -l config -d 'Read settings from FILE on top of the project\'s ssp.toml. (`ssp sops` reads no ssp.toml: its own --config, after `sops`, names the .sops.yaml.)' -r -F
 complete -c ssp -n "__fish_ssp_using_subcommand setup-infra" -l color -d 'When to use colour (NO_COLOR in the environment means never, unless --color always)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -104,7 +104,7 @@ json\t''
 env\t'`KEY=value` lines for .env files'"
 complete -c ssp -n "__fish_ssp_using_subcommand status" -l write -d 'With `-o env`: write the lines to FILE (mode 0600, replaced atomically) instead of stdout' -r -F
 complete -c ssp -n "__fish_ssp_using_subcommand status" -s C -l project-dir -d 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder' -r -F
-complete -c ssp -n "__fish_ssp_using_subcommand status" -l config -d 'Read settings from FILE on top of the project\'s ssp.toml (under `ssp sops`: FILE is the .sops.yaml to use)' -r -F
+complete -c ssp -n "__fish_ssp_using_subcommand status" -l config -d 'Read settings from FILE on top of the project\'s ssp.toml. (`ssp sops` reads no ssp.toml: its own --config, after `sops`, names the .sops.yaml.)' -r -F
 complete -c ssp -n "__fish_ssp_using_subcommand status" -l color -d 'When to use colour (NO_COLOR in the environment means never, unless --color always)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -116,7 +116,7 @@ complete -c ssp -n "__fish_ssp_using_subcommand status" -l no-progress -d 'Plain
 complete -c ssp -n "__fish_ssp_using_subcommand status" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ssp -n "__fish_ssp_using_subcommand status" -s V -l version -d 'Print version'
 complete -c ssp -n "__fish_ssp_using_subcommand teardown" -s C -l project-dir -d 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder' -r -F
-complete -c ssp -n "__fish_ssp_using_subcommand teardown" -l config -d 'Read settings from FILE on top of the project\'s ssp.toml (under `ssp sops`: FILE is the .sops.yaml to use)' -r -F
+complete -c ssp -n "__fish_ssp_using_subcommand teardown" -l config -d 'Read settings from FILE on top of the project\'s ssp.toml. (`ssp sops` reads no ssp.toml: its own --config, after `sops`, names the .sops.yaml.)' -r -F
 complete -c ssp -n "__fish_ssp_using_subcommand teardown" -l color -d 'When to use colour (NO_COLOR in the environment means never, unless --color always)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -129,7 +129,7 @@ complete -c ssp -n "__fish_ssp_using_subcommand teardown" -l no-progress -d 'Pla
 complete -c ssp -n "__fish_ssp_using_subcommand teardown" -s h -l help -d 'Print help'
 complete -c ssp -n "__fish_ssp_using_subcommand teardown" -s V -l version -d 'Print version'
 complete -c ssp -n "__fish_ssp_using_subcommand down" -s C -l project-dir -d 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder' -r -F
-complete -c ssp -n "__fish_ssp_using_subcommand down" -l config -d 'Read settings from FILE on top of the project\'s ssp.toml (under `ssp sops`: FILE is the .sops.yaml to use)' -r -F
+complete -c ssp -n "__fish_ssp_using_subcommand down" -l config -d 'Read settings from FILE on top of the project\'s ssp.toml. (`ssp sops` reads no ssp.toml: its own --config, after `sops`, names the .sops.yaml.)' -r -F
 complete -c ssp -n "__fish_ssp_using_subcommand down" -l color -d 'When to use colour (NO_COLOR in the environment means never, unless --color always)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -142,7 +142,7 @@ complete -c ssp -n "__fish_ssp_using_subcommand down" -l no-progress -d 'Plain l
 complete -c ssp -n "__fish_ssp_using_subcommand down" -s h -l help -d 'Print help'
 complete -c ssp -n "__fish_ssp_using_subcommand down" -s V -l version -d 'Print version'
 complete -c ssp -n "__fish_ssp_using_subcommand stop" -s C -l project-dir -d 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder' -r -F
-complete -c ssp -n "__fish_ssp_using_subcommand stop" -l config -d 'Read settings from FILE on top of the project\'s ssp.toml (under `ssp sops`: FILE is the .sops.yaml to use)' -r -F
+complete -c ssp -n "__fish_ssp_using_subcommand stop" -l config -d 'Read settings from FILE on top of the project\'s ssp.toml. (`ssp sops` reads no ssp.toml: its own --config, after `sops`, names the .sops.yaml.)' -r -F
 complete -c ssp -n "__fish_ssp_using_subcommand stop" -l color -d 'When to use colour (NO_COLOR in the environment means never, unless --color always)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -153,7 +153,7 @@ complete -c ssp -n "__fish_ssp_using_subcommand stop" -l no-progress -d 'Plain l
 complete -c ssp -n "__fish_ssp_using_subcommand stop" -s h -l help -d 'Print help'
 complete -c ssp -n "__fish_ssp_using_subcommand stop" -s V -l version -d 'Print version'
 complete -c ssp -n "__fish_ssp_using_subcommand start" -s C -l project-dir -d 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder' -r -F
-complete -c ssp -n "__fish_ssp_using_subcommand start" -l config -d 'Read settings from FILE on top of the project\'s ssp.toml (under `ssp sops`: FILE is the .sops.yaml to use)' -r -F
+complete -c ssp -n "__fish_ssp_using_subcommand start" -l config -d 'Read settings from FILE on top of the project\'s ssp.toml. (`ssp sops` reads no ssp.toml: its own --config, after `sops`, names the .sops.yaml.)' -r -F
 complete -c ssp -n "__fish_ssp_using_subcommand start" -l color -d 'When to use colour (NO_COLOR in the environment means never, unless --color always)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -166,7 +166,7 @@ complete -c ssp -n "__fish_ssp_using_subcommand start" -s V -l version -d 'Print
 complete -c ssp -n "__fish_ssp_using_subcommand port-forward" -l port -d 'Local port (default: the service\'s own port)' -r
 complete -c ssp -n "__fish_ssp_using_subcommand port-forward" -l address -d 'Local address to listen on' -r
 complete -c ssp -n "__fish_ssp_using_subcommand port-forward" -s C -l project-dir -d 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder' -r -F
-complete -c ssp -n "__fish_ssp_using_subcommand port-forward" -l config -d 'Read settings from FILE on top of the project\'s ssp.toml (under `ssp sops`: FILE is the .sops.yaml to use)' -r -F
+complete -c ssp -n "__fish_ssp_using_subcommand port-forward" -l config -d 'Read settings from FILE on top of the project\'s ssp.toml. (`ssp sops` reads no ssp.toml: its own --config, after `sops`, names the .sops.yaml.)' -r -F
 complete -c ssp -n "__fish_ssp_using_subcommand port-forward" -l color -d 'When to use colour (NO_COLOR in the environment means never, unless --color always)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -179,7 +179,7 @@ complete -c ssp -n "__fish_ssp_using_subcommand port-forward" -s V -l version -d
 complete -c ssp -n "__fish_ssp_using_subcommand seed-db" -l timeout -d 'How long the Job may run (default: [seed] timeout; from 1s to 7d)' -r
 complete -c ssp -n "__fish_ssp_using_subcommand seed-db" -l grace -d 'How long the pod may sit in ErrImageNeverPull, ImagePullBackOff, … before seeding fails (1s to 7d)' -r
 complete -c ssp -n "__fish_ssp_using_subcommand seed-db" -s C -l project-dir -d 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder' -r -F
-complete -c ssp -n "__fish_ssp_using_subcommand seed-db" -l config -d 'Read settings from FILE on top of the project\'s ssp.toml (under `ssp sops`: FILE is the .sops.yaml to use)' -r -F
+complete -c ssp -n "__fish_ssp_using_subcommand seed-db" -l config -d 'Read settings from FILE on top of the project\'s ssp.toml. (`ssp sops` reads no ssp.toml: its own --config, after `sops`, names the .sops.yaml.)' -r -F
 complete -c ssp -n "__fish_ssp_using_subcommand seed-db" -l color -d 'When to use colour (NO_COLOR in the environment means never, unless --color always)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -194,7 +194,7 @@ complete -c ssp -n "__fish_ssp_using_subcommand seed-db" -s V -l version -d 'Pri
 complete -c ssp -n "__fish_ssp_using_subcommand seed" -l timeout -d 'How long the Job may run (default: [seed] timeout; from 1s to 7d)' -r
 complete -c ssp -n "__fish_ssp_using_subcommand seed" -l grace -d 'How long the pod may sit in ErrImageNeverPull, ImagePullBackOff, … before seeding fails (1s to 7d)' -r
 complete -c ssp -n "__fish_ssp_using_subcommand seed" -s C -l project-dir -d 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder' -r -F
-complete -c ssp -n "__fish_ssp_using_subcommand seed" -l config -d 'Read settings from FILE on top of the project\'s ssp.toml (under `ssp sops`: FILE is the .sops.yaml to use)' -r -F
+complete -c ssp -n "__fish_ssp_using_subcommand seed" -l config -d 'Read settings from FILE on top of the project\'s ssp.toml. (`ssp sops` reads no ssp.toml: its own --config, after `sops`, names the .sops.yaml.)' -r -F
 complete -c ssp -n "__fish_ssp_using_subcommand seed" -l color -d 'When to use colour (NO_COLOR in the environment means never, unless --color always)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -208,7 +208,7 @@ complete -c ssp -n "__fish_ssp_using_subcommand seed" -s h -l help -d 'Print hel
 complete -c ssp -n "__fish_ssp_using_subcommand seed" -s V -l version -d 'Print version'
 complete -c ssp -n "__fish_ssp_using_subcommand install-tools" -l mirror -d 'Download from this base URL instead of each tool\'s own host (sets tools.mirror): its scheme://host[/prefix] replaces the scheme://host of every download URL' -r
 complete -c ssp -n "__fish_ssp_using_subcommand install-tools" -s C -l project-dir -d 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder' -r -F
-complete -c ssp -n "__fish_ssp_using_subcommand install-tools" -l config -d 'Read settings from FILE on top of the project\'s ssp.toml (under `ssp sops`: FILE is the .sops.yaml to use)' -r -F
+complete -c ssp -n "__fish_ssp_using_subcommand install-tools" -l config -d 'Read settings from FILE on top of the project\'s ssp.toml. (`ssp sops` reads no ssp.toml: its own --config, after `sops`, names the .sops.yaml.)' -r -F
 complete -c ssp -n "__fish_ssp_using_subcommand install-tools" -l color -d 'When to use colour (NO_COLOR in the environment means never, unless --color always)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -222,7 +222,7 @@ complete -c ssp -n "__fish_ssp_using_subcommand install-tools" -s h -l help -d '
 complete -c ssp -n "__fish_ssp_using_subcommand install-tools" -s V -l version -d 'Print version'
 complete -c ssp -n "__fish_ssp_using_subcommand fetch-chart" -l rev -d 'Check out this commit, tag or branch instead of the pinned one' -r
 complete -c ssp -n "__fish_ssp_using_subcommand fetch-chart" -s C -l project-dir -d 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder' -r -F
-complete -c ssp -n "__fish_ssp_using_subcommand fetch-chart" -l config -d 'Read settings from FILE on top of the project\'s ssp.toml (under `ssp sops`: FILE is the .sops.yaml to use)' -r -F
+complete -c ssp -n "__fish_ssp_using_subcommand fetch-chart" -l config -d 'Read settings from FILE on top of the project\'s ssp.toml. (`ssp sops` reads no ssp.toml: its own --config, after `sops`, names the .sops.yaml.)' -r -F
 complete -c ssp -n "__fish_ssp_using_subcommand fetch-chart" -l color -d 'When to use colour (NO_COLOR in the environment means never, unless --color always)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -233,7 +233,7 @@ complete -c ssp -n "__fish_ssp_using_subcommand fetch-chart" -l no-progress -d '
 complete -c ssp -n "__fish_ssp_using_subcommand fetch-chart" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ssp -n "__fish_ssp_using_subcommand fetch-chart" -s V -l version -d 'Print version'
 complete -c ssp -n "__fish_ssp_using_subcommand completions" -s C -l project-dir -d 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder' -r -F
-complete -c ssp -n "__fish_ssp_using_subcommand completions" -l config -d 'Read settings from FILE on top of the project\'s ssp.toml (under `ssp sops`: FILE is the .sops.yaml to use)' -r -F
+complete -c ssp -n "__fish_ssp_using_subcommand completions" -l config -d 'Read settings from FILE on top of the project\'s ssp.toml. (`ssp sops` reads no ssp.toml: its own --config, after `sops`, names the .sops.yaml.)' -r -F
 complete -c ssp -n "__fish_ssp_using_subcommand completions" -l color -d 'When to use colour (NO_COLOR in the environment means never, unless --color always)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -244,7 +244,7 @@ complete -c ssp -n "__fish_ssp_using_subcommand completions" -l no-progress -d '
 complete -c ssp -n "__fish_ssp_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c ssp -n "__fish_ssp_using_subcommand completions" -s V -l version -d 'Print version'
 complete -c ssp -n "__fish_ssp_using_subcommand edit-cloud-values" -s C -l project-dir -d 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder' -r -F
-complete -c ssp -n "__fish_ssp_using_subcommand edit-cloud-values" -l config -d 'Read settings from FILE on top of the project\'s ssp.toml (under `ssp sops`: FILE is the .sops.yaml to use)' -r -F
+complete -c ssp -n "__fish_ssp_using_subcommand edit-cloud-values" -l config -d 'Read settings from FILE on top of the project\'s ssp.toml. (`ssp sops` reads no ssp.toml: its own --config, after `sops`, names the .sops.yaml.)' -r -F
 complete -c ssp -n "__fish_ssp_using_subcommand edit-cloud-values" -l color -d 'When to use colour (NO_COLOR in the environment means never, unless --color always)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -255,6 +255,7 @@ complete -c ssp -n "__fish_ssp_using_subcommand edit-cloud-values" -l dry-run -d
 complete -c ssp -n "__fish_ssp_using_subcommand edit-cloud-values" -l no-progress -d 'Plain log lines instead of progress bars (automatic when stderr is not a terminal)'
 complete -c ssp -n "__fish_ssp_using_subcommand edit-cloud-values" -s h -l help -d 'Print help'
 complete -c ssp -n "__fish_ssp_using_subcommand edit-cloud-values" -s V -l version -d 'Print version'
+complete -c ssp -n "__fish_ssp_using_subcommand sops; and not __fish_seen_subcommand_from decrypt encrypt edit set unset updatekeys rotate filestatus exec-env exec-file publish keyservice help" -l config -d 'FILE is the .sops.yaml to use, as with sops\' --config (default: the first .sops.yaml found walking up from the current directory)' -r -F
 complete -c ssp -n "__fish_ssp_using_subcommand sops; and not __fish_seen_subcommand_from decrypt encrypt edit set unset updatekeys rotate filestatus exec-env exec-file publish keyservice help" -l set -d 'Legacy form of `set`: `ssp sops --set \'["key"] "value"\' FILE` sets the value in place' -r
 complete -c ssp -n "__fish_ssp_using_subcommand sops; and not __fish_seen_subcommand_from decrypt encrypt edit set unset updatekeys rotate filestatus exec-env exec-file publish keyservice help" -l input-type -d 'Input format (default: from the file\'s extension; anything else is binary)' -r -f -a "yaml\t''
 json\t''
@@ -268,7 +269,7 @@ ini\t''
 binary\t''"
 complete -c ssp -n "__fish_ssp_using_subcommand sops; and not __fish_seen_subcommand_from decrypt encrypt edit set unset updatekeys rotate filestatus exec-env exec-file publish keyservice help" -l output -d 'Write the result to this file instead of stdout' -r -F
 complete -c ssp -n "__fish_ssp_using_subcommand sops; and not __fish_seen_subcommand_from decrypt encrypt edit set unset updatekeys rotate filestatus exec-env exec-file publish keyservice help" -l extract -d 'With -d: print only this part of the document, e.g. \'["secret"]["db"]\'' -r
-complete -c ssp -n "__fish_ssp_using_subcommand sops; and not __fish_seen_subcommand_from decrypt encrypt edit set unset updatekeys rotate filestatus exec-env exec-file publish keyservice help" -s a -l age -d 'Comma-separated age recipients (age1…)' -r
+complete -c ssp -n "__fish_ssp_using_subcommand sops; and not __fish_seen_subcommand_from decrypt encrypt edit set unset updatekeys rotate filestatus exec-env exec-file publish keyservice help" -s a -l age -d 'Comma-separated age recipients (age1…, or age1pq1… for post-quantum ones)' -r
 complete -c ssp -n "__fish_ssp_using_subcommand sops; and not __fish_seen_subcommand_from decrypt encrypt edit set unset updatekeys rotate filestatus exec-env exec-file publish keyservice help" -s p -l pgp -d 'Comma-separated PGP fingerprints' -r
 complete -c ssp -n "__fish_ssp_using_subcommand sops; and not __fish_seen_subcommand_from decrypt encrypt edit set unset updatekeys rotate filestatus exec-env exec-file publish keyservice help" -s k -l kms -d 'Comma-separated AWS KMS key ARNs (ARN+ROLE_ARN to call KMS as an assumed role)' -r
 complete -c ssp -n "__fish_ssp_using_subcommand sops; and not __fish_seen_subcommand_from decrypt encrypt edit set unset updatekeys rotate filestatus exec-env exec-file publish keyservice help" -l encryption-context -d 'AWS KMS encryption context for the new KMS keys: comma-separated KEY:VALUE pairs' -r
@@ -284,7 +285,6 @@ complete -c ssp -n "__fish_ssp_using_subcommand sops; and not __fish_seen_subcom
 complete -c ssp -n "__fish_ssp_using_subcommand sops; and not __fish_seen_subcommand_from decrypt encrypt edit set unset updatekeys rotate filestatus exec-env exec-file publish keyservice help" -l add-kms -d 'Add these AWS KMS key ARNs (comma-separated, ARN+ROLE_ARN for a role)' -r
 complete -c ssp -n "__fish_ssp_using_subcommand sops; and not __fish_seen_subcommand_from decrypt encrypt edit set unset updatekeys rotate filestatus exec-env exec-file publish keyservice help" -l rm-kms -d 'Remove these AWS KMS key ARNs (comma-separated, ARN+ROLE_ARN for a role)' -r
 complete -c ssp -n "__fish_ssp_using_subcommand sops; and not __fish_seen_subcommand_from decrypt encrypt edit set unset updatekeys rotate filestatus exec-env exec-file publish keyservice help" -s C -l project-dir -d 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder' -r -F
-complete -c ssp -n "__fish_ssp_using_subcommand sops; and not __fish_seen_subcommand_from decrypt encrypt edit set unset updatekeys rotate filestatus exec-env exec-file publish keyservice help" -l config -d 'Read settings from FILE on top of the project\'s ssp.toml (under `ssp sops`: FILE is the .sops.yaml to use)' -r -F
 complete -c ssp -n "__fish_ssp_using_subcommand sops; and not __fish_seen_subcommand_from decrypt encrypt edit set unset updatekeys rotate filestatus exec-env exec-file publish keyservice help" -l color -d 'When to use colour (NO_COLOR in the environment means never, unless --color always)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -325,8 +325,8 @@ binary\t''"
 complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from decrypt" -l output -d 'Write the result to this file instead of stdout' -r -F
 complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from decrypt" -l extract -d 'Print only this part of the document, e.g. \'["secret"]["db"]\'' -r
 complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from decrypt" -l filename-override -d 'Use this file name instead of FILE for picking the formats (useful with stdin)' -r -F
+complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from decrypt" -l config -d 'FILE is the .sops.yaml to use, as with sops\' --config (default: the first .sops.yaml found walking up from the current directory)' -r -F
 complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from decrypt" -s C -l project-dir -d 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder' -r -F
-complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from decrypt" -l config -d 'Read settings from FILE on top of the project\'s ssp.toml (under `ssp sops`: FILE is the .sops.yaml to use)' -r -F
 complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from decrypt" -l color -d 'When to use colour (NO_COLOR in the environment means never, unless --color always)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -349,7 +349,7 @@ dotenv\t''
 ini\t''
 binary\t''"
 complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from encrypt" -l output -d 'Write the result to this file instead of stdout' -r -F
-complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from encrypt" -s a -l age -d 'Comma-separated age recipients (age1…)' -r
+complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from encrypt" -s a -l age -d 'Comma-separated age recipients (age1…, or age1pq1… for post-quantum ones)' -r
 complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from encrypt" -s p -l pgp -d 'Comma-separated PGP fingerprints' -r
 complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from encrypt" -s k -l kms -d 'Comma-separated AWS KMS key ARNs (ARN+ROLE_ARN to call KMS as an assumed role)' -r
 complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from encrypt" -l encryption-context -d 'AWS KMS encryption context for the new KMS keys: comma-separated KEY:VALUE pairs' -r
@@ -359,8 +359,8 @@ complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand
 complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from encrypt" -l unencrypted-regex -d 'Keys matching this regex stay unencrypted' -r
 complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from encrypt" -l encrypted-regex -d 'Only keys matching this regex are encrypted' -r
 complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from encrypt" -l filename-override -d 'Use this file name instead of FILE for formats and the creation rule (required with stdin)' -r -F
+complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from encrypt" -l config -d 'FILE is the .sops.yaml to use, as with sops\' --config (default: the first .sops.yaml found walking up from the current directory)' -r -F
 complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from encrypt" -s C -l project-dir -d 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder' -r -F
-complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from encrypt" -l config -d 'Read settings from FILE on top of the project\'s ssp.toml (under `ssp sops`: FILE is the .sops.yaml to use)' -r -F
 complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from encrypt" -l color -d 'When to use colour (NO_COLOR in the environment means never, unless --color always)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -376,7 +376,7 @@ json\t''
 dotenv\t''
 ini\t''
 binary\t''"
-complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from edit" -s a -l age -d 'Comma-separated age recipients (age1…)' -r
+complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from edit" -s a -l age -d 'Comma-separated age recipients (age1…, or age1pq1… for post-quantum ones)' -r
 complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from edit" -s p -l pgp -d 'Comma-separated PGP fingerprints' -r
 complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from edit" -s k -l kms -d 'Comma-separated AWS KMS key ARNs (ARN+ROLE_ARN to call KMS as an assumed role)' -r
 complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from edit" -l encryption-context -d 'AWS KMS encryption context for the new KMS keys: comma-separated KEY:VALUE pairs' -r
@@ -385,8 +385,8 @@ complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand
 complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from edit" -l encrypted-suffix -d 'Only keys ending in this suffix are encrypted' -r
 complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from edit" -l unencrypted-regex -d 'Keys matching this regex stay unencrypted' -r
 complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from edit" -l encrypted-regex -d 'Only keys matching this regex are encrypted' -r
+complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from edit" -l config -d 'FILE is the .sops.yaml to use, as with sops\' --config (default: the first .sops.yaml found walking up from the current directory)' -r -F
 complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from edit" -s C -l project-dir -d 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder' -r -F
-complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from edit" -l config -d 'Read settings from FILE on top of the project\'s ssp.toml (under `ssp sops`: FILE is the .sops.yaml to use)' -r -F
 complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from edit" -l color -d 'When to use colour (NO_COLOR in the environment means never, unless --color always)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -407,8 +407,8 @@ json\t''
 dotenv\t''
 ini\t''
 binary\t''"
+complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from set" -l config -d 'FILE is the .sops.yaml to use, as with sops\' --config (default: the first .sops.yaml found walking up from the current directory)' -r -F
 complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from set" -s C -l project-dir -d 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder' -r -F
-complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from set" -l config -d 'Read settings from FILE on top of the project\'s ssp.toml (under `ssp sops`: FILE is the .sops.yaml to use)' -r -F
 complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from set" -l color -d 'When to use colour (NO_COLOR in the environment means never, unless --color always)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -432,8 +432,8 @@ json\t''
 dotenv\t''
 ini\t''
 binary\t''"
+complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from unset" -l config -d 'FILE is the .sops.yaml to use, as with sops\' --config (default: the first .sops.yaml found walking up from the current directory)' -r -F
 complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from unset" -s C -l project-dir -d 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder' -r -F
-complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from unset" -l config -d 'Read settings from FILE on top of the project\'s ssp.toml (under `ssp sops`: FILE is the .sops.yaml to use)' -r -F
 complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from unset" -l color -d 'When to use colour (NO_COLOR in the environment means never, unless --color always)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -450,8 +450,8 @@ json\t''
 dotenv\t''
 ini\t''
 binary\t''"
+complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from updatekeys" -l config -d 'FILE is the .sops.yaml to use, as with sops\' --config (default: the first .sops.yaml found walking up from the current directory)' -r -F
 complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from updatekeys" -s C -l project-dir -d 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder' -r -F
-complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from updatekeys" -l config -d 'Read settings from FILE on top of the project\'s ssp.toml (under `ssp sops`: FILE is the .sops.yaml to use)' -r -F
 complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from updatekeys" -l color -d 'When to use colour (NO_COLOR in the environment means never, unless --color always)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -481,8 +481,8 @@ complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand
 complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from rotate" -l rm-kms -d 'Remove these AWS KMS key ARNs (comma-separated, ARN+ROLE_ARN for a role)' -r
 complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from rotate" -l encryption-context -d 'AWS KMS encryption context for the new KMS keys: comma-separated KEY:VALUE pairs' -r
 complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from rotate" -l aws-profile -d 'The AWS profile (shared config / credentials) the new KMS keys use; recorded in the file' -r
+complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from rotate" -l config -d 'FILE is the .sops.yaml to use, as with sops\' --config (default: the first .sops.yaml found walking up from the current directory)' -r -F
 complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from rotate" -s C -l project-dir -d 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder' -r -F
-complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from rotate" -l config -d 'Read settings from FILE on top of the project\'s ssp.toml (under `ssp sops`: FILE is the .sops.yaml to use)' -r -F
 complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from rotate" -l color -d 'When to use colour (NO_COLOR in the environment means never, unless --color always)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -498,8 +498,8 @@ json\t''
 dotenv\t''
 ini\t''
 binary\t''"
+complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from filestatus" -l config -d 'FILE is the .sops.yaml to use, as with sops\' --config (default: the first .sops.yaml found walking up from the current directory)' -r -F
 complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from filestatus" -s C -l project-dir -d 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder' -r -F
-complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from filestatus" -l config -d 'Read settings from FILE on top of the project\'s ssp.toml (under `ssp sops`: FILE is the .sops.yaml to use)' -r -F
 complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from filestatus" -l color -d 'When to use colour (NO_COLOR in the environment means never, unless --color always)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -515,8 +515,8 @@ json\t''
 dotenv\t''
 ini\t''
 binary\t''"
+complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from exec-env" -l config -d 'FILE is the .sops.yaml to use, as with sops\' --config (default: the first .sops.yaml found walking up from the current directory)' -r -F
 complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from exec-env" -s C -l project-dir -d 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder' -r -F
-complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from exec-env" -l config -d 'Read settings from FILE on top of the project\'s ssp.toml (under `ssp sops`: FILE is the .sops.yaml to use)' -r -F
 complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from exec-env" -l color -d 'When to use colour (NO_COLOR in the environment means never, unless --color always)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -542,8 +542,8 @@ json\t''
 dotenv\t''
 ini\t''
 binary\t''"
+complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from exec-file" -l config -d 'FILE is the .sops.yaml to use, as with sops\' --config (default: the first .sops.yaml found walking up from the current directory)' -r -F
 complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from exec-file" -s C -l project-dir -d 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder' -r -F
-complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from exec-file" -l config -d 'Read settings from FILE on top of the project\'s ssp.toml (under `ssp sops`: FILE is the .sops.yaml to use)' -r -F
 complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from exec-file" -l color -d 'When to use colour (NO_COLOR in the environment means never, unless --color always)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -556,8 +556,8 @@ complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand
 complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from exec-file" -l no-progress -d 'Plain log lines instead of progress bars (automatic when stderr is not a terminal)'
 complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from exec-file" -s h -l help -d 'Print help'
 complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from exec-file" -s V -l version -d 'Print version'
+complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from publish" -l config -d 'FILE is the .sops.yaml to use, as with sops\' --config (default: the first .sops.yaml found walking up from the current directory)' -r -F
 complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from publish" -s C -l project-dir -d 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder' -r -F
-complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from publish" -l config -d 'Read settings from FILE on top of the project\'s ssp.toml (under `ssp sops`: FILE is the .sops.yaml to use)' -r -F
 complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from publish" -l color -d 'When to use colour (NO_COLOR in the environment means never, unless --color always)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -567,8 +567,8 @@ complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand
 complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from publish" -l no-progress -d 'Plain log lines instead of progress bars (automatic when stderr is not a terminal)'
 complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from publish" -s h -l help -d 'Print help'
 complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from publish" -s V -l version -d 'Print version'
+complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from keyservice" -l config -d 'FILE is the .sops.yaml to use, as with sops\' --config (default: the first .sops.yaml found walking up from the current directory)' -r -F
 complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from keyservice" -s C -l project-dir -d 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder' -r -F
-complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from keyservice" -l config -d 'Read settings from FILE on top of the project\'s ssp.toml (under `ssp sops`: FILE is the .sops.yaml to use)' -r -F
 complete -c ssp -n "__fish_ssp_using_subcommand sops; and __fish_seen_subcommand_from keyservice" -l color -d 'When to use colour (NO_COLOR in the environment means never, unless --color always)' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -604,7 +604,7 @@ complete -c ssp -n "__fish_ssp_using_subcommand help; and not __fish_seen_subcom
 complete -c ssp -n "__fish_ssp_using_subcommand help; and not __fish_seen_subcommand_from config doctor setup-infra status teardown stop start port-forward seed-db install-tools fetch-chart completions edit-cloud-values sops help" -f -a "fetch-chart" -d 'Check out the pinned Supabase chart under vendors/ and confirm its Chart.yaml'
 complete -c ssp -n "__fish_ssp_using_subcommand help; and not __fish_seen_subcommand_from config doctor setup-infra status teardown stop start port-forward seed-db install-tools fetch-chart completions edit-cloud-values sops help" -f -a "completions" -d 'Print shell completions for SHELL to stdout'
 complete -c ssp -n "__fish_ssp_using_subcommand help; and not __fish_seen_subcommand_from config doctor setup-infra status teardown stop start port-forward seed-db install-tools fetch-chart completions edit-cloud-values sops help" -f -a "edit-cloud-values" -d 'Edit the SOPS-encrypted cloud values (`values.cloud` in ssp.toml) in your editor, like `sops edit`: decrypted only into a private temporary file, re-encrypted with the same data key and replaced atomically when you save a valid change'
-complete -c ssp -n "__fish_ssp_using_subcommand help; and not __fish_seen_subcommand_from config doctor setup-infra status teardown stop start port-forward seed-db install-tools fetch-chart completions edit-cloud-values sops help" -f -a "sops" -d 'Read and write SOPS files like the sops CLI, in-process: decrypt, encrypt, edit, set, unset, updatekeys, rotate, filestatus, exec-env, exec-file. `ssp sops -d FILE`, `-e FILE`, `-d -i FILE` and `ssp sops FILE` (edit) work as with sops. The global --config FILE names the .sops.yaml here (default: the first .sops.yaml found walking up from the current directory)'
+complete -c ssp -n "__fish_ssp_using_subcommand help; and not __fish_seen_subcommand_from config doctor setup-infra status teardown stop start port-forward seed-db install-tools fetch-chart completions edit-cloud-values sops help" -f -a "sops" -d 'Read and write SOPS files like the sops CLI, in-process: decrypt, encrypt, edit, set, unset, updatekeys, rotate, filestatus, exec-env, exec-file. `ssp sops -d FILE`, `-e FILE`, `-d -i FILE` and `ssp sops FILE` (edit) work as with sops. `--config FILE` after `sops` names the .sops.yaml, as sops\' --config does (default: the first .sops.yaml found walking up from the current directory)'
 complete -c ssp -n "__fish_ssp_using_subcommand help; and not __fish_seen_subcommand_from config doctor setup-infra status teardown stop start port-forward seed-db install-tools fetch-chart completions edit-cloud-values sops help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c ssp -n "__fish_ssp_using_subcommand help; and __fish_seen_subcommand_from sops" -f -a "decrypt" -d 'Decrypt a file (or stdin) and print the plaintext'
 complete -c ssp -n "__fish_ssp_using_subcommand help; and __fish_seen_subcommand_from sops" -f -a "encrypt" -d 'Encrypt a plaintext file (or stdin) for the given recipients or the .sops.yaml creation rule'

@@ -122,3 +122,37 @@ fn readme_config_reference_matches_the_embedded_defaults() {
         "README's configuration reference differs from src/config/defaults.toml; paste the file into the block"
     );
 }
+
+#[test]
+fn config_before_sops_names_an_ssp_toml_and_after_sops_the_sops_yaml() {
+    let project = Project::new();
+    let key = support::fixtures::age_key();
+    project.write("alt.sops.yaml", format!("creation_rules:\n    - age: {}\n", key.recipient));
+    project.write("plain.yaml", "a: 1\n");
+    let ssp = || project.ssp().without_keys(&project.root());
+    // sops' own --config, after the verb as after `sops`: the .sops.yaml whose rule chooses.
+    for args in [
+        ["sops", "encrypt", "--config", "alt.sops.yaml", "plain.yaml"],
+        ["sops", "--config", "alt.sops.yaml", "encrypt", "plain.yaml"],
+    ] {
+        ssp().args(args).run().success().stdout_has(&key.recipient);
+    }
+    // Before `sops` it is ssp's (an ssp.toml), which `ssp sops` does not read: refused, not ignored.
+    let out = ssp().args(["--config", "alt.sops.yaml", "sops", "encrypt", "-i", "plain.yaml"]).run();
+    out.status(2)
+        .stderr_has("`ssp --config alt.sops.yaml` names an ssp.toml, which `ssp sops` does not read")
+        .stderr_has("hint: to name the .sops.yaml, put --config after `sops`: ssp sops --config alt.sops.yaml");
+    assert_eq!(std::fs::read_to_string(project.root().join("plain.yaml")).unwrap(), "a: 1\n");
+    // Every other command keeps ssp's --config, before or after its name.
+    project.ssp().args(["config", "--config", "missing.toml"]).run().status(2).stderr_has("missing.toml");
+    // Each help says which file its --config names.
+    Ssp::new().args(["config", "--help"]).run().success().stdout_has("on top of the project's ssp.toml");
+    Ssp::new().args(["sops", "decrypt", "--help"]).run().success().stdout_has("FILE is the .sops.yaml to use");
+}
+
+#[test]
+fn age_recipient_help_names_post_quantum_recipients() {
+    for path in [&["sops", "--help"][..], &["sops", "encrypt", "--help"], &["sops", "edit", "--help"]] {
+        Ssp::new().args(path).run().success().stdout_has("age1pq1…");
+    }
+}

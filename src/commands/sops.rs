@@ -1,17 +1,17 @@
 //! `ssp sops …`: sops' everyday verbs over the in-process engine ([`crate::sops`]), with sops' exit
 //! statuses (through [`StatusError`]) and sops' output: plaintext or ciphertext on stdout, status
-//! lines on stderr. `.sops.yaml` is found walking up from the current directory, as sops does; the
-//! global `--config FILE` names it instead.
+//! lines on stderr. `.sops.yaml` is found walking up from the current directory, as sops does;
+//! `ssp sops --config FILE` names it instead.
 
 use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 
 use zeroize::Zeroizing;
 
-use crate::cli::{
-    GlobalArgs, SopsArgs, SopsDecryptArgs, SopsEditArgs, SopsEncryptArgs, SopsFilestatusArgs, SopsFormat,
-    SopsKmsOptions, SopsRecipients, SopsRotateArgs, SopsSetArgs, SopsTypes, SopsUnsetArgs, SopsUpdatekeysArgs,
-    SopsVerb, SopsWrite,
+use crate::cli::GlobalArgs;
+use crate::cli::sops::{
+    SopsArgs, SopsDecryptArgs, SopsEditArgs, SopsEncryptArgs, SopsFilestatusArgs, SopsFormat, SopsKmsOptions,
+    SopsRecipients, SopsRotateArgs, SopsSetArgs, SopsTypes, SopsUnsetArgs, SopsUpdatekeysArgs, SopsVerb, SopsWrite,
 };
 use crate::exit::StatusError;
 use crate::exit::UsageError;
@@ -48,10 +48,20 @@ fn engine(err: SopsError) -> anyhow::Error {
 
 /// Runs `ssp sops …` (blocking: gpg, the editor and the key command run through the runner).
 pub fn run(global: &GlobalArgs, args: &SopsArgs, output: Output) -> anyhow::Result<()> {
+    if let Some(file) = &global.config {
+        // Not silently ignored: a .sops.yaml meant here must not give way to another one found
+        // walking up, which could choose other recipients.
+        return Err(UsageError(format!(
+            "`ssp --config {0}` names an ssp.toml, which `ssp sops` does not read\n\
+             hint: to name the .sops.yaml, put --config after `sops`: ssp sops --config {0} …",
+            file.display()
+        ))
+        .into());
+    }
     let sops = Sops {
         runner: Runner::new(None, global.dry_run, output.clone()),
         output,
-        config_path: global.config.clone(),
+        config_path: args.config.clone(),
         dry_run: global.dry_run,
     };
     match &args.verb {
@@ -80,7 +90,7 @@ pub fn run(global: &GlobalArgs, args: &SopsArgs, output: Output) -> anyhow::Resu
 struct Sops {
     runner: Runner,
     output: Output,
-    /// The global `--config FILE`: the `.sops.yaml` to use.
+    /// `ssp sops --config FILE`: the `.sops.yaml` to use.
     config_path: Option<PathBuf>,
     dry_run: bool,
 }
@@ -266,7 +276,7 @@ impl Sops {
                 types: a.types.clone(),
                 write: a.write.clone(),
                 extract: a.extract.clone(),
-                ignore_mac: a.ignore_mac,
+                mac: a.mac.clone(),
                 filename_override: None,
                 file: a.file.clone(),
             });
@@ -297,7 +307,7 @@ impl Sops {
         }
         self.edit(&SopsEditArgs {
             input_type: a.types.input_type,
-            ignore_mac: a.ignore_mac,
+            mac: a.mac.clone(),
             recipients: a.recipients.clone(),
             file,
         })
@@ -309,7 +319,7 @@ impl Sops {
         let bytes = read_input(file)?;
         let (input, output) = formats(&a.types, a.filename_override.as_deref().or(file));
         let stdin_defaults = file.is_none() && a.filename_override.is_none();
-        let opts = DecryptOptions { ignore_mac: a.ignore_mac };
+        let opts = DecryptOptions { ignore_mac: a.mac.ignore_mac };
         let sops_file = load(&bytes, input, self.store_options()?).map_err(|e| {
             if stdin_defaults && a.types.input_type.is_none() { with_hint(e, STDIN_INPUT_HINT) } else { e }
         })?;
@@ -389,7 +399,7 @@ impl Sops {
             path: a.file.clone(),
             format: format_of(a.input_type).unwrap_or_else(|| Format::from_path(&a.file)),
             store_options: self.store_options()?,
-            ignore_mac: a.ignore_mac,
+            ignore_mac: a.mac.ignore_mac,
             create: if a.file.exists() {
                 None
             } else {
@@ -453,7 +463,7 @@ impl Sops {
         self.modify(
             &a.file,
             &a.types,
-            a.ignore_mac,
+            a.mac.ignore_mac,
             |doc| {
                 if doc.branches.is_empty() {
                     doc.branches.push(Vec::new());
@@ -478,7 +488,7 @@ impl Sops {
             value_stdin: false,
             value_file: false,
             idempotent: false,
-            ignore_mac: a.ignore_mac,
+            mac: a.mac.clone(),
             file,
             index: index.to_string(),
             value: Some(value.to_string()),
@@ -492,7 +502,7 @@ impl Sops {
         self.modify(
             &a.file,
             &a.types,
-            a.ignore_mac,
+            a.mac.ignore_mac,
             |doc| {
                 let Some(first) = doc.branches.first_mut() else {
                     return Err(engine(SopsError::PathNotFound { path: tree::format_path(&path) }));
@@ -524,7 +534,7 @@ impl Sops {
     fn updatekeys_one(&self, config: &SopsConfig, file: &Path, a: &SopsUpdatekeysArgs) -> anyhow::Result<()> {
         self.output.step(format!("Syncing keys for file {}", file.display()));
         let bytes = read_input(Some(file))?;
-        let format = format_of(a.input_type).unwrap_or_else(|| Format::from_path(file));
+        let format = format_of(a.input.input_type).unwrap_or_else(|| Format::from_path(file));
         let sops_file = load(&bytes, format, config.stores)?;
         let rule = config.rule_for(&absolute(file)).map_err(engine)?;
         let groups: Vec<RecipientGroup> = rule.groups.iter().filter(|g| !g.is_empty()).cloned().collect();
@@ -599,7 +609,7 @@ impl Sops {
     fn filestatus(&self, a: &SopsFilestatusArgs) -> anyhow::Result<()> {
         let bytes = std::fs::read(&a.file)
             .map_err(|e| status(format!("cannot check file status: {}: {e}", a.file.display()), ERROR_GENERIC))?;
-        let format = format_of(a.input_type).unwrap_or_else(|| Format::from_path(&a.file));
+        let format = format_of(a.input.input_type).unwrap_or_else(|| Format::from_path(&a.file));
         let encrypted = match SopsFile::load(&bytes, format) {
             Ok(f) => !f.metadata.version.is_empty() && !f.metadata.mac.is_empty(),
             Err(SopsError::MetadataNotFound) => false,

@@ -14,7 +14,7 @@ use std::process::{Command, ExitStatus};
 use zeroize::Zeroizing;
 
 use super::{CONFLICTING_PARAMETERS, ERROR_GENERIC, Sops, engine, format_of, read_input, status};
-use crate::cli::{SopsExecArgs, SopsExecEnvArgs, SopsExecFileArgs};
+use crate::cli::sops::{SopsExecArgs, SopsExecEnvArgs, SopsExecFileArgs};
 use crate::platform::interrupt::{self, ProcessGuard};
 use crate::secrets::edit::PlaintextDir;
 use crate::sops::{DecryptOptions, Format, MapItem, SopsFile, Value};
@@ -47,9 +47,9 @@ fn run_as(name: &str) -> anyhow::Result<RunAs> {
 impl Sops {
     fn exec_decrypt(&self, a: &SopsExecArgs) -> anyhow::Result<(SopsFile, crate::sops::Decrypted)> {
         let bytes = read_input(Some(&a.file))?;
-        let format = format_of(a.input_type).unwrap_or_else(|| Format::from_path(&a.file));
+        let format = format_of(a.input.input_type).unwrap_or_else(|| Format::from_path(&a.file));
         let file = super::load(&bytes, format, self.store_options()?)?;
-        let d = file.decrypt(&self.sources(), DecryptOptions { ignore_mac: a.ignore_mac }).map_err(engine)?;
+        let d = file.decrypt(&self.sources(), DecryptOptions { ignore_mac: a.mac.ignore_mac }).map_err(engine)?;
         Ok((file, d))
     }
 
