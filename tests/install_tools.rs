@@ -259,8 +259,7 @@ fn check<'a>(json: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
 #[test]
 fn doctor_compares_installed_versions_with_the_pins() {
     let setup = Setup::new();
-    let stale = setup.project.write(".ssp/bin/k3d", fake_k3d("v5.7.0", 0));
-    std::fs::set_permissions(&stale, std::fs::Permissions::from_mode(0o755)).unwrap();
+    support::write_executable(setup.bin().join("k3d"), fake_k3d("v5.7.0", 0));
     let doctor = || {
         setup.project.ssp().args(["doctor", "-o", "json"]).env("DOCKER_HOST", "unix:///nonexistent.sock").run().json()
     };

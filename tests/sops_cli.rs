@@ -556,15 +556,14 @@ fn age_key_cmd_runs_only_when_an_age_key_needs_it_and_is_logged() {
     let p = SopsProject::new();
     p.encrypted("s.yaml", PLAIN);
     let marker = p.root().join("cmd-ran");
-    let script = p.write(
-        "keycmd.sh",
+    let script = support::write_executable(
+        p.root().join("keycmd.sh"),
         format!(
             "#!/bin/sh\necho \"$SOPS_AGE_RECIPIENT\" >> {}\ncat {}\n",
             marker.display(),
             p.root().join("keys.txt").display()
         ),
     );
-    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
     let cmd = format!("{} --flag", script.display());
     // Encrypting needs no identity: the command does not run.
     p.write("new.yaml", PLAIN);
@@ -663,8 +662,8 @@ fn the_teams_real_file_parses_and_explains_every_key_it_cannot_use() {
 
 /// An editor script: records its file's and directory's modes and path, then acts per `$EDIT_ACTION`.
 fn editor(p: &SopsProject) -> PathBuf {
-    let script = p.write(
-        "editor.sh",
+    support::write_executable(
+        p.root().join("editor.sh"),
         r#"#!/bin/sh
 for a in "$@"; do f="$a"; done
 d=$(dirname "$f")
@@ -685,9 +684,7 @@ case "$EDIT_ACTION" in
   stubborn) trap '' INT TERM; echo $$ > "$EDIT_PID"; while :; do sleep 0.1; done ;;
 esac
 "#,
-    );
-    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
-    script
+    )
 }
 
 struct EditRun {
@@ -975,14 +972,13 @@ fn gpg_tty_is_set_from_the_terminal_when_unset() {
     let p = SopsProject::new();
     // A stand-in gpg: "encrypts" to a fixed armor, records GPG_TTY when asked to decrypt, and fails.
     let seen = p.root().join("gpg-tty.log");
-    let fake = p.write(
-        "fake-gpg.sh",
+    let fake = support::write_executable(
+        p.root().join("fake-gpg.sh"),
         format!(
             "#!/bin/sh\ncase \" $* \" in\n  *' --encrypt '*) cat >/dev/null; printf -- '-----BEGIN PGP MESSAGE-----\\nZmFrZQ==\\n-----END PGP MESSAGE-----\\n' ;;\n  *) cat >/dev/null; echo \"tty=${{GPG_TTY:-unset}}\" >> {}; echo 'gpg: decryption failed: No secret key' >&2; exit 2 ;;\nesac\n",
             seen.display()
         ),
     );
-    std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
     p.write("plain.yaml", PLAIN);
     let enc = p
         .ssp()

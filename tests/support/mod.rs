@@ -22,6 +22,19 @@ pub mod moto;
 pub mod stack;
 pub mod tools;
 
+use std::path::{Path, PathBuf};
+
+/// Writes a program to `path` (creating its folder) and makes it executable (mode 0755): the
+/// fake tools, editors and key commands the tests hand to ssp. Returns the path.
+pub fn write_executable(path: impl AsRef<Path>, text: impl AsRef<[u8]>) -> PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    let path = path.as_ref();
+    std::fs::create_dir_all(path.parent().expect("a file in a folder")).expect("create the program's folder");
+    std::fs::write(path, text).expect("write the program");
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).expect("chmod 0755 the program");
+    path.to_path_buf()
+}
+
 /// Whether tests run under CI (`CI=true`), where a missing prerequisite is a failure.
 pub fn in_ci() -> bool {
     std::env::var("CI").is_ok_and(|v| v == "true")

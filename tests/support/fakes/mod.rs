@@ -110,10 +110,7 @@ impl FakeTools {
         let bin = root.join("bin");
         std::fs::create_dir_all(&bin).expect("create fake bin dir");
         for tool in ["k3d", "helm"] {
-            let path = bin.join(tool);
-            std::fs::write(&path, format!("#!{}\n{SCRIPT}", python.display())).expect("write fake tool");
-            use std::os::unix::fs::PermissionsExt;
-            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).expect("chmod fake tool");
+            super::write_executable(bin.join(tool), format!("#!{}\n{SCRIPT}", python.display()));
         }
         let fakes = FakeTools { root: root.to_path_buf() };
         fakes.write_state(&json!({"clusters": {}, "releases": {}, "failures": []}));
