@@ -17,7 +17,8 @@ const TAG_030: &str = "716458088aeae7dfacce7f18ef1ff2a560ff7e4b";
 
 fn bundle(test: &str) -> Option<PathBuf> {
     let path = support::fixtures::shared_fixtures()?.join("charts/supabase-kubernetes.bundle");
-    support::prerequisite(test, path.is_file(), &format!("{} is missing", path.display())).then_some(path)
+    support::prerequisite(support::Need::Other, test, path.is_file(), &format!("{} is missing", path.display()))
+        .then_some(path)
 }
 
 /// A global git config that sends the GitHub URL to `remote`, as a site mirror would.

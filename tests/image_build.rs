@@ -19,7 +19,7 @@ fn context(test: &str, dockerfile: &str) -> Option<tempfile::TempDir> {
     if !support::env::docker_available(test) {
         return None;
     }
-    if !support::prerequisite(test, busybox().is_some(), "busybox-static is not installed") {
+    if !support::prerequisite(support::Need::Other, test, busybox().is_some(), "busybox-static is not installed") {
         return None;
     }
     let busybox = busybox()?;

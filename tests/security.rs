@@ -217,7 +217,12 @@ fn docker_certs(dir: &std::path::Path) -> bool {
 #[test]
 fn docker_tls_verify_speaks_tls_to_a_tcp_daemon_or_refuses() {
     let certs = tempfile::tempdir().unwrap();
-    if !support::prerequisite("openssl", docker_certs(certs.path()), "the openssl CLI makes the test certificates") {
+    if !support::prerequisite(
+        support::Need::Other,
+        "openssl",
+        docker_certs(certs.path()),
+        "the openssl CLI makes the test certificates",
+    ) {
         return;
     }
     // A daemon address that records the first bytes the client sends.
@@ -297,8 +302,13 @@ fn an_ssp_toml_others_can_write_is_refused() {
     project.ssp().args(["config"]).run().success();
 
     // Owned by another user: only root can make that file here.
-    if !nix::unistd::geteuid().is_root() {
-        eprintln!("skipped the foreign-owner half of an_ssp_toml_others_can_write_is_refused: only root can chown");
+    let root = nix::unistd::geteuid().is_root();
+    if !support::prerequisite(
+        support::Need::Other,
+        "root",
+        root,
+        "only root can chown: the foreign-owner half is skipped",
+    ) {
         return;
     }
     std::os::unix::fs::chown(&file, Some(54321), None).unwrap();

@@ -62,7 +62,7 @@ impl Seed {
             return None;
         }
         let busybox = ["/bin/busybox", "/usr/bin/busybox"].into_iter().map(Path::new).find(|p| p.exists());
-        if !support::prerequisite(test, busybox.is_some(), "busybox-static is not installed") {
+        if !support::prerequisite(support::Need::Other, test, busybox.is_some(), "busybox-static is not installed") {
             return None;
         }
         let context = self.project.root().join("seedimg");

@@ -212,8 +212,13 @@ fn interop_tools(test: &str) -> Option<PathBuf> {
     } else {
         "target/age-interop is missing: run tests/support/get-age-interop.sh"
     };
-    support::prerequisite(&format!("{test}: typage and the CCTV age vectors"), have_node && installed, why)
-        .then_some(dir)
+    support::prerequisite(
+        support::Need::Other,
+        &format!("{test}: typage and the CCTV age vectors"),
+        have_node && installed,
+        why,
+    )
+    .then_some(dir)
 }
 
 /// Runs the interop script; returns stdout, panicking with stderr on failure.

@@ -640,11 +640,7 @@ fn the_example_cloud_values_decrypt_with_the_committed_example_key() {
 
 #[test]
 fn the_teams_real_file_parses_and_explains_every_key_it_cannot_use() {
-    let reference = repo().join("../shared/reference/support-sphere/deployment/values.cloud.yaml");
-    if !reference.is_file() {
-        support::prerequisite("team file", false, "../shared/reference not found");
-        return;
-    }
+    let Some(reference) = support::fixtures::team_values_file() else { return };
     let p = SopsProject::new();
     let status = p.ssp().args(["sops", "filestatus"]).arg_path(&reference).run();
     assert_eq!(status.success().stdout, "{\"encrypted\":true}\n");
@@ -782,8 +778,12 @@ fn edit_with_invalid_yaml_fails_off_a_terminal_and_leaves_the_file() {
 #[test]
 fn edit_invalid_then_fixed_on_a_terminal_reopens_the_editor() {
     // `script` gives ssp a pseudo-terminal; the Enter that answers the re-open prompt is typed ahead.
-    if !Path::new("/usr/bin/script").exists() {
-        support::prerequisite("invalid-then-fixed", false, "/usr/bin/script (bsdutils) not installed");
+    if !support::prerequisite(
+        support::Need::Other,
+        "invalid-then-fixed",
+        Path::new("/usr/bin/script").exists(),
+        "/usr/bin/script (bsdutils) not installed",
+    ) {
         return;
     }
     let r = edit_setup();
@@ -965,8 +965,12 @@ fn sigquit_while_the_editor_runs_leaves_no_plaintext_and_no_core_file() {
 
 #[test]
 fn gpg_tty_is_set_from_the_terminal_when_unset() {
-    if !Path::new("/usr/bin/script").exists() {
-        support::prerequisite("gpg_tty", false, "/usr/bin/script (bsdutils) not installed");
+    if !support::prerequisite(
+        support::Need::Other,
+        "gpg_tty",
+        Path::new("/usr/bin/script").exists(),
+        "/usr/bin/script (bsdutils) not installed",
+    ) {
         return;
     }
     let p = SopsProject::new();
@@ -1261,8 +1265,12 @@ fn sigterm_during_exec_file_stops_the_command_and_removes_the_fifo() {
 
 #[test]
 fn exec_as_another_user_switches_ids_and_hands_the_file_over() {
-    if !nix::unistd::geteuid().is_root() {
-        support::prerequisite("exec --user", false, "needs root to switch users");
+    if !support::prerequisite(
+        support::Need::Other,
+        "exec --user",
+        nix::unistd::geteuid().is_root(),
+        "needs root to switch users",
+    ) {
         return;
     }
     let p = SopsProject::new();

@@ -123,7 +123,12 @@ impl Ssp {
     /// rule) without `script`.
     pub fn on_terminal(self) -> Option<Ssp> {
         let script = Path::new("/usr/bin/script");
-        if !super::prerequisite("script", script.exists(), "/usr/bin/script (util-linux) is not installed") {
+        if !super::prerequisite(
+            super::Need::Other,
+            "script",
+            script.exists(),
+            "/usr/bin/script (util-linux) is not installed",
+        ) {
             return None;
         }
         let mut line = vec![self.command.get_program().to_string_lossy().into_owned()];
@@ -137,7 +142,12 @@ impl Ssp {
     /// `setpriv`.
     pub fn run_as_user(self, uid: u32, gid: u32) -> Option<Ssp> {
         let setpriv = Path::new("/usr/bin/setpriv");
-        if !super::prerequisite("setpriv", setpriv.exists(), "/usr/bin/setpriv (util-linux) is not installed") {
+        if !super::prerequisite(
+            super::Need::Other,
+            "setpriv",
+            setpriv.exists(),
+            "/usr/bin/setpriv (util-linux) is not installed",
+        ) {
             return None;
         }
         let mut args = vec![format!("--reuid={uid}"), format!("--regid={gid}"), "--clear-groups".into(), "--".into()];

@@ -35,6 +35,7 @@ pub fn moto() -> Option<&'static Moto> {
     static MOTO: OnceLock<Option<Moto>> = OnceLock::new();
     MOTO.get_or_init(|| {
         if !super::prerequisite(
+            super::Need::Other,
             "moto",
             moto_available(),
             "python3 cannot import moto.server (pip install 'moto[server]'); it is the AWS KMS/STS double",

@@ -20,7 +20,7 @@ pub fn dir() -> PathBuf {
 pub fn find(name: &str) -> Option<PathBuf> {
     let path = dir().join(name);
     let why = format!("{} is missing: run tests/support/get-helm-kubectl.sh", path.display());
-    super::prerequisite(name, path.is_file(), &why).then_some(path)
+    super::prerequisite(super::Need::Other, name, path.is_file(), &why).then_some(path)
 }
 
 /// The real helm v3.19.0.

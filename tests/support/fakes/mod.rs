@@ -122,7 +122,12 @@ impl FakeTools {
     /// missing.
     pub fn install_or_skip(root: &Path) -> Option<FakeTools> {
         let fakes = FakeTools::install(root);
-        if !super::prerequisite("python3", fakes.is_some(), "the fake k3d/helm are Python 3 scripts") {
+        if !super::prerequisite(
+            super::Need::Other,
+            "python3",
+            fakes.is_some(),
+            "the fake k3d/helm are Python 3 scripts",
+        ) {
             return None;
         }
         fakes
