@@ -10,24 +10,9 @@ use std::time::Duration;
 
 use base64::Engine as _;
 use support::cli::{Project, Ssp};
-use support::env::docker_available;
-use support::fakes::ClusterState;
-use support::stack::{CLUSTER, KongStandIn, Stack, StackOptions};
+use support::stack::{Stack, StackOptions};
 
 const TOKEN: &str = "ghp_teamTOKEN0123456789abcdef";
-
-/// A running cluster with Kong answering and the workloads becoming ready.
-fn running_stack(test: &str) -> Option<(Stack, KongStandIn)> {
-    if !docker_available(test) {
-        return None;
-    }
-    let stack = Stack::new(StackOptions { chart: true, ..Default::default() })?;
-    stack.fakes.add_cluster(CLUSTER, ClusterState::Running);
-    // A running k3d cluster's context is in the user's kubeconfig, where the real helm looks.
-    stack.merge_kubeconfig();
-    let kong = KongStandIn::start(stack.http_port, 200);
-    Some((stack, kong))
-}
 
 fn dockerconfigjson(stack: &Stack) -> serde_json::Value {
     let secret = stack.api.get("secrets", "default", "regcred").expect("the regcred Secret");
@@ -37,7 +22,7 @@ fn dockerconfigjson(stack: &Stack) -> serde_json::Value {
 
 #[test]
 fn the_registry_token_goes_to_its_host_only_and_no_child_sees_it() {
-    let Some((stack, _kong)) = running_stack("registry_token_scope") else { return };
+    let Some((stack, _kong)) = Stack::running("registry_token_scope") else { return };
     let _autopilot = stack.api.autopilot();
     // A colleague's values file naming a foreign registry, and one the user did `docker login` to.
     stack.project.write(
@@ -82,7 +67,7 @@ fn the_registry_token_goes_to_its_host_only_and_no_child_sees_it() {
 
 #[test]
 fn a_configured_registry_host_gets_the_token_instead_of_ghcr() {
-    let Some((stack, _kong)) = running_stack("registry_host_setting") else { return };
+    let Some((stack, _kong)) = Stack::running("registry_host_setting") else { return };
     let _autopilot = stack.api.autopilot();
     let out = stack
         .ssp()
@@ -100,7 +85,7 @@ fn a_configured_registry_host_gets_the_token_instead_of_ghcr() {
 
 #[test]
 fn set_values_reach_helm_on_stdin_never_on_its_command_line() {
-    let Some((stack, _kong)) = running_stack("set_on_stdin") else { return };
+    let Some((stack, _kong)) = Stack::running("set_on_stdin") else { return };
     let _autopilot = stack.api.autopilot();
     let password = "set-db-password-4f1c2e";
     let out = stack
@@ -142,14 +127,13 @@ fn a_bad_set_names_its_key_but_not_its_value() {
 
 #[test]
 fn ports_bound_beyond_loopback_are_named_when_the_cluster_is_created() {
-    if !docker_available("ports_beyond_loopback") {
-        return;
-    }
-    let (open, closed) = (support::stack::free_port(), support::stack::free_port());
-    let Some(stack) = Stack::new(StackOptions { chart: true, extra_toml: String::new(), cluster_toml: String::new() })
-    else {
+    let Some(stack) = Stack::for_setup(
+        "ports_beyond_loopback",
+        StackOptions { chart: true, extra_toml: String::new(), cluster_toml: String::new() },
+    ) else {
         return;
     };
+    let (open, closed) = (support::stack::free_port(), support::stack::free_port());
     stack.project.write(
         "ssp.toml",
         format!(
@@ -167,10 +151,10 @@ fn ports_bound_beyond_loopback_are_named_when_the_cluster_is_created() {
 
 #[test]
 fn a_cloud_deploy_with_kong_on_loopback_says_how_to_open_it() {
-    if !docker_available("cloud_kong_loopback") {
+    let Some(stack) = Stack::for_setup("cloud_kong_loopback", StackOptions { chart: true, ..Default::default() })
+    else {
         return;
-    }
-    let Some(stack) = Stack::new(StackOptions { chart: true, ..Default::default() }) else { return };
+    };
     let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     stack
         .project
@@ -323,7 +307,7 @@ fn an_ssp_toml_others_can_write_is_refused() {
 
 #[test]
 fn a_running_helms_cmdline_and_environment_hold_no_secret() {
-    let Some((stack, _kong)) = running_stack("helm_proc_cmdline") else { return };
+    let Some((stack, _kong)) = Stack::running("helm_proc_cmdline") else { return };
     // helm hangs once it has read its values: its /proc entries can be read while it runs.
     stack.fakes.hang("helm", &["upgrade"], "Release \"supabase\" does not exist. Installing it now.\n");
     let password = "proc-visible-password-7c1d";

@@ -6,7 +6,6 @@ mod support;
 
 use std::time::Duration;
 
-use support::env::docker_available;
 use support::fakes::ClusterState;
 use support::stack::{CLUSTER, CONTEXT, KongStandIn, Stack, StackOptions};
 
@@ -14,10 +13,7 @@ use support::stack::{CLUSTER, CONTEXT, KongStandIn, Stack, StackOptions};
 const SAFETY: Duration = Duration::from_secs(120);
 
 fn k3d_stack(test: &str) -> Option<Stack> {
-    if !docker_available(test) {
-        return None;
-    }
-    Stack::new(StackOptions { chart: true, ..Default::default() })
+    Stack::for_setup(test, StackOptions { chart: true, ..Default::default() })
 }
 
 #[test]
@@ -103,15 +99,6 @@ fn fresh_create_renders_the_config_creates_the_cluster_installs_waits_probes_and
     assert_eq!(kong.paths(), ["GET /auth/v1/health", "GET /rest/v1/"]);
 }
 
-/// A running cluster (no create, so no port check) with Kong answering from the start.
-fn running_stack(test: &str) -> Option<(Stack, KongStandIn)> {
-    let stack = k3d_stack(test)?;
-    stack.fakes.add_cluster(CLUSTER, ClusterState::Running);
-    stack.merge_kubeconfig();
-    let kong = KongStandIn::start(stack.http_port, 200);
-    Some((stack, kong))
-}
-
 /// The API double has a watch open on the release's pods: ssp is waiting.
 fn ssp_is_watching(stack: &Stack) {
     let watching = stack.api.wait_until_blocking(SAFETY, |st| {
@@ -122,7 +109,7 @@ fn ssp_is_watching(stack: &Stack) {
 
 #[test]
 fn a_running_cluster_is_reused_and_a_second_run_only_upgrades() {
-    let Some((stack, _kong)) = running_stack("running_cluster_reused") else { return };
+    let Some((stack, _kong)) = Stack::running("running_cluster_reused") else { return };
     let _autopilot = stack.api.autopilot();
     let first = stack.ssp().args(["setup-infra", "--timeout", "2m"]).run();
     first.success().stderr_has("cluster pdc-cluster is running (k3d-pdc-cluster)");
@@ -215,7 +202,7 @@ fn a_busy_host_port_is_named_and_nothing_is_created() {
 
 #[test]
 fn a_failing_helm_shows_its_stderr_tail_and_exit_status() {
-    let Some((stack, _kong)) = running_stack("helm_fails") else { return };
+    let Some((stack, _kong)) = Stack::running("helm_fails") else { return };
     // A Deployment of the chart's name that helm does not own: the real helm refuses to adopt it.
     stack.api.insert(serde_json::json!({
         "apiVersion": "apps/v1", "kind": "Deployment",
@@ -242,7 +229,7 @@ fn a_failing_helm_shows_its_stderr_tail_and_exit_status() {
 
 #[test]
 fn workloads_becoming_ready_one_by_one_are_reported_in_order() {
-    let Some((stack, kong)) = running_stack("ready_one_by_one") else { return };
+    let Some((stack, kong)) = Stack::running("ready_one_by_one") else { return };
     let (out, order) = std::thread::scope(|s| {
         let cluster = s.spawn(|| {
             ssp_is_watching(&stack);
@@ -282,7 +269,7 @@ fn workloads_becoming_ready_one_by_one_are_reported_in_order() {
 
 #[test]
 fn a_pod_in_image_pull_back_off_fails_the_wait_before_the_timeout() {
-    let Some((stack, _kong)) = running_stack("image_pull_back_off") else { return };
+    let Some((stack, _kong)) = Stack::running("image_pull_back_off") else { return };
     let (out, (pod, container, image)) = std::thread::scope(|s| {
         let cluster = s.spawn(|| {
             ssp_is_watching(&stack);
@@ -338,7 +325,7 @@ fn pull_fails(
 
 #[test]
 fn a_401_from_the_registry_fails_the_wait_at_once_without_the_grace_period() {
-    let Some((stack, _kong)) = running_stack("pull_401") else { return };
+    let Some((stack, _kong)) = Stack::running("pull_401") else { return };
     let (out, (pod, _container, image)) = std::thread::scope(|s| {
         let cluster = s.spawn(|| {
             pull_fails(
@@ -367,7 +354,7 @@ fn a_401_from_the_registry_fails_the_wait_at_once_without_the_grace_period() {
 
 #[test]
 fn a_missing_tag_fails_the_wait_at_once_and_points_at_the_values_file() {
-    let Some((stack, _kong)) = running_stack("pull_not_found") else { return };
+    let Some((stack, _kong)) = Stack::running("pull_not_found") else { return };
     let (out, (pod, _container, image)) = std::thread::scope(|s| {
         let cluster = s.spawn(|| {
             pull_fails(
@@ -388,7 +375,7 @@ fn a_missing_tag_fails_the_wait_at_once_and_points_at_the_values_file() {
 
 #[test]
 fn a_plain_back_off_keeps_waiting_for_the_grace_period() {
-    let Some((stack, _kong)) = running_stack("pull_back_off_waits") else { return };
+    let Some((stack, _kong)) = Stack::running("pull_back_off_waits") else { return };
     let (out, (pod, _, _)) = std::thread::scope(|s| {
         let cluster = s.spawn(|| {
             pull_fails(
@@ -410,7 +397,7 @@ fn a_plain_back_off_keeps_waiting_for_the_grace_period() {
 
 #[test]
 fn a_timeout_lists_the_workloads_that_are_not_ready() {
-    let Some((stack, _kong)) = running_stack("timeout") else { return };
+    let Some((stack, _kong)) = Stack::running("timeout") else { return };
     let out = std::thread::scope(|s| {
         s.spawn(|| {
             ssp_is_watching(&stack);
@@ -464,7 +451,7 @@ fn encrypted_cloud_values(stack: &Stack, replacements: &[(&str, &str)]) -> (Stri
 
 #[test]
 fn cloud_values_reach_helm_on_stdin_and_never_touch_disk_or_output() {
-    let Some((stack, _kong)) = running_stack("cloud_values") else { return };
+    let Some((stack, _kong)) = Stack::running("cloud_values") else { return };
     let service_key = dev_value("serviceKey");
     let secrets = [
         (service_key.as_str(), "cloud-service-key-7f3a9c"),
@@ -558,7 +545,7 @@ fn group_is_gone(pgid: u32) {
 
 #[test]
 fn ctrl_c_while_waiting_for_the_workloads_exits_130() {
-    let Some((stack, _kong)) = running_stack("ctrl_c_waiting") else { return };
+    let Some((stack, _kong)) = Stack::running("ctrl_c_waiting") else { return };
     let out = interrupted(&stack, &["setup-infra", "--timeout", "10m"], || ssp_is_watching(&stack));
     out.status(130).stderr_has("error: interrupted");
     assert!(!out.stderr.contains("workloads ready"), "{}", out.stderr);
@@ -569,7 +556,7 @@ fn ctrl_c_while_waiting_for_the_workloads_exits_130() {
 
 #[test]
 fn ctrl_c_while_helm_runs_stops_helm_and_exits_130() {
-    let Some((stack, _kong)) = running_stack("ctrl_c_helm") else { return };
+    let Some((stack, _kong)) = Stack::running("ctrl_c_helm") else { return };
     // The API server accepts helm's request for the release history and never answers.
     stack.api.hang_next("GET", "/namespaces/default/secrets", 1);
     let out = interrupted(&stack, &["setup-infra", "--timeout", "10m"], || {
@@ -601,8 +588,7 @@ fn an_existing_cluster_gets_no_k3d_calls_and_dev_values_need_an_explicit_context
     }) else {
         return;
     };
-    std::fs::create_dir_all(stack.kubeconfig_path().parent().unwrap()).unwrap();
-    std::fs::write(stack.kubeconfig_path(), stack.api.kubeconfig_yaml("staging")).unwrap();
+    stack.write_kubeconfig("staging");
 
     let refused = stack.ssp().args(["setup-infra"]).run();
     refused
@@ -643,18 +629,13 @@ fn dry_run_prints_the_commands_and_changes_nothing() {
 #[test]
 fn registry_credentials_become_the_regcred_pull_secret_without_showing_the_token() {
     // A namespace of its own, which does not exist before the first install.
-    if !docker_available("regcred") {
-        return;
-    }
-    let Some(stack) = Stack::new(StackOptions {
-        chart: true,
-        extra_toml: "[chart]\nnamespace = \"supabase\"".into(),
-        ..Default::default()
-    }) else {
+    let Some(stack) = Stack::for_setup(
+        "regcred",
+        StackOptions { chart: true, extra_toml: "[chart]\nnamespace = \"supabase\"".into(), ..Default::default() },
+    ) else {
         return;
     };
-    stack.fakes.add_cluster(CLUSTER, ClusterState::Running);
-    stack.merge_kubeconfig();
+    stack.cluster_running();
     let _kong = KongStandIn::start(stack.http_port, 200);
     stack.project.write("deployment/values.cloud.decrypted.yaml", "left: by the old tasks\n");
     let _autopilot = stack.api.autopilot();
@@ -693,8 +674,7 @@ fn registry_credentials_become_the_regcred_pull_secret_without_showing_the_token
 #[test]
 fn ready_workloads_but_no_answer_from_kong_is_a_failure() {
     let Some(stack) = k3d_stack("kong_silent") else { return };
-    stack.fakes.add_cluster(CLUSTER, ClusterState::Running);
-    stack.merge_kubeconfig();
+    stack.cluster_running();
     let kong = KongStandIn::start(stack.http_port, 503);
     let _autopilot = stack.api.autopilot();
     let out = stack.ssp().args(["setup-infra", "--timeout", "2m"]).run();
@@ -708,14 +688,10 @@ fn ready_workloads_but_no_answer_from_kong_is_a_failure() {
 
 #[test]
 fn without_update_kubeconfig_helm_gets_the_clusters_own_kubeconfig() {
-    if !docker_available("no_kubeconfig_update") {
-        return;
-    }
-    let Some(stack) = Stack::new(StackOptions {
-        chart: true,
-        cluster_toml: "update_kubeconfig = false".into(),
-        ..Default::default()
-    }) else {
+    let Some(stack) = Stack::for_setup(
+        "no_kubeconfig_update",
+        StackOptions { chart: true, cluster_toml: "update_kubeconfig = false".into(), ..Default::default() },
+    ) else {
         return;
     };
     let (out, _kept) = std::thread::scope(|s| {
@@ -727,7 +703,7 @@ fn without_update_kubeconfig_helm_gets_the_clusters_own_kubeconfig() {
         (out, cluster.join().unwrap())
     });
     out.success();
-    let written = stack.home.path().join(".config/k3d/kubeconfig-pdc-cluster.yaml");
+    let written = stack.cluster_kubeconfig_path();
     let calls = stack.k3d_calls();
     assert_eq!(calls[2..], ["k3d kubeconfig write pdc-cluster", "k3d kubeconfig get pdc-cluster"]);
     assert_eq!(stack.helm_calls()[0].flag_values("--kubeconfig"), [written.to_str().unwrap()]);
@@ -887,15 +863,7 @@ fn a_fresh_clones_cloud_dry_run_names_the_decrypted_source_never_the_values() {
 
 #[test]
 fn the_real_helm_deploys_the_pinned_chart_to_the_api_double() {
-    if !docker_available("real_helm_setup") {
-        return;
-    }
-    let Some(stack) = Stack::new(StackOptions { chart: true, ..Default::default() }) else {
-        return;
-    };
-    stack.fakes.add_cluster(CLUSTER, ClusterState::Running);
-    stack.merge_kubeconfig();
-    let _kong = KongStandIn::start(stack.http_port, 200);
+    let Some((stack, _kong)) = Stack::running("real_helm_setup") else { return };
     let _autopilot = stack.api.autopilot();
     let out = stack.ssp().args(["setup-infra", "--timeout", "2m"]).run();
     out.success().stderr_has("12 workloads ready");
