@@ -37,6 +37,31 @@ pub fn write_executable(path: impl AsRef<Path>, text: impl AsRef<[u8]>) -> PathB
     path.to_path_buf()
 }
 
+/// Percent-decoding of a query or form value (`%3A` → `:`, `+` → space); a `%` not followed by
+/// two hex digits stays as it is. For the HTTP doubles (the Kubernetes API, the moto proxy).
+pub fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < bytes.len() => {
+                match std::str::from_utf8(&bytes[i + 1..i + 3]).map(|h| u8::from_str_radix(h, 16)) {
+                    Ok(Ok(b)) => {
+                        out.push(b);
+                        i += 2;
+                    }
+                    _ => out.push(b'%'),
+                }
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
 /// What a test needs from the machine. Under `CI=true` every need is required (a missing one
 /// fails the test); `SSP_TEST_REQUIRE_DOCKER=1` requires the Docker daemon outside CI too. CI sets
 /// both (`.ci/run`).
