@@ -42,17 +42,17 @@ pub fn team_values_file() -> Option<PathBuf> {
     super::prerequisite(super::Need::Other, "team file", file.is_file(), &why).then_some(file)
 }
 
+/// The community chart's git bundle (full history, holding [`CHART_COMMIT`]), or `None` (after
+/// the skip/fail rule) when absent.
+pub fn chart_bundle() -> Option<PathBuf> {
+    let bundle = shared_fixtures()?.join("charts/supabase-kubernetes.bundle");
+    let why = format!("{} does not exist", bundle.display());
+    super::prerequisite(super::Need::Other, "chart bundle", bundle.is_file(), &why).then_some(bundle)
+}
+
 /// Clones the chart bundle into `dest` at [`CHART_COMMIT`] and returns `dest/charts/supabase`.
 pub fn pinned_chart(dest: &Path) -> Option<PathBuf> {
-    let bundle = shared_fixtures()?.join("charts/supabase-kubernetes.bundle");
-    if !super::prerequisite(
-        super::Need::Other,
-        "chart bundle",
-        bundle.is_file(),
-        &format!("{} does not exist", bundle.display()),
-    ) {
-        return None;
-    }
+    let bundle = chart_bundle()?;
     let repo = dest.join("supabase-kubernetes");
     let git = |args: &[&str], dir: &Path| {
         let out = Command::new("git").args(args).current_dir(dir).output().expect("run git");
