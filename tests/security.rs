@@ -9,6 +9,7 @@ mod support;
 use std::time::Duration;
 
 use base64::Engine as _;
+use support::Need;
 use support::cli::{Project, Ssp};
 use support::stack::{Stack, StackOptions};
 
@@ -202,7 +203,7 @@ fn docker_certs(dir: &std::path::Path) -> bool {
 fn docker_tls_verify_speaks_tls_to_a_tcp_daemon_or_refuses() {
     let certs = tempfile::tempdir().unwrap();
     if !support::prerequisite(
-        support::Need::Other,
+        Need::Other,
         "openssl",
         docker_certs(certs.path()),
         "the openssl CLI makes the test certificates",
@@ -287,12 +288,7 @@ fn an_ssp_toml_others_can_write_is_refused() {
 
     // Owned by another user: only root can make that file here.
     let root = nix::unistd::geteuid().is_root();
-    if !support::prerequisite(
-        support::Need::Other,
-        "root",
-        root,
-        "only root can chown: the foreign-owner half is skipped",
-    ) {
+    if !support::prerequisite(Need::Other, "root", root, "only root can chown: the foreign-owner half is skipped") {
         return;
     }
     std::os::unix::fs::chown(&file, Some(54321), None).unwrap();

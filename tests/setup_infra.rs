@@ -6,6 +6,7 @@ mod support;
 
 use std::time::Duration;
 
+use support::Need;
 use support::fakes::ClusterState;
 use support::stack::{CLUSTER, CONTEXT, KongStandIn, Stack, StackOptions};
 
@@ -723,7 +724,7 @@ fn fresh_clone() -> Option<tempfile::TempDir> {
         Ok(o) if o.status.success() => Some(dir),
         Ok(o) => panic!("git clone failed: {}", String::from_utf8_lossy(&o.stderr)),
         Err(e) => {
-            support::prerequisite(support::Need::Other, "git", false, &format!("cannot run git ({e})"));
+            support::prerequisite(Need::Other, "git", false, &format!("cannot run git ({e})"));
             None
         }
     }

@@ -14,6 +14,7 @@ use sha2::Digest;
 use ssp::sops::AgeIdentities;
 use ssp::sops::keys::age_pq::HybridIdentity;
 use ssp::sops::metadata::AgeKey;
+use support::Need;
 use support::cli::{Outcome, Project, Ssp};
 use support::fixtures::age_key;
 
@@ -212,13 +213,8 @@ fn interop_tools(test: &str) -> Option<PathBuf> {
     } else {
         "target/age-interop is missing: run tests/support/get-age-interop.sh"
     };
-    support::prerequisite(
-        support::Need::Other,
-        &format!("{test}: typage and the CCTV age vectors"),
-        have_node && installed,
-        why,
-    )
-    .then_some(dir)
+    support::prerequisite(Need::Other, &format!("{test}: typage and the CCTV age vectors"), have_node && installed, why)
+        .then_some(dir)
 }
 
 /// Runs the interop script; returns stdout, panicking with stderr on failure.

@@ -9,6 +9,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use support::Need;
 use support::cli::{Outcome, Project, Ssp};
 
 use support::fixtures::{AgeKey as Identity, age_key as identity};
@@ -779,7 +780,7 @@ fn edit_with_invalid_yaml_fails_off_a_terminal_and_leaves_the_file() {
 fn edit_invalid_then_fixed_on_a_terminal_reopens_the_editor() {
     // `script` gives ssp a pseudo-terminal; the Enter that answers the re-open prompt is typed ahead.
     if !support::prerequisite(
-        support::Need::Other,
+        Need::Other,
         "invalid-then-fixed",
         Path::new("/usr/bin/script").exists(),
         "/usr/bin/script (bsdutils) not installed",
@@ -966,7 +967,7 @@ fn sigquit_while_the_editor_runs_leaves_no_plaintext_and_no_core_file() {
 #[test]
 fn gpg_tty_is_set_from_the_terminal_when_unset() {
     if !support::prerequisite(
-        support::Need::Other,
+        Need::Other,
         "gpg_tty",
         Path::new("/usr/bin/script").exists(),
         "/usr/bin/script (bsdutils) not installed",
@@ -1266,7 +1267,7 @@ fn sigterm_during_exec_file_stops_the_command_and_removes_the_fifo() {
 #[test]
 fn exec_as_another_user_switches_ids_and_hands_the_file_over() {
     if !support::prerequisite(
-        support::Need::Other,
+        Need::Other,
         "exec --user",
         nix::unistd::geteuid().is_root(),
         "needs root to switch users",

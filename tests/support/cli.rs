@@ -6,6 +6,8 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
+use super::Need;
+
 /// A temporary project: a folder holding `deployment/` (so it is a project root).
 pub struct Project {
     pub dir: tempfile::TempDir,
@@ -123,12 +125,8 @@ impl Ssp {
     /// rule) without `script`.
     pub fn on_terminal(self) -> Option<Ssp> {
         let script = Path::new("/usr/bin/script");
-        if !super::prerequisite(
-            super::Need::Other,
-            "script",
-            script.exists(),
-            "/usr/bin/script (util-linux) is not installed",
-        ) {
+        if !super::prerequisite(Need::Other, "script", script.exists(), "/usr/bin/script (util-linux) is not installed")
+        {
             return None;
         }
         let mut line = vec![self.command.get_program().to_string_lossy().into_owned()];
@@ -143,7 +141,7 @@ impl Ssp {
     pub fn run_as_user(self, uid: u32, gid: u32) -> Option<Ssp> {
         let setpriv = Path::new("/usr/bin/setpriv");
         if !super::prerequisite(
-            super::Need::Other,
+            Need::Other,
             "setpriv",
             setpriv.exists(),
             "/usr/bin/setpriv (util-linux) is not installed",

@@ -14,6 +14,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
+use super::Need;
+
 /// The moto server of this test process.
 pub struct Moto {
     addr: SocketAddr,
@@ -35,7 +37,7 @@ pub fn moto() -> Option<&'static Moto> {
     static MOTO: OnceLock<Option<Moto>> = OnceLock::new();
     MOTO.get_or_init(|| {
         if !super::prerequisite(
-            super::Need::Other,
+            Need::Other,
             "moto",
             moto_available(),
             "python3 cannot import moto.server (pip install 'moto[server]'); it is the AWS KMS/STS double",

@@ -31,6 +31,8 @@ use std::process::Command;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use super::Need;
+
 const SCRIPT: &str = include_str!("fake_tool.py");
 
 /// One recorded invocation of a fake tool.
@@ -122,12 +124,7 @@ impl FakeTools {
     /// missing.
     pub fn install_or_skip(root: &Path) -> Option<FakeTools> {
         let fakes = FakeTools::install(root);
-        if !super::prerequisite(
-            super::Need::Other,
-            "python3",
-            fakes.is_some(),
-            "the fake k3d/helm are Python 3 scripts",
-        ) {
+        if !super::prerequisite(Need::Other, "python3", fakes.is_some(), "the fake k3d/helm are Python 3 scripts") {
             return None;
         }
         fakes
