@@ -7,7 +7,9 @@ mod support;
 use std::time::Duration;
 
 use support::Need;
+use support::cli::Outcome;
 use support::fakes::ClusterState;
+use support::kube_api::autopilot::Autopilot;
 use support::stack::{CLUSTER, CONTEXT, KongStandIn, Stack, StackOptions};
 
 /// Safety net only: every wait ends on an event long before this.
@@ -17,20 +19,28 @@ fn k3d_stack(test: &str) -> Option<Stack> {
     Stack::for_setup(test, StackOptions { chart: true, ..Default::default() })
 }
 
+/// `ssp setup-infra ARGS…` while `cluster` plays the cluster on a scoped thread: the outcome and
+/// what `cluster` returned.
+fn setup_while<T: Send>(stack: &Stack, args: &[&str], cluster: impl FnOnce() -> T + Send) -> (Outcome, T) {
+    std::thread::scope(|s| {
+        let cluster = s.spawn(cluster);
+        let out = stack.ssp().args(["setup-infra"]).args(args).run();
+        (out, cluster.join().unwrap())
+    })
+}
+
+/// Kong answers once ssp has created the cluster (the port must be free for `cluster create`),
+/// and the workloads become ready only after that.
+fn once_created(stack: &Stack) -> (KongStandIn, Autopilot) {
+    stack.fakes.wait_for_call("k3d", &["cluster", "create"], SAFETY);
+    (KongStandIn::start(stack.http_port, 200), stack.api.autopilot())
+}
+
 #[test]
 fn fresh_create_renders_the_config_creates_the_cluster_installs_waits_probes_and_summarises() {
     let Some(stack) = k3d_stack("fresh_create") else { return };
     let root = stack.project.root();
-    let (out, (kong, _autopilot)) = std::thread::scope(|s| {
-        // Kong answers once the cluster exists (the port must be free for `cluster create`), and
-        // the workloads become ready only after that.
-        let cluster = s.spawn(|| {
-            stack.fakes.wait_for_call("k3d", &["cluster", "create"], SAFETY);
-            (KongStandIn::start(stack.http_port, 200), stack.api.autopilot())
-        });
-        let out = stack.ssp().args(["setup-infra", "--timeout", "2m"]).run();
-        (out, cluster.join().unwrap())
-    });
+    let (out, (kong, _autopilot)) = setup_while(&stack, &["--timeout", "2m"], || once_created(&stack));
     out.success();
 
     let config = root.join(".ssp/k3d-pdc-cluster.yaml");
@@ -165,14 +175,7 @@ fn a_stopped_cluster_is_started() {
 fn recreate_deletes_the_cluster_then_creates_it() {
     let Some(stack) = k3d_stack("recreate") else { return };
     stack.fakes.add_cluster(CLUSTER, ClusterState::Running);
-    let (out, _kept) = std::thread::scope(|s| {
-        let cluster = s.spawn(|| {
-            stack.fakes.wait_for_call("k3d", &["cluster", "create"], SAFETY);
-            (KongStandIn::start(stack.http_port, 200), stack.api.autopilot())
-        });
-        let out = stack.ssp().args(["setup-infra", "--recreate", "--timeout", "2m"]).run();
-        (out, cluster.join().unwrap())
-    });
+    let (out, _kept) = setup_while(&stack, &["--recreate", "--timeout", "2m"], || once_created(&stack));
     out.success();
     let config = stack.project.root().join(".ssp/k3d-pdc-cluster.yaml");
     assert_eq!(
@@ -231,23 +234,19 @@ fn a_failing_helm_shows_its_stderr_tail_and_exit_status() {
 #[test]
 fn workloads_becoming_ready_one_by_one_are_reported_in_order() {
     let Some((stack, kong)) = Stack::running("ready_one_by_one") else { return };
-    let (out, order) = std::thread::scope(|s| {
-        let cluster = s.spawn(|| {
-            ssp_is_watching(&stack);
-            let mut names: Vec<String> = stack
-                .api
-                .list("deployments", Some("default"))
-                .iter()
-                .map(|d| d["metadata"]["name"].as_str().unwrap().to_string())
-                .collect();
-            names.reverse();
-            for name in &names {
-                stack.api.mark_ready("deployments", "default", name);
-            }
-            names
-        });
-        let out = stack.ssp().args(["setup-infra", "--timeout", "2m"]).run();
-        (out, cluster.join().unwrap())
+    let (out, order) = setup_while(&stack, &["--timeout", "2m"], || {
+        ssp_is_watching(&stack);
+        let mut names: Vec<String> = stack
+            .api
+            .list("deployments", Some("default"))
+            .iter()
+            .map(|d| d["metadata"]["name"].as_str().unwrap().to_string())
+            .collect();
+        names.reverse();
+        for name in &names {
+            stack.api.mark_ready("deployments", "default", name);
+        }
+        names
     });
     out.success();
     assert_eq!(order.len(), 12);
@@ -271,30 +270,13 @@ fn workloads_becoming_ready_one_by_one_are_reported_in_order() {
 #[test]
 fn a_pod_in_image_pull_back_off_fails_the_wait_before_the_timeout() {
     let Some((stack, _kong)) = Stack::running("image_pull_back_off") else { return };
-    let (out, (pod, container, image)) = std::thread::scope(|s| {
-        let cluster = s.spawn(|| {
-            ssp_is_watching(&stack);
-            let pod = stack.api.spawn_pod("deployments", "default", "supabase-supabase-db");
-            let spec = stack.api.get("pods", "default", &pod).unwrap()["spec"]["containers"][0].clone();
-            let (container, image) = (spec["name"].as_str().unwrap(), spec["image"].as_str().unwrap());
-            stack.api.add_pod_event(
-                "default",
-                &pod,
-                "Warning",
-                "Failed",
-                &format!("Failed to pull image \"{image}\": 429 toomanyrequests: retry-after: 60"),
-            );
-            stack.api.set_container_waiting(
-                "default",
-                &pod,
-                container,
-                "ImagePullBackOff",
-                &format!("Back-off pulling image \"{image}\""),
-            );
-            (pod, container.to_string(), image.to_string())
-        });
-        let out = stack.ssp().args(["setup-infra", "--timeout", "10m", "--grace", "1s"]).run();
-        (out, cluster.join().unwrap())
+    let (out, (pod, container, image)) = setup_while(&stack, &["--timeout", "10m", "--grace", "1s"], || {
+        pull_fails(
+            &stack,
+            |image| format!("Failed to pull image \"{image}\": 429 toomanyrequests: retry-after: 60"),
+            "ImagePullBackOff",
+            |image| format!("Back-off pulling image \"{image}\""),
+        )
     });
     out.status(1);
     assert!(image.starts_with("ghcr.io/uw-thinklab/supabase-db:"), "{image}");
@@ -327,20 +309,18 @@ fn pull_fails(
 #[test]
 fn a_401_from_the_registry_fails_the_wait_at_once_without_the_grace_period() {
     let Some((stack, _kong)) = Stack::running("pull_401") else { return };
-    let (out, (pod, _container, image)) = std::thread::scope(|s| {
-        let cluster = s.spawn(|| {
-            pull_fails(
-                &stack,
-                |image| format!(
+    // Grace and timeout far beyond the test's patience: only the event can end this wait.
+    let (out, (pod, _container, image)) = setup_while(&stack, &["--timeout", "90s", "--grace", "10m"], || {
+        pull_fails(
+            &stack,
+            |image| {
+                format!(
                     "Failed to pull image \"{image}\": failed to pull and unpack image \"{image}\": failed to resolve reference \"{image}\": failed to authorize: failed to fetch anonymous token: unexpected status from GET request to https://ghcr.io/token?scope=repository%3Auw-thinklab%2Fsupabase-db%3Apull&service=ghcr.io: 401 Unauthorized"
-                ),
-                "ImagePullBackOff",
-                |image| format!("Back-off pulling image \"{image}\""),
-            )
-        });
-        // Grace and timeout far beyond the test's patience: only the event can end this wait.
-        let out = stack.ssp().args(["setup-infra", "--timeout", "90s", "--grace", "10m"]).run();
-        (out, cluster.join().unwrap())
+                )
+            },
+            "ImagePullBackOff",
+            |image| format!("Back-off pulling image \"{image}\""),
+        )
     });
     out.status(1);
     out.stderr_has(&format!("deployment/supabase-supabase-db: pod {pod} cannot pull its image: ImagePullBackOff"));
@@ -356,17 +336,21 @@ fn a_401_from_the_registry_fails_the_wait_at_once_without_the_grace_period() {
 #[test]
 fn a_missing_tag_fails_the_wait_at_once_and_points_at_the_values_file() {
     let Some((stack, _kong)) = Stack::running("pull_not_found") else { return };
-    let (out, (pod, _container, image)) = std::thread::scope(|s| {
-        let cluster = s.spawn(|| {
-            pull_fails(
-                &stack,
-                |image| format!("Failed to pull image \"{image}\": rpc error: code = NotFound desc = failed to pull and unpack image \"{image}\": failed to resolve reference \"{image}\": {image}: not found"),
-                "ErrImagePull",
-                |image| format!("rpc error: code = NotFound desc = failed to pull and unpack image \"{image}\": failed to resolve reference \"{image}\": {image}: not found"),
-            )
-        });
-        let out = stack.ssp().args(["setup-infra", "--timeout", "90s", "--grace", "10m"]).run();
-        (out, cluster.join().unwrap())
+    let (out, (pod, _container, image)) = setup_while(&stack, &["--timeout", "90s", "--grace", "10m"], || {
+        pull_fails(
+            &stack,
+            |image| {
+                format!(
+                    "Failed to pull image \"{image}\": rpc error: code = NotFound desc = failed to pull and unpack image \"{image}\": failed to resolve reference \"{image}\": {image}: not found"
+                )
+            },
+            "ErrImagePull",
+            |image| {
+                format!(
+                    "rpc error: code = NotFound desc = failed to pull and unpack image \"{image}\": failed to resolve reference \"{image}\": {image}: not found"
+                )
+            },
+        )
     });
     out.status(1);
     out.stderr_has(&format!("pod {pod} cannot pull its image: ErrImagePull"));
@@ -377,18 +361,18 @@ fn a_missing_tag_fails_the_wait_at_once_and_points_at_the_values_file() {
 #[test]
 fn a_plain_back_off_keeps_waiting_for_the_grace_period() {
     let Some((stack, _kong)) = Stack::running("pull_back_off_waits") else { return };
-    let (out, (pod, _, _)) = std::thread::scope(|s| {
-        let cluster = s.spawn(|| {
-            pull_fails(
-                &stack,
-                |image| format!("Failed to pull image \"{image}\": failed to pull and unpack image \"{image}\": failed to resolve reference \"{image}\": failed to do request: Head \"https://ghcr.io/v2/x/manifests/y\": net/http: TLS handshake timeout"),
-                "ImagePullBackOff",
-                |image| format!("Back-off pulling image \"{image}\""),
-            )
-        });
-        // The grace period outlasts the timeout: a transient pull error must not end the wait early.
-        let out = stack.ssp().args(["setup-infra", "--timeout", "4s", "--grace", "10m"]).run();
-        (out, cluster.join().unwrap())
+    // The grace period outlasts the timeout: a transient pull error must not end the wait early.
+    let (out, (pod, _, _)) = setup_while(&stack, &["--timeout", "4s", "--grace", "10m"], || {
+        pull_fails(
+            &stack,
+            |image| {
+                format!(
+                    "Failed to pull image \"{image}\": failed to pull and unpack image \"{image}\": failed to resolve reference \"{image}\": failed to do request: Head \"https://ghcr.io/v2/x/manifests/y\": net/http: TLS handshake timeout"
+                )
+            },
+            "ImagePullBackOff",
+            |image| format!("Back-off pulling image \"{image}\""),
+        )
     });
     out.status(1);
     out.stderr_has("error: not ready after 4s:");
@@ -399,19 +383,16 @@ fn a_plain_back_off_keeps_waiting_for_the_grace_period() {
 #[test]
 fn a_timeout_lists_the_workloads_that_are_not_ready() {
     let Some((stack, _kong)) = Stack::running("timeout") else { return };
-    let out = std::thread::scope(|s| {
-        s.spawn(|| {
-            ssp_is_watching(&stack);
-            for d in stack.api.list("deployments", Some("default")) {
-                let name = d["metadata"]["name"].as_str().unwrap();
-                if name != "supabase-supabase-db" && name != "supabase-supabase-kong" {
-                    stack.api.mark_ready("deployments", "default", name);
-                }
+    let (out, ()) = setup_while(&stack, &["--timeout", "3s"], || {
+        ssp_is_watching(&stack);
+        for d in stack.api.list("deployments", Some("default")) {
+            let name = d["metadata"]["name"].as_str().unwrap();
+            if name != "supabase-supabase-db" && name != "supabase-supabase-kong" {
+                stack.api.mark_ready("deployments", "default", name);
             }
-            let pod = stack.api.spawn_pod("deployments", "default", "supabase-supabase-kong");
-            stack.api.set_pod_running("default", &pod, false);
-        });
-        stack.ssp().args(["setup-infra", "--timeout", "3s"]).run()
+        }
+        let pod = stack.api.spawn_pod("deployments", "default", "supabase-supabase-kong");
+        stack.api.set_pod_running("default", &pod, false);
     });
     out.status(1);
     out.stderr_has("error: not ready after 3s:");
@@ -513,7 +494,7 @@ fn cloud_values_reach_helm_on_stdin_and_never_touch_disk_or_output() {
 }
 
 /// Runs ssp as a child, sends SIGINT once `ready` returns, and collects what it printed.
-fn interrupted(stack: &Stack, args: &[&str], ready: impl FnOnce() + Send) -> support::cli::Outcome {
+fn interrupted(stack: &Stack, args: &[&str], ready: impl FnOnce() + Send) -> Outcome {
     use std::process::Stdio;
     let mut command = stack.ssp().args(args).into_command();
     let child = command.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
@@ -529,7 +510,7 @@ fn interrupted(stack: &Stack, args: &[&str], ready: impl FnOnce() + Send) -> sup
             let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGKILL);
             panic!("ssp did not stop after SIGINT");
         });
-        support::cli::Outcome {
+        Outcome {
             status: out.status.code().unwrap_or(-1),
             stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
             stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
@@ -695,14 +676,7 @@ fn without_update_kubeconfig_helm_gets_the_clusters_own_kubeconfig() {
     ) else {
         return;
     };
-    let (out, _kept) = std::thread::scope(|s| {
-        let cluster = s.spawn(|| {
-            stack.fakes.wait_for_call("k3d", &["cluster", "create"], SAFETY);
-            (KongStandIn::start(stack.http_port, 200), stack.api.autopilot())
-        });
-        let out = stack.ssp().args(["setup-infra", "--timeout", "2m"]).run();
-        (out, cluster.join().unwrap())
-    });
+    let (out, _kept) = setup_while(&stack, &["--timeout", "2m"], || once_created(&stack));
     out.success();
     let written = stack.cluster_kubeconfig_path();
     let calls = stack.k3d_calls();
