@@ -15,12 +15,6 @@ use support::stack::{Stack, StackOptions};
 
 const TOKEN: &str = "ghp_teamTOKEN0123456789abcdef";
 
-fn dockerconfigjson(stack: &Stack) -> serde_json::Value {
-    let secret = stack.api.get("secrets", "default", "regcred").expect("the regcred Secret");
-    let b64 = base64::engine::general_purpose::STANDARD;
-    serde_json::from_slice(&b64.decode(secret["data"][".dockerconfigjson"].as_str().unwrap()).unwrap()).unwrap()
-}
-
 #[test]
 fn the_registry_token_goes_to_its_host_only_and_no_child_sees_it() {
     let Some((stack, _kong)) = Stack::running("registry_token_scope") else { return };
@@ -48,7 +42,7 @@ fn the_registry_token_goes_to_its_host_only_and_no_child_sees_it() {
     out.success()
         .stderr_has("pull secret regcred for ghcr.io, mirror.example.org (from SSP_REGISTRY_USER/SSP_REGISTRY_TOKEN, ")
         .stderr_has("no credentials for registry.attacker.example: not in the `regcred` pull secret; SSP_REGISTRY_USER/SSP_REGISTRY_TOKEN are only for ghcr.io ([registry] host)");
-    let config = dockerconfigjson(&stack);
+    let config = stack.pull_secret_config("default");
     let hosts: Vec<&String> = config["auths"].as_object().unwrap().keys().collect();
     assert_eq!(hosts, ["ghcr.io", "mirror.example.org"]);
     assert_eq!(config["auths"]["ghcr.io"]["auth"], b64.encode(format!("ci-bot:{TOKEN}")));

@@ -644,8 +644,7 @@ fn registry_credentials_become_the_regcred_pull_secret_without_showing_the_token
     assert_eq!(secret["type"], "kubernetes.io/dockerconfigjson");
     use base64::Engine as _;
     let b64 = base64::engine::general_purpose::STANDARD;
-    let config: serde_json::Value =
-        serde_json::from_slice(&b64.decode(secret["data"][".dockerconfigjson"].as_str().unwrap()).unwrap()).unwrap();
+    let config = stack.pull_secret_config("supabase");
     assert_eq!(config["auths"]["ghcr.io"]["auth"], b64.encode(format!("ci-bot:{token}")));
 
     // The old tasks' plaintext is pointed out, and kept when nobody can be asked.

@@ -167,6 +167,14 @@ impl Stack {
             .env("DOCKER_CONFIG", self.home.path().join(".docker"))
     }
 
+    /// The decoded `.dockerconfigjson` of the `regcred` pull secret in `namespace`.
+    pub fn pull_secret_config(&self, namespace: &str) -> Value {
+        use base64::Engine as _;
+        let secret = self.api.get("secrets", namespace, "regcred").expect("the regcred Secret");
+        let data = secret["data"][".dockerconfigjson"].as_str().expect("a .dockerconfigjson");
+        serde_json::from_slice(&base64::engine::general_purpose::STANDARD.decode(data).unwrap()).unwrap()
+    }
+
     /// The k3d command lines ssp ran, without the installer's `k3d version` checks.
     pub fn k3d_calls(&self) -> Vec<String> {
         self.fakes.calls_of("k3d").iter().filter(|c| c.argv[0] != "version").map(|c| c.command_line()).collect()
