@@ -510,11 +510,7 @@ fn interrupted(stack: &Stack, args: &[&str], ready: impl FnOnce() + Send) -> Out
             let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGKILL);
             panic!("ssp did not stop after SIGINT");
         });
-        Outcome {
-            status: out.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        }
+        Outcome::from(out)
     })
 }
 

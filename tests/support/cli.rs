@@ -201,12 +201,7 @@ impl Ssp {
         if let Some(bytes) = self.stdin.take() {
             child.stdin.take().unwrap().write_all(&bytes).unwrap();
         }
-        let out = child.wait_with_output().expect("wait for ssp");
-        Outcome {
-            status: out.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        }
+        child.wait_with_output().expect("wait for ssp").into()
     }
 }
 
@@ -216,6 +211,17 @@ pub struct Outcome {
     pub status: i32,
     pub stdout: String,
     pub stderr: String,
+}
+
+impl From<std::process::Output> for Outcome {
+    /// A finished child's exit status (-1 when a signal ended it) and its output as text.
+    fn from(out: std::process::Output) -> Outcome {
+        Outcome {
+            status: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
 }
 
 impl Outcome {
