@@ -12,7 +12,7 @@ pub fn docker_available(test: &str) -> bool {
     let host = std::env::var("DOCKER_HOST").unwrap_or_else(|_| "unix:///var/run/docker.sock".into());
     let socket = host.strip_prefix("unix://").map(PathBuf::from);
     let reachable = socket.is_some_and(|s| std::os::unix::net::UnixStream::connect(s).is_ok());
-    super::prerequisite(Need::Docker, &format!("{test}: Docker"), reachable, &format!("no daemon at {host}"))
+    super::prerequisite(Need::Docker, &format!("{test}: Docker"), reachable, &format!("no Docker daemon at {host}"))
 }
 
 /// For an image built `FROM scratch`: after the skip rule for the Docker daemon and for a static
