@@ -368,8 +368,10 @@ fn ctrl_c_in_doctor_stops_at_once_with_no_verdicts() {
     // A k3d that hangs when doctor asks its version: Ctrl-C arrives while that check runs.
     let project = Project::new();
     let started = project.root().join("started");
-    let fake = project.write(".ssp/bin/k3d", format!("#!/bin/sh\necho $$ > {}\nsleep 300\n", started.display()));
-    std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
+    support::write_executable(
+        project.root().join(".ssp/bin/k3d"),
+        format!("#!/bin/sh\necho $$ > {}\nsleep 300\n", started.display()),
+    );
     for format in ["text", "json"] {
         let _ = std::fs::remove_file(&started);
         let mut command =
@@ -438,9 +440,10 @@ fn edit_cloud_values_in_a_read_only_folder_refuses_before_the_editor_opens() {
     let file = project.write("deployment/values.cloud.yaml", &encrypted.stdout);
     let before = std::fs::read(&file).unwrap();
     let ran = root.join("editor-ran");
-    let editor = project
-        .write("editor.sh", format!("#!/bin/sh\ntouch {}\necho 'db: {{password: changed}}' > \"$1\"\n", ran.display()));
-    std::fs::set_permissions(&editor, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let editor = support::write_executable(
+        root.join("editor.sh"),
+        format!("#!/bin/sh\ntouch {}\necho 'db: {{password: changed}}' > \"$1\"\n", ran.display()),
+    );
     std::fs::create_dir_all(root.join("run")).unwrap();
     let deployment = root.join("deployment");
     std::fs::set_permissions(&deployment, std::fs::Permissions::from_mode(0o555)).unwrap();

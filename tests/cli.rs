@@ -5,31 +5,13 @@ mod support;
 use clap::CommandFactory;
 use support::cli::{Project, Ssp};
 
-/// Every subcommand path, e.g. `["config"]`, `["doctor"]`.
-fn subcommands() -> Vec<Vec<String>> {
-    fn walk(cmd: &clap::Command, prefix: &[String], out: &mut Vec<Vec<String>>) {
-        for sub in cmd.get_subcommands() {
-            let mut path = prefix.to_vec();
-            path.push(sub.get_name().to_string());
-            out.push(path.clone());
-            walk(sub, &path, out);
-        }
-    }
-    let mut out = Vec::new();
-    walk(&ssp::cli::Cli::command(), &[], &mut out);
-    out
-}
-
 #[test]
 fn help_of_every_command_renders_with_examples() {
     let top = Ssp::new().args(["--help"]).run();
     top.success().stdout_has("Usage: ssp").stdout_has("Exit status:").stdout_has("130  interrupted");
-    let commands = subcommands();
+    let commands = support::cli::subcommand_paths();
     assert!(commands.len() >= 3, "{commands:?}");
     for path in commands {
-        if path.last().is_some_and(|n| n == "help") {
-            continue;
-        }
         let mut args = path.clone();
         args.push("--help".into());
         let out = Ssp::new().args(&args).run();

@@ -1,5 +1,7 @@
 //! The files under deployment/ agree with the configuration they are rendered from.
 
+mod support;
+
 use std::path::Path;
 
 #[test]
@@ -25,28 +27,10 @@ fn checked_in_k3d_config_is_rendered_from_the_defaults() {
     assert!(rendered.contains("image: \"rancher/k3s:v1.31.5-k3s1\"\n"));
 }
 
-mod support;
-
-/// The pinned chart, checked out from the shared git bundle into a temp dir.
-fn pinned_chart(test: &str) -> Option<(tempfile::TempDir, std::path::PathBuf)> {
-    let _ = test;
-    let fixtures = support::fixtures::shared_fixtures()?;
-    let bundle = fixtures.join("charts/supabase-kubernetes.bundle");
-    let dir = tempfile::tempdir().unwrap();
-    let checkout = dir.path().join("chart");
-    let git = |args: &[&str]| {
-        let out = std::process::Command::new("git").args(args).output().expect("git runs");
-        assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-    };
-    git(&["clone", "-q", "--no-checkout", bundle.to_str().unwrap(), checkout.to_str().unwrap()]);
-    git(&["-C", checkout.to_str().unwrap(), "checkout", "-q", "7963191d71eb2f9b9390bc7ecd396833f37d4365"]);
-    let chart = checkout.join("charts/supabase");
-    Some((dir, chart))
-}
-
 #[test]
 fn dev_values_fit_the_pinned_chart() {
-    let Some((_keep, chart)) = pinned_chart("dev_values_fit_the_pinned_chart") else { return };
+    let checkout = tempfile::tempdir().unwrap();
+    let Some(chart) = support::fixtures::pinned_chart(checkout.path()) else { return };
     let schema = ssp::release::values::ChartSchema::load(&chart).unwrap();
     let text =
         std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("deployment/values.dev.yaml")).unwrap();

@@ -3,7 +3,6 @@
 
 mod support;
 
-use std::os::unix::fs::PermissionsExt;
 use std::time::Duration;
 
 use support::cli::Project;
@@ -112,9 +111,10 @@ fn interrupt_stops_the_child_and_its_grandchild_and_exits_130() {
     // A k3d in the tools dir that hangs (with a grandchild) when doctor asks its version.
     let project = Project::new();
     let pids = project.root().join("pids");
-    let fake =
-        project.write(".ssp/bin/k3d", format!("#!/bin/sh\nsleep 300 &\necho \"$$ $!\" > {}\nwait\n", pids.display()));
-    std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
+    support::write_executable(
+        project.root().join(".ssp/bin/k3d"),
+        format!("#!/bin/sh\nsleep 300 &\necho \"$$ $!\" > {}\nwait\n", pids.display()),
+    );
     let mut command = project.ssp().args(["doctor"]).env("DOCKER_HOST", "unix:///nonexistent.sock").into_command();
     command.stdout(std::process::Stdio::null()).stderr(std::process::Stdio::piped());
     let child = command.spawn().unwrap();

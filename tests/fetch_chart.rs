@@ -8,17 +8,12 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use support::cli::{Outcome, Project};
-use support::download_server::{DownloadServer, Reply, fake_helm_tgz, fake_k3d, host_platform, sha256_hex};
+use support::download_server::DownloadServer;
 
 const REPO: &str = "https://github.com/supabase-community/supabase-kubernetes";
-const PINNED: &str = "7963191d71eb2f9b9390bc7ecd396833f37d4365";
+const PINNED: &str = support::fixtures::CHART_COMMIT;
 /// The bundle's tag `supabase-0.3.0`.
 const TAG_030: &str = "716458088aeae7dfacce7f18ef1ff2a560ff7e4b";
-
-fn bundle(test: &str) -> Option<PathBuf> {
-    let path = support::fixtures::shared_fixtures()?.join("charts/supabase-kubernetes.bundle");
-    support::prerequisite(test, path.is_file(), &format!("{} is missing", path.display())).then_some(path)
-}
 
 /// A global git config that sends the GitHub URL to `remote`, as a site mirror would.
 fn gitconfig(dir: &Path, remote: &Path) -> PathBuf {
@@ -81,7 +76,7 @@ fn head(project: &Project, config: &Path) -> String {
 
 #[test]
 fn submodule_init_lands_on_the_pinned_commit_and_a_rerun_fetches_nothing() {
-    let Some(bundle) = bundle("submodule_init_lands_on_the_pinned_commit_and_a_rerun_fetches_nothing") else {
+    let Some(bundle) = support::fixtures::chart_bundle() else {
         return;
     };
     let tmp = tempfile::tempdir().unwrap();
@@ -101,7 +96,7 @@ fn submodule_init_lands_on_the_pinned_commit_and_a_rerun_fetches_nothing() {
 
 #[test]
 fn rev_checks_out_another_commit_and_says_the_gitlink_differs() {
-    let Some(bundle) = bundle("rev_checks_out_another_commit_and_says_the_gitlink_differs") else { return };
+    let Some(bundle) = support::fixtures::chart_bundle() else { return };
     let tmp = tempfile::tempdir().unwrap();
     let config = gitconfig(tmp.path(), &bundle);
     let project = git_project(&config);
@@ -120,7 +115,7 @@ fn rev_checks_out_another_commit_and_says_the_gitlink_differs() {
 
 #[test]
 fn a_project_that_is_not_a_git_checkout_gets_a_clone() {
-    let Some(bundle) = bundle("a_project_that_is_not_a_git_checkout_gets_a_clone") else { return };
+    let Some(bundle) = support::fixtures::chart_bundle() else { return };
     let tmp = tempfile::tempdir().unwrap();
     let config = gitconfig(tmp.path(), &bundle);
     let project = Project::new(); // an unpacked tarball: no .git anywhere
@@ -165,20 +160,13 @@ fn dry_run_changes_nothing() {
 
 #[test]
 fn install_tools_ends_by_fetching_the_chart() {
-    let Some(bundle) = bundle("install_tools_ends_by_fetching_the_chart") else { return };
+    let Some(bundle) = support::fixtures::chart_bundle() else { return };
     let tmp = tempfile::tempdir().unwrap();
     let config = gitconfig(tmp.path(), &bundle);
-    let platform = host_platform();
     let server = DownloadServer::start();
-    let k3d = fake_k3d("v5.8.3", 0);
-    let helm = fake_helm_tgz(&platform, "v3.19.0", 0);
-    server.serve(&support::download_server::k3d_path(&platform), vec![Reply::ok(&k3d)]);
-    server.serve(&support::download_server::helm_path(&platform), vec![Reply::ok(&helm)]);
+    let tools = server.serve_pinned_tools();
     let project = git_project(&config);
-    project.write(
-        "ssp.toml",
-        support::download_server::tools_config(Some(&server.url()), &platform, &sha256_hex(&k3d), &sha256_hex(&helm)),
-    );
+    project.write("ssp.toml", tools.ssp_toml);
     let out =
         project.ssp().args(["install-tools"]).env("GIT_CONFIG_GLOBAL", &config).env("GIT_CONFIG_NOSYSTEM", "1").run();
     out.success().stderr_has("2 tools installed").stderr_has("chart supabase 0.1.2");

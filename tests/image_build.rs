@@ -4,27 +4,15 @@
 mod support;
 
 use std::collections::HashMap;
-use std::path::Path;
 
 use ssp::platform::docker::Engine;
 use ssp::seed::image::{BuildError, build, pack_context};
 
-fn busybox() -> Option<&'static Path> {
-    ["/bin/busybox", "/usr/bin/busybox"].into_iter().map(Path::new).find(|p| p.exists())
-}
-
 /// A context with busybox and the given Dockerfile; `None` (after printing why) when Docker or
 /// busybox is missing outside CI.
 fn context(test: &str, dockerfile: &str) -> Option<tempfile::TempDir> {
-    if !support::env::docker_available(test) {
-        return None;
-    }
-    if !support::prerequisite(test, busybox().is_some(), "busybox-static is not installed") {
-        return None;
-    }
-    let busybox = busybox()?;
     let dir = tempfile::tempdir().unwrap();
-    std::fs::copy(busybox, dir.path().join("busybox")).unwrap();
+    support::env::busybox_context(test, dir.path())?;
     std::fs::write(dir.path().join("Dockerfile"), dockerfile).unwrap();
     Some(dir)
 }

@@ -9,9 +9,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use support::cli::{Outcome, Project};
-use support::download_server::{
-    DownloadServer, Reply, fake_helm_tgz, fake_k3d, helm_path, host_platform, sha256_hex, tools_config,
-};
+use support::download_server::{DownloadServer, PinnedTools, Reply, fake_k3d, helm_path, sha256_hex, tools_config};
 
 /// A project whose ssp.toml points k3d and helm at a loopback server serving fake assets.
 struct Setup {
@@ -24,14 +22,10 @@ struct Setup {
 
 impl Setup {
     fn new() -> Setup {
-        let platform = host_platform();
         let server = DownloadServer::start();
-        let k3d = fake_k3d("v5.8.3", 0);
-        let helm = fake_helm_tgz(&platform, "v3.19.0", 0);
-        server.serve(&k3d_path(&platform), vec![Reply::ok(&k3d)]);
-        server.serve(&helm_path(&platform), vec![Reply::ok(&helm)]);
+        let PinnedTools { platform, k3d, helm, ssp_toml } = server.serve_pinned_tools();
         let project = Project::new();
-        project.write("ssp.toml", tools_config(Some(&server.url()), &platform, &sha256_hex(&k3d), &sha256_hex(&helm)));
+        project.write("ssp.toml", ssp_toml);
         Setup { project, server, platform, k3d, helm }
     }
 
@@ -259,8 +253,7 @@ fn check<'a>(json: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
 #[test]
 fn doctor_compares_installed_versions_with_the_pins() {
     let setup = Setup::new();
-    let stale = setup.project.write(".ssp/bin/k3d", fake_k3d("v5.7.0", 0));
-    std::fs::set_permissions(&stale, std::fs::Permissions::from_mode(0o755)).unwrap();
+    support::write_executable(setup.bin().join("k3d"), fake_k3d("v5.7.0", 0));
     let doctor = || {
         setup.project.ssp().args(["doctor", "-o", "json"]).env("DOCKER_HOST", "unix:///nonexistent.sock").run().json()
     };

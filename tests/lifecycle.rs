@@ -57,7 +57,7 @@ fn teardown_of_an_existing_cluster_only_uninstalls() {
         return;
     };
     // The existing cluster is the user's `staging` context.
-    std::fs::write(stack.kubeconfig_path(), stack.api.kubeconfig_yaml("staging")).unwrap();
+    stack.write_kubeconfig("staging");
     let out = stack.ssp().args(["teardown", "--yes"]).run();
     out.success();
     assert_eq!(
@@ -175,7 +175,7 @@ fn keep_cluster_without_a_merged_context_gives_helm_the_clusters_kubeconfig() {
         return;
     };
     stack.ssp().args(["teardown", "--keep-cluster"]).run().success();
-    let written = stack.home.path().join(".config/k3d/kubeconfig-pdc-cluster.yaml");
+    let written = stack.cluster_kubeconfig_path();
     assert_eq!(
         stack.helm_calls().iter().map(|c| c.command_line()).collect::<Vec<_>>(),
         [format!(

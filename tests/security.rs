@@ -9,35 +9,15 @@ mod support;
 use std::time::Duration;
 
 use base64::Engine as _;
+use support::Need;
 use support::cli::{Project, Ssp};
-use support::env::docker_available;
-use support::fakes::ClusterState;
-use support::stack::{CLUSTER, KongStandIn, Stack, StackOptions};
+use support::stack::{Stack, StackOptions};
 
 const TOKEN: &str = "ghp_teamTOKEN0123456789abcdef";
 
-/// A running cluster with Kong answering and the workloads becoming ready.
-fn running_stack(test: &str) -> Option<(Stack, KongStandIn)> {
-    if !docker_available(test) {
-        return None;
-    }
-    let stack = Stack::new(StackOptions { chart: true, ..Default::default() })?;
-    stack.fakes.add_cluster(CLUSTER, ClusterState::Running);
-    // A running k3d cluster's context is in the user's kubeconfig, where the real helm looks.
-    stack.merge_kubeconfig();
-    let kong = KongStandIn::start(stack.http_port, 200);
-    Some((stack, kong))
-}
-
-fn dockerconfigjson(stack: &Stack) -> serde_json::Value {
-    let secret = stack.api.get("secrets", "default", "regcred").expect("the regcred Secret");
-    let b64 = base64::engine::general_purpose::STANDARD;
-    serde_json::from_slice(&b64.decode(secret["data"][".dockerconfigjson"].as_str().unwrap()).unwrap()).unwrap()
-}
-
 #[test]
 fn the_registry_token_goes_to_its_host_only_and_no_child_sees_it() {
-    let Some((stack, _kong)) = running_stack("registry_token_scope") else { return };
+    let Some((stack, _kong)) = Stack::running("registry_token_scope") else { return };
     let _autopilot = stack.api.autopilot();
     // A colleague's values file naming a foreign registry, and one the user did `docker login` to.
     stack.project.write(
@@ -62,7 +42,7 @@ fn the_registry_token_goes_to_its_host_only_and_no_child_sees_it() {
     out.success()
         .stderr_has("pull secret regcred for ghcr.io, mirror.example.org (from SSP_REGISTRY_USER/SSP_REGISTRY_TOKEN, ")
         .stderr_has("no credentials for registry.attacker.example: not in the `regcred` pull secret; SSP_REGISTRY_USER/SSP_REGISTRY_TOKEN are only for ghcr.io ([registry] host)");
-    let config = dockerconfigjson(&stack);
+    let config = stack.pull_secret_config("default");
     let hosts: Vec<&String> = config["auths"].as_object().unwrap().keys().collect();
     assert_eq!(hosts, ["ghcr.io", "mirror.example.org"]);
     assert_eq!(config["auths"]["ghcr.io"]["auth"], b64.encode(format!("ci-bot:{TOKEN}")));
@@ -82,7 +62,7 @@ fn the_registry_token_goes_to_its_host_only_and_no_child_sees_it() {
 
 #[test]
 fn a_configured_registry_host_gets_the_token_instead_of_ghcr() {
-    let Some((stack, _kong)) = running_stack("registry_host_setting") else { return };
+    let Some((stack, _kong)) = Stack::running("registry_host_setting") else { return };
     let _autopilot = stack.api.autopilot();
     let out = stack
         .ssp()
@@ -100,7 +80,7 @@ fn a_configured_registry_host_gets_the_token_instead_of_ghcr() {
 
 #[test]
 fn set_values_reach_helm_on_stdin_never_on_its_command_line() {
-    let Some((stack, _kong)) = running_stack("set_on_stdin") else { return };
+    let Some((stack, _kong)) = Stack::running("set_on_stdin") else { return };
     let _autopilot = stack.api.autopilot();
     let password = "set-db-password-4f1c2e";
     let out = stack
@@ -142,14 +122,13 @@ fn a_bad_set_names_its_key_but_not_its_value() {
 
 #[test]
 fn ports_bound_beyond_loopback_are_named_when_the_cluster_is_created() {
-    if !docker_available("ports_beyond_loopback") {
-        return;
-    }
-    let (open, closed) = (support::stack::free_port(), support::stack::free_port());
-    let Some(stack) = Stack::new(StackOptions { chart: true, extra_toml: String::new(), cluster_toml: String::new() })
-    else {
+    let Some(stack) = Stack::for_setup(
+        "ports_beyond_loopback",
+        StackOptions { chart: true, extra_toml: String::new(), cluster_toml: String::new() },
+    ) else {
         return;
     };
+    let (open, closed) = (support::stack::free_port(), support::stack::free_port());
     stack.project.write(
         "ssp.toml",
         format!(
@@ -167,10 +146,10 @@ fn ports_bound_beyond_loopback_are_named_when_the_cluster_is_created() {
 
 #[test]
 fn a_cloud_deploy_with_kong_on_loopback_says_how_to_open_it() {
-    if !docker_available("cloud_kong_loopback") {
+    let Some(stack) = Stack::for_setup("cloud_kong_loopback", StackOptions { chart: true, ..Default::default() })
+    else {
         return;
-    }
-    let Some(stack) = Stack::new(StackOptions { chart: true, ..Default::default() }) else { return };
+    };
     let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     stack
         .project
@@ -217,7 +196,12 @@ fn docker_certs(dir: &std::path::Path) -> bool {
 #[test]
 fn docker_tls_verify_speaks_tls_to_a_tcp_daemon_or_refuses() {
     let certs = tempfile::tempdir().unwrap();
-    if !support::prerequisite("openssl", docker_certs(certs.path()), "the openssl CLI makes the test certificates") {
+    if !support::prerequisite(
+        Need::Other,
+        "openssl",
+        docker_certs(certs.path()),
+        "the openssl CLI makes the test certificates",
+    ) {
         return;
     }
     // A daemon address that records the first bytes the client sends.
@@ -297,8 +281,8 @@ fn an_ssp_toml_others_can_write_is_refused() {
     project.ssp().args(["config"]).run().success();
 
     // Owned by another user: only root can make that file here.
-    if !nix::unistd::geteuid().is_root() {
-        eprintln!("skipped the foreign-owner half of an_ssp_toml_others_can_write_is_refused: only root can chown");
+    let root = nix::unistd::geteuid().is_root();
+    if !support::prerequisite(Need::Other, "root", root, "only root can chown: the foreign-owner half is skipped") {
         return;
     }
     std::os::unix::fs::chown(&file, Some(54321), None).unwrap();
@@ -313,7 +297,7 @@ fn an_ssp_toml_others_can_write_is_refused() {
 
 #[test]
 fn a_running_helms_cmdline_and_environment_hold_no_secret() {
-    let Some((stack, _kong)) = running_stack("helm_proc_cmdline") else { return };
+    let Some((stack, _kong)) = Stack::running("helm_proc_cmdline") else { return };
     // helm hangs once it has read its values: its /proc entries can be read while it runs.
     stack.fakes.hang("helm", &["upgrade"], "Release \"supabase\" does not exist. Installing it now.\n");
     let password = "proc-visible-password-7c1d";

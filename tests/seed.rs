@@ -6,7 +6,6 @@
 
 mod support;
 
-use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
@@ -58,16 +57,8 @@ impl Seed {
     /// Adds a Docker build context `seedimg/` (busybox, `FROM scratch`) and points `[seed]` at it
     /// with a per-test image name; `None` (after the skip line) without Docker or busybox.
     fn with_build(mut self, test: &str) -> Option<(Seed, TestImage)> {
-        if !support::env::docker_available(test) {
-            return None;
-        }
-        let busybox = ["/bin/busybox", "/usr/bin/busybox"].into_iter().map(Path::new).find(|p| p.exists());
-        if !support::prerequisite(test, busybox.is_some(), "busybox-static is not installed") {
-            return None;
-        }
         let context = self.project.root().join("seedimg");
-        std::fs::create_dir_all(&context).unwrap();
-        std::fs::copy(busybox.unwrap(), context.join("busybox")).unwrap();
+        support::env::busybox_context(test, &context)?;
         // The test name in a file makes the image (and its content tag) unique to this test.
         std::fs::write(context.join("seed.txt"), format!("{test}\n")).unwrap();
         std::fs::write(context.join("Dockerfile"), "FROM scratch\nCOPY busybox seed.txt /\n").unwrap();

@@ -14,6 +14,7 @@ use sha2::Digest;
 use ssp::sops::AgeIdentities;
 use ssp::sops::keys::age_pq::HybridIdentity;
 use ssp::sops::metadata::AgeKey;
+use support::Need;
 use support::cli::{Outcome, Project, Ssp};
 use support::fixtures::age_key;
 
@@ -212,7 +213,7 @@ fn interop_tools(test: &str) -> Option<PathBuf> {
     } else {
         "target/age-interop is missing: run tests/support/get-age-interop.sh"
     };
-    support::prerequisite(&format!("{test}: typage and the CCTV age vectors"), have_node && installed, why)
+    support::prerequisite(Need::Other, &format!("{test}: typage and the CCTV age vectors"), have_node && installed, why)
         .then_some(dir)
 }
 

@@ -9,6 +9,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use support::Need;
 use support::cli::{Outcome, Project, Ssp};
 
 use support::fixtures::{AgeKey as Identity, age_key as identity};
@@ -556,15 +557,14 @@ fn age_key_cmd_runs_only_when_an_age_key_needs_it_and_is_logged() {
     let p = SopsProject::new();
     p.encrypted("s.yaml", PLAIN);
     let marker = p.root().join("cmd-ran");
-    let script = p.write(
-        "keycmd.sh",
+    let script = support::write_executable(
+        p.root().join("keycmd.sh"),
         format!(
             "#!/bin/sh\necho \"$SOPS_AGE_RECIPIENT\" >> {}\ncat {}\n",
             marker.display(),
             p.root().join("keys.txt").display()
         ),
     );
-    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
     let cmd = format!("{} --flag", script.display());
     // Encrypting needs no identity: the command does not run.
     p.write("new.yaml", PLAIN);
@@ -641,11 +641,7 @@ fn the_example_cloud_values_decrypt_with_the_committed_example_key() {
 
 #[test]
 fn the_teams_real_file_parses_and_explains_every_key_it_cannot_use() {
-    let reference = repo().join("../shared/reference/support-sphere/deployment/values.cloud.yaml");
-    if !reference.is_file() {
-        support::prerequisite("team file", false, "../shared/reference not found");
-        return;
-    }
+    let Some(reference) = support::fixtures::team_values_file() else { return };
     let p = SopsProject::new();
     let status = p.ssp().args(["sops", "filestatus"]).arg_path(&reference).run();
     assert_eq!(status.success().stdout, "{\"encrypted\":true}\n");
@@ -663,8 +659,8 @@ fn the_teams_real_file_parses_and_explains_every_key_it_cannot_use() {
 
 /// An editor script: records its file's and directory's modes and path, then acts per `$EDIT_ACTION`.
 fn editor(p: &SopsProject) -> PathBuf {
-    let script = p.write(
-        "editor.sh",
+    support::write_executable(
+        p.root().join("editor.sh"),
         r#"#!/bin/sh
 for a in "$@"; do f="$a"; done
 d=$(dirname "$f")
@@ -685,9 +681,7 @@ case "$EDIT_ACTION" in
   stubborn) trap '' INT TERM; echo $$ > "$EDIT_PID"; while :; do sleep 0.1; done ;;
 esac
 "#,
-    );
-    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
-    script
+    )
 }
 
 struct EditRun {
@@ -785,8 +779,12 @@ fn edit_with_invalid_yaml_fails_off_a_terminal_and_leaves_the_file() {
 #[test]
 fn edit_invalid_then_fixed_on_a_terminal_reopens_the_editor() {
     // `script` gives ssp a pseudo-terminal; the Enter that answers the re-open prompt is typed ahead.
-    if !Path::new("/usr/bin/script").exists() {
-        support::prerequisite("invalid-then-fixed", false, "/usr/bin/script (bsdutils) not installed");
+    if !support::prerequisite(
+        Need::Other,
+        "invalid-then-fixed",
+        Path::new("/usr/bin/script").exists(),
+        "/usr/bin/script (bsdutils) not installed",
+    ) {
         return;
     }
     let r = edit_setup();
@@ -968,21 +966,24 @@ fn sigquit_while_the_editor_runs_leaves_no_plaintext_and_no_core_file() {
 
 #[test]
 fn gpg_tty_is_set_from_the_terminal_when_unset() {
-    if !Path::new("/usr/bin/script").exists() {
-        support::prerequisite("gpg_tty", false, "/usr/bin/script (bsdutils) not installed");
+    if !support::prerequisite(
+        Need::Other,
+        "gpg_tty",
+        Path::new("/usr/bin/script").exists(),
+        "/usr/bin/script (bsdutils) not installed",
+    ) {
         return;
     }
     let p = SopsProject::new();
     // A stand-in gpg: "encrypts" to a fixed armor, records GPG_TTY when asked to decrypt, and fails.
     let seen = p.root().join("gpg-tty.log");
-    let fake = p.write(
-        "fake-gpg.sh",
+    let fake = support::write_executable(
+        p.root().join("fake-gpg.sh"),
         format!(
             "#!/bin/sh\ncase \" $* \" in\n  *' --encrypt '*) cat >/dev/null; printf -- '-----BEGIN PGP MESSAGE-----\\nZmFrZQ==\\n-----END PGP MESSAGE-----\\n' ;;\n  *) cat >/dev/null; echo \"tty=${{GPG_TTY:-unset}}\" >> {}; echo 'gpg: decryption failed: No secret key' >&2; exit 2 ;;\nesac\n",
             seen.display()
         ),
     );
-    std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
     p.write("plain.yaml", PLAIN);
     let enc = p
         .ssp()
@@ -1265,8 +1266,12 @@ fn sigterm_during_exec_file_stops_the_command_and_removes_the_fifo() {
 
 #[test]
 fn exec_as_another_user_switches_ids_and_hands_the_file_over() {
-    if !nix::unistd::geteuid().is_root() {
-        support::prerequisite("exec --user", false, "needs root to switch users");
+    if !support::prerequisite(
+        Need::Other,
+        "exec --user",
+        nix::unistd::geteuid().is_root(),
+        "needs root to switch users",
+    ) {
         return;
     }
     let p = SopsProject::new();

@@ -142,23 +142,9 @@ fn edit_with_the_same_key_keeps_the_file_decryptable_by_the_same_keys() {
     assert_eq!(d2.document, d.document);
 }
 
-fn team_file() -> Option<PathBuf> {
-    let dir = fixtures::shared_fixtures()?;
-    let p = dir.join("../reference/support-sphere/deployment/values.cloud.yaml");
-    if p.exists() {
-        Some(p)
-    } else {
-        if std::env::var("CI").is_ok_and(|v| v == "true") {
-            panic!("{} missing", p.display());
-        }
-        eprintln!("skipped: {} not found", p.display());
-        None
-    }
-}
-
 #[test]
 fn the_team_file_parses_reports_encrypted_and_explains_every_key_on_decrypt() {
-    let Some(p) = team_file() else { return };
+    let Some(p) = fixtures::team_values_file() else { return };
     let Some(g) = fixtures::getsops() else { return };
     let Some(home) = fixtures::GpgHome::with_sops_test_key(&g) else {
         return;
@@ -183,7 +169,7 @@ fn the_team_file_parses_reports_encrypted_and_explains_every_key_on_decrypt() {
 
 #[test]
 fn the_team_file_data_section_re_emits_unchanged_and_keeps_its_kms_keys() {
-    let Some(p) = team_file() else { return };
+    let Some(p) = fixtures::team_values_file() else { return };
     let original = std::fs::read_to_string(&p).unwrap();
     let file = SopsFile::load(original.as_bytes(), Format::Yaml).unwrap();
     let emitted = String::from_utf8(file.to_bytes().unwrap()).unwrap();

@@ -2,6 +2,7 @@
 //! updatekeys/rotate/set/unset, cross-checks with the `age` CLI, and tampering.
 
 mod support;
+use support::Need;
 use support::fixtures;
 
 use std::sync::Arc;
@@ -415,12 +416,8 @@ fn pgp_recipients_work_through_real_gpg() {
 }
 
 fn age_cli() -> Option<&'static str> {
-    if std::path::Path::new("/usr/bin/age").exists() {
-        Some("/usr/bin/age")
-    } else {
-        eprintln!("skipped: /usr/bin/age not installed");
-        None
-    }
+    let installed = std::path::Path::new("/usr/bin/age").exists();
+    support::prerequisite(Need::Other, "age CLI", installed, "/usr/bin/age is not installed").then_some("/usr/bin/age")
 }
 
 #[test]

@@ -114,7 +114,7 @@ fn without_a_merged_context_helm_gets_the_clusters_kubeconfig() {
     stack.deployed(&small_release());
     let out = stack.ssp().args(["status"]).run();
     out.success().stdout_has("release   supabase revision 1 deployed\n");
-    let written = stack.home.path().join(".config/k3d/kubeconfig-pdc-cluster.yaml");
+    let written = stack.cluster_kubeconfig_path();
     assert_eq!(
         stack.helm_calls().iter().map(|c| c.command_line()).collect::<Vec<_>>(),
         [format!(

@@ -6,6 +6,8 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
+use super::Need;
+
 /// A temporary project: a folder holding `deployment/` (so it is a project root).
 pub struct Project {
     pub dir: tempfile::TempDir,
@@ -123,7 +125,8 @@ impl Ssp {
     /// rule) without `script`.
     pub fn on_terminal(self) -> Option<Ssp> {
         let script = Path::new("/usr/bin/script");
-        if !super::prerequisite("script", script.exists(), "/usr/bin/script (util-linux) is not installed") {
+        if !super::prerequisite(Need::Other, "script", script.exists(), "/usr/bin/script (util-linux) is not installed")
+        {
             return None;
         }
         let mut line = vec![self.command.get_program().to_string_lossy().into_owned()];
@@ -137,7 +140,12 @@ impl Ssp {
     /// `setpriv`.
     pub fn run_as_user(self, uid: u32, gid: u32) -> Option<Ssp> {
         let setpriv = Path::new("/usr/bin/setpriv");
-        if !super::prerequisite("setpriv", setpriv.exists(), "/usr/bin/setpriv (util-linux) is not installed") {
+        if !super::prerequisite(
+            Need::Other,
+            "setpriv",
+            setpriv.exists(),
+            "/usr/bin/setpriv (util-linux) is not installed",
+        ) {
             return None;
         }
         let mut args = vec![format!("--reuid={uid}"), format!("--regid={gid}"), "--clear-groups".into(), "--".into()];
@@ -193,12 +201,7 @@ impl Ssp {
         if let Some(bytes) = self.stdin.take() {
             child.stdin.take().unwrap().write_all(&bytes).unwrap();
         }
-        let out = child.wait_with_output().expect("wait for ssp");
-        Outcome {
-            status: out.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        }
+        child.wait_with_output().expect("wait for ssp").into()
     }
 }
 
@@ -208,6 +211,17 @@ pub struct Outcome {
     pub status: i32,
     pub stdout: String,
     pub stderr: String,
+}
+
+impl From<std::process::Output> for Outcome {
+    /// A finished child's exit status (-1 when a signal ended it) and its output as text.
+    fn from(out: std::process::Output) -> Outcome {
+        Outcome {
+            status: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
 }
 
 impl Outcome {

@@ -255,6 +255,29 @@ fn append_padding(script: &mut Vec<u8>, padding: usize) {
     script.truncate(script.len() - (padding.div_ceil(8) * 8 - padding));
 }
 
+/// The fake assets of the pinned k3d v5.8.3 and helm v3.19.0 for the host platform, as
+/// [`DownloadServer::serve_pinned_tools`] serves them.
+pub struct PinnedTools {
+    pub platform: String,
+    pub k3d: Vec<u8>,
+    pub helm: Vec<u8>,
+    /// The ssp.toml that installs them from the server, with their checksums.
+    pub ssp_toml: String,
+}
+
+impl DownloadServer {
+    /// Serves the fake pinned k3d and helm for the host platform at their release paths.
+    pub fn serve_pinned_tools(&self) -> PinnedTools {
+        let platform = host_platform();
+        let k3d = fake_k3d("v5.8.3", 0);
+        let helm = fake_helm_tgz(&platform, "v3.19.0", 0);
+        self.serve(&k3d_path(&platform), vec![Reply::ok(&k3d)]);
+        self.serve(&helm_path(&platform), vec![Reply::ok(&helm)]);
+        let ssp_toml = tools_config(Some(&self.url()), &platform, &sha256_hex(&k3d), &sha256_hex(&helm));
+        PinnedTools { platform, k3d, helm, ssp_toml }
+    }
+}
+
 /// The paths the mirror serves for the pinned k3d and helm on `platform`.
 pub fn k3d_path(platform: &str) -> String {
     format!("/k3d-io/k3d/releases/download/v5.8.3/k3d-{platform}")

@@ -5,6 +5,8 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use super::Need;
+
 /// The pinned commit of the community Supabase chart.
 pub const CHART_COMMIT: &str = "7963191d71eb2f9b9390bc7ecd396833f37d4365";
 
@@ -13,21 +15,36 @@ pub fn shared_fixtures() -> Option<PathBuf> {
     let dir = std::env::var_os("SSP_SHARED_FIXTURES")
         .map(PathBuf::from)
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures"));
-    super::prerequisite("shared fixtures", dir.is_dir(), &format!("{} does not exist", dir.display())).then_some(dir)
+    super::prerequisite(Need::Other, "shared fixtures", dir.is_dir(), &format!("{} does not exist", dir.display()))
+        .then_some(dir)
 }
 
 /// `../shared/reference`, beside the fixtures (the original Support Sphere values files).
 pub fn shared_reference() -> Option<PathBuf> {
     let dir = shared_fixtures()?.join("../reference");
-    super::prerequisite("shared reference", dir.is_dir(), &format!("{} does not exist", dir.display())).then_some(dir)
+    super::prerequisite(Need::Other, "shared reference", dir.is_dir(), &format!("{} does not exist", dir.display()))
+        .then_some(dir)
+}
+
+/// The Support Sphere team's real encrypted `values.cloud.yaml` in the shared reference (its KMS
+/// and PGP keys are not ours), or `None` (after the skip/fail rule) when absent.
+pub fn team_values_file() -> Option<PathBuf> {
+    let file = shared_reference()?.join("support-sphere/deployment/values.cloud.yaml");
+    let why = format!("{} does not exist", file.display());
+    super::prerequisite(Need::Other, "team file", file.is_file(), &why).then_some(file)
+}
+
+/// The community chart's git bundle (full history, holding [`CHART_COMMIT`]), or `None` (after
+/// the skip/fail rule) when absent.
+pub fn chart_bundle() -> Option<PathBuf> {
+    let bundle = shared_fixtures()?.join("charts/supabase-kubernetes.bundle");
+    let why = format!("{} does not exist", bundle.display());
+    super::prerequisite(Need::Other, "chart bundle", bundle.is_file(), &why).then_some(bundle)
 }
 
 /// Clones the chart bundle into `dest` at [`CHART_COMMIT`] and returns `dest/charts/supabase`.
 pub fn pinned_chart(dest: &Path) -> Option<PathBuf> {
-    let bundle = shared_fixtures()?.join("charts/supabase-kubernetes.bundle");
-    if !super::prerequisite("chart bundle", bundle.is_file(), &format!("{} does not exist", bundle.display())) {
-        return None;
-    }
+    let bundle = chart_bundle()?;
     let repo = dest.join("supabase-kubernetes");
     let git = |args: &[&str], dir: &Path| {
         let out = Command::new("git").args(args).current_dir(dir).output().expect("run git");
@@ -61,7 +78,7 @@ pub struct GpgHome {
 impl GpgHome {
     pub fn with_sops_test_key(getsops: &Path) -> Option<GpgHome> {
         let gpg = Path::new("/usr/bin/gpg");
-        if !super::prerequisite("gpg", gpg.exists(), "/usr/bin/gpg is not installed") {
+        if !super::prerequisite(Need::Other, "gpg", gpg.exists(), "/usr/bin/gpg is not installed") {
             return None;
         }
         let dir = tempfile::Builder::new().prefix("gh").tempdir_in("/tmp").expect("temp dir");

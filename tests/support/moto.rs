@@ -14,6 +14,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
+use super::Need;
+
 /// The moto server of this test process.
 pub struct Moto {
     addr: SocketAddr,
@@ -35,6 +37,7 @@ pub fn moto() -> Option<&'static Moto> {
     static MOTO: OnceLock<Option<Moto>> = OnceLock::new();
     MOTO.get_or_init(|| {
         if !super::prerequisite(
+            Need::Other,
             "moto",
             moto_available(),
             "python3 cannot import moto.server (pip install 'moto[server]'); it is the AWS KMS/STS double",
@@ -245,37 +248,11 @@ fn describe(headers: &[(String, String)], body: &[u8], status: u16) -> AwsCall {
             let form: serde_json::Map<String, Value> = String::from_utf8_lossy(body)
                 .split('&')
                 .filter_map(|kv| kv.split_once('='))
-                .map(|(k, v)| (unescape(k), Value::String(unescape(v))))
+                .map(|(k, v)| (super::percent_decode(k), Value::String(super::percent_decode(v))))
                 .collect();
             let action = form.get("Action").and_then(Value::as_str).unwrap_or_default().to_string();
             (action, Value::Object(form))
         }
     };
     AwsCall { service: part(3), action, access_key: part(0), region: part(2), params, status }
-}
-
-/// Percent-decoding of form values (`%3A` → `:`, `+` → space).
-fn unescape(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'%' if i + 2 < bytes.len() => {
-                let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or("");
-                match u8::from_str_radix(hex, 16) {
-                    Ok(b) => {
-                        out.push(b);
-                        i += 3;
-                        continue;
-                    }
-                    Err(_) => out.push(b'%'),
-                }
-            }
-            b'+' => out.push(b' '),
-            b => out.push(b),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }

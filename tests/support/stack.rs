@@ -107,17 +107,54 @@ impl Stack {
         Some(Stack { project, fakes, api, home, tmp, http_port, db_port, _fakes_dir: fakes_dir })
     }
 
+    /// For `setup-infra`, whose pre-flight needs Docker: [`Stack::new`] after the skip rule for the
+    /// Docker daemon ([`super::env::docker_available`]).
+    pub fn for_setup(test: &str, options: StackOptions) -> Option<Stack> {
+        if !super::env::docker_available(test) {
+            return None;
+        }
+        Stack::new(options)
+    }
+
+    /// [`Stack::for_setup`] with the pinned chart and a running cluster (no create, so no port
+    /// check), and Kong answering 200 from the start.
+    pub fn running(test: &str) -> Option<(Stack, KongStandIn)> {
+        let stack = Stack::for_setup(test, StackOptions { chart: true, ..Default::default() })?;
+        stack.cluster_running();
+        let kong = KongStandIn::start(stack.http_port, 200);
+        Some((stack, kong))
+    }
+
+    /// The fake k3d has the cluster running, and its context is in the user's kubeconfig (where
+    /// the real helm looks), as `k3d cluster create` left them.
+    pub fn cluster_running(&self) {
+        self.fakes.add_cluster(CLUSTER, ClusterState::Running);
+        self.merge_kubeconfig();
+    }
+
     /// Writes the double's context into the user's default kubeconfig, as `k3d cluster create`
     /// left it for a cluster that already runs.
     pub fn merge_kubeconfig(&self) {
+        self.write_kubeconfig(CONTEXT);
+    }
+
+    /// Makes the user's default kubeconfig hold one context, `context`, that reaches the double
+    /// (e.g. the `staging` of an existing cluster).
+    pub fn write_kubeconfig(&self, context: &str) {
         let path = self.kubeconfig_path();
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(&path, self.api.kubeconfig_yaml(CONTEXT)).unwrap();
+        std::fs::write(&path, self.api.kubeconfig_yaml(context)).unwrap();
     }
 
     /// The user's default kubeconfig (what k3d merges the cluster's context into).
     pub fn kubeconfig_path(&self) -> PathBuf {
         self.home.path().join(".kube/config")
+    }
+
+    /// The cluster's own kubeconfig, written by `k3d kubeconfig write` when
+    /// `update_kubeconfig = false`.
+    pub fn cluster_kubeconfig_path(&self) -> PathBuf {
+        self.home.path().join(format!(".config/k3d/kubeconfig-{CLUSTER}.yaml"))
     }
 
     /// `ssp` in the project, with the private `HOME`, `KUBECONFIG` and `TMPDIR`.
@@ -128,6 +165,14 @@ impl Stack {
             .env("KUBECONFIG", self.kubeconfig_path())
             .env("TMPDIR", self.tmp.path())
             .env("DOCKER_CONFIG", self.home.path().join(".docker"))
+    }
+
+    /// The decoded `.dockerconfigjson` of the `regcred` pull secret in `namespace`.
+    pub fn pull_secret_config(&self, namespace: &str) -> Value {
+        use base64::Engine as _;
+        let secret = self.api.get("secrets", namespace, "regcred").expect("the regcred Secret");
+        let data = secret["data"][".dockerconfigjson"].as_str().expect("a .dockerconfigjson");
+        serde_json::from_slice(&base64::engine::general_purpose::STANDARD.decode(data).unwrap()).unwrap()
     }
 
     /// The k3d command lines ssp ran, without the installer's `k3d version` checks.
@@ -144,8 +189,7 @@ impl Stack {
     /// those objects) and made ready by the autopilot: what `status`, `teardown` and
     /// `port-forward` find after a setup.
     pub fn deployed(&self, objects: &[Value]) {
-        self.fakes.add_cluster(CLUSTER, ClusterState::Running);
-        self.merge_kubeconfig();
+        self.cluster_running();
         let chart = self.tmp.path().join("release-chart");
         std::fs::create_dir_all(chart.join("templates")).unwrap();
         std::fs::write(chart.join("Chart.yaml"), "apiVersion: v2\nname: supabase\nversion: 0.1.2\n").unwrap();

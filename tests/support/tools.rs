@@ -8,6 +8,8 @@
 
 use std::path::PathBuf;
 
+use super::Need;
+
 /// The directory the script fills.
 pub fn dir() -> PathBuf {
     match std::env::var_os("SSP_TEST_TOOLS") {
@@ -20,7 +22,7 @@ pub fn dir() -> PathBuf {
 pub fn find(name: &str) -> Option<PathBuf> {
     let path = dir().join(name);
     let why = format!("{} is missing: run tests/support/get-helm-kubectl.sh", path.display());
-    super::prerequisite(name, path.is_file(), &why).then_some(path)
+    super::prerequisite(Need::Other, name, path.is_file(), &why).then_some(path)
 }
 
 /// The real helm v3.19.0.

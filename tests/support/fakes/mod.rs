@@ -31,6 +31,8 @@ use std::process::Command;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use super::Need;
+
 const SCRIPT: &str = include_str!("fake_tool.py");
 
 /// One recorded invocation of a fake tool.
@@ -110,10 +112,7 @@ impl FakeTools {
         let bin = root.join("bin");
         std::fs::create_dir_all(&bin).expect("create fake bin dir");
         for tool in ["k3d", "helm"] {
-            let path = bin.join(tool);
-            std::fs::write(&path, format!("#!{}\n{SCRIPT}", python.display())).expect("write fake tool");
-            use std::os::unix::fs::PermissionsExt;
-            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).expect("chmod fake tool");
+            super::write_executable(bin.join(tool), format!("#!{}\n{SCRIPT}", python.display()));
         }
         let fakes = FakeTools { root: root.to_path_buf() };
         fakes.write_state(&json!({"clusters": {}, "releases": {}, "failures": []}));
@@ -125,7 +124,7 @@ impl FakeTools {
     /// missing.
     pub fn install_or_skip(root: &Path) -> Option<FakeTools> {
         let fakes = FakeTools::install(root);
-        if !super::prerequisite("python3", fakes.is_some(), "the fake k3d/helm are Python 3 scripts") {
+        if !super::prerequisite(Need::Other, "python3", fakes.is_some(), "the fake k3d/helm are Python 3 scripts") {
             return None;
         }
         fakes
