@@ -118,3 +118,31 @@ fn services_never_import_from_the_command_layer() {
         }
     }
 }
+
+#[test]
+fn the_lower_layers_import_only_what_lies_below_them() {
+    // Each lower folder with the crate modules it may import (itself included).
+    let layers: [(&str, &[&str]); 4] = [
+        ("platform", &["platform"]),
+        ("sops", &["sops"]),
+        ("config", &["config", "platform"]),
+        ("k8s", &["k8s", "config", "platform"]),
+    ];
+    let import = regex::Regex::new(r"crate::([a-z0-9_]+)").unwrap();
+    for (folder, allowed) in layers {
+        let mut files = Vec::new();
+        rust_files(&root().join("src").join(folder), &mut files);
+        assert!(!files.is_empty(), "src/{folder} is missing");
+        for file in files {
+            let text = std::fs::read_to_string(&file).unwrap();
+            for found in import.captures_iter(&text) {
+                let module = &found[1];
+                assert!(
+                    allowed.contains(&module),
+                    "{} imports crate::{module}: src/{folder}/ may import only {allowed:?}",
+                    file.strip_prefix(root()).unwrap().display()
+                );
+            }
+        }
+    }
+}

@@ -6,12 +6,13 @@ use anyhow::Context as _;
 use crate::cli::{GlobalArgs, PortForwardArgs};
 use crate::k8s::port_forward;
 use crate::platform::output::Output;
+use crate::release::names;
 
 pub async fn run(global: &GlobalArgs, args: &PortForwardArgs, output: Output) -> anyhow::Result<()> {
     let ctx = super::load(global, Vec::new(), output)?;
     let config = &ctx.project.config;
     let namespace = config.chart.namespace.clone();
-    let service = port_forward::service_name(&args.service, &config.chart.release);
+    let service = names::service_name(&args.service, &config.chart.release);
     if ctx.dry_run {
         ctx.output.note(format!(
             "would forward {}:{} to service {service} in {namespace} through the Kubernetes API",

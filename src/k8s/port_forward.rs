@@ -10,7 +10,6 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
 use crate::platform::output::Output;
-use crate::release::names::component_fullname;
 
 /// Why a Service cannot be forwarded to.
 #[derive(Debug, thiserror::Error)]
@@ -38,14 +37,6 @@ pub enum PortForwardError {
     Api(#[from] ::kube::Error),
     #[error(transparent)]
     Io(#[from] std::io::Error),
-}
-
-/// The chart's components that `port-forward` accepts by their short name.
-const COMPONENTS: &[&str] = &["db", "kong", "studio", "auth", "rest", "realtime", "meta", "storage", "analytics"];
-
-/// `db` → `<release>-supabase-db`, `kong` → `<release>-supabase-kong`, …; anything else is a Service name.
-pub fn service_name(short: &str, release: &str) -> String {
-    if COMPONENTS.contains(&short) { component_fullname(release, short) } else { short.to_string() }
 }
 
 /// Where a Service's connections go: a ready pod behind it and its container port.
@@ -136,17 +127,5 @@ pub async fn forward(
                 out.warn(format!("connection from {peer}: {err}"));
             }
         });
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn short_names_are_chart_components_else_service_names() {
-        assert_eq!(service_name("db", "supabase"), "supabase-supabase-db");
-        assert_eq!(service_name("kong", "dev"), "dev-supabase-kong");
-        assert_eq!(service_name("my-svc", "dev"), "my-svc");
     }
 }

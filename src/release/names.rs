@@ -14,6 +14,14 @@ pub fn component_fullname(release: &str, component: &str) -> String {
     if release.contains(&name) { release.to_string() } else { format!("{release}-{name}") }
 }
 
+/// The chart's components that `port-forward` accepts by their short name.
+const FORWARDABLE: &[&str] = &["db", "kong", "studio", "auth", "rest", "realtime", "meta", "storage", "analytics"];
+
+/// `db` → `<release>-supabase-db`, `kong` → `<release>-supabase-kong`, …; anything else is a Service name.
+pub fn service_name(short: &str, release: &str) -> String {
+    if FORWARDABLE.contains(&short) { component_fullname(release, short) } else { short.to_string() }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -24,5 +32,12 @@ mod tests {
         assert_eq!(chart_fullname("dev"), "dev-supabase");
         assert_eq!(component_fullname("supabase", "db"), "supabase-supabase-db");
         assert_eq!(component_fullname("dev", "kong"), "dev-supabase-kong");
+    }
+
+    #[test]
+    fn short_names_are_chart_components_else_service_names() {
+        assert_eq!(service_name("db", "supabase"), "supabase-supabase-db");
+        assert_eq!(service_name("kong", "dev"), "dev-supabase-kong");
+        assert_eq!(service_name("my-svc", "dev"), "my-svc");
     }
 }
