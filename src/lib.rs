@@ -4,8 +4,13 @@
 //! parse, call services, print) → services ([`cluster`], [`release`], [`seed`], [`secrets`],
 //! [`tools`], [`preflight`]) → the adapters they stand on ([`k8s`] for the Kubernetes API, [`sops`]
 //! the SOPS engine, [`config`]) → [`platform`]. Imports only run downwards; services never print:
-//! they report through the [`platform::output::Output`] handle. The module map, the same list as
-//! the README's "Repository layout" (tests/layout.rs keeps them equal):
+//! they report through the [`platform::output::Output`] handle. The services are our `ops` layer
+//! (cargo's `src/cargo/ops` under its thin `commands/`); [`platform::runner`] is our one runner
+//! (cargo's `ProcessBuilder`); [`cluster::access::ClusterAccess`] is the one cluster-access value
+//! passed down (kube-rs builds its `Client` once).
+//!
+//! The module map, the same list as the README's "Repository layout" (tests/layout.rs keeps them
+//! equal):
 //!
 //! - `main.rs` — the entry point: parse, run, map the error to an exit status.
 //! - `lib.rs` — the crate root and this map of its modules.
