@@ -158,8 +158,11 @@ Examples:
   ssp status -o json | jq .ready
   ssp status -o env --write ../app/.env     SUPABASE_URL / SUPABASE_ANON_KEY for the Flutter app
   ssp status --show-secrets
+  ssp status --watch                        live table: ready, restarts, age, last warning; Ctrl-C leaves
+  ssp status -w > status.log                one timestamped line per workload that changed
 
-Exits 0 only when the cluster runs and every workload of the release is ready.")]
+Exits 0 only when the cluster runs and every workload of the release is ready. With --watch: runs
+until Ctrl-C, then exits 0 (1 if the cluster is not running, 2 with -o json|env).")]
     Status(StatusArgs),
 
     /// Delete the local k3d cluster and its data, or only uninstall the release.
@@ -388,6 +391,13 @@ pub struct StatusArgs {
     /// Print passwords and the service key instead of masking them.
     #[arg(long)]
     pub show_secrets: bool,
+
+    /// Keep watching the workloads (Kubernetes watches, no polling) until Ctrl-C, which exits 0.
+    /// On a terminal the table (ready, status, restarts, age, last warning event) is redrawn in
+    /// place; otherwise one timestamped line is printed per workload that changed. Text output
+    /// only: with `-o json|env` it is a usage error (exit 2).
+    #[arg(short, long)]
+    pub watch: bool,
 }
 
 #[derive(Debug, Clone, Args)]
