@@ -392,10 +392,13 @@ pub struct StatusArgs {
     #[arg(long)]
     pub show_secrets: bool,
 
-    /// Keep watching the workloads (Kubernetes watches, no polling) until Ctrl-C, which exits 0.
-    /// On a terminal the table (ready, status, restarts, age, last warning event) is redrawn in
-    /// place; otherwise one timestamped line is printed per workload that changed. Text output
-    /// only: with `-o json|env` it is a usage error (exit 2).
+    /// Keep watching until Ctrl-C (exit 0): the table redrawn in place on a terminal, one
+    /// timestamped line per changed workload otherwise. Text only (`-o json|env`: exit 2).
+    ///
+    /// The table shows each workload's ready/desired, status, container restarts, age and last
+    /// Warning event, from Kubernetes watches (no polling). When stdout is not a terminal, the
+    /// first lines list every workload, then a line appears only when a workload's readiness,
+    /// restarts or last warning changed (`… removed` when it is deleted).
     #[arg(short, long)]
     pub watch: bool,
 }
