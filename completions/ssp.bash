@@ -1929,7 +1929,7 @@ _ssp() {
             return 0
             ;;
         ssp__subcmd__status)
-            opts="-o -C -v -q -h -V --output --write --show-secrets --project-dir --config --verbose --quiet --dry-run --no-progress --color --help --version"
+            opts="-o -w -C -v -q -h -V --output --write --show-secrets --watch --project-dir --config --verbose --quiet --dry-run --no-progress --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -121,6 +121,8 @@ set edit:completion:arg-completer[ssp] = {|@words|
             cand --config 'Read settings from FILE on top of the project''s ssp.toml. (`ssp sops` reads no ssp.toml: its own --config, after `sops`, names the .sops.yaml.)'
             cand --color 'When to use colour (NO_COLOR in the environment means never, unless --color always)'
             cand --show-secrets 'Print passwords and the service key instead of masking them'
+            cand -w 'Keep watching until Ctrl-C (exit 0): the table redrawn in place on a terminal, one timestamped line per changed workload otherwise. Text only (`-o json|env`: exit 2)'
+            cand --watch 'Keep watching until Ctrl-C (exit 0): the table redrawn in place on a terminal, one timestamped line per changed workload otherwise. Text only (`-o json|env`: exit 2)'
             cand -v 'Say more: -v shows every command and API call ssp makes, -vv adds debugging detail'
             cand --verbose 'Say more: -v shows every command and API call ssp makes, -vv adds debugging detail'
             cand -q 'Say less: only warnings and errors'

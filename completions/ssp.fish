@@ -109,6 +109,7 @@ complete -c ssp -n "__fish_ssp_using_subcommand status" -l color -d 'When to use
 always\t''
 never\t''"
 complete -c ssp -n "__fish_ssp_using_subcommand status" -l show-secrets -d 'Print passwords and the service key instead of masking them'
+complete -c ssp -n "__fish_ssp_using_subcommand status" -s w -l watch -d 'Keep watching until Ctrl-C (exit 0): the table redrawn in place on a terminal, one timestamped line per changed workload otherwise. Text only (`-o json|env`: exit 2)'
 complete -c ssp -n "__fish_ssp_using_subcommand status" -s v -l verbose -d 'Say more: -v shows every command and API call ssp makes, -vv adds debugging detail'
 complete -c ssp -n "__fish_ssp_using_subcommand status" -s q -l quiet -d 'Say less: only warnings and errors'
 complete -c ssp -n "__fish_ssp_using_subcommand status" -l dry-run -d 'Print every external command and API call that would change something, and do nothing'

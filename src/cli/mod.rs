@@ -158,8 +158,11 @@ Examples:
   ssp status -o json | jq .ready
   ssp status -o env --write ../app/.env     SUPABASE_URL / SUPABASE_ANON_KEY for the Flutter app
   ssp status --show-secrets
+  ssp status --watch                        live table: ready, restarts, age, last warning; Ctrl-C leaves
+  ssp status -w > status.log                one timestamped line per workload that changed
 
-Exits 0 only when the cluster runs and every workload of the release is ready.")]
+Exits 0 only when the cluster runs and every workload of the release is ready. With --watch: runs
+until Ctrl-C, then exits 0 (1 if the cluster is not running, 2 with -o json|env).")]
     Status(StatusArgs),
 
     /// Delete the local k3d cluster and its data, or only uninstall the release.
@@ -388,6 +391,16 @@ pub struct StatusArgs {
     /// Print passwords and the service key instead of masking them.
     #[arg(long)]
     pub show_secrets: bool,
+
+    /// Keep watching until Ctrl-C (exit 0): the table redrawn in place on a terminal, one
+    /// timestamped line per changed workload otherwise. Text only (`-o json|env`: exit 2).
+    ///
+    /// The table shows each workload's ready/desired, status, container restarts, age and last
+    /// Warning event, from Kubernetes watches (no polling). When stdout is not a terminal, the
+    /// first lines list every workload, then a line appears only when a workload's readiness,
+    /// restarts or last warning changed (`… removed` when it is deleted).
+    #[arg(short, long)]
+    pub watch: bool,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -1,15 +1,22 @@
-//! `ssp status [-o text|json|env] [--write FILE]`: cluster, release, workloads, endpoints.
+//! `ssp status [-o text|json|env] [--write FILE] [--watch]`: cluster, release, workloads,
+//! endpoints; with `--watch` the workloads' table kept current from watches until Ctrl-C.
+
+use std::io::IsTerminal as _;
+use std::time::{Duration, SystemTime};
 
 use anyhow::{Context as _, bail};
+use futures::StreamExt as _;
 use serde_json::json;
 
 use crate::cli::{GlobalArgs, StatusArgs, StatusFormat};
 use crate::cluster::k3d::ClusterState;
 use crate::config::Provider;
+use crate::context::Context;
 use crate::exit::UsageError;
+use crate::k8s::status_watch::{self, StatusRow, StatusWatch};
 use crate::k8s::workloads;
 use crate::platform::output::{Output, print_data};
-use crate::platform::{atomic_write, blocking};
+use crate::platform::{atomic_write, blocking, interrupt};
 use crate::release::helm::{Release, parse_status};
 use crate::release::stack::StackInfo;
 
@@ -17,7 +24,16 @@ pub async fn run(global: &GlobalArgs, args: &StatusArgs, output: Output) -> anyh
     if args.write.is_some() && args.output != StatusFormat::Env {
         return Err(UsageError("--write goes with `-o env`".into()).into());
     }
+    if args.watch && args.output != StatusFormat::Text {
+        return Err(UsageError(
+            "--watch goes with `-o text` (a live table, or one line per change when stdout is not a terminal)".into(),
+        )
+        .into());
+    }
     let ctx = super::load(global, Vec::new(), output)?;
+    if args.watch {
+        return watch(&ctx).await;
+    }
     let config = &ctx.project.config;
 
     let access = ctx.cluster();
@@ -118,4 +134,91 @@ pub async fn run(global: &GlobalArgs, args: &StatusArgs, output: Output) -> anyh
         bail!("the stack is not ready{}", if running { "" } else { " (the cluster is not running)" });
     }
     Ok(())
+}
+
+/// `--watch`: the workloads' table from the watches until Ctrl-C, this mode's normal end (exit 0).
+async fn watch(ctx: &Context) -> anyhow::Result<()> {
+    let access = ctx.cluster();
+    if matches!(ctx.project.config.cluster.provider, Provider::K3d) {
+        let state = access.k3d_call(|k3d| k3d.state()).await?;
+        if !matches!(state, ClusterState::Running { .. }) {
+            bail!(
+                "the cluster is not running: {}\nhint: `ssp start` starts it, `ssp setup-infra` creates it",
+                state.describe()
+            );
+        }
+    }
+    let release = Release::for_project(&ctx.project, &access.context, None);
+    let client = access.client().await?;
+    let title = format!("{} in {} ({})", release.name, release.namespace, access.context);
+    let mut screen = Screen::new(title.clone(), ctx.output.color());
+    if !screen.live {
+        ctx.output.step(format!("watching {title}; Ctrl-C leaves"));
+    }
+    let snapshots = StatusWatch::new(client, &release.namespace, &release.selector(), ctx.output.clone()).snapshots();
+    let mut snapshots = std::pin::pin!(snapshots);
+    let cancel = interrupt::token();
+    // Ages move on between changes: the terminal's table is redrawn every second (no API call).
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    loop {
+        tokio::select! {
+            _ = cancel.cancelled() => break,
+            rows = snapshots.next() => match rows {
+                Some(rows) => screen.show(rows)?,
+                None => bail!("the watch of the release ended"),
+            },
+            _ = tick.tick(), if screen.live => screen.redraw()?,
+        }
+    }
+    interrupt::acknowledge();
+    Ok(())
+}
+
+/// Where the watch's rows go: on a terminal, the table redrawn in place; otherwise one
+/// timestamped line per workload that changed.
+struct Screen {
+    title: String,
+    color: bool,
+    live: bool,
+    rows: Option<Vec<StatusRow>>,
+    /// Lines of the table drawn last, replaced by the next redraw.
+    drawn: usize,
+}
+
+impl Screen {
+    fn new(title: String, color: bool) -> Self {
+        let dumb = std::env::var_os("TERM").is_some_and(|t| t == "dumb");
+        let live = std::io::stdout().is_terminal() && !dumb;
+        Screen { title, color, live, rows: None, drawn: 0 }
+    }
+
+    fn show(&mut self, rows: Vec<StatusRow>) -> std::io::Result<()> {
+        if self.live {
+            self.rows = Some(rows);
+            return self.redraw();
+        }
+        let before = self.rows.take().unwrap_or_default();
+        let stamp = humantime::format_rfc3339_seconds(SystemTime::now());
+        let text: String =
+            status_watch::change_lines(&before, &rows).iter().map(|line| format!("{stamp} {line}\n")).collect();
+        self.rows = Some(rows);
+        if text.is_empty() { Ok(()) } else { print_data(&text) }
+    }
+
+    fn redraw(&mut self) -> std::io::Result<()> {
+        let Some(rows) = &self.rows else { return Ok(()) };
+        let width = console::Term::stdout().size_checked().map(|(_, cols)| cols as usize).unwrap_or(80);
+        let lines = status_watch::render_table(&self.title, rows, SystemTime::now(), self.color, width.max(21) - 1);
+        let mut text = String::new();
+        if self.drawn > 0 {
+            // Up to the table's first line, then clear to the end of the screen.
+            text.push_str(&format!("\x1b[{}A\r\x1b[J", self.drawn));
+        }
+        for line in &lines {
+            text.push_str(line);
+            text.push('\n');
+        }
+        self.drawn = lines.len();
+        print_data(&text)
+    }
 }

@@ -4,6 +4,7 @@
 pub mod pod_report;
 pub mod port_forward;
 pub mod readiness;
+pub mod status_watch;
 pub mod triage;
 pub mod waiter;
 pub mod workloads;

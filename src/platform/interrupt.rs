@@ -2,7 +2,8 @@
 //!
 //! On the first signal every registered child process group gets SIGTERM (then SIGKILL after a
 //! grace period), the shared [`CancellationToken`] is cancelled so async waits stop, and commands
-//! unwind normally (temp files are removed by their guards). `main` then exits with status 130.
+//! unwind normally (temp files are removed by their guards). `main` then exits with status 130 —
+//! unless the command said Ctrl-C was its normal end ([`acknowledge`], `ssp status --watch`).
 //! A second signal exits at once, after removing the paths registered with [`CleanupGuard`]
 //! (plaintext temp dirs), since no destructor runs then.
 
@@ -47,6 +48,13 @@ pub fn is_interrupted() -> bool {
 /// `Err(Interrupted)` once a signal arrived; call between steps of long work.
 pub fn check() -> Result<(), Interrupted> {
     if is_interrupted() { Err(Interrupted) } else { Ok(()) }
+}
+
+/// Ctrl-C was the user's normal way to leave (a watch), and the work it stopped has unwound: the
+/// run is no longer "interrupted", so `main` exits with the command's own status (0), not 130.
+/// The token stays cancelled; a second signal after this counts as a first one again.
+pub fn acknowledge() {
+    INTERRUPTED.store(false, Ordering::SeqCst);
 }
 
 /// Marks the process interrupted and stops every registered child process group.
