@@ -263,6 +263,30 @@ fn follow_joins_a_restarted_container_and_a_replacement_pod_and_announces_them()
 }
 
 #[test]
+fn follow_waits_for_the_first_pod_of_a_component_that_has_none() {
+    let Some((stack, _pods)) = release() else { return };
+    let api = stack.api.handle();
+    api.insert(deployment("supabase-supabase-studio", "supabase-studio", &["studio"]));
+    let mut command = stack.ssp().args(["logs", "--follow", "studio"]).into_command();
+    command.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    let mut child = command.spawn().expect("spawn ssp logs --follow");
+    let stdout = lines_of(child.stdout.take().unwrap());
+    let stderr = lines_of(child.stderr.take().unwrap());
+    let waiting = next_line(&stderr, "the wait");
+    assert!(waiting.contains("studio: no pod yet (deployment/supabase-supabase-studio)"), "{waiting}");
+
+    let pod = api.spawn_pod("deployments", NS, "supabase-supabase-studio");
+    api.append_log(NS, &pod, "studio", &["listening on 3000"]);
+    api.mark_pod_ready(NS, &pod);
+    assert_eq!(next_line(&stdout, "the first pod"), "studio | listening on 3000");
+    let joined = next_line(&stderr, "the first pod's notice");
+    assert!(joined.contains(&format!("studio: new pod {pod} (container studio)")), "{joined}");
+
+    nix::sys::signal::kill(nix::unistd::Pid::from_raw(child.id() as i32), nix::sys::signal::Signal::SIGINT).unwrap();
+    assert_eq!(child.wait().unwrap().code(), Some(130));
+}
+
+#[test]
 fn open_prints_the_url_in_ci_and_says_what_it_would_run() {
     let Some(stack) = Stack::new(StackOptions::default()) else { return };
     let url = format!("http://localhost:{}", stack.http_port);

@@ -69,7 +69,8 @@ pub async fn run(global: &GlobalArgs, args: &LogsArgs, output: Output) -> anyhow
             result = &mut engine, if finished.is_none() => finished = Some(result),
             printed = &mut printer => {
                 printed?;
-                return Ok(finished.transpose().map_err(usage)?.unwrap_or_default());
+                // The printer ends once the engine has (its sender dropped), or on a write error.
+                return finished.unwrap_or(Ok(())).map_err(usage);
             }
         }
     }

@@ -267,7 +267,7 @@ struct Target {
 /// The containers of `pod` to read: `only`, else every regular container.
 fn containers_of(pod: &Pod, only: Option<&str>) -> Vec<String> {
     let spec = pod.spec.as_ref();
-    let regular = spec.map(|s| s.containers.iter().map(|c| c.name.clone()).collect()).unwrap_or_else(Vec::new);
+    let regular: Vec<String> = spec.map(|s| s.containers.iter().map(|c| c.name.clone()).collect()).unwrap_or_default();
     match only {
         None => regular,
         Some(c) => {
@@ -424,9 +424,21 @@ fn api_message(err: &::kube::Error) -> String {
 
 /// What the follow loop hears from its pod watchers.
 enum Watched {
-    Pod { component: usize, pod: Box<Pod>, initial: bool },
-    Gone { component: usize, pod: Box<Pod> },
-    Failed { component: usize, reason: String },
+    Pod {
+        component: usize,
+        pod: Box<Pod>,
+        initial: bool,
+    },
+    Gone {
+        component: usize,
+        pod: Box<Pod>,
+    },
+    Failed {
+        component: usize,
+        reason: String,
+    },
+    /// The first listing found no pod.
+    NoPod(usize),
 }
 
 /// Watches each component's pods and tails every container run, old and new.
@@ -443,10 +455,11 @@ async fn follow(
         let mut stream = watcher(pods.clone(), config).default_backoff().boxed();
         let tx = tx.clone();
         tasks.spawn(async move {
-            let mut synced = false;
+            let (mut synced, mut listed) = (false, 0);
             while let Some(event) = stream.next().await {
                 let message = match event {
                     Ok(watcher::Event::InitApply(pod)) => {
+                        listed += 1;
                         Watched::Pod { component: index, pod: Box::new(pod), initial: !synced }
                     }
                     Ok(watcher::Event::Apply(pod)) => {
@@ -454,6 +467,10 @@ async fn follow(
                     }
                     Ok(watcher::Event::Delete(pod)) => Watched::Gone { component: index, pod: Box::new(pod) },
                     Ok(watcher::Event::Init) => continue,
+                    Ok(watcher::Event::InitDone) if !synced && listed == 0 => {
+                        synced = true;
+                        Watched::NoPod(index)
+                    }
                     Ok(watcher::Event::InitDone) => {
                         synced = true;
                         continue;
@@ -480,6 +497,11 @@ async fn follow(
                 let _ = events
                     .send(LogEvent::Warning(format!("{name}: watching its pods failed: {reason}; retrying")))
                     .await;
+            }
+            Watched::NoPod(component) => {
+                let c = &components[component];
+                let notice = format!("{}: no pod yet ({}); its first one joins when it starts", c.name, c.workload);
+                let _ = events.send(LogEvent::Notice(notice)).await;
             }
             Watched::Gone { component, pod } => {
                 let uid = pod.uid().unwrap_or_default();

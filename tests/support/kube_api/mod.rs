@@ -688,7 +688,7 @@ pub const NODE: &str = "k3d-pdc-cluster-server-0";
 fn new_container_id() -> String {
     use std::sync::atomic::{AtomicU64, Ordering};
     static NEXT: AtomicU64 = AtomicU64::new(1);
-    format!("containerd://{:064x}", 0xc0ffee_0000 + NEXT.fetch_add(1, Ordering::SeqCst))
+    format!("containerd://{:064x}", 0x00c0_ffee_0000 + NEXT.fetch_add(1, Ordering::SeqCst))
 }
 
 fn owner_ref(owner: &Value) -> Value {
