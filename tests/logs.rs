@@ -263,6 +263,30 @@ fn follow_joins_a_restarted_container_and_a_replacement_pod_and_announces_them()
 }
 
 #[test]
+fn a_follow_stream_that_breaks_resumes_without_repeating_lines() {
+    let Some((stack, pods)) = release() else { return };
+    let api = stack.api.handle();
+    let mut command = stack.ssp().args(["logs", "-f", "auth", "--tail", "1"]).into_command();
+    command.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    let mut child = command.spawn().expect("spawn ssp logs -f");
+    let stdout = lines_of(child.stdout.take().unwrap());
+    assert_eq!(next_line(&stdout, "the tail"), "auth | auth 2");
+    api.append_log(NS, &pods.auth, "auth", &["live 1", "live 2"]);
+    assert_eq!(next_line(&stdout, "live 1"), "auth | live 1");
+    assert_eq!(next_line(&stdout, "live 2"), "auth | live 2");
+
+    api.cut_log_streams();
+    api.append_log(NS, &pods.auth, "auth", &["after the cut"]);
+    assert_eq!(next_line(&stdout, "the line after the cut"), "auth | after the cut", "nothing repeated");
+    nix::sys::signal::kill(nix::unistd::Pid::from_raw(child.id() as i32), nix::sys::signal::Signal::SIGINT).unwrap();
+    assert_eq!(child.wait().unwrap().code(), Some(130));
+    let follows: Vec<String> =
+        api.request_lines().into_iter().filter(|l| l.contains("/log?") && l.contains("follow=true")).collect();
+    assert_eq!(follows.len(), 2, "{follows:#?}");
+    assert!(follows[1].contains("sinceTime=") && !follows[1].contains("tailLines"), "{}", follows[1]);
+}
+
+#[test]
 fn follow_waits_for_the_first_pod_of_a_component_that_has_none() {
     let Some((stack, _pods)) = release() else { return };
     let api = stack.api.handle();

@@ -491,6 +491,8 @@ async fn follow(
         if events.is_closed() {
             return Ok(());
         }
+        // Reap the tails that ended (their run did), so a long follow does not pile them up.
+        while tasks.try_join_next().is_some() {}
         match message {
             Watched::Failed { component, reason } => {
                 let name = &components[component].name;
@@ -709,6 +711,28 @@ mod tests {
         );
         let err = select(&all, &[], Some("sidecar"), "supabase").unwrap_err().to_string();
         assert!(err.starts_with("no container `sidecar` in auth, realtime"), "{err}");
+    }
+
+    #[test]
+    fn the_run_read_is_the_running_one_else_the_last_ended_one() {
+        let status = |value: serde_json::Value| -> ContainerStatus { serde_json::from_value(value).unwrap() };
+        let base = serde_json::json!({"name": "auth", "image": "i", "imageID": "", "ready": true, "restartCount": 2});
+        let with = |extra: serde_json::Value| {
+            let mut v = base.clone();
+            v.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+            status(v)
+        };
+        let running = with(serde_json::json!({"containerID": "containerd://b", "state": {"running": {}}}));
+        assert_eq!(current_run(&running).as_deref(), Some("containerd://b"));
+        let crashed = with(serde_json::json!({
+            "state": {"waiting": {"reason": "CrashLoopBackOff"}},
+            "lastState": {"terminated": {"exitCode": 1, "containerID": "containerd://a"}}
+        }));
+        assert_eq!(current_run(&crashed).as_deref(), Some("containerd://a"));
+        let creating = with(serde_json::json!({"state": {"waiting": {"reason": "ContainerCreating"}}}));
+        assert_eq!(current_run(&creating), None);
+        let no_id = with(serde_json::json!({"state": {"running": {"startedAt": "2026-12-02T11:30:23Z"}}}));
+        assert_eq!(current_run(&no_id).as_deref(), Some("2@2026-12-02T11:30:23Z"));
     }
 
     #[test]

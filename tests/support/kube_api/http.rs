@@ -22,8 +22,9 @@
 //!   line times; at most one of the two `since`s, seconds above 0, as the apiserver validates),
 //!   `timestamps=true` prefixes each line with its time as kubelet does
 //!   (`2026-12-02T11:30:23.123456789Z line`); a follower reads one run of the container and ends
-//!   when a restart starts the next (its lines then become the previous log); `limitBytes` is
-//!   ignored.
+//!   when a restart starts the next (its lines then become the previous log), and breaks
+//!   mid-body (an aborted connection, not the end of the log) when the test cuts the streams;
+//!   `limitBytes` is ignored.
 //! - `DELETE` answers the object for pods, namespaces and objects kept by finalizers, a
 //!   `Status` with `details` otherwise.
 //!
@@ -681,15 +682,26 @@ fn logs(shared: Arc<Shared>, ns: &str, name: &str, params: &Params) -> Result<Re
             .body(full(first))
             .expect("response"));
     }
-    let (mut tx, resp) = streaming_response("text/plain");
+    // Items, not bytes: an `Err` aborts the body mid-stream, as a dropped connection does.
+    let (mut tx, rx) = mpsc::channel::<Result<Bytes, std::io::Error>>(64);
+    let resp = Response::builder()
+        .status(StatusCode::OK)
+        .header(header::CONTENT_TYPE, "text/plain")
+        .body(BodyExt::boxed(StreamBody::new(rx.map(|item| item.map(Frame::data)))))
+        .expect("response");
     let ns = ns.to_string();
     let name = name.to_string();
     let mut changed = shared.subscribe();
+    let cuts = shared.lock().log_cuts;
     tokio::spawn(async move {
-        if !first.is_empty() && tx.send(Bytes::from(first)).await.is_err() {
+        if !first.is_empty() && tx.send(Ok(Bytes::from(first))).await.is_err() {
             return;
         }
         loop {
+            if shared.lock().log_cuts != cuts {
+                let _ = tx.send(Err(std::io::Error::other("connection cut by the test"))).await;
+                return;
+            }
             let (fresh, done) = {
                 let st = shared.lock();
                 let key = (ns.clone(), name.clone(), container.clone());
@@ -703,7 +715,7 @@ fn logs(shared: Arc<Shared>, ns: &str, name: &str, params: &Params) -> Result<Re
                 sent = all.len();
                 (fresh, restarted || log_finished(pod, &container))
             };
-            if !fresh.is_empty() && tx.send(Bytes::from(fresh)).await.is_err() {
+            if !fresh.is_empty() && tx.send(Ok(Bytes::from(fresh))).await.is_err() {
                 return;
             }
             if done || changed.changed().await.is_err() {

@@ -645,6 +645,12 @@ impl ApiHandle {
         updated
     }
 
+    /// Breaks every open log stream mid-body, as a dropped connection or a restarted apiserver
+    /// would: the client reads an error, not the end of the log.
+    pub fn cut_log_streams(&self) {
+        self.shared.mutate(|st| st.log_cuts += 1);
+    }
+
     /// Records a core/v1 Event about a pod (`kind`: `Normal` or `Warning`), as kubelet and the
     /// scheduler do (`involvedObject` with the pod's uid; `count`, timestamps, `source`).
     pub fn add_pod_event(&self, namespace: &str, pod: &str, kind: &str, reason: &str, message: &str) -> Value {

@@ -264,6 +264,8 @@ pub struct State {
     /// Logs of the previous (crashed) instance of a container.
     pub(super) previous_logs: HashMap<(String, String, String), Vec<LogEntry>>,
     pub(super) port_targets: HashMap<(String, String, u16), SocketAddr>,
+    /// Bumped to break every open log stream mid-body (a dropped connection).
+    pub(super) log_cuts: u64,
     pub(super) requests: Vec<RecordedRequest>,
     pub(super) failures: Vec<InjectedFailure>,
 }
