@@ -41,6 +41,8 @@ set edit:completion:arg-completer[ssp] = {|@words|
             cand stop 'Stop the k3d cluster: keeps its data, frees the host ports'
             cand start 'Start a stopped k3d cluster again'
             cand port-forward 'Forward a local port to a service of the release through the Kubernetes API (no kubectl)'
+            cand logs 'Show the release''s logs through the Kubernetes API (no kubectl): every component''s or the named ones'', each line prefixed with its component; with -f, follow them as pods restart or are replaced'
+            cand open 'Open Supabase Studio (or the API) in the desktop''s browser: `xdg-open` (Linux) or `open` (macOS). Prints the URL instead where nothing can be opened'
             cand seed-db 'Build the populate-db image, import it into the cluster and run the seed Job; exits 0 only when the Job completed'
             cand seed 'Build the populate-db image, import it into the cluster and run the seed Job; exits 0 only when the Job completed'
             cand install-tools 'Download the pinned k3d and helm (kubectl when asked) into the project''s tools dir, verified against their pinned SHA-256; then fetch the chart'
@@ -219,6 +221,48 @@ set edit:completion:arg-completer[ssp] = {|@words|
             cand --no-progress 'Plain log lines instead of progress bars (automatic when stderr is not a terminal)'
             cand -h 'Print help'
             cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'ssp;logs'= {
+            cand --since 'Only lines newer than DURATION (e.g. 10m, 1h; from 1s to 7d)'
+            cand --tail 'The last N lines of each container (-1: all of them)'
+            cand -c 'Only this container of each pod'
+            cand --container 'Only this container of each pod'
+            cand -o 'Output format: `text` (prefixed lines) or `json` (one object per line: component, pod, container, time, line)'
+            cand --output 'Output format: `text` (prefixed lines) or `json` (one object per line: component, pod, container, time, line)'
+            cand -C 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder'
+            cand --project-dir 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder'
+            cand --config 'Read settings from FILE on top of the project''s ssp.toml. (`ssp sops` reads no ssp.toml: its own --config, after `sops`, names the .sops.yaml.)'
+            cand --color 'When to use colour (NO_COLOR in the environment means never, unless --color always)'
+            cand -f 'Keep streaming: new pods and restarted containers join as they start'
+            cand --follow 'Keep streaming: new pods and restarted containers join as they start'
+            cand -p 'The previous run of each container (the one before its last restart)'
+            cand --previous 'The previous run of each container (the one before its last restart)'
+            cand -v 'Say more: -v shows every command and API call ssp makes, -vv adds debugging detail'
+            cand --verbose 'Say more: -v shows every command and API call ssp makes, -vv adds debugging detail'
+            cand -q 'Say less: only warnings and errors'
+            cand --quiet 'Say less: only warnings and errors'
+            cand --dry-run 'Print every external command and API call that would change something, and do nothing'
+            cand --no-progress 'Plain log lines instead of progress bars (automatic when stderr is not a terminal)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'ssp;open'= {
+            cand -C 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder'
+            cand --project-dir 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder'
+            cand --config 'Read settings from FILE on top of the project''s ssp.toml. (`ssp sops` reads no ssp.toml: its own --config, after `sops`, names the .sops.yaml.)'
+            cand --color 'When to use colour (NO_COLOR in the environment means never, unless --color always)'
+            cand -v 'Say more: -v shows every command and API call ssp makes, -vv adds debugging detail'
+            cand --verbose 'Say more: -v shows every command and API call ssp makes, -vv adds debugging detail'
+            cand -q 'Say less: only warnings and errors'
+            cand --quiet 'Say less: only warnings and errors'
+            cand --dry-run 'Print every external command and API call that would change something, and do nothing'
+            cand --no-progress 'Plain log lines instead of progress bars (automatic when stderr is not a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
         }
@@ -714,6 +758,8 @@ set edit:completion:arg-completer[ssp] = {|@words|
             cand stop 'Stop the k3d cluster: keeps its data, frees the host ports'
             cand start 'Start a stopped k3d cluster again'
             cand port-forward 'Forward a local port to a service of the release through the Kubernetes API (no kubectl)'
+            cand logs 'Show the release''s logs through the Kubernetes API (no kubectl): every component''s or the named ones'', each line prefixed with its component; with -f, follow them as pods restart or are replaced'
+            cand open 'Open Supabase Studio (or the API) in the desktop''s browser: `xdg-open` (Linux) or `open` (macOS). Prints the URL instead where nothing can be opened'
             cand seed-db 'Build the populate-db image, import it into the cluster and run the seed Job; exits 0 only when the Job completed'
             cand install-tools 'Download the pinned k3d and helm (kubectl when asked) into the project''s tools dir, verified against their pinned SHA-256; then fetch the chart'
             cand fetch-chart 'Check out the pinned Supabase chart under vendors/ and confirm its Chart.yaml'
@@ -737,6 +783,10 @@ set edit:completion:arg-completer[ssp] = {|@words|
         &'ssp;help;start'= {
         }
         &'ssp;help;port-forward'= {
+        }
+        &'ssp;help;logs'= {
+        }
+        &'ssp;help;open'= {
         }
         &'ssp;help;seed-db'= {
         }

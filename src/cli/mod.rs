@@ -202,6 +202,35 @@ Examples:
 Runs until Ctrl-C.")]
     PortForward(PortForwardArgs),
 
+    /// Show the release's logs through the Kubernetes API (no kubectl): every component's or the
+    /// named ones', each line prefixed with its component; with -f, follow them as pods restart
+    /// or are replaced.
+    #[command(after_help = "\
+Examples:
+  ssp logs                        the last 50 lines of every component, in time order
+  ssp logs auth rest -f           follow auth and rest; restarted and new pods join, announced
+  ssp logs db --since 10m --tail -1
+  ssp logs realtime --previous    the run before the last restart (what a crash printed)
+  ssp logs storage -c imgproxy    one container of a pod with several
+  ssp logs -f -o json | jq -r 'select(.component == \"kong\") | .line'
+
+Components: those the release runs of db, auth, rest, realtime (realtime-dev), storage, kong,
+studio, meta, functions, analytics, vector, imgproxy; a workload's own name works too. An unknown
+one exits 2 naming the valid ones. -f runs until Ctrl-C (exit 130).")]
+    Logs(LogsArgs),
+
+    /// Open Supabase Studio (or the API) in the desktop's browser: `xdg-open` (Linux) or `open`
+    /// (macOS). Prints the URL instead where nothing can be opened.
+    #[command(after_help = "\
+Examples:
+  ssp open                        Studio in the browser
+  ssp open api                    the API gateway (Kong)
+  ssp --dry-run open              say what would run
+
+The URL is printed instead when there is no display ($DISPLAY and $WAYLAND_DISPLAY unset on
+Linux), in CI (CI=true), or when the opener is not installed.")]
+    Open(OpenArgs),
+
     /// Build the populate-db image, import it into the cluster and run the seed Job; exits 0 only
     /// when the Job completed.
     #[command(
@@ -427,6 +456,62 @@ pub struct PortForwardArgs {
     /// Local address to listen on.
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1")]
     pub address: std::net::IpAddr,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct LogsArgs {
+    /// Components to show (`db`, `auth`, `realtime`, … or a workload's name such as
+    /// `realtime-dev`); none: all of the release's.
+    #[arg(value_name = "COMPONENT")]
+    pub components: Vec<String>,
+
+    /// Keep streaming: new pods and restarted containers join as they start.
+    #[arg(short, long)]
+    pub follow: bool,
+
+    /// Only lines newer than DURATION (e.g. 10m, 1h; from 1s to 7d).
+    #[arg(long, value_name = "DURATION", value_parser = crate::platform::duration::parse)]
+    pub since: Option<std::time::Duration>,
+
+    /// The last N lines of each container (-1: all of them).
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 50,
+        allow_negative_numbers = true,
+        value_parser = clap::value_parser!(i64).range(-1..)
+    )]
+    pub tail: i64,
+
+    /// The previous run of each container (the one before its last restart).
+    #[arg(short, long, conflicts_with = "follow")]
+    pub previous: bool,
+
+    /// Only this container of each pod.
+    #[arg(short, long, value_name = "CONTAINER")]
+    pub container: Option<String>,
+
+    /// Output format: `text` (prefixed lines) or `json` (one object per line: component, pod,
+    /// container, time, line).
+    #[arg(short, long, value_enum, default_value_t = Format::Text)]
+    pub output: Format,
+}
+
+/// What `ssp open` opens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum OpenTarget {
+    /// Supabase Studio, the dashboard.
+    #[default]
+    Studio,
+    /// The API gateway (Kong): the `SUPABASE_URL` of apps.
+    Api,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct OpenArgs {
+    /// What to open.
+    #[arg(value_enum, default_value_t = OpenTarget::Studio)]
+    pub target: OpenTarget,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -9,6 +9,8 @@ mod edit_cloud_values;
 mod fetch_chart;
 mod install_tools;
 mod lifecycle;
+mod logs;
+mod open;
 mod port_forward;
 mod seed;
 mod setup_infra;
@@ -42,6 +44,8 @@ pub async fn run(cli: Cli, output: Output) -> anyhow::Result<()> {
         Command::Stop => lifecycle::stop(&cli.global, output).await,
         Command::Start => lifecycle::start(&cli.global, output).await,
         Command::PortForward(args) => port_forward::run(&cli.global, args, output).await,
+        Command::Logs(args) => logs::run(&cli.global, args, output).await,
+        Command::Open(args) => open::run(&cli.global, args, output).await,
         Command::EditCloudValues(args) => {
             let (global, args) = (cli.global.clone(), args.clone());
             crate::platform::blocking::run(move || edit_cloud_values::run(&global, &args, output)).await

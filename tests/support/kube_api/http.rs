@@ -18,8 +18,13 @@
 //!   incl. its special texts for `ErrImagePull`/`ImagePullBackOff`), a crashed container's
 //!   last run is served as kubelet does (also with `previous=true`), a pod with several
 //!   containers and no `container` parameter gets `400 a container name must be specified …`;
-//!   `tailLines` is honoured, `timestamps`, `sinceSeconds`, `sinceTime` and `limitBytes` are
-//!   ignored.
+//!   `tailLines`, `sinceSeconds` and `sinceTime` are honoured (kubelet's filter on the runtime's
+//!   line times; at most one of the two `since`s, seconds above 0, as the apiserver validates),
+//!   `timestamps=true` prefixes each line with its time as kubelet does
+//!   (`2026-12-02T11:30:23.123456789Z line`); a follower reads one run of the container and ends
+//!   when a restart starts the next (its lines then become the previous log), and breaks
+//!   mid-body (an aborted connection, not the end of the log) when the test cuts the streams;
+//!   `limitBytes` is ignored.
 //! - `DELETE` answers the object for pods, namespaces and objects kept by finalizers, a
 //!   `Status` with `details` otherwise.
 //!
@@ -31,7 +36,7 @@
 
 use std::convert::Infallible;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
 use futures::{SinkExt, StreamExt, channel::mpsc};
@@ -42,7 +47,9 @@ use serde_json::{Value, json};
 
 use super::resources::{self, ResourceType};
 use super::selector::{FieldSelector, LabelSelector};
-use super::store::{ApiError, Change, Deleted, EventType, PatchRequest, RecordedRequest, Shared, State, query_pairs};
+use super::store::{
+    ApiError, Change, Deleted, EventType, LogEntry, PatchRequest, RecordedRequest, Shared, State, query_pairs,
+};
 
 pub type Body = BoxBody<Bytes, std::io::Error>;
 
@@ -601,21 +608,73 @@ fn log_finished(pod: Option<&Value>, container: &str) -> bool {
     container_state(pod, container).is_some_and(|s| s.get("terminated").is_some())
 }
 
+/// What tells one run of a container from the next: kubelet counts restarts and gives every run
+/// a new container ID. A log follower reads one run: it ends when the run does.
+fn container_run(pod: &Value, container: &str) -> (i64, String) {
+    let status = container_status(pod, container);
+    let restarts = status.and_then(|s| s["restartCount"].as_i64()).unwrap_or(0);
+    let id = status.and_then(|s| s["containerID"].as_str()).unwrap_or_default().to_string();
+    (restarts, id)
+}
+
+/// The earliest time a request wants lines from: `sinceSeconds` before now or `sinceTime`, as
+/// validated by the apiserver's `ValidatePodLogOptions` (at most one of them, seconds > 0).
+fn log_since(name: &str, params: &Params) -> Result<Option<SystemTime>, ApiError> {
+    let invalid = |field: &str, value: &str, why: &str| {
+        ApiError::custom(
+            422,
+            "Invalid",
+            format!("PodLogOptions \"{name}\" is invalid: {field}: Invalid value: {value}: {why}"),
+        )
+    };
+    match (params.get("sinceSeconds"), params.get("sinceTime")) {
+        (Some(_), Some(_)) => Err(ApiError::custom(
+            422,
+            "Invalid",
+            format!(
+                "PodLogOptions \"{name}\" is invalid: []: Forbidden: at most one of `sinceTime` or `sinceSeconds` may be specified"
+            ),
+        )),
+        (Some(seconds), None) => {
+            let n: i64 =
+                seconds.parse().map_err(|_| ApiError::bad_request(format!("invalid sinceSeconds {seconds:?}")))?;
+            if n < 1 {
+                return Err(invalid("sinceSeconds", seconds, "must be greater than 0"));
+            }
+            Ok(SystemTime::now().checked_sub(Duration::from_secs(n as u64)).or(Some(SystemTime::UNIX_EPOCH)))
+        }
+        (None, Some(time)) => humantime::parse_rfc3339_weak(time)
+            .map(Some)
+            .map_err(|_| ApiError::bad_request(format!("invalid sinceTime {time:?}"))),
+        (None, None) => Ok(None),
+    }
+}
+
 fn logs(shared: Arc<Shared>, ns: &str, name: &str, params: &Params) -> Result<Response<Body>, ApiError> {
     let pods = resources::lookup("pods").expect("pods");
-    let (container, previous, lines) = {
+    let since = log_since(name, params)?;
+    let timestamps = params.flag("timestamps");
+    let render = move |entries: &[LogEntry]| -> String {
+        entries
+            .iter()
+            .filter(|e| since.is_none_or(|s| e.time >= s))
+            .map(|e| if timestamps { format!("{}\n", e.stamped()) } else { format!("{}\n", e.text) })
+            .collect()
+    };
+    let (container, previous, lines, run) = {
         let st = shared.lock();
         let pod = st.get(pods, ns, name).ok_or_else(|| ApiError::not_found(pods, name))?;
         let container = log_container(pod, name, params.get("container"))?;
         let previous = log_source(pod, name, &container, params.flag("previous"))?;
         let key = (ns.to_string(), name.to_string(), container.clone());
         let store = if previous { &st.previous_logs } else { &st.logs };
-        (container, previous, store.get(&key).cloned().unwrap_or_default())
+        let run = container_run(pod, &container);
+        (container, previous, store.get(&key).cloned().unwrap_or_default(), run)
     };
     let tail = params.get("tailLines").and_then(|t| t.parse::<usize>().ok());
     let skip = tail.map(|t| lines.len().saturating_sub(t)).unwrap_or(0);
     let mut sent = lines.len();
-    let first: String = lines[skip..].iter().map(|l| format!("{l}\n")).collect();
+    let first = render(&lines[skip..]);
     if !params.flag("follow") || previous {
         return Ok(Response::builder()
             .status(200)
@@ -623,24 +682,40 @@ fn logs(shared: Arc<Shared>, ns: &str, name: &str, params: &Params) -> Result<Re
             .body(full(first))
             .expect("response"));
     }
-    let (mut tx, resp) = streaming_response("text/plain");
+    // Items, not bytes: an `Err` aborts the body mid-stream, as a dropped connection does.
+    let (mut tx, rx) = mpsc::channel::<Result<Bytes, std::io::Error>>(64);
+    let resp = Response::builder()
+        .status(StatusCode::OK)
+        .header(header::CONTENT_TYPE, "text/plain")
+        .body(BodyExt::boxed(StreamBody::new(rx.map(|item| item.map(Frame::data)))))
+        .expect("response");
     let ns = ns.to_string();
     let name = name.to_string();
     let mut changed = shared.subscribe();
+    let cuts = shared.lock().log_cuts;
     tokio::spawn(async move {
-        if !first.is_empty() && tx.send(Bytes::from(first)).await.is_err() {
+        if !first.is_empty() && tx.send(Ok(Bytes::from(first))).await.is_err() {
             return;
         }
         loop {
+            if shared.lock().log_cuts != cuts {
+                let _ = tx.send(Err(std::io::Error::other("connection cut by the test"))).await;
+                return;
+            }
             let (fresh, done) = {
                 let st = shared.lock();
                 let key = (ns.clone(), name.clone(), container.clone());
-                let all = st.logs.get(&key).map(Vec::as_slice).unwrap_or_default();
-                let fresh: String = all[sent.min(all.len())..].iter().map(|l| format!("{l}\n")).collect();
+                let pod = st.get(pods, &ns, &name);
+                // A new run of the container moved this run's lines to the previous log: send
+                // what is left of them, then end, as kubelet ends a stream with its container.
+                let restarted = pod.is_some_and(|p| container_run(p, &container) != run);
+                let store = if restarted { &st.previous_logs } else { &st.logs };
+                let all = store.get(&key).map(Vec::as_slice).unwrap_or_default();
+                let fresh = render(&all[sent.min(all.len())..]);
                 sent = all.len();
-                (fresh, log_finished(st.get(pods, &ns, &name), &container))
+                (fresh, restarted || log_finished(pod, &container))
             };
-            if !fresh.is_empty() && tx.send(Bytes::from(fresh)).await.is_err() {
+            if !fresh.is_empty() && tx.send(Ok(Bytes::from(fresh))).await.is_err() {
                 return;
             }
             if done || changed.changed().await.is_err() {

@@ -187,7 +187,10 @@ impl ApiHandle {
 
     /// The log lines stored for a pod's container.
     pub fn logs(&self, namespace: &str, pod: &str, container: &str) -> Vec<String> {
-        self.read(|st| st.logs.get(&(namespace.into(), pod.into(), container.into())).cloned().unwrap_or_default())
+        self.read(|st| {
+            let key = (namespace.into(), pod.into(), container.into());
+            st.logs.get(&key).map(|lines| lines.iter().map(|l| l.text.clone()).collect()).unwrap_or_default()
+        })
     }
 
     // ---- waiting -------------------------------------------------------------------------
@@ -425,6 +428,9 @@ impl ApiHandle {
             let started = store::now();
             let status = if ready { "True" } else { "False" };
             p["spec"]["nodeName"] = json!(NODE);
+            // A container keeps its restart count, last state and (when it already runs) its ID.
+            let before = p["status"]["containerStatuses"].as_array().cloned().unwrap_or_default();
+            let previous = |c: &str| before.iter().find(|s| s["name"] == c).cloned().unwrap_or(Value::Null);
             p["status"] = json!({
                 "phase": "Running",
                 "podIP": "10.42.0.10",
@@ -435,11 +441,20 @@ impl ApiHandle {
                     {"type": "ContainersReady", "status": status},
                     {"type": "Ready", "status": status}
                 ],
-                "containerStatuses": containers.iter().map(|c| json!({
-                    "name": c, "ready": ready, "restartCount": 0, "started": true,
-                    "image": image_of(p, c), "imageID": "",
-                    "state": {"running": {"startedAt": started}}
-                })).collect::<Vec<_>>()
+                "containerStatuses": containers.iter().map(|c| {
+                    let was = previous(c);
+                    let running = was["state"].get("running").is_some() && was["containerID"].is_string();
+                    let mut s = json!({
+                        "name": c, "ready": ready, "restartCount": was["restartCount"].as_i64().unwrap_or(0),
+                        "started": true, "image": image_of(p, c), "imageID": "",
+                        "containerID": if running { was["containerID"].clone() } else { json!(new_container_id()) },
+                        "state": if running { was["state"].clone() } else { json!({"running": {"startedAt": started}}) }
+                    });
+                    if was["lastState"].is_object() {
+                        s["lastState"] = was["lastState"].clone();
+                    }
+                    s
+                }).collect::<Vec<_>>()
             });
         })
     }
@@ -473,9 +488,13 @@ impl ApiHandle {
             if reason == "CrashLoopBackOff" {
                 let restarts = status["restartCount"].as_i64().unwrap_or(0) + 1;
                 status["restartCount"] = json!(restarts);
+                // The ended run keeps its ID (kubelet reports the run that crashed).
+                let ended = match status["containerID"].as_str() {
+                    Some(id) if !id.is_empty() => id.to_string(),
+                    _ => format!("containerd://{restarts:064x}"),
+                };
                 status["lastState"] = json!({"terminated": {
-                    "exitCode": 1, "reason": "Error", "finishedAt": store::now(),
-                    "containerID": format!("containerd://{restarts:064x}")
+                    "exitCode": 1, "reason": "Error", "finishedAt": store::now(), "containerID": ended
                 }});
                 crashed = true;
             }
@@ -577,14 +596,59 @@ impl ApiHandle {
         })
     }
 
-    /// Appends lines to a container's log; `follow=true` readers receive them at once.
+    /// Appends lines to a container's log, written now; `follow=true` readers receive them at once.
     pub fn append_log(&self, namespace: &str, pod: &str, container: &str, lines: &[&str]) {
+        self.append_log_at(namespace, pod, container, std::time::SystemTime::now(), lines);
+    }
+
+    /// [`ApiHandle::append_log`] with the time the runtime recorded for the lines (what
+    /// `timestamps=true` shows and `sinceSeconds`/`sinceTime` filter on).
+    pub fn append_log_at(
+        &self,
+        namespace: &str,
+        pod: &str,
+        container: &str,
+        time: std::time::SystemTime,
+        lines: &[&str],
+    ) {
         self.shared.mutate(|st| {
             st.logs
                 .entry((namespace.into(), pod.into(), container.into()))
                 .or_default()
-                .extend(lines.iter().map(|l| l.to_string()));
+                .extend(lines.iter().map(|l| store::LogEntry { time, text: l.to_string() }));
         });
+    }
+
+    /// One container exits with `exit_code` and kubelet starts it again at once, as after a crash
+    /// or an OOM kill before any back-off: `restartCount` goes up, `lastState` holds the ended
+    /// run, a new container ID runs; the ended run's lines become the previous log (its
+    /// followers get their rest and end) and the new run's log starts empty.
+    pub fn restart_container(&self, namespace: &str, pod: &str, container: &str, exit_code: i64) -> Value {
+        let updated = self.update("pods", namespace, pod, |p| {
+            let status = container_status(p, container);
+            let restarts = status["restartCount"].as_i64().unwrap_or(0) + 1;
+            let old_id = status["containerID"].clone();
+            let reason = if exit_code == 0 { "Completed" } else { "Error" };
+            status["restartCount"] = json!(restarts);
+            status["lastState"] = json!({"terminated": {
+                "exitCode": exit_code, "reason": reason, "finishedAt": store::now(), "containerID": old_id
+            }});
+            status["containerID"] = json!(new_container_id());
+            status["state"] = json!({"running": {"startedAt": store::now()}});
+            status["started"] = json!(true);
+        });
+        self.shared.mutate(|st| {
+            let key = (namespace.to_string(), pod.to_string(), container.to_string());
+            let last = st.logs.remove(&key).unwrap_or_default();
+            st.previous_logs.insert(key, last);
+        });
+        updated
+    }
+
+    /// Breaks every open log stream mid-body, as a dropped connection or a restarted apiserver
+    /// would: the client reads an error, not the end of the log.
+    pub fn cut_log_streams(&self) {
+        self.shared.mutate(|st| st.log_cuts += 1);
     }
 
     /// Records a core/v1 Event about a pod (`kind`: `Normal` or `Warning`), as kubelet and the
@@ -625,6 +689,13 @@ impl ApiHandle {
 
 /// The node every scheduled pod lands on (k3d's single server).
 pub const NODE: &str = "k3d-pdc-cluster-server-0";
+
+/// A fresh `containerd://<64 hex>` ID for a container run.
+fn new_container_id() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    format!("containerd://{:064x}", 0x00c0_ffee_0000 + NEXT.fetch_add(1, Ordering::SeqCst))
+}
 
 fn owner_ref(owner: &Value) -> Value {
     json!({

@@ -216,6 +216,23 @@ pub fn now() -> String {
 
 type Key = (&'static str, String, String);
 
+/// One line of a container's log as the container runtime records it (CRI log format): the time
+/// it was written and its text. Kubelet serves the time with `timestamps=true` and filters on it
+/// for `sinceSeconds`/`sinceTime`.
+#[derive(Clone, Debug)]
+pub struct LogEntry {
+    pub time: SystemTime,
+    pub text: String,
+}
+
+impl LogEntry {
+    /// `2026-12-02T11:30:23.123456789Z text`: kubelet's `timestamps=true` form (RFC 3339 with
+    /// nanoseconds, trailing zeros kept).
+    pub fn stamped(&self) -> String {
+        format!("{} {}", humantime::format_rfc3339_nanos(self.time), self.text)
+    }
+}
+
 /// A `PATCH` request's body and options.
 #[derive(Clone, Copy)]
 pub struct PatchRequest<'a> {
@@ -243,10 +260,12 @@ pub struct State {
     pub(super) history: Vec<Change>,
     /// Watches asking for a resourceVersion below this get `410 Expired`.
     pub(super) compacted_below: u64,
-    pub(super) logs: HashMap<(String, String, String), Vec<String>>,
+    pub(super) logs: HashMap<(String, String, String), Vec<LogEntry>>,
     /// Logs of the previous (crashed) instance of a container.
-    pub(super) previous_logs: HashMap<(String, String, String), Vec<String>>,
+    pub(super) previous_logs: HashMap<(String, String, String), Vec<LogEntry>>,
     pub(super) port_targets: HashMap<(String, String, u16), SocketAddr>,
+    /// Bumped to break every open log stream mid-body (a dropped connection).
+    pub(super) log_cuts: u64,
     pub(super) requests: Vec<RecordedRequest>,
     pub(super) failures: Vec<InjectedFailure>,
 }
