@@ -10,10 +10,10 @@ use crate::k8s::logs::{self, LineFormat, LogEvent, LogOptions, LogsError};
 use crate::platform::interrupt::{self, Interrupted};
 use crate::platform::output::{ColorChoice, Output};
 use crate::release::helm::Release;
+use crate::release::names::ChartNames;
 
 pub async fn run(global: &GlobalArgs, args: &LogsArgs, output: Output) -> anyhow::Result<()> {
     let ctx = super::load(global, Vec::new(), output)?;
-    let config = &ctx.project.config;
     let access = ctx.cluster();
     let release = Release::for_project(&ctx.project, &access.context, None);
     if ctx.dry_run {
@@ -24,9 +24,9 @@ pub async fn run(global: &GlobalArgs, args: &LogsArgs, output: Output) -> anyhow
         return Ok(());
     }
     let client = access.client().await?;
-    let all = logs::components(&client, &release.namespace, &release.name, &release.selector()).await?;
-    let chosen =
-        logs::select(&all, &args.components, args.container.as_deref(), &config.chart.release).map_err(usage)?;
+    let naming = ChartNames { release: &release.name };
+    let all = logs::components(&client, &release.namespace, &release.selector(), &naming).await?;
+    let chosen = logs::select(&all, &args.components, args.container.as_deref(), &naming).map_err(usage)?;
     let options = LogOptions {
         follow: args.follow,
         since: args.since,

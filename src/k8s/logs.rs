@@ -24,24 +24,17 @@ use serde::Serialize;
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 
-use crate::release::names::{chart_fullname, component_fullname};
-
-/// The chart's components by the names a developer says (`supabase-<name>` in the chart).
-pub const KNOWN: &[&str] = &[
-    "db",
-    "auth",
-    "rest",
-    "realtime",
-    "storage",
-    "kong",
-    "studio",
-    "meta",
-    "functions",
-    "analytics",
-    "vector",
-    "imgproxy",
-    "minio",
-];
+/// How the release's chart names its workloads. This layer knows no chart: the release layer
+/// implements it (`release::names::ChartNames`).
+pub trait Naming {
+    /// The release's name, for messages.
+    fn release(&self) -> &str;
+    /// A workload's short component name (`auth`), from its name and its `app.kubernetes.io/name`
+    /// label.
+    fn short_name(&self, workload: &str, name_label: Option<&str>) -> String;
+    /// The name the chart usually gives component `short`'s workload.
+    fn workload_name(&self, short: &str) -> String;
+}
 
 /// How often a follow stream that broke (not one that ended) is resumed before it is given up.
 const RESUMES: u32 = 3;
@@ -85,19 +78,6 @@ impl Component {
     }
 }
 
-/// The short name of a workload of `release`: the chart's `app.kubernetes.io/name: supabase-<c>`
-/// label, else the chart's naming rule, else the name without the chart's prefix.
-fn short_name(release: &str, workload: &str, name_label: Option<&str>) -> String {
-    if let Some(c) = name_label.and_then(|l| l.strip_prefix("supabase-")) {
-        return c.to_string();
-    }
-    if let Some(c) = KNOWN.iter().find(|c| component_fullname(release, c) == workload) {
-        return c.to_string();
-    }
-    let prefix = format!("{}-", chart_fullname(release));
-    workload.strip_prefix(&prefix).unwrap_or(workload).to_string()
-}
-
 /// A `LabelSelector` as the `labelSelector` query parameter.
 fn selector_text(selector: &LabelSelector) -> String {
     let mut terms: Vec<String> = selector.match_labels.iter().flatten().map(|(k, v)| format!("{k}={v}")).collect();
@@ -114,7 +94,7 @@ fn selector_text(selector: &LabelSelector) -> String {
 }
 
 fn component(
-    release: &str,
+    naming: &dyn Naming,
     kind: &str,
     meta: &ObjectMeta,
     selector: &LabelSelector,
@@ -122,7 +102,7 @@ fn component(
 ) -> Component {
     let workload = meta.name.clone().unwrap_or_default();
     let label = meta.labels.as_ref().and_then(|l| l.get("app.kubernetes.io/name")).map(String::as_str);
-    let name = short_name(release, &workload, label);
+    let name = naming.short_name(&workload, label);
     let names = |init: bool| -> Vec<String> {
         let spec = template.spec.as_ref();
         let list = if init { spec.and_then(|s| s.init_containers.as_ref()) } else { spec.map(|s| &s.containers) };
@@ -143,25 +123,25 @@ fn component(
 pub async fn components(
     client: &Client,
     namespace: &str,
-    release: &str,
     release_selector: &str,
+    naming: &dyn Naming,
 ) -> Result<Vec<Component>, LogsError> {
     let params = ListParams::default().labels(release_selector);
     let mut out = Vec::new();
     for d in Api::<Deployment>::namespaced(client.clone(), namespace).list(&params).await? {
         let spec = d.spec.clone().unwrap_or_default();
-        out.push(component(release, "deployment", d.meta(), &spec.selector, &spec.template));
+        out.push(component(naming, "deployment", d.meta(), &spec.selector, &spec.template));
     }
     for s in Api::<StatefulSet>::namespaced(client.clone(), namespace).list(&params).await? {
         let spec = s.spec.clone().unwrap_or_default();
-        out.push(component(release, "statefulset", s.meta(), &spec.selector, &spec.template));
+        out.push(component(naming, "statefulset", s.meta(), &spec.selector, &spec.template));
     }
     for d in Api::<DaemonSet>::namespaced(client.clone(), namespace).list(&params).await? {
         let spec = d.spec.clone().unwrap_or_default();
-        out.push(component(release, "daemonset", d.meta(), &spec.selector, &spec.template));
+        out.push(component(naming, "daemonset", d.meta(), &spec.selector, &spec.template));
     }
     if out.is_empty() {
-        return Err(LogsError::NoWorkloads { release: release.to_string(), namespace: namespace.to_string() });
+        return Err(LogsError::NoWorkloads { release: naming.release().to_string(), namespace: namespace.to_string() });
     }
     out.sort_by(|a, b| a.name.cmp(&b.name).then(a.workload.cmp(&b.workload)));
     Ok(out)
@@ -173,7 +153,7 @@ pub fn select(
     all: &[Component],
     wanted: &[String],
     container: Option<&str>,
-    release: &str,
+    naming: &dyn Naming,
 ) -> Result<Vec<Component>, LogsError> {
     for name in wanted {
         if !all.iter().any(|c| c.answers_to(name)) {
@@ -181,13 +161,13 @@ pub fn select(
                 .iter()
                 .map(|c| match c.aliases.first() {
                     // A name the values gave it (`realtime-dev`), not the chart's usual one.
-                    Some(alias) if *alias != component_fullname(release, &c.name) => format!("{} ({alias})", c.name),
+                    Some(alias) if *alias != naming.workload_name(&c.name) => format!("{} ({alias})", c.name),
                     _ => c.name.clone(),
                 })
                 .collect();
             return Err(LogsError::UnknownComponent {
                 name: name.clone(),
-                release: release.to_string(),
+                release: naming.release().to_string(),
                 valid: valid.join(", "),
             });
         }
@@ -688,28 +668,34 @@ mod tests {
         }
     }
 
-    #[test]
-    fn short_names_follow_the_chart() {
-        assert_eq!(short_name("supabase", "realtime-dev", Some("supabase-realtime")), "realtime");
-        assert_eq!(short_name("supabase", "supabase-supabase-db", None), "db");
-        assert_eq!(short_name("dev", "dev-supabase-auth", None), "auth");
-        assert_eq!(short_name("dev", "dev-supabase-extra", None), "extra");
-        assert_eq!(short_name("dev", "other", None), "other");
+    /// The chart's rules for release `supabase` (the release layer's own are tested there).
+    struct Supabase;
+
+    impl Naming for Supabase {
+        fn release(&self) -> &str {
+            "supabase"
+        }
+        fn short_name(&self, workload: &str, _: Option<&str>) -> String {
+            workload.trim_start_matches("supabase-supabase-").to_string()
+        }
+        fn workload_name(&self, short: &str) -> String {
+            format!("supabase-supabase-{short}")
+        }
     }
 
     #[test]
     fn selection_by_name_or_alias_and_unknown_names_list_the_valid_ones() {
         let all =
             vec![comp("auth", "supabase-supabase-auth", &["auth"]), comp("realtime", "realtime-dev", &["realtime"])];
-        let picked = select(&all, &["realtime-dev".into()], None, "supabase").unwrap();
+        let picked = select(&all, &["realtime-dev".into()], None, &Supabase).unwrap();
         assert_eq!(picked, vec![all[1].clone()]);
-        assert_eq!(select(&all, &[], None, "supabase").unwrap(), all);
-        let err = select(&all, &["nope".into()], None, "supabase").unwrap_err().to_string();
+        assert_eq!(select(&all, &[], None, &Supabase).unwrap(), all);
+        let err = select(&all, &["nope".into()], None, &Supabase).unwrap_err().to_string();
         assert_eq!(
             err,
             "unknown component `nope`\nhint: the components of release supabase are: auth, realtime (realtime-dev)"
         );
-        let err = select(&all, &[], Some("sidecar"), "supabase").unwrap_err().to_string();
+        let err = select(&all, &[], Some("sidecar"), &Supabase).unwrap_err().to_string();
         assert!(err.starts_with("no container `sidecar` in auth, realtime"), "{err}");
     }
 

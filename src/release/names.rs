@@ -22,6 +22,52 @@ pub fn service_name(short: &str, release: &str) -> String {
     if FORWARDABLE.contains(&short) { component_fullname(release, short) } else { short.to_string() }
 }
 
+pub const COMPONENTS: &[&str] = &[
+    "db",
+    "auth",
+    "rest",
+    "realtime",
+    "storage",
+    "kong",
+    "studio",
+    "meta",
+    "functions",
+    "analytics",
+    "vector",
+    "imgproxy",
+    "minio",
+];
+
+/// The short name of a workload of `release`: the chart's `app.kubernetes.io/name: supabase-<c>`
+/// label, else the chart's naming rule, else the name without the chart's prefix.
+pub fn short_name(release: &str, workload: &str, name_label: Option<&str>) -> String {
+    if let Some(c) = name_label.and_then(|l| l.strip_prefix("supabase-")) {
+        return c.to_string();
+    }
+    if let Some(c) = COMPONENTS.iter().find(|c| component_fullname(release, c) == workload) {
+        return c.to_string();
+    }
+    let prefix = format!("{}-", chart_fullname(release));
+    workload.strip_prefix(&prefix).unwrap_or(workload).to_string()
+}
+
+/// The chart's naming rules for one release, as `ssp logs` resolves components with them.
+pub struct ChartNames<'a> {
+    pub release: &'a str,
+}
+
+impl crate::k8s::logs::Naming for ChartNames<'_> {
+    fn release(&self) -> &str {
+        self.release
+    }
+    fn short_name(&self, workload: &str, name_label: Option<&str>) -> String {
+        short_name(self.release, workload, name_label)
+    }
+    fn workload_name(&self, short: &str) -> String {
+        component_fullname(self.release, short)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -39,5 +85,14 @@ mod tests {
         assert_eq!(service_name("db", "supabase"), "supabase-supabase-db");
         assert_eq!(service_name("kong", "dev"), "dev-supabase-kong");
         assert_eq!(service_name("my-svc", "dev"), "my-svc");
+    }
+
+    #[test]
+    fn short_names_follow_the_chart() {
+        assert_eq!(short_name("supabase", "realtime-dev", Some("supabase-realtime")), "realtime");
+        assert_eq!(short_name("supabase", "supabase-supabase-db", None), "db");
+        assert_eq!(short_name("dev", "dev-supabase-auth", None), "auth");
+        assert_eq!(short_name("dev", "dev-supabase-extra", None), "extra");
+        assert_eq!(short_name("dev", "other", None), "other");
     }
 }
