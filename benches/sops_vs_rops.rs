@@ -144,20 +144,26 @@ fn main() {
     };
     let large_plain = large_plaintext();
 
-    // For instruction-level profiling (valgrind --tool=callgrind): one side of one case, 200 times.
-    if let Ok(case) = std::env::var("SSP_BENCH_PROFILE") {
-        let plain = example_plain.as_bytes();
+    // For instruction-level profiling (valgrind --tool=callgrind): one side of one case, 200 times
+    // on the values file, or 10 times on the 10,000-leaf file with a `-10k` suffix.
+    if let Ok(profile) = std::env::var("SSP_BENCH_PROFILE") {
+        let (case, plain_text, runs) = match profile.strip_suffix("-10k") {
+            Some(case) => (case, &large_plain, 10),
+            None => (profile.as_str(), &example_plain, 200),
+        };
+        let plain = plain_text.as_bytes();
         let ssp_enc = ssp_encrypt(plain);
-        let rops_enc = rops_encrypt(&example_plain);
-        for _ in 0..200 {
-            match case.as_str() {
+        let rops_enc = rops_encrypt(plain_text);
+        for _ in 0..runs {
+            match case {
                 "ssp-encrypt" => drop(black_box(ssp_encrypt(black_box(plain)))),
-                "rops-encrypt" => drop(black_box(rops_encrypt(black_box(&example_plain)))),
+                "rops-encrypt" => drop(black_box(rops_encrypt(black_box(plain_text)))),
                 "ssp-decrypt" => drop(black_box(ssp_decrypt(black_box(&ssp_enc)))),
                 "rops-decrypt" => drop(black_box(rops_decrypt(black_box(&rops_enc)))),
-                other => {
-                    panic!("SSP_BENCH_PROFILE={other}: use ssp-encrypt, rops-encrypt, ssp-decrypt or rops-decrypt")
-                }
+                _ => panic!(
+                    "SSP_BENCH_PROFILE={profile}: use ssp-encrypt, rops-encrypt, ssp-decrypt or rops-decrypt, \
+                     optionally with -10k (the 10,000-leaf file)"
+                ),
             }
         }
         return;
