@@ -231,6 +231,15 @@ The URL is printed instead when there is no display ($DISPLAY and $WAYLAND_DISPL
 Linux), in CI (CI=true), or when the opener is not installed.")]
     Open(OpenArgs),
 
+    /// Work with the release's database through the Kubernetes API: for now `ssp db url`, its
+    /// connection string.
+    #[command(after_help = "\
+Examples:
+  ssp db url                      the connection string for the host port, password masked
+  ssp db url --show-secrets       with the password, e.g. for psql \"$(ssp db url --show-secrets)\"
+  ssp db url --internal           the in-cluster one (the db Service's DNS name)")]
+    Db(DbArgs),
+
     /// Build the populate-db image, import it into the cluster and run the seed Job; exits 0 only
     /// when the Job completed.
     #[command(
@@ -512,6 +521,40 @@ pub struct OpenArgs {
     /// What to open.
     #[arg(value_enum, default_value_t = OpenTarget::Studio)]
     pub target: OpenTarget,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct DbArgs {
+    #[command(subcommand)]
+    pub verb: DbVerb,
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum DbVerb {
+    /// Print the database's connection string (`postgres://user:password@host:port/database`)
+    /// from the chart's db Secret: for the host port the cluster maps to Postgres, or with
+    /// --internal for the db Service inside the cluster. The password is masked unless
+    /// --show-secrets.
+    #[command(after_help = "\
+Examples:
+  ssp db url                      postgres://postgres:********@localhost:5432/postgres
+  ssp db url --show-secrets       the same with the password (percent-encoded where needed)
+  ssp db url --internal           postgres://postgres:********@supabase-supabase-db.default.svc.cluster.local:5432/postgres
+
+The host port is the [cluster] ports entry for container port 5432; without one (an existing
+cluster) use --internal from inside the cluster, or `ssp port-forward db`.")]
+    Url(DbUrlArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct DbUrlArgs {
+    /// Print the password instead of masking it.
+    #[arg(long)]
+    pub show_secrets: bool,
+
+    /// The in-cluster connection string (the db Service's DNS name and port) instead of the host port's.
+    #[arg(long)]
+    pub internal: bool,
 }
 
 #[derive(Debug, Clone, Args)]
