@@ -79,11 +79,17 @@ _ssp() {
             ssp__subcmd__db,help)
                 cmd="ssp__subcmd__db__subcmd__help"
                 ;;
+            ssp__subcmd__db,shell)
+                cmd="ssp__subcmd__db__subcmd__shell"
+                ;;
             ssp__subcmd__db,url)
                 cmd="ssp__subcmd__db__subcmd__url"
                 ;;
             ssp__subcmd__db__subcmd__help,help)
                 cmd="ssp__subcmd__db__subcmd__help__subcmd__help"
+                ;;
+            ssp__subcmd__db__subcmd__help,shell)
+                cmd="ssp__subcmd__db__subcmd__help__subcmd__shell"
                 ;;
             ssp__subcmd__db__subcmd__help,url)
                 cmd="ssp__subcmd__db__subcmd__help__subcmd__url"
@@ -141,6 +147,9 @@ _ssp() {
                 ;;
             ssp__subcmd__help,teardown)
                 cmd="ssp__subcmd__help__subcmd__teardown"
+                ;;
+            ssp__subcmd__help__subcmd__db,shell)
+                cmd="ssp__subcmd__help__subcmd__db__subcmd__shell"
                 ;;
             ssp__subcmd__help__subcmd__db,url)
                 cmd="ssp__subcmd__help__subcmd__db__subcmd__url"
@@ -364,7 +373,7 @@ _ssp() {
             return 0
             ;;
         ssp__subcmd__db)
-            opts="-C -v -q -h -V --project-dir --config --verbose --quiet --dry-run --no-progress --color --help --version url help"
+            opts="-C -v -q -h -V --project-dir --config --verbose --quiet --dry-run --no-progress --color --help --version url shell help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -394,7 +403,7 @@ _ssp() {
             return 0
             ;;
         ssp__subcmd__db__subcmd__help)
-            opts="url help"
+            opts="url shell help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -421,6 +430,20 @@ _ssp() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        ssp__subcmd__db__subcmd__help__subcmd__shell)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         ssp__subcmd__db__subcmd__help__subcmd__url)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
@@ -428,6 +451,44 @@ _ssp() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ssp__subcmd__db__subcmd__shell)
+            opts="-c -C -v -q -h -V --command --project-dir --config --verbose --quiet --dry-run --no-progress --color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --command)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --project-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -C)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -610,8 +671,22 @@ _ssp() {
             return 0
             ;;
         ssp__subcmd__help__subcmd__db)
-            opts="url"
+            opts="url shell"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ssp__subcmd__help__subcmd__db__subcmd__shell)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

@@ -231,10 +231,11 @@ The URL is printed instead when there is no display ($DISPLAY and $WAYLAND_DISPL
 Linux), in CI (CI=true), or when the opener is not installed.")]
     Open(OpenArgs),
 
-    /// Work with the release's database through the Kubernetes API: for now `ssp db url`, its
-    /// connection string.
+    /// Work with the release's database through the Kubernetes API (no local psql): its
+    /// connection string, or one SQL statement run by psql in the database pod.
     #[command(after_help = "\
 Examples:
+  ssp db shell -c 'select count(*) from auth.users'
   ssp db url                      the connection string for the host port, password masked
   ssp db url --show-secrets       with the password, e.g. for psql \"$(ssp db url --show-secrets)\"
   ssp db url --internal           the in-cluster one (the db Service's DNS name)")]
@@ -544,6 +545,24 @@ Examples:
 The host port is the [cluster] ports entry for container port 5432; without one (an existing
 cluster) use --internal from inside the cluster, or `ssp port-forward db`.")]
     Url(DbUrlArgs),
+
+    /// Run one SQL statement with psql inside the database pod, through the Kubernetes API's exec
+    /// (nothing installed locally): psql's output and errors relayed, its exit status ssp's.
+    #[command(after_help = "\
+Examples:
+  ssp db shell -c 'select version()'
+  ssp db shell -c 'create table notes (body text)'
+
+-c is required for now: the interactive shell (a terminal for psql) is not implemented yet. psql
+runs with ON_ERROR_STOP=1 as the user and database of the chart's db Secret.")]
+    Shell(DbShellArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct DbShellArgs {
+    /// The SQL to run (psql's -c): one statement, or several separated by semicolons.
+    #[arg(short = 'c', long = "command", value_name = "SQL", required = true)]
+    pub command: String,
 }
 
 #[derive(Debug, Clone, Args)]

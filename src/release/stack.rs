@@ -195,6 +195,22 @@ pub async fn db_service(
     Ok(Some((format!("{name}.{namespace}.svc.cluster.local"), port)))
 }
 
+/// The labels of the chart's database pod (`app.kubernetes.io/name=supabase-db` of the release).
+pub fn db_pod_selector(release: &str) -> String {
+    format!("app.kubernetes.io/name=supabase-db,app.kubernetes.io/instance={release}")
+}
+
+impl StackInfo {
+    /// `psql` in the database pod for one statement: no psqlrc, stop at the first error, the
+    /// Secret's user and database (the password stays out of the command line: inside the pod
+    /// psql connects over the local socket).
+    pub fn psql_command(&self, sql: &str) -> Vec<String> {
+        let user = self.db_user.as_deref().unwrap_or("postgres");
+        let db = self.db_name.as_deref().unwrap_or("postgres");
+        ["psql", "-X", "-v", "ON_ERROR_STOP=1", "-U", user, "-d", db, "-c", sql].map(str::to_string).to_vec()
+    }
+}
+
 /// One answer from Supabase through Kong.
 #[derive(Clone, Debug, Serialize)]
 pub struct Probe {
