@@ -46,6 +46,7 @@ Register-ArgumentCompleter -Native -CommandName 'ssp' -ScriptBlock {
             [CompletionResult]::new('port-forward', 'port-forward', [CompletionResultType]::ParameterValue, 'Forward a local port to a service of the release through the Kubernetes API (no kubectl)')
             [CompletionResult]::new('logs', 'logs', [CompletionResultType]::ParameterValue, 'Show the release''s logs through the Kubernetes API (no kubectl): every component''s or the named ones'', each line prefixed with its component; with -f, follow them as pods restart or are replaced')
             [CompletionResult]::new('open', 'open', [CompletionResultType]::ParameterValue, 'Open Supabase Studio (or the API) in the desktop''s browser: `xdg-open` (Linux) or `open` (macOS). Prints the URL instead where nothing can be opened')
+            [CompletionResult]::new('db', 'db', [CompletionResultType]::ParameterValue, 'Work with the release''s database through the Kubernetes API (no local psql): its connection string, or one SQL statement run by psql in the database pod')
             [CompletionResult]::new('seed-db', 'seed-db', [CompletionResultType]::ParameterValue, 'Build the populate-db image, import it into the cluster and run the seed Job; exits 0 only when the Job completed')
             [CompletionResult]::new('seed', 'seed', [CompletionResultType]::ParameterValue, 'Build the populate-db image, import it into the cluster and run the seed Job; exits 0 only when the Job completed')
             [CompletionResult]::new('install-tools', 'install-tools', [CompletionResultType]::ParameterValue, 'Download the pinned k3d and helm (kubectl when asked) into the project''s tools dir, verified against their pinned SHA-256; then fetch the chart')
@@ -279,6 +280,79 @@ Register-ArgumentCompleter -Native -CommandName 'ssp' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'ssp;db' {
+            [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder')
+            [CompletionResult]::new('--project-dir', '--project-dir', [CompletionResultType]::ParameterName, 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Read settings from FILE on top of the project''s ssp.toml. (`ssp sops` reads no ssp.toml: its own --config, after `sops`, names the .sops.yaml.)')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour (NO_COLOR in the environment means never, unless --color always)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more: -v shows every command and API call ssp makes, -vv adds debugging detail')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say more: -v shows every command and API call ssp makes, -vv adds debugging detail')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Say less: only warnings and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Say less: only warnings and errors')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print every external command and API call that would change something, and do nothing')
+            [CompletionResult]::new('--no-progress', '--no-progress', [CompletionResultType]::ParameterName, 'Plain log lines instead of progress bars (automatic when stderr is not a terminal)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('url', 'url', [CompletionResultType]::ParameterValue, 'Print the database''s connection string (`postgres://user:password@host:port/database`) from the chart''s db Secret: for the host port the cluster maps to Postgres, or with --internal for the db Service inside the cluster. The password is masked unless --show-secrets')
+            [CompletionResult]::new('shell', 'shell', [CompletionResultType]::ParameterValue, 'Run one SQL statement with psql inside the database pod, through the Kubernetes API''s exec (nothing installed locally): psql''s output and errors relayed, its exit status ssp''s')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'ssp;db;url' {
+            [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder')
+            [CompletionResult]::new('--project-dir', '--project-dir', [CompletionResultType]::ParameterName, 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Read settings from FILE on top of the project''s ssp.toml. (`ssp sops` reads no ssp.toml: its own --config, after `sops`, names the .sops.yaml.)')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour (NO_COLOR in the environment means never, unless --color always)')
+            [CompletionResult]::new('--show-secrets', '--show-secrets', [CompletionResultType]::ParameterName, 'Print the password instead of masking it')
+            [CompletionResult]::new('--internal', '--internal', [CompletionResultType]::ParameterName, 'The in-cluster connection string (the db Service''s DNS name and port) instead of the host port''s')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more: -v shows every command and API call ssp makes, -vv adds debugging detail')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say more: -v shows every command and API call ssp makes, -vv adds debugging detail')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Say less: only warnings and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Say less: only warnings and errors')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print every external command and API call that would change something, and do nothing')
+            [CompletionResult]::new('--no-progress', '--no-progress', [CompletionResultType]::ParameterName, 'Plain log lines instead of progress bars (automatic when stderr is not a terminal)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'ssp;db;shell' {
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'The SQL to run (psql''s -c): one statement, or several separated by semicolons')
+            [CompletionResult]::new('--command', '--command', [CompletionResultType]::ParameterName, 'The SQL to run (psql''s -c): one statement, or several separated by semicolons')
+            [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder')
+            [CompletionResult]::new('--project-dir', '--project-dir', [CompletionResultType]::ParameterName, 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Read settings from FILE on top of the project''s ssp.toml. (`ssp sops` reads no ssp.toml: its own --config, after `sops`, names the .sops.yaml.)')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour (NO_COLOR in the environment means never, unless --color always)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more: -v shows every command and API call ssp makes, -vv adds debugging detail')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say more: -v shows every command and API call ssp makes, -vv adds debugging detail')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Say less: only warnings and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Say less: only warnings and errors')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print every external command and API call that would change something, and do nothing')
+            [CompletionResult]::new('--no-progress', '--no-progress', [CompletionResultType]::ParameterName, 'Plain log lines instead of progress bars (automatic when stderr is not a terminal)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'ssp;db;help' {
+            [CompletionResult]::new('url', 'url', [CompletionResultType]::ParameterValue, 'Print the database''s connection string (`postgres://user:password@host:port/database`) from the chart''s db Secret: for the host port the cluster maps to Postgres, or with --internal for the db Service inside the cluster. The password is masked unless --show-secrets')
+            [CompletionResult]::new('shell', 'shell', [CompletionResultType]::ParameterValue, 'Run one SQL statement with psql inside the database pod, through the Kubernetes API''s exec (nothing installed locally): psql''s output and errors relayed, its exit status ssp''s')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'ssp;db;help;url' {
+            break
+        }
+        'ssp;db;help;shell' {
+            break
+        }
+        'ssp;db;help;help' {
             break
         }
         'ssp;seed-db' {
@@ -808,6 +882,7 @@ Register-ArgumentCompleter -Native -CommandName 'ssp' -ScriptBlock {
             [CompletionResult]::new('port-forward', 'port-forward', [CompletionResultType]::ParameterValue, 'Forward a local port to a service of the release through the Kubernetes API (no kubectl)')
             [CompletionResult]::new('logs', 'logs', [CompletionResultType]::ParameterValue, 'Show the release''s logs through the Kubernetes API (no kubectl): every component''s or the named ones'', each line prefixed with its component; with -f, follow them as pods restart or are replaced')
             [CompletionResult]::new('open', 'open', [CompletionResultType]::ParameterValue, 'Open Supabase Studio (or the API) in the desktop''s browser: `xdg-open` (Linux) or `open` (macOS). Prints the URL instead where nothing can be opened')
+            [CompletionResult]::new('db', 'db', [CompletionResultType]::ParameterValue, 'Work with the release''s database through the Kubernetes API (no local psql): its connection string, or one SQL statement run by psql in the database pod')
             [CompletionResult]::new('seed-db', 'seed-db', [CompletionResultType]::ParameterValue, 'Build the populate-db image, import it into the cluster and run the seed Job; exits 0 only when the Job completed')
             [CompletionResult]::new('install-tools', 'install-tools', [CompletionResultType]::ParameterValue, 'Download the pinned k3d and helm (kubectl when asked) into the project''s tools dir, verified against their pinned SHA-256; then fetch the chart')
             [CompletionResult]::new('fetch-chart', 'fetch-chart', [CompletionResultType]::ParameterValue, 'Check out the pinned Supabase chart under vendors/ and confirm its Chart.yaml')
@@ -845,6 +920,17 @@ Register-ArgumentCompleter -Native -CommandName 'ssp' -ScriptBlock {
             break
         }
         'ssp;help;open' {
+            break
+        }
+        'ssp;help;db' {
+            [CompletionResult]::new('url', 'url', [CompletionResultType]::ParameterValue, 'Print the database''s connection string (`postgres://user:password@host:port/database`) from the chart''s db Secret: for the host port the cluster maps to Postgres, or with --internal for the db Service inside the cluster. The password is masked unless --show-secrets')
+            [CompletionResult]::new('shell', 'shell', [CompletionResultType]::ParameterValue, 'Run one SQL statement with psql inside the database pod, through the Kubernetes API''s exec (nothing installed locally): psql''s output and errors relayed, its exit status ssp''s')
+            break
+        }
+        'ssp;help;db;url' {
+            break
+        }
+        'ssp;help;db;shell' {
             break
         }
         'ssp;help;seed-db' {

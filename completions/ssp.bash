@@ -22,6 +22,9 @@ _ssp() {
             ssp,config)
                 cmd="ssp__subcmd__config"
                 ;;
+            ssp,db)
+                cmd="ssp__subcmd__db"
+                ;;
             ssp,doctor)
                 cmd="ssp__subcmd__doctor"
                 ;;
@@ -73,11 +76,32 @@ _ssp() {
             ssp,teardown)
                 cmd="ssp__subcmd__teardown"
                 ;;
+            ssp__subcmd__db,help)
+                cmd="ssp__subcmd__db__subcmd__help"
+                ;;
+            ssp__subcmd__db,shell)
+                cmd="ssp__subcmd__db__subcmd__shell"
+                ;;
+            ssp__subcmd__db,url)
+                cmd="ssp__subcmd__db__subcmd__url"
+                ;;
+            ssp__subcmd__db__subcmd__help,help)
+                cmd="ssp__subcmd__db__subcmd__help__subcmd__help"
+                ;;
+            ssp__subcmd__db__subcmd__help,shell)
+                cmd="ssp__subcmd__db__subcmd__help__subcmd__shell"
+                ;;
+            ssp__subcmd__db__subcmd__help,url)
+                cmd="ssp__subcmd__db__subcmd__help__subcmd__url"
+                ;;
             ssp__subcmd__help,completions)
                 cmd="ssp__subcmd__help__subcmd__completions"
                 ;;
             ssp__subcmd__help,config)
                 cmd="ssp__subcmd__help__subcmd__config"
+                ;;
+            ssp__subcmd__help,db)
+                cmd="ssp__subcmd__help__subcmd__db"
                 ;;
             ssp__subcmd__help,doctor)
                 cmd="ssp__subcmd__help__subcmd__doctor"
@@ -123,6 +147,12 @@ _ssp() {
                 ;;
             ssp__subcmd__help,teardown)
                 cmd="ssp__subcmd__help__subcmd__teardown"
+                ;;
+            ssp__subcmd__help__subcmd__db,shell)
+                cmd="ssp__subcmd__help__subcmd__db__subcmd__shell"
+                ;;
+            ssp__subcmd__help__subcmd__db,url)
+                cmd="ssp__subcmd__help__subcmd__db__subcmd__url"
                 ;;
             ssp__subcmd__help__subcmd__sops,decrypt)
                 cmd="ssp__subcmd__help__subcmd__sops__subcmd__decrypt"
@@ -245,7 +275,7 @@ _ssp() {
 
     case "${cmd}" in
         ssp)
-            opts="-C -v -q -h -V --project-dir --config --verbose --quiet --dry-run --no-progress --color --help --version config doctor setup-infra status teardown down stop start port-forward logs open seed-db seed install-tools fetch-chart completions edit-cloud-values sops help"
+            opts="-C -v -q -h -V --project-dir --config --verbose --quiet --dry-run --no-progress --color --help --version config doctor setup-infra status teardown down stop start port-forward logs open db seed-db seed install-tools fetch-chart completions edit-cloud-values sops help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -319,6 +349,160 @@ _ssp() {
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
                     ;;
+                --project-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -C)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ssp__subcmd__db)
+            opts="-C -v -q -h -V --project-dir --config --verbose --quiet --dry-run --no-progress --color --help --version url shell help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --project-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -C)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ssp__subcmd__db__subcmd__help)
+            opts="url shell help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ssp__subcmd__db__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ssp__subcmd__db__subcmd__help__subcmd__shell)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ssp__subcmd__db__subcmd__help__subcmd__url)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ssp__subcmd__db__subcmd__shell)
+            opts="-c -C -v -q -h -V --command --project-dir --config --verbose --quiet --dry-run --no-progress --color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --command)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --project-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -C)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ssp__subcmd__db__subcmd__url)
+            opts="-C -v -q -h -V --show-secrets --internal --project-dir --config --verbose --quiet --dry-run --no-progress --color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 --project-dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -445,7 +629,7 @@ _ssp() {
             return 0
             ;;
         ssp__subcmd__help)
-            opts="config doctor setup-infra status teardown stop start port-forward logs open seed-db install-tools fetch-chart completions edit-cloud-values sops help"
+            opts="config doctor setup-infra status teardown stop start port-forward logs open db seed-db install-tools fetch-chart completions edit-cloud-values sops help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -475,6 +659,48 @@ _ssp() {
         ssp__subcmd__help__subcmd__config)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ssp__subcmd__help__subcmd__db)
+            opts="url shell"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ssp__subcmd__help__subcmd__db__subcmd__shell)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ssp__subcmd__help__subcmd__db__subcmd__url)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

@@ -43,6 +43,7 @@ set edit:completion:arg-completer[ssp] = {|@words|
             cand port-forward 'Forward a local port to a service of the release through the Kubernetes API (no kubectl)'
             cand logs 'Show the release''s logs through the Kubernetes API (no kubectl): every component''s or the named ones'', each line prefixed with its component; with -f, follow them as pods restart or are replaced'
             cand open 'Open Supabase Studio (or the API) in the desktop''s browser: `xdg-open` (Linux) or `open` (macOS). Prints the URL instead where nothing can be opened'
+            cand db 'Work with the release''s database through the Kubernetes API (no local psql): its connection string, or one SQL statement run by psql in the database pod'
             cand seed-db 'Build the populate-db image, import it into the cluster and run the seed Job; exits 0 only when the Job completed'
             cand seed 'Build the populate-db image, import it into the cluster and run the seed Job; exits 0 only when the Job completed'
             cand install-tools 'Download the pinned k3d and helm (kubectl when asked) into the project''s tools dir, verified against their pinned SHA-256; then fetch the chart'
@@ -265,6 +266,72 @@ set edit:completion:arg-completer[ssp] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
+        }
+        &'ssp;db'= {
+            cand -C 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder'
+            cand --project-dir 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder'
+            cand --config 'Read settings from FILE on top of the project''s ssp.toml. (`ssp sops` reads no ssp.toml: its own --config, after `sops`, names the .sops.yaml.)'
+            cand --color 'When to use colour (NO_COLOR in the environment means never, unless --color always)'
+            cand -v 'Say more: -v shows every command and API call ssp makes, -vv adds debugging detail'
+            cand --verbose 'Say more: -v shows every command and API call ssp makes, -vv adds debugging detail'
+            cand -q 'Say less: only warnings and errors'
+            cand --quiet 'Say less: only warnings and errors'
+            cand --dry-run 'Print every external command and API call that would change something, and do nothing'
+            cand --no-progress 'Plain log lines instead of progress bars (automatic when stderr is not a terminal)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand url 'Print the database''s connection string (`postgres://user:password@host:port/database`) from the chart''s db Secret: for the host port the cluster maps to Postgres, or with --internal for the db Service inside the cluster. The password is masked unless --show-secrets'
+            cand shell 'Run one SQL statement with psql inside the database pod, through the Kubernetes API''s exec (nothing installed locally): psql''s output and errors relayed, its exit status ssp''s'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'ssp;db;url'= {
+            cand -C 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder'
+            cand --project-dir 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder'
+            cand --config 'Read settings from FILE on top of the project''s ssp.toml. (`ssp sops` reads no ssp.toml: its own --config, after `sops`, names the .sops.yaml.)'
+            cand --color 'When to use colour (NO_COLOR in the environment means never, unless --color always)'
+            cand --show-secrets 'Print the password instead of masking it'
+            cand --internal 'The in-cluster connection string (the db Service''s DNS name and port) instead of the host port''s'
+            cand -v 'Say more: -v shows every command and API call ssp makes, -vv adds debugging detail'
+            cand --verbose 'Say more: -v shows every command and API call ssp makes, -vv adds debugging detail'
+            cand -q 'Say less: only warnings and errors'
+            cand --quiet 'Say less: only warnings and errors'
+            cand --dry-run 'Print every external command and API call that would change something, and do nothing'
+            cand --no-progress 'Plain log lines instead of progress bars (automatic when stderr is not a terminal)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'ssp;db;shell'= {
+            cand -c 'The SQL to run (psql''s -c): one statement, or several separated by semicolons'
+            cand --command 'The SQL to run (psql''s -c): one statement, or several separated by semicolons'
+            cand -C 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder'
+            cand --project-dir 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder'
+            cand --config 'Read settings from FILE on top of the project''s ssp.toml. (`ssp sops` reads no ssp.toml: its own --config, after `sops`, names the .sops.yaml.)'
+            cand --color 'When to use colour (NO_COLOR in the environment means never, unless --color always)'
+            cand -v 'Say more: -v shows every command and API call ssp makes, -vv adds debugging detail'
+            cand --verbose 'Say more: -v shows every command and API call ssp makes, -vv adds debugging detail'
+            cand -q 'Say less: only warnings and errors'
+            cand --quiet 'Say less: only warnings and errors'
+            cand --dry-run 'Print every external command and API call that would change something, and do nothing'
+            cand --no-progress 'Plain log lines instead of progress bars (automatic when stderr is not a terminal)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'ssp;db;help'= {
+            cand url 'Print the database''s connection string (`postgres://user:password@host:port/database`) from the chart''s db Secret: for the host port the cluster maps to Postgres, or with --internal for the db Service inside the cluster. The password is masked unless --show-secrets'
+            cand shell 'Run one SQL statement with psql inside the database pod, through the Kubernetes API''s exec (nothing installed locally): psql''s output and errors relayed, its exit status ssp''s'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'ssp;db;help;url'= {
+        }
+        &'ssp;db;help;shell'= {
+        }
+        &'ssp;db;help;help'= {
         }
         &'ssp;seed-db'= {
             cand --timeout 'How long the Job may run (default: [seed] timeout; from 1s to 7d)'
@@ -760,6 +827,7 @@ set edit:completion:arg-completer[ssp] = {|@words|
             cand port-forward 'Forward a local port to a service of the release through the Kubernetes API (no kubectl)'
             cand logs 'Show the release''s logs through the Kubernetes API (no kubectl): every component''s or the named ones'', each line prefixed with its component; with -f, follow them as pods restart or are replaced'
             cand open 'Open Supabase Studio (or the API) in the desktop''s browser: `xdg-open` (Linux) or `open` (macOS). Prints the URL instead where nothing can be opened'
+            cand db 'Work with the release''s database through the Kubernetes API (no local psql): its connection string, or one SQL statement run by psql in the database pod'
             cand seed-db 'Build the populate-db image, import it into the cluster and run the seed Job; exits 0 only when the Job completed'
             cand install-tools 'Download the pinned k3d and helm (kubectl when asked) into the project''s tools dir, verified against their pinned SHA-256; then fetch the chart'
             cand fetch-chart 'Check out the pinned Supabase chart under vendors/ and confirm its Chart.yaml'
@@ -787,6 +855,14 @@ set edit:completion:arg-completer[ssp] = {|@words|
         &'ssp;help;logs'= {
         }
         &'ssp;help;open'= {
+        }
+        &'ssp;help;db'= {
+            cand url 'Print the database''s connection string (`postgres://user:password@host:port/database`) from the chart''s db Secret: for the host port the cluster maps to Postgres, or with --internal for the db Service inside the cluster. The password is masked unless --show-secrets'
+            cand shell 'Run one SQL statement with psql inside the database pod, through the Kubernetes API''s exec (nothing installed locally): psql''s output and errors relayed, its exit status ssp''s'
+        }
+        &'ssp;help;db;url'= {
+        }
+        &'ssp;help;db;shell'= {
         }
         &'ssp;help;seed-db'= {
         }

@@ -27,7 +27,8 @@
 //! - `seed/` — the seed image built through the Docker API, and the Job that runs it.
 //! - `secrets/` — the edit flow, the key sources and their preflight, the old tasks' leftover plaintext.
 //! - `k8s/` — kube clients, readiness, the release waiter, workload listing, the pod post-mortem,
-//!   the live status watch, log streaming (`ssp logs`), port-forwarding, failure triage.
+//!   the live status watch, log streaming (`ssp logs`), port-forwarding, exec in a pod (`ssp db`),
+//!   failure triage.
 //! - `tools/` — the pinned tools: manifest, download, install, lock.
 //! - `config/` — `ssp.toml`, its layers and origins, project discovery.
 //! - `sops/` — the SOPS engine, a pure library: tree, cipher, metadata, key types, stores.

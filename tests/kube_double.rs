@@ -941,3 +941,164 @@ fn real_helm_reports_an_api_error_the_double_returns() {
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
     assert!(text(&out.stderr).contains("configmaps is forbidden"), "{}", text(&out.stderr));
 }
+
+// ---- exec over WebSocket, run against the test's real PostgreSQL ------------------------------
+
+use kube::api::AttachParams;
+use support::postgres;
+
+/// The chart's database StatefulSet and its pod, whose execs run against the test PostgreSQL;
+/// `None` (skipped) without the postgresql package.
+fn db_pod(fx: &Fixture, test: &str) -> Option<String> {
+    let pg = postgres::server(test)?;
+    fx.api.insert(json!({"apiVersion": "apps/v1", "kind": "StatefulSet", "metadata": {"name": "supabase-supabase-db", "namespace": "default"},
+        "spec": {"replicas": 1, "selector": {"matchLabels": {"app": "db"}}, "template": {"metadata": {"labels": {"app": "db"}},
+        "spec": {"containers": [{"name": "db", "image": "supabase/postgres:15"}]}}}}));
+    let pod = fx.api.spawn_pod("statefulsets", "default", "supabase-supabase-db");
+    fx.api.mark_pod_ready("default", &pod);
+    fx.api.set_exec_handler("default", &pod, pg.exec_handler());
+    Some(pod)
+}
+
+async fn read_all(reader: Option<impl tokio::io::AsyncRead + Unpin>) -> String {
+    let mut out = Vec::new();
+    if let Some(mut r) = reader {
+        tokio::io::AsyncReadExt::read_to_end(&mut r, &mut out).await.expect("read the exec's output");
+    }
+    String::from_utf8(out).expect("utf-8")
+}
+
+/// Runs `command` in `pod` through kube-rs (feeding `stdin` when given) and returns stdout,
+/// stderr and the Status from the error channel.
+async fn exec(
+    pods: &Api<Pod>,
+    pod: &str,
+    command: &[&str],
+    stdin: Option<&str>,
+) -> (String, String, k8s_openapi::apimachinery::pkg::apis::meta::v1::Status) {
+    let params = AttachParams::default().stdin(stdin.is_some()).stdout(true).stderr(true);
+    let mut proc = pods.exec(pod, command.to_vec(), &params).await.expect("exec");
+    let status = proc.take_status().expect("status future");
+    let feed = proc.stdin().map(|mut w| {
+        let text = stdin.unwrap_or_default().to_string();
+        tokio::spawn(async move {
+            tokio::io::AsyncWriteExt::write_all(&mut w, text.as_bytes()).await.expect("write stdin");
+            tokio::io::AsyncWriteExt::shutdown(&mut w).await.expect("close stdin");
+        })
+    });
+    let (out, err) =
+        tokio::time::timeout(SAFETY, async { tokio::join!(read_all(proc.stdout()), read_all(proc.stderr())) })
+            .await
+            .expect("the exec's output ends");
+    let status = tokio::time::timeout(SAFETY, status).await.expect("status arrives").expect("a Status");
+    if let Some(feed) = feed {
+        feed.await.unwrap();
+    }
+    proc.join().await.expect("the exec ends cleanly");
+    (out, err, status)
+}
+
+fn exit_code(status: &k8s_openapi::apimachinery::pkg::apis::meta::v1::Status) -> Option<String> {
+    status.details.as_ref()?.causes.as_ref()?.iter().find(|c| c.reason.as_deref() == Some("ExitCode"))?.message.clone()
+}
+
+#[tokio::test]
+async fn kube_exec_runs_psql_in_the_db_pod_with_stdout_stderr_and_exit_status() {
+    install_crypto();
+    let fx = fixture();
+    let Some(pod) = db_pod(&fx, "kube_exec_runs_psql") else { return };
+    let pods: Api<Pod> = Api::namespaced(kube_client(&fx).await, "default");
+
+    let (out, err, status) = exec(&pods, &pod, &["psql", "-XAt", "-c", "select 40 + 2"], None).await;
+    assert_eq!((out.as_str(), err.as_str()), ("42\n", ""));
+    assert_eq!(status.status.as_deref(), Some("Success"), "{status:?}");
+
+    let (out, err, status) =
+        exec(&pods, &pod, &["psql", "-XAt", "-v", "ON_ERROR_STOP=1", "-c", "select * from no_such_table"], None).await;
+    assert_eq!(out, "");
+    assert!(err.contains("relation \"no_such_table\" does not exist"), "{err}");
+    assert_eq!(status.status.as_deref(), Some("Failure"));
+    assert_eq!(status.reason.as_deref(), Some("NonZeroExitCode"));
+    assert_eq!(exit_code(&status).as_deref(), Some("1"), "{status:?}");
+
+    let execs = fx.api.execs();
+    assert_eq!(execs.len(), 2);
+    assert_eq!(execs[0].call.protocol, "v5.channel.k8s.io", "kube-rs offers v5 first");
+    assert_eq!(execs[0].call.container, "db");
+    assert_eq!(execs[0].call.command, ["psql", "-XAt", "-c", "select 40 + 2"]);
+    assert_eq!((execs[0].exit_code, execs[1].exit_code), (Some(0), Some(1)));
+    let request = fx.api.requests().into_iter().find(|r| r.path.ends_with("/exec")).expect("exec request");
+    assert_eq!(request.path, format!("/api/v1/namespaces/default/pods/{pod}/exec"));
+    assert_eq!(request.method, "GET");
+}
+
+#[tokio::test]
+async fn kube_exec_feeds_stdin_to_psql_and_ends_it_with_the_v5_close_signal() {
+    install_crypto();
+    let fx = fixture();
+    let Some(pod) = db_pod(&fx, "kube_exec_feeds_stdin") else { return };
+    let pods: Api<Pod> = Api::namespaced(kube_client(&fx).await, "default");
+    let table = format!("exec_stdin_{}", std::process::id());
+    // More than kube-rs' 1 KiB stdin buffer, so several stdin frames carry it.
+    let mut script = format!("create table {table} (n int);\n");
+    for n in 1..=200 {
+        script.push_str(&format!("insert into {table} values ({n});\n"));
+    }
+    script.push_str(&format!("select count(*), sum(n) from {table};\ndrop table {table};\n"));
+    let (out, err, status) =
+        exec(&pods, &pod, &["psql", "-XAtq", "-v", "ON_ERROR_STOP=1", "-f", "-"], Some(&script)).await;
+    assert_eq!(err, "");
+    assert_eq!(out, "200|20100\n");
+    assert_eq!(status.status.as_deref(), Some("Success"));
+    assert!(fx.api.execs()[0].call.stdin);
+}
+
+#[tokio::test]
+async fn kube_exec_of_a_program_the_pod_lacks_is_an_internal_error_status() {
+    install_crypto();
+    let fx = fixture();
+    let Some(pod) = db_pod(&fx, "kube_exec_missing_program") else { return };
+    let pods: Api<Pod> = Api::namespaced(kube_client(&fx).await, "default");
+    let (out, err, status) = exec(&pods, &pod, &["mysql", "-e", "select 1"], None).await;
+    assert_eq!((out.as_str(), err.as_str()), ("", ""));
+    assert_eq!(status.status.as_deref(), Some("Failure"));
+    assert_eq!(status.reason.as_deref(), Some("InternalError"));
+    assert!(
+        status.message.as_deref().unwrap_or_default().contains("\"mysql\": executable file not found"),
+        "{status:?}"
+    );
+    // A container the pod does not have is the apiserver's 400, before any upgrade.
+    let elsewhere = AttachParams::default().container("nope");
+    let (code, _, message) = api_error(pods.exec(&pod, ["psql"], &elsewhere).await.err().expect("rejected"));
+    assert_eq!(code, 400);
+    assert_eq!(message, format!("container nope is not valid for pod {pod}"));
+}
+
+/// A client offering only `v4.channel.k8s.io` (as older clients do) gets v4: the same channels,
+/// the Status on channel 3, then the close.
+#[tokio::test]
+async fn exec_falls_back_to_v4_for_a_client_that_offers_only_v4() {
+    use tokio_tungstenite::tungstenite::{Message, client::IntoClientRequest};
+    let fx = fixture();
+    let Some(pod) = db_pod(&fx, "exec_v4") else { return };
+    let url = format!(
+        "{}/api/v1/namespaces/default/pods/{pod}/exec?command=psql&command=-XAt&command=-c&command=select%20%27v4%27&stdout=true&stderr=true",
+        fx.api.url().replace("http://", "ws://")
+    );
+    let mut request = url.into_client_request().unwrap();
+    request.headers_mut().insert("Sec-WebSocket-Protocol", "v4.channel.k8s.io".parse().unwrap());
+    let (mut ws, response) = tokio_tungstenite::connect_async(request).await.expect("upgrade");
+    assert_eq!(response.headers()["sec-websocket-protocol"], "v4.channel.k8s.io");
+    let mut channels: std::collections::BTreeMap<u8, Vec<u8>> = Default::default();
+    while let Some(msg) = tokio::time::timeout(SAFETY, ws.next()).await.expect("frames") {
+        match msg.expect("frame") {
+            Message::Binary(b) => channels.entry(b[0]).or_default().extend_from_slice(&b[1..]),
+            Message::Close(_) => break,
+            _ => {}
+        }
+    }
+    assert_eq!(text(&channels[&1]), "v4\n");
+    let status: Value = serde_json::from_slice(&channels[&3]).unwrap();
+    assert_eq!(status, json!({"metadata": {}, "status": "Success"}));
+    assert!(!channels.contains_key(&2));
+}

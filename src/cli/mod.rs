@@ -231,6 +231,16 @@ The URL is printed instead when there is no display ($DISPLAY and $WAYLAND_DISPL
 Linux), in CI (CI=true), or when the opener is not installed.")]
     Open(OpenArgs),
 
+    /// Work with the release's database through the Kubernetes API (no local psql): its
+    /// connection string, or one SQL statement run by psql in the database pod.
+    #[command(after_help = "\
+Examples:
+  ssp db shell -c 'select count(*) from auth.users'
+  ssp db url                      the connection string for the host port, password masked
+  ssp db url --show-secrets       with the password, e.g. for psql \"$(ssp db url --show-secrets)\"
+  ssp db url --internal           the in-cluster one (the db Service's DNS name)")]
+    Db(DbArgs),
+
     /// Build the populate-db image, import it into the cluster and run the seed Job; exits 0 only
     /// when the Job completed.
     #[command(
@@ -512,6 +522,58 @@ pub struct OpenArgs {
     /// What to open.
     #[arg(value_enum, default_value_t = OpenTarget::Studio)]
     pub target: OpenTarget,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct DbArgs {
+    #[command(subcommand)]
+    pub verb: DbVerb,
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum DbVerb {
+    /// Print the database's connection string (`postgres://user:password@host:port/database`)
+    /// from the chart's db Secret: for the host port the cluster maps to Postgres, or with
+    /// --internal for the db Service inside the cluster. The password is masked unless
+    /// --show-secrets.
+    #[command(after_help = "\
+Examples:
+  ssp db url                      postgres://postgres:********@localhost:5432/postgres
+  ssp db url --show-secrets       the same with the password (percent-encoded where needed)
+  ssp db url --internal           postgres://postgres:********@supabase-supabase-db.default.svc.cluster.local:5432/postgres
+
+The host port is the [cluster] ports entry for container port 5432; without one (an existing
+cluster) use --internal from inside the cluster, or `ssp port-forward db`.")]
+    Url(DbUrlArgs),
+
+    /// Run one SQL statement with psql inside the database pod, through the Kubernetes API's exec
+    /// (nothing installed locally): psql's output and errors relayed, its exit status ssp's.
+    #[command(after_help = "\
+Examples:
+  ssp db shell -c 'select version()'
+  ssp db shell -c 'create table notes (body text)'
+
+-c is required for now: the interactive shell (a terminal for psql) is not implemented yet. psql
+runs with ON_ERROR_STOP=1 as the user and database of the chart's db Secret.")]
+    Shell(DbShellArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct DbShellArgs {
+    /// The SQL to run (psql's -c): one statement, or several separated by semicolons.
+    #[arg(short = 'c', long = "command", value_name = "SQL", required = true)]
+    pub command: String,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct DbUrlArgs {
+    /// Print the password instead of masking it.
+    #[arg(long)]
+    pub show_secrets: bool,
+
+    /// The in-cluster connection string (the db Service's DNS name and port) instead of the host port's.
+    #[arg(long)]
+    pub internal: bool,
 }
 
 #[derive(Debug, Clone, Args)]

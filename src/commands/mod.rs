@@ -4,6 +4,7 @@
 
 mod completions;
 mod config;
+mod db;
 mod doctor;
 mod edit_cloud_values;
 mod fetch_chart;
@@ -46,6 +47,7 @@ pub async fn run(cli: Cli, output: Output) -> anyhow::Result<()> {
         Command::PortForward(args) => port_forward::run(&cli.global, args, output).await,
         Command::Logs(args) => logs::run(&cli.global, args, output).await,
         Command::Open(args) => open::run(&cli.global, args, output).await,
+        Command::Db(args) => db::run(&cli.global, args, output).await,
         Command::EditCloudValues(args) => {
             let (global, args) = (cli.global.clone(), args.clone());
             crate::platform::blocking::run(move || edit_cloud_values::run(&global, &args, output)).await
@@ -64,6 +66,7 @@ fn handles_secrets(command: &Command) -> bool {
         Command::SetupInfra(_)
             | Command::SeedDb(_)
             | Command::Status(_)
+            | Command::Db(_)
             | Command::EditCloudValues(_)
             | Command::Sops(_)
     )

@@ -1,6 +1,7 @@
 //! The Kubernetes API adapter (kube crate): clients built for an explicit context, never whatever
 //! context happens to be current, the release waiter and the pod post-mortem.
 
+pub mod exec;
 pub mod logs;
 pub mod pod_report;
 pub mod port_forward;

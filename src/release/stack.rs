@@ -5,12 +5,12 @@ use std::time::Duration;
 
 use ::kube::Client;
 use ::kube::api::Api;
-use k8s_openapi::api::core::v1::Secret;
+use k8s_openapi::api::core::v1::{Secret, Service};
 use serde::Serialize;
 use zeroize::Zeroizing;
 
 use crate::config::{ClusterConfig, Provider};
-use crate::release::names::chart_fullname;
+use crate::release::names::{chart_fullname, component_fullname};
 
 /// Shown instead of a secret unless `--show-secrets`.
 pub const MASK: &str = "********";
@@ -82,13 +82,24 @@ impl StackInfo {
         }
     }
 
-    /// `postgres://user:password@localhost:5432/postgres`, the password masked unless `show`.
+    /// `postgres://user:password@localhost:5432/postgres`, the password masked unless `show`;
+    /// `None` when no host port maps to the database.
     pub fn db_url(&self, show: bool) -> Option<String> {
         let (host, port) = self.db_host_port.as_ref()?;
-        let user = self.db_user.as_deref().unwrap_or("postgres");
-        let password = Self::secret(&self.db_password, show);
-        let db = self.db_name.as_deref().unwrap_or("postgres");
-        Some(format!("postgres://{user}:{password}@{host}:{port}/{db}"))
+        Some(self.db_url_at(host, *port, show))
+    }
+
+    /// The connection string for the database at `host:port` (the host port, or the Service
+    /// inside the cluster): user, password and database from the chart's `-db` Secret
+    /// (percent-encoded), the password masked unless `show`.
+    pub fn db_url_at(&self, host: &str, port: u16, show: bool) -> String {
+        let user = encode(self.db_user.as_deref().unwrap_or("postgres"));
+        let password = match &self.db_password {
+            Some(p) if show => encode(p),
+            _ => Self::secret(&self.db_password, show),
+        };
+        let db = encode(self.db_name.as_deref().unwrap_or("postgres"));
+        format!("postgres://{user}:{password}@{host}:{port}/{db}")
     }
 
     /// Aligned `label  value` lines for the end of `setup-infra` and `status`.
@@ -145,6 +156,58 @@ impl StackInfo {
             dashboard_password: Self::secret(&self.dashboard_password, show),
         })
         .unwrap_or_default()
+    }
+}
+
+/// Percent-encodes a URL's user, password or path segment (RFC 3986: all but the unreserved
+/// characters), so a password holding `@`, `:` or `/` still makes a valid connection string.
+fn encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// The database's address inside the cluster: the chart's db Service (`<release>-supabase-db`)
+/// as `<service>.<namespace>.svc.cluster.local` and its first port. `None` when the release has
+/// no such Service.
+pub async fn db_service(
+    client: &Client,
+    namespace: &str,
+    release: &str,
+) -> Result<Option<(String, u16)>, ::kube::Error> {
+    let services: Api<Service> = Api::namespaced(client.clone(), namespace);
+    let name = component_fullname(release, "db");
+    let Some(service) = services.get_opt(&name).await? else {
+        return Ok(None);
+    };
+    let port = service
+        .spec
+        .and_then(|s| s.ports)
+        .and_then(|ports| ports.first().map(|p| p.port))
+        .and_then(|p| u16::try_from(p).ok())
+        .unwrap_or(5432);
+    Ok(Some((format!("{name}.{namespace}.svc.cluster.local"), port)))
+}
+
+/// The labels of the chart's database pod (`app.kubernetes.io/name=supabase-db` of the release).
+pub fn db_pod_selector(release: &str) -> String {
+    format!("app.kubernetes.io/name=supabase-db,app.kubernetes.io/instance={release}")
+}
+
+impl StackInfo {
+    /// `psql` in the database pod for one statement: no psqlrc, stop at the first error, the
+    /// Secret's user and database (the password stays out of the command line: inside the pod
+    /// psql connects over the local socket).
+    pub fn psql_command(&self, sql: &str) -> Vec<String> {
+        let user = self.db_user.as_deref().unwrap_or("postgres");
+        let db = self.db_name.as_deref().unwrap_or("postgres");
+        ["psql", "-X", "-v", "ON_ERROR_STOP=1", "-U", user, "-d", db, "-c", sql].map(str::to_string).to_vec()
     }
 }
 
@@ -217,5 +280,18 @@ mod tests {
         let shown: String = info().summary_lines(true).iter().map(|(k, v)| format!("{k}={v}\n")).collect();
         assert!(shown.contains("postgres://postgres:pw@localhost:5432/postgres"));
         assert!(info().env_lines(false).contains(&"SUPABASE_ANON_KEY=anon.jwt".to_string()));
+    }
+
+    #[test]
+    fn db_urls_encode_what_a_url_cannot_hold_and_mask_the_password() {
+        let mut info = info();
+        info.db_password = Some(Zeroizing::new("p@ss:w/rd %".into()));
+        assert_eq!(
+            info.db_url_at("supabase-supabase-db.default.svc.cluster.local", 5432, true),
+            "postgres://postgres:p%40ss%3Aw%2Frd%20%25@supabase-supabase-db.default.svc.cluster.local:5432/postgres"
+        );
+        assert_eq!(info.db_url(false).unwrap(), "postgres://postgres:********@localhost:5432/postgres");
+        info.db_host_port = None;
+        assert_eq!(info.db_url(true), None);
     }
 }

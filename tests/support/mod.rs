@@ -8,6 +8,8 @@
 //! - [`kube_api`]: an in-process Kubernetes API server that kube-rs and kubectl reach through a
 //!   kubeconfig, with state the test drives.
 //! - [`moto`]: AWS KMS and STS on loopback (moto) behind a proxy that records every call.
+//! - [`postgres`]: a real PostgreSQL on a loopback port (Debian's package), and the database
+//!   pod's exec handler for the API double.
 //! - [`fakes`]: fake `k3d` and `helm` executables that record how they were called and answer
 //!   like the real tools.
 //! - [`tools`]: the real helm and kubectl binaries fetched by `get-helm-kubectl.sh`.
@@ -21,6 +23,7 @@ pub mod fakes;
 pub mod fixtures;
 pub mod kube_api;
 pub mod moto;
+pub mod postgres;
 pub mod stack;
 pub mod tools;
 

@@ -179,6 +179,9 @@ pub async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Respo
                 body: String::new(),
             })
         });
+        if path.ends_with("/exec") {
+            return Ok(super::exec::upgrade(shared, req).await);
+        }
         return Ok(super::portforward::upgrade(shared, req).await);
     }
     let (parts, body) = req.into_parts();

@@ -8,6 +8,7 @@
 //! [`resources`] (discovery), [`store`] (write semantics, resourceVersions, garbage collection),
 //! [`http`] (REST routing, watches, logs, `Status` errors), [`selector`] (label/field
 //! selectors), [`table`] (`kubectl get` columns), [`portforward`] (WebSocket port-forward),
+//! [`exec`] (WebSocket exec, run by a handler the test registers),
 //! [`kubeconfig`], [`autopilot`] (an instantly healthy cluster).
 //!
 //! The server runs on its own thread and tokio runtime, so it serves sync tests, async tests and
@@ -36,6 +37,7 @@
 //! ```
 
 pub mod autopilot;
+pub mod exec;
 pub mod http;
 pub mod kubeconfig;
 pub mod portforward;
@@ -684,6 +686,18 @@ impl ApiHandle {
         self.shared.mutate(|st| {
             st.port_targets.insert((namespace.into(), pod.into(), port), target);
         });
+    }
+
+    /// Runs `pod`'s execs through `handler` (see [`exec`]; e.g. `postgres.exec_handler()`).
+    pub fn set_exec_handler(&self, namespace: &str, pod: &str, handler: exec::ExecHandler) {
+        self.shared.mutate(|st| {
+            st.exec_handlers.insert((namespace.into(), pod.into()), handler);
+        });
+    }
+
+    /// Every exec served so far (the call, resize frames, exit code), in order.
+    pub fn execs(&self) -> Vec<exec::ExecRecord> {
+        self.read(|st| st.execs.clone())
     }
 }
 

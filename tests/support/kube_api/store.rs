@@ -264,6 +264,10 @@ pub struct State {
     /// Logs of the previous (crashed) instance of a container.
     pub(super) previous_logs: HashMap<(String, String, String), Vec<LogEntry>>,
     pub(super) port_targets: HashMap<(String, String, u16), SocketAddr>,
+    /// What a pod's exec runs, per (namespace, pod).
+    pub(super) exec_handlers: HashMap<(String, String), super::exec::ExecHandler>,
+    /// Every exec served, in order.
+    pub(super) execs: Vec<super::exec::ExecRecord>,
     /// Bumped to break every open log stream mid-body (a dropped connection).
     pub(super) log_cuts: u64,
     pub(super) requests: Vec<RecordedRequest>,
