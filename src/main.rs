@@ -27,24 +27,13 @@ fn main() -> ExitCode {
         color: cli.global.color,
         no_progress: cli.global.no_progress,
     });
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
-        Ok(rt) => rt,
-        Err(err) => {
-            eprintln!("error: cannot start the async runtime: {err}");
-            return ExitCode::from(exit::FAILURE as u8);
-        }
-    };
+    // First, before any thread exists: every thread started later inherits the signal mask.
+    interrupt::install();
     // A panic unwinds through the command first (guards remove temp files), then ends here: the
-    // hook has said what happened, and ssp exits 1, never Rust's 101.
-    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        runtime.block_on(async {
-            interrupt::install();
-            commands::run(cli, output.clone()).await
-        })
-    }));
-    // Blocking threads (a child being killed) must not keep the process alive.
-    runtime.shutdown_timeout(std::time::Duration::from_secs(5));
+    // hook has said what happened, and ssp exits 1, never Rust's 101. No async runtime, TLS set-up
+    // or client exists yet: each command starts what it uses (commands::run).
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| commands::run(cli, output.clone())));
+    interrupt::settle();
     let status = match result {
         Err(_) if QUIET_PANIC.load(std::sync::atomic::Ordering::SeqCst) => exit::SUCCESS,
         Err(_) => exit::FAILURE,

@@ -599,7 +599,7 @@ fn pgp_goes_through_gpg_via_the_runner() {
         .arg_path(&getsops.join("example.yaml"))
         .env("GNUPGHOME", home.dir.path())
         .run();
-    out.success().stderr_has("$ gpg -d < (").stdout_has("myapp1: t00m4nys3cr3t");
+    out.success().stderr_has("$ gpg --batch --decrypt < (").stdout_has("myapp1: t00m4nys3cr3t");
     // Without the secret key: 128, with gpg's reason.
     let out = p.ssp().args(["sops", "-d"]).arg_path(&getsops.join("example.yaml")).run();
     out.status(128).stderr_has("pgp FBC7B9E2A4F9289AC0C1D4843D16CEE4A27381B4: gpg failed");

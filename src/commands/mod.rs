@@ -25,38 +25,51 @@ use crate::platform::output::Output;
 
 pub use completions::render as render_completions;
 
-/// Runs the parsed command line.
-pub async fn run(cli: Cli, output: Output) -> anyhow::Result<()> {
+/// Runs the parsed command line. Commands pay only for what they use: `config`, `completions`,
+/// `sops` and `edit-cloud-values` run on the main thread with no async runtime (a KMS key starts
+/// its own small one when it is used); the others, which talk to Docker, Kubernetes or the network,
+/// get the multi-thread runtime and the TLS provider.
+pub fn run(cli: Cli, output: Output) -> anyhow::Result<()> {
     if handles_secrets(&cli.command) {
         for problem in crate::platform::dump_protection::forbid_dumps() {
             output.verbose(problem);
         }
     }
+    let global = &cli.global;
     match &cli.command {
-        Command::Config(args) => config::run(&cli.global, args, output),
-        Command::Doctor(args) => doctor::run(&cli.global, args, output).await,
-        Command::InstallTools(args) => install_tools::run(&cli.global, args, output).await,
-        Command::FetchChart(args) => fetch_chart::run(&cli.global, args, output).await,
+        Command::Config(args) => config::run(global, args, output),
         Command::Completions(args) => completions::run(args),
-        Command::SetupInfra(args) => setup_infra::run(&cli.global, args, output).await,
-        Command::SeedDb(args) => seed::run(&cli.global, args, output).await,
-        Command::Status(args) => status::run(&cli.global, args, output).await,
-        Command::Teardown(args) => lifecycle::teardown(&cli.global, args, output).await,
-        Command::Stop => lifecycle::stop(&cli.global, output).await,
-        Command::Start => lifecycle::start(&cli.global, output).await,
-        Command::PortForward(args) => port_forward::run(&cli.global, args, output).await,
-        Command::Logs(args) => logs::run(&cli.global, args, output).await,
-        Command::Open(args) => open::run(&cli.global, args, output).await,
-        Command::Db(args) => db::run(&cli.global, args, output).await,
-        Command::EditCloudValues(args) => {
-            let (global, args) = (cli.global.clone(), args.clone());
-            crate::platform::blocking::run(move || edit_cloud_values::run(&global, &args, output)).await
-        }
-        Command::Sops(args) => {
-            let (global, args) = (cli.global.clone(), args.clone());
-            crate::platform::blocking::run(move || sops::run(&global, &args, output)).await
-        }
+        Command::EditCloudValues(args) => edit_cloud_values::run(global, args, output),
+        Command::Sops(args) => sops::run(global, args, output),
+        Command::Doctor(args) => block_on(doctor::run(global, args, output)),
+        Command::InstallTools(args) => block_on(install_tools::run(global, args, output)),
+        Command::FetchChart(args) => block_on(fetch_chart::run(global, args, output)),
+        Command::SetupInfra(args) => block_on(setup_infra::run(global, args, output)),
+        Command::SeedDb(args) => block_on(seed::run(global, args, output)),
+        Command::Status(args) => block_on(status::run(global, args, output)),
+        Command::Teardown(args) => block_on(lifecycle::teardown(global, args, output)),
+        Command::Stop => block_on(lifecycle::stop(global, output)),
+        Command::Start => block_on(lifecycle::start(global, output)),
+        Command::PortForward(args) => block_on(port_forward::run(global, args, output)),
+        Command::Logs(args) => block_on(logs::run(global, args, output)),
+        Command::Open(args) => block_on(open::run(global, args, output)),
+        Command::Db(args) => block_on(db::run(global, args, output)),
     }
+}
+
+/// Runs an async command on a multi-thread runtime built for it, with rustls' ring provider
+/// installed (the HTTP, Docker and Kubernetes clients take the process default).
+fn block_on(command: impl std::future::Future<Output = anyhow::Result<()>>) -> anyhow::Result<()> {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|err| anyhow::anyhow!("cannot start the async runtime: {err}"))?;
+    // A panic unwinds to main, but only after the runtime is shut down here (below).
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| runtime.block_on(command)));
+    // Blocking threads (a child being killed) must not keep the process alive.
+    runtime.shutdown_timeout(std::time::Duration::from_secs(5));
+    result.unwrap_or_else(|panic| std::panic::resume_unwind(panic))
 }
 
 /// Commands that decrypt values or read secrets: no core file, no same-user ptrace while they run.

@@ -29,6 +29,8 @@ static GROUPS: Mutex<BTreeSet<i32>> = Mutex::new(BTreeSet::new());
 /// Children that share ssp's process group (editors on the terminal): signalled one by one.
 static PIDS: Mutex<BTreeSet<i32>> = Mutex::new(BTreeSet::new());
 static CLEANUP: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+/// Held by the listener from a second signal until it exits the process (never released).
+static IMMEDIATE_EXIT: Mutex<()> = Mutex::new(());
 
 /// The error a piece of work returns when it stopped because of Ctrl-C / SIGTERM.
 #[derive(Debug, thiserror::Error)]
@@ -88,34 +90,37 @@ fn remove_cleanup_paths() {
     }
 }
 
-/// Installs the listener for SIGINT, SIGTERM, SIGHUP and SIGQUIT on the current tokio runtime.
+/// Installs the listener for SIGINT, SIGTERM, SIGHUP and SIGQUIT: one small thread that waits for
+/// them with `sigwait`, no async runtime (most commands never start one). Call it first in `main`,
+/// before any other thread exists: the signals are blocked in the calling thread, and every thread
+/// started afterwards (tokio's workers included) inherits that mask, so only this one takes them.
+/// Children start with an empty mask (std's spawn resets it), so gpg, helm or the editor still get
+/// their own Ctrl-C.
 ///
 /// A hang-up (the terminal closed, SSH lost) and Ctrl-\ (SIGQUIT) are handled like SIGTERM: their
 /// default actions end the process without running a destructor — SIGQUIT even writes a core file
 /// holding whatever plaintext is in memory — and an edit's temporary plaintext would stay behind.
 pub fn install() {
-    use tokio::signal::unix::{SignalKind, signal};
-    let (Ok(mut int), Ok(mut term), Ok(mut hup), Ok(mut quit)) = (
-        signal(SignalKind::interrupt()),
-        signal(SignalKind::terminate()),
-        signal(SignalKind::hangup()),
-        signal(SignalKind::quit()),
-    ) else {
+    use nix::sys::signal::SigSet;
+    let mut set = SigSet::empty();
+    for signal in [Signal::SIGINT, Signal::SIGTERM, Signal::SIGHUP, Signal::SIGQUIT] {
+        set.add(signal);
+    }
+    if set.thread_block().is_err() {
         return;
-    };
-    tokio::spawn(async move {
+    }
+    let listener = std::thread::Builder::new().name("ssp-signals".into()).stack_size(64 * 1024).spawn(move || {
         loop {
-            tokio::select! {
-                _ = int.recv() => {},
-                _ = term.recv() => {},
-                _ = hup.recv() => {},
-                _ = quit.recv() => {},
+            if set.wait().is_err() {
+                continue;
             }
             if is_interrupted() {
-                // Second signal: the user means it.
+                // Second signal: the user means it. Held until the exit: `main`, woken by the
+                // children's death below, waits in `settle` rather than race this to the exit.
+                let _exiting = IMMEDIATE_EXIT.lock();
                 signal_groups(Signal::SIGKILL);
                 remove_cleanup_paths();
-                // Not eprintln!: with stderr closed it would panic inside this task and the
+                // Not eprintln!: with stderr closed it would panic in this thread and the
                 // process would never reach the exit below.
                 use std::io::Write as _;
                 let _ = writeln!(
@@ -127,6 +132,19 @@ pub fn install() {
             trigger();
         }
     });
+    if listener.is_err() {
+        // No listener: leave the signals' default actions in place rather than ignore them.
+        let _ = set.thread_unblock();
+    }
+}
+
+/// Called by `main` when the command has returned, before it reports and exits: when a second
+/// signal is ending the process at once (its children killed, which is what let the command
+/// return), waits for that exit instead of racing it with a report of its own.
+pub fn settle() {
+    if is_interrupted() {
+        drop(IMMEDIATE_EXIT.lock());
+    }
 }
 
 /// Keeps a child's process group registered while it runs; killed on interrupt.

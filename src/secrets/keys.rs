@@ -4,7 +4,7 @@
 //! [`crate::sops::SystemGpg`] for library users.
 
 use std::ffi::OsString;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use zeroize::Zeroizing;
 
@@ -13,27 +13,29 @@ use crate::sops::keys::{AgeKeyCommand, GpgOutput};
 use crate::sops::{AgeIdentities, GpgProgram, KeySources, MasterKey, Metadata};
 
 /// `gpg` (or `$SOPS_GPG_EXEC`) through the runner. `GPG_TTY` is set from the controlling terminal
-/// when the environment lacks it, so pinentry can ask for a passphrase.
+/// when the environment lacks it, so pinentry can ask for a passphrase; the terminal is looked up
+/// when gpg first runs, not before (most commands never run gpg).
 #[derive(Clone)]
 pub struct RunnerGpg {
     runner: Runner,
     program: OsString,
-    gpg_tty: Option<OsString>,
+    gpg_tty: Arc<OnceLock<Option<OsString>>>,
 }
 
 impl RunnerGpg {
     pub fn new(runner: Runner) -> Self {
         let program = std::env::var_os("SOPS_GPG_EXEC").filter(|v| !v.is_empty()).unwrap_or_else(|| "gpg".into());
-        let gpg_tty = match std::env::var_os("GPG_TTY") {
-            Some(v) if !v.is_empty() => None,
-            _ => controlling_tty(),
-        };
-        RunnerGpg { runner, program, gpg_tty }
+        RunnerGpg { runner, program, gpg_tty: Arc::new(OnceLock::new()) }
     }
 
     /// The terminal gpg would be told about when `GPG_TTY` is unset (for messages and tests).
     pub fn gpg_tty(&self) -> Option<&OsString> {
-        self.gpg_tty.as_ref()
+        self.gpg_tty
+            .get_or_init(|| match std::env::var_os("GPG_TTY") {
+                Some(v) if !v.is_empty() => None,
+                _ => controlling_tty(),
+            })
+            .as_ref()
     }
 }
 
@@ -43,7 +45,7 @@ impl GpgProgram for RunnerGpg {
             .args(args.iter().copied())
             .stdin(Zeroizing::new(stdin.to_vec()), format!("{} bytes of key material", stdin.len()))
             .read_only();
-        if let Some(tty) = &self.gpg_tty {
+        if let Some(tty) = self.gpg_tty() {
             call = call.env("GPG_TTY", tty);
         }
         match self.runner.run_unchecked(&call) {

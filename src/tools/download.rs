@@ -3,6 +3,7 @@
 //! truncated bodies) are retried with exponential backoff a bounded number of times.
 
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use futures::StreamExt;
@@ -67,23 +68,35 @@ enum Attempt {
 /// Downloads files over HTTP(S), proxies taken from the environment.
 #[derive(Clone)]
 pub struct Downloader {
-    client: reqwest::Client,
+    /// Built at the first download, shared by the clones: building it (TLS roots, proxy settings)
+    /// costs more than a dry run or an install with every tool at its pin does in all.
+    client: Arc<OnceLock<Result<reqwest::Client, String>>>,
     retry: RetryPolicy,
     output: Output,
 }
 
 impl Downloader {
+    /// A downloader; its HTTP client is built when the first download starts.
     pub fn new(output: Output, retry: RetryPolicy) -> Result<Downloader, DownloadError> {
-        // main installs the ring provider; library callers (tests, benches) may not have.
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let client = reqwest::Client::builder()
-            .user_agent(concat!("ssp/", env!("CARGO_PKG_VERSION")))
-            .connect_timeout(Duration::from_secs(30))
-            // A stalled connection (no bytes for this long) counts as a transient failure.
-            .read_timeout(Duration::from_secs(60))
-            .build()
-            .map_err(|e| DownloadError::Client(e.to_string()))?;
-        Ok(Downloader { client, retry, output })
+        Ok(Downloader { client: Arc::new(OnceLock::new()), retry, output })
+    }
+
+    fn client(&self) -> Result<&reqwest::Client, DownloadError> {
+        self.client
+            .get_or_init(|| {
+                // The commands that download install the ring provider; library callers (tests,
+                // benches) may not have.
+                let _ = rustls::crypto::ring::default_provider().install_default();
+                reqwest::Client::builder()
+                    .user_agent(concat!("ssp/", env!("CARGO_PKG_VERSION")))
+                    .connect_timeout(Duration::from_secs(30))
+                    // A stalled connection (no bytes for this long) counts as a transient failure.
+                    .read_timeout(Duration::from_secs(60))
+                    .build()
+                    .map_err(|e| e.to_string())
+            })
+            .as_ref()
+            .map_err(|e| DownloadError::Client(e.clone()))
     }
 
     /// Downloads `url` into `path` (created or truncated), hashing as it goes. `what` names the
@@ -137,7 +150,8 @@ impl Downloader {
         progress: &mut Option<Progress>,
     ) -> Result<Fetched, Attempt> {
         self.output.verbose(format!("GET {url}"));
-        let response = self.client.get(url).send().await.map_err(|e| Attempt::Retry(describe(&e)))?;
+        let client = self.client().map_err(Attempt::Fatal)?;
+        let response = client.get(url).send().await.map_err(|e| Attempt::Retry(describe(&e)))?;
         let status = response.status();
         if status == reqwest::StatusCode::NOT_FOUND {
             return Err(Attempt::Fatal(DownloadError::NotFound { url: url.to_string(), what: what.to_string() }));
