@@ -32,14 +32,13 @@
 
 use std::sync::Arc;
 
-use futures::{SinkExt, StreamExt};
-use http::{Request, Response, StatusCode, header};
+use futures::StreamExt;
+use http::{Request, Response};
 use hyper::body::Incoming;
-use hyper_util::rt::TokioIo;
 use serde_json::{Value, json};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
 use tokio_tungstenite::WebSocketStream;
-use tokio_tungstenite::tungstenite::{Message, handshake::derive_accept_key, protocol::Role};
+use tokio_tungstenite::tungstenite::Message;
 
 use super::http::{Body, Target, error_response, route};
 use super::resources;
@@ -122,16 +121,9 @@ pub async fn upgrade(shared: Arc<Shared>, mut req: Request<Incoming>) -> Respons
             )));
         }
     };
-    let offered =
-        req.headers().get(header::SEC_WEBSOCKET_PROTOCOL).and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
-    let Some(protocol) = offered.split(',').map(str::trim).find(|p| PROTOCOLS.contains(p)).map(str::to_string) else {
-        return error_response(&ApiError::bad_request(format!(
-            "unable to upgrade: no supported WebSocket subprotocol in {offered:?} (this double serves {})",
-            PROTOCOLS.join(", ")
-        )));
-    };
-    let Some(key) = req.headers().get(header::SEC_WEBSOCKET_KEY).map(|k| derive_accept_key(k.as_bytes())) else {
-        return error_response(&ApiError::bad_request("missing Sec-WebSocket-Key"));
+    let (protocol, key) = match super::websocket::negotiate(&req, &PROTOCOLS) {
+        Ok(accepted) => accepted,
+        Err(err) => return error_response(&err),
     };
     let call = ExecCall {
         namespace: ns.clone(),
@@ -145,22 +137,7 @@ pub async fn upgrade(shared: Arc<Shared>, mut req: Request<Incoming>) -> Respons
         protocol: protocol.clone(),
     };
     let handler = shared.lock().exec_handlers.get(&(ns, name)).cloned();
-    let on_upgrade = hyper::upgrade::on(&mut req);
-    tokio::spawn(async move {
-        let Ok(upgraded) = on_upgrade.await else {
-            return;
-        };
-        let ws = WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Server, None).await;
-        run(ws, shared, call, handler).await;
-    });
-    Response::builder()
-        .status(StatusCode::SWITCHING_PROTOCOLS)
-        .header(header::CONNECTION, "Upgrade")
-        .header(header::UPGRADE, "websocket")
-        .header(header::SEC_WEBSOCKET_ACCEPT, key)
-        .header(header::SEC_WEBSOCKET_PROTOCOL, protocol)
-        .body(super::http::empty())
-        .expect("response")
+    super::websocket::accept(&mut req, protocol, key, move |ws| run(ws, shared, call, handler))
 }
 
 fn frame(channel: u8, bytes: &[u8]) -> Message {
@@ -213,17 +190,8 @@ where
         st.execs.push(ExecRecord { call: call.clone(), resizes: Vec::new(), exit_code: None });
         st.execs.len() - 1
     });
-    let (mut sink, mut stream) = ws.split();
-    let (out_tx, mut out_rx) = tokio::sync::mpsc::channel::<Message>(64);
-    let writer = tokio::spawn(async move {
-        while let Some(msg) = out_rx.recv().await {
-            let close = matches!(msg, Message::Close(_));
-            if sink.send(msg).await.is_err() || close {
-                break;
-            }
-        }
-        let _ = sink.close().await;
-    });
+    let (sink, mut stream) = ws.split();
+    let (out_tx, writer) = super::websocket::writer(sink);
     let spawned = match handler {
         None => Err(format!(
             "exec: \"{}\": executable file not found in $PATH: unknown (no exec handler registered for pod {})",

@@ -46,6 +46,7 @@ pub mod resources;
 pub mod selector;
 pub mod store;
 pub mod table;
+pub mod websocket;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};

@@ -15,14 +15,13 @@
 
 use std::sync::Arc;
 
-use futures::{SinkExt, StreamExt};
-use http::{Request, Response, StatusCode, header};
+use futures::StreamExt;
+use http::{Request, Response};
 use hyper::body::Incoming;
-use hyper_util::rt::TokioIo;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio_tungstenite::WebSocketStream;
-use tokio_tungstenite::tungstenite::{Message, handshake::derive_accept_key, protocol::Role};
+use tokio_tungstenite::tungstenite::Message;
 
 use super::http::{Body, Target, error_response, route};
 use super::resources;
@@ -48,36 +47,18 @@ pub async fn upgrade(shared: Arc<Shared>, mut req: Request<Incoming>) -> Respons
     if ports.is_empty() {
         return error_response(&ApiError::bad_request("at least 1 port must be specified"));
     }
-    let offered =
-        req.headers().get(header::SEC_WEBSOCKET_PROTOCOL).and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
-    if !offered.split(',').any(|p| p.trim() == "v4.channel.k8s.io") {
-        return error_response(&ApiError::bad_request(format!(
-            "unable to upgrade: no supported WebSocket subprotocol in {offered:?} (this double serves v4.channel.k8s.io only)"
-        )));
-    }
-    let Some(key) = req.headers().get(header::SEC_WEBSOCKET_KEY).map(|k| derive_accept_key(k.as_bytes())) else {
-        return error_response(&ApiError::bad_request("missing Sec-WebSocket-Key"));
+    // kubelet's port-forward over WebSocket speaks v4 only.
+    let (protocol, key) = match super::websocket::negotiate(&req, &["v4.channel.k8s.io"]) {
+        Ok(accepted) => accepted,
+        Err(err) => return error_response(&err),
     };
     let targets: Vec<Option<std::net::SocketAddr>> = {
         let st = shared.lock();
         ports.iter().map(|p| st.port_targets.get(&(ns.clone(), name.clone(), *p)).copied()).collect()
     };
-    let on_upgrade = hyper::upgrade::on(&mut req);
-    tokio::spawn(async move {
-        let Ok(upgraded) = on_upgrade.await else {
-            return;
-        };
-        let ws = WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Server, None).await;
+    super::websocket::accept(&mut req, protocol, key, move |ws| async move {
         forward(ws, &ns, &name, &ports, targets).await;
-    });
-    Response::builder()
-        .status(StatusCode::SWITCHING_PROTOCOLS)
-        .header(header::CONNECTION, "Upgrade")
-        .header(header::UPGRADE, "websocket")
-        .header(header::SEC_WEBSOCKET_ACCEPT, key)
-        .header(header::SEC_WEBSOCKET_PROTOCOL, "v4.channel.k8s.io")
-        .body(super::http::empty())
-        .expect("response")
+    })
 }
 
 async fn forward<S>(
@@ -89,17 +70,8 @@ async fn forward<S>(
 ) where
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
 {
-    let (mut sink, mut stream) = ws.split();
-    let (out_tx, mut out_rx) = tokio::sync::mpsc::channel::<Message>(64);
-    let writer = tokio::spawn(async move {
-        while let Some(msg) = out_rx.recv().await {
-            let close = matches!(msg, Message::Close(_));
-            if sink.send(msg).await.is_err() || close {
-                break;
-            }
-        }
-        let _ = sink.close().await;
-    });
+    let (sink, mut stream) = ws.split();
+    let (out_tx, writer) = super::websocket::writer(sink);
     let mut to_target: Vec<Option<tokio::net::tcp::OwnedWriteHalf>> = Vec::new();
     let mut open = 0usize;
     let (eof_tx, mut eof_rx) = tokio::sync::mpsc::channel::<usize>(ports.len().max(1));
