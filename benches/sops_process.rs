@@ -92,29 +92,6 @@ fn paired(pairs: usize, a: &mut dyn FnMut() -> Command, b: &mut dyn FnMut() -> C
     Paired { a: median(ta), b: median(tb), ratio: median(ratios), rss_a: mib(median(ra)), rss_b: mib(median(rb)) }
 }
 
-/// The same 10,000-leaf YAML file as `benches/sops_vs_rops.rs`: 100 services × (60 env vars,
-/// 20 ports, 19 flags, a ratio).
-fn large_plaintext() -> String {
-    let mut out = String::new();
-    for s in 0..100 {
-        out.push_str(&format!("service{s:03}:\n"));
-        out.push_str("    environment:\n");
-        for e in 0..60 {
-            out.push_str(&format!("        VAR_{e:02}: value-{s}-{e}-with-some-realistic-length-text\n"));
-        }
-        out.push_str("    ports:\n");
-        for p in 0..20 {
-            out.push_str(&format!("        - {}\n", 8000 + p));
-        }
-        out.push_str("    settings:\n");
-        for k in 0..19 {
-            out.push_str(&format!("        flag{k:02}: {}\n", k % 2 == 0));
-        }
-        out.push_str("    ratio: 0.25\n");
-    }
-    out
-}
-
 /// The rops CLI 0.1.7, installed into `target/rops-cli` on first use.
 fn rops_binary() -> PathBuf {
     let target = std::env::var_os("CARGO_TARGET_DIR")
@@ -180,6 +157,9 @@ fn to_first_line(runs: usize, make: &mut dyn FnMut() -> Command) -> Duration {
 fn verdict(met: bool) -> &'static str {
     if met { "met" } else { "NOT met" }
 }
+
+mod common;
+use common::large_plaintext;
 
 fn main() {
     if std::env::args().any(|a| a == "--list") {

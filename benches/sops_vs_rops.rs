@@ -65,27 +65,8 @@ fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
 
-/// A 10,000-leaf YAML values file: 100 services × (60 env vars, 20 ports, 19 flags, a ratio).
-fn large_plaintext() -> String {
-    let mut out = String::new();
-    for s in 0..100 {
-        out.push_str(&format!("service{s:03}:\n"));
-        out.push_str("    environment:\n");
-        for e in 0..60 {
-            out.push_str(&format!("        VAR_{e:02}: value-{s}-{e}-with-some-realistic-length-text\n"));
-        }
-        out.push_str("    ports:\n");
-        for p in 0..20 {
-            out.push_str(&format!("        - {}\n", 8000 + p));
-        }
-        out.push_str("    settings:\n");
-        for k in 0..19 {
-            out.push_str(&format!("        flag{k:02}: {}\n", k % 2 == 0));
-        }
-        out.push_str("    ratio: 0.25\n");
-    }
-    out
-}
+mod common;
+use common::large_plaintext;
 
 fn main() {
     let id = age::x25519::Identity::generate();
