@@ -788,7 +788,7 @@ fn edit_invalid_then_fixed_on_a_terminal_reopens_the_editor() {
         return;
     }
     let r = edit_setup();
-    let command = format!("{} edit-cloud-values", env!("CARGO_BIN_EXE_ssp"));
+    let command = format!("exec {} edit-cloud-values", env!("CARGO_BIN_EXE_ssp"));
     let out = std::process::Command::new("/usr/bin/script")
         .args(["-qec", &command, "/dev/null"])
         .current_dir(r.p.root())
@@ -1000,7 +1000,7 @@ fn gpg_tty_is_set_from_the_terminal_when_unset() {
         .run()
         .status(128);
     // On a terminal with GPG_TTY unset: gpg is told which one.
-    let command = format!("{} sops -d pgp.yaml", env!("CARGO_BIN_EXE_ssp"));
+    let command = format!("exec {} sops -d pgp.yaml", env!("CARGO_BIN_EXE_ssp"));
     let status = std::process::Command::new("/usr/bin/script")
         .args(["-qec", &command, "/dev/null"])
         .current_dir(p.root())

@@ -131,7 +131,10 @@ impl Ssp {
         }
         let mut line = vec![self.command.get_program().to_string_lossy().into_owned()];
         line.extend(self.command.get_args().map(|a| a.to_string_lossy().into_owned()));
-        let line = shell_words::join(line);
+        // `exec`: script runs the line with `$SHELL -c`, and a shell that stays as ssp's parent
+        // (dash, when SHELL is unset or /bin/sh) dies of the Ctrl-C typed at the terminal before
+        // ssp has answered it, so script would report the shell's 130 instead of ssp's status.
+        let line = format!("exec {}", shell_words::join(line));
         Some(self.rewrap(script, ["-qec".into(), line, "/dev/null".into()]))
     }
 
