@@ -1,6 +1,6 @@
 //! Sops branches into YAML text, as yaml.v3's emitter writes the node shapes sops builds.
 
-use super::parse::resolve_plain;
+use super::parse::plain_is_non_string;
 use crate::sops::cipher::format_float_go;
 use crate::sops::tree::{Branch, Comment, MapItem, SeqItem, Value};
 
@@ -152,7 +152,7 @@ fn analyze_slow(s: &str) -> Analysis {
 
 /// Would yaml.v3 read this plain text as something other than a string?
 fn resolves_to_non_string(s: &str) -> bool {
-    !matches!(resolve_plain(s.to_string()), Value::Str(_)) || is_timestamp(s) || is_old_bool(s) || is_base60_float(s)
+    plain_is_non_string(s) || is_timestamp(s) || is_old_bool(s) || is_base60_float(s)
 }
 
 fn is_old_bool(s: &str) -> bool {
@@ -162,24 +162,112 @@ fn is_old_bool(s: &str) -> bool {
     )
 }
 
+/// YAML 1.1's sexagesimal float, `[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?`, read by hand:
+/// the regex cost its compilation (~1 ms of a small file's whole decrypt) in every process that
+/// wrote YAML. Checked against that regex by the property tests below.
 fn is_base60_float(s: &str) -> bool {
-    // [-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?
-    let re = regex_lite_base60();
-    re.is_match(s)
+    let b = s.as_bytes();
+    let mut i = usize::from(matches!(b.first(), Some(b'-' | b'+')));
+    if !b.get(i).is_some_and(u8::is_ascii_digit) {
+        return false;
+    }
+    while b.get(i).is_some_and(|c| c.is_ascii_digit() || *c == b'_') {
+        i += 1;
+    }
+    let mut groups = 0;
+    while b.get(i) == Some(&b':') {
+        i += 1;
+        let run = b[i..].iter().take_while(|c| c.is_ascii_digit()).count();
+        // One digit, or two of which the first is 0-5; a longer run cannot be followed by
+        // what may come next (`:`, `.` or the end).
+        if !(run == 1 || (run == 2 && b[i] <= b'5')) {
+            return false;
+        }
+        i += run;
+        groups += 1;
+    }
+    if groups == 0 {
+        return false;
+    }
+    if b.get(i) == Some(&b'.') {
+        i += 1;
+        while b.get(i).is_some_and(|c| c.is_ascii_digit() || *c == b'_') {
+            i += 1;
+        }
+    }
+    i == b.len()
 }
 
-fn regex_lite_base60() -> &'static regex::Regex {
-    static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
-    RE.get_or_init(|| regex::Regex::new(r"^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$").expect("valid regex"))
-}
-
+/// YAML 1.1's timestamp, `[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}` with an optional time
+/// (`([Tt]|[ \t]+)[0-9]{1,2}:[0-9]{2}:[0-9]{2}(\.[0-9]*)?([ \t]*(Z|[-+][0-9]{1,2}(:[0-9]{2})?))?`),
+/// read by hand for the same reason as [`is_base60_float`]; checked against the regex below.
 fn is_timestamp(s: &str) -> bool {
-    static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
-    RE.get_or_init(|| {
-        regex::Regex::new(r"^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:(?:[Tt]|[ \t]+)[0-9]{1,2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]*)?(?:[ \t]*(?:Z|[-+][0-9]{1,2}(?::[0-9]{2})?))?)?$")
-            .expect("valid regex")
-    })
-    .is_match(s)
+    let b = s.as_bytes();
+    let mut i = 0;
+    // `n` digits, at least `min`: a longer run than `max` never matches what follows each field.
+    let digits = |i: &mut usize, min: usize, max: usize| {
+        let run = b[*i..].iter().take_while(|c| c.is_ascii_digit()).count();
+        *i += run;
+        (min..=max).contains(&run)
+    };
+    let byte = |i: &mut usize, want: u8| {
+        let ok = b.get(*i) == Some(&want);
+        *i += usize::from(ok);
+        ok
+    };
+    if !(digits(&mut i, 4, 4)
+        && byte(&mut i, b'-')
+        && digits(&mut i, 1, 2)
+        && byte(&mut i, b'-')
+        && digits(&mut i, 1, 2))
+    {
+        return false;
+    }
+    if i == b.len() {
+        return true;
+    }
+    match b[i] {
+        b'T' | b't' => i += 1,
+        b' ' | b'\t' => {
+            while matches!(b.get(i), Some(b' ' | b'\t')) {
+                i += 1;
+            }
+        }
+        _ => return false,
+    }
+    if !(digits(&mut i, 1, 2)
+        && byte(&mut i, b':')
+        && digits(&mut i, 2, 2)
+        && byte(&mut i, b':')
+        && digits(&mut i, 2, 2))
+    {
+        return false;
+    }
+    if byte(&mut i, b'.') {
+        while b.get(i).is_some_and(u8::is_ascii_digit) {
+            i += 1;
+        }
+    }
+    if i == b.len() {
+        return true;
+    }
+    while matches!(b.get(i), Some(b' ' | b'\t')) {
+        i += 1;
+    }
+    match b.get(i) {
+        Some(b'Z') => i += 1,
+        Some(b'-' | b'+') => {
+            i += 1;
+            if !digits(&mut i, 1, 2) {
+                return false;
+            }
+            if byte(&mut i, b':') && !digits(&mut i, 2, 2) {
+                return false;
+            }
+        }
+        _ => return false,
+    }
+    i == b.len()
 }
 
 fn double_quoted(s: &str) -> String {
@@ -545,6 +633,62 @@ pub fn emit_value(v: &Value, indent: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The regexes the hand readers replaced: the oracles they are checked against.
+    fn by_regex(pattern: &str, s: &str) -> bool {
+        regex::Regex::new(pattern).unwrap().is_match(s)
+    }
+    const BASE60: &str = r"^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$";
+    const TIMESTAMP: &str = r"^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:(?:[Tt]|[ \t]+)[0-9]{1,2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]*)?(?:[ \t]*(?:Z|[-+][0-9]{1,2}(?::[0-9]{2})?))?)?$";
+
+    #[test]
+    fn the_hand_readers_know_yaml_1_1_timestamps_and_sexagesimals() {
+        for yes in ["190:20:30.15", "-1:30", "+12_3:5:09.", "1:59", "2001-12-14", "2001-12-14t21:59:43.10-05:00"] {
+            assert!(is_base60_float(yes) || is_timestamp(yes), "{yes}");
+        }
+        for yes in ["2001-12-14 21:59:43.10 -5", "2001-1-2T3:04:05Z", "2001-12-14\t\t21:59:43 +05:30"] {
+            assert!(is_timestamp(yes), "{yes}");
+        }
+        for no in
+            ["1:60", "1:", ":1", "1:2:", "1:2.3:4", "1:234", "_1:2", "2001-12-14 ", "2001-12-14 Z", "2001-12-14T1:2:03"]
+        {
+            assert!(!is_base60_float(no) && !is_timestamp(no), "{no}");
+        }
+        for no in ["2001-12-14T21:59:43 ", "2001-12-14T21:59:43+123", "2001-12-14T21:59:43+1:2", "12001-12-14"] {
+            assert!(!is_timestamp(no), "{no}");
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 3000, ..Default::default() })]
+
+        #[test]
+        fn the_sexagesimal_reader_agrees_with_the_regex(
+            s in "[-+]?[0-9]{1,3}(:[0-9]{1,3}){1,3}(\\.[0-9_]{0,2})?|[-+_]?[0-9_]{0,4}(:[0-9_]{0,3}){0,3}(\\.[0-9_]{0,3})?[:.x]?"
+        ) {
+            proptest::prop_assert_eq!(is_base60_float(&s), by_regex(BASE60, &s), "{:?}", s);
+        }
+
+        #[test]
+        fn the_timestamp_reader_agrees_with_the_regex(
+            s in "[0-9]{3,5}-[0-9]{0,3}-[0-9]{0,3}([Tt \t]{0,2}[0-9]{0,3}:[0-9]{1,3}:[0-9]{1,3}(\\.[0-9]{0,3})?[ \t]{0,2}([Zz]|[-+][0-9]{0,3}(:[0-9]{0,3})?)?)?[ x]?"
+        ) {
+            proptest::prop_assert_eq!(is_timestamp(&s), by_regex(TIMESTAMP, &s), "{:?}", s);
+        }
+
+        #[test]
+        fn the_readers_agree_with_the_regexes_on_any_text(s in "[0-9:._Tt Zz+-]{0,24}|\\PC{0,10}") {
+            proptest::prop_assert_eq!(is_base60_float(&s), by_regex(BASE60, &s), "{:?}", s);
+            proptest::prop_assert_eq!(is_timestamp(&s), by_regex(TIMESTAMP, &s), "{:?}", s);
+        }
+
+        /// The writer's allocation-free question gives what the reader's resolution gives.
+        #[test]
+        fn plain_is_non_string_agrees_with_resolve_plain(s in "[-+.0-9eE_:TtZ ~]{0,12}|(true|True|NULL|null|~|.inf|.NaN|-.Inf|0x1F|0o17)|\\PC{0,8}") {
+            let resolved = !matches!(super::super::parse::resolve_plain(s.clone()), Value::Str(_));
+            proptest::prop_assert_eq!(plain_is_non_string(&s), resolved, "{:?}", s);
+        }
+    }
 
     #[test]
     fn the_fast_analysis_agrees_with_yaml_v3s_for_every_short_printable_string() {

@@ -409,6 +409,16 @@ pub(super) fn resolve_plain(s: String) -> Value {
     Value::Str(s)
 }
 
+/// Whether [`resolve_plain`] would give anything but a string, without building the value (the
+/// YAML writer asks this of every string it writes).
+pub(super) fn plain_is_non_string(s: &str) -> bool {
+    matches!(s, "" | "~" | "null" | "Null" | "NULL")
+        || parse_bool(s).is_some()
+        || parse_int(s).is_some()
+        || parse_float(s).is_some()
+        || (s.as_bytes().first().is_some_and(u8::is_ascii_digit) && crate::sops::time::from_yaml(s).is_some())
+}
+
 fn key_string(n: &Node) -> Result<String> {
     match n {
         Node::Scalar { value, .. } => Ok(value.clone()),
