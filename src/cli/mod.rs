@@ -603,7 +603,7 @@ pub struct DbShellArgs {
 #[derive(Debug, Clone, Args)]
 pub struct DbDumpArgs {
     /// Write the dump to FILE (created 0600, or keeping an existing file's mode) instead of stdout.
-    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    #[arg(short = 'o', long = "output", value_name = "FILE", value_hint = clap::ValueHint::FilePath)]
     pub output: Option<std::path::PathBuf>,
 
     /// Only the schema: no data (pg_dump --schema-only).
@@ -622,7 +622,7 @@ pub struct DbDumpArgs {
 #[derive(Debug, Clone, Args)]
 pub struct DbRestoreArgs {
     /// The SQL file to run, or `-` for stdin.
-    #[arg(value_name = "FILE")]
+    #[arg(value_name = "FILE", value_hint = clap::ValueHint::FilePath)]
     pub file: std::path::PathBuf,
 
     /// Do not ask for confirmation (required when stdin or stderr is not a terminal).
