@@ -508,3 +508,54 @@ fn interactive_shell_runs_psql_on_a_terminal_that_follows_the_window() {
     assert_eq!(exec.resizes.first(), Some(&(100, 30)), "the size at the start");
     assert_eq!(exec.exit_code, Some(0));
 }
+
+#[test]
+fn an_interrupted_dump_leaves_no_file() {
+    use std::io::Write;
+    use std::process::Stdio;
+    use std::time::{Duration, Instant};
+    let Some((stack, _)) = deployed_with_postgres("an_interrupted_dump") else { return };
+    let pg = support::postgres::server("an_interrupted_dump").unwrap();
+    let schema = format!("locked_{}", std::process::id());
+    sql(&stack, &format!("create schema {schema}; create table {schema}.t (v int); insert into {schema}.t values (1)"));
+    // Another session holds the table: pg_dump waits for its lock, so the dump is surely running
+    // (its temp file in place) when Ctrl-C comes.
+    let mut locker = pg.client("psql").args(["-X", "-q"]).stdin(Stdio::piped()).stdout(Stdio::null()).spawn().unwrap();
+    let mut hold = locker.stdin.take().unwrap();
+    writeln!(hold, "begin; lock table {schema}.t in access exclusive mode;").unwrap();
+    let locked = format!(
+        "select count(*) from pg_locks l join pg_class c on c.oid = l.relation where c.relname = 't' and l.mode = 'AccessExclusiveLock' and l.granted and c.relnamespace = '{schema}'::regnamespace"
+    );
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while pg.psql(&locked).trim() != "1" {
+        assert!(Instant::now() < deadline, "the lock was never taken");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let dir = stack.project.root().join("dumps");
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("d.sql");
+    let ssp = stack
+        .ssp()
+        .args(["db", "dump", "--schema", &schema, "-o", file.to_str().unwrap()])
+        .into_command()
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let waiting =
+        "select count(*) from pg_stat_activity where application_name = 'pg_dump' and wait_event_type = 'Lock'";
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while pg.psql(waiting).trim() != "1" {
+        assert!(Instant::now() < deadline, "pg_dump never waited for the lock");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(entries(&dir).len(), 1, "the temp folder while the dump runs: {:?}", entries(&dir));
+    nix::sys::signal::kill(nix::unistd::Pid::from_raw(ssp.id() as i32), nix::sys::signal::Signal::SIGINT).unwrap();
+    let out = ssp.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(130), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(entries(&dir).is_empty(), "nothing left behind: {:?}", entries(&dir));
+    drop(hold);
+    let _ = locker.wait();
+    sql(&stack, &format!("drop schema {schema} cascade"));
+}
