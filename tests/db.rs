@@ -478,6 +478,14 @@ fn interactive_shell_runs_psql_on_a_terminal_that_follows_the_window() {
     }
     typed.write_all(b"\\! stty size\r").unwrap();
     wait_for("40 120");
+    let lflag = |tty: &std::fs::File| {
+        // SAFETY: termios is plain data that tcgetattr fills in for a terminal fd.
+        let mut t: libc::termios = unsafe { std::mem::zeroed() };
+        assert_eq!(unsafe { libc::tcgetattr(std::os::fd::AsRawFd::as_raw_fd(tty), &mut t) }, 0);
+        t.c_lflag & (libc::ICANON | libc::ECHO | libc::ISIG)
+    };
+    assert_eq!(lflag(&tty), 0, "ssp's terminal is raw while psql runs");
+    // (That it is restored is platform::stdio's unit test: here the terminal ends with `script`.)
 
     // Ctrl-C is a byte for psql (raw mode here), which cancels the query, not ssp.
     typed.write_all(b"select pg_sleep(60);\r").unwrap();

@@ -141,6 +141,7 @@ pub fn window_sizes() -> mpsc::Receiver<(u16, u16)> {
 /// no output processing) while this lives; the saved settings are put back on drop — a normal
 /// end, an error, a panic unwinding, or Ctrl-C/SIGTERM unwinding the command.
 pub struct RawMode {
+    fd: i32,
     saved: libc::termios,
 }
 
@@ -150,33 +151,68 @@ impl RawMode {
         if !std::io::stdin().is_terminal() {
             return Ok(None);
         }
+        RawMode::on(0).map(Some)
+    }
+
+    fn on(fd: i32) -> std::io::Result<RawMode> {
         // SAFETY: termios is plain data; tcgetattr fills it.
         let mut saved: libc::termios = unsafe { std::mem::zeroed() };
-        // SAFETY: fd 0 is a terminal; saved is a valid termios.
-        if unsafe { libc::tcgetattr(0, &mut saved) } != 0 {
+        // SAFETY: fd is open; saved is a valid termios.
+        if unsafe { libc::tcgetattr(fd, &mut saved) } != 0 {
             return Err(std::io::Error::last_os_error());
         }
         let mut raw = saved;
         // SAFETY: cfmakeraw only edits the struct it is given.
         unsafe { libc::cfmakeraw(&mut raw) };
-        // SAFETY: fd 0 is a terminal; raw is a valid termios.
-        if unsafe { libc::tcsetattr(0, libc::TCSANOW, &raw) } != 0 {
+        // SAFETY: fd is a terminal; raw is a valid termios.
+        if unsafe { libc::tcsetattr(fd, libc::TCSANOW, &raw) } != 0 {
             return Err(std::io::Error::last_os_error());
         }
-        Ok(Some(RawMode { saved }))
+        Ok(RawMode { fd, saved })
     }
 }
 
 impl Drop for RawMode {
     fn drop(&mut self) {
-        // SAFETY: fd 0 is the terminal whose settings were saved.
-        unsafe { libc::tcsetattr(0, libc::TCSADRAIN, &self.saved) };
+        // SAFETY: fd is the terminal whose settings were saved.
+        unsafe { libc::tcsetattr(self.fd, libc::TCSADRAIN, &self.saved) };
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn raw_mode_lasts_as_long_as_its_guard() {
+        let (mut master, mut slave) = (0, 0);
+        // SAFETY: openpty writes two new descriptors, closed at the end of the test.
+        let opened =
+            unsafe { libc::openpty(&mut master, &mut slave, std::ptr::null_mut(), std::ptr::null(), std::ptr::null()) };
+        assert_eq!(opened, 0);
+        let lflag = || {
+            // SAFETY: termios is plain data; the slave is a terminal.
+            let mut t: libc::termios = unsafe { std::mem::zeroed() };
+            assert_eq!(unsafe { libc::tcgetattr(slave, &mut t) }, 0);
+            t.c_lflag & (libc::ICANON | libc::ECHO | libc::ISIG)
+        };
+        let cooked = lflag();
+        assert_eq!(cooked, libc::ICANON | libc::ECHO | libc::ISIG);
+        let raw = RawMode::on(slave).unwrap();
+        assert_eq!(lflag(), 0, "no line editing, echo or signals from keys");
+        // An error unwinding through the command drops the guard as a normal end does.
+        let unwound = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || {
+            let _raw = raw;
+            panic!("a failure while psql runs");
+        }));
+        assert!(unwound.is_err());
+        assert_eq!(lflag(), cooked);
+        // SAFETY: both descriptors are ours and no longer used.
+        unsafe {
+            libc::close(slave);
+            libc::close(master);
+        }
+    }
 
     #[tokio::test]
     async fn a_file_arrives_whole_in_bounded_chunks() {
