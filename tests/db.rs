@@ -567,3 +567,23 @@ fn an_interrupted_dump_leaves_no_file() {
     let _ = locker.wait();
     sql(&stack, &format!("drop schema {schema} cascade"));
 }
+
+#[test]
+fn restore_on_a_terminal_asks_first() {
+    let Some((stack, _)) = deployed_with_postgres("restore_on_a_terminal_asks") else { return };
+    let schema = format!("asked_{}", std::process::id());
+    let file = stack.project.write("asked.sql", format!("create schema {schema};\n"));
+    let exists = format!("select count(*) from pg_namespace where nspname = '{schema}'");
+    let Some(no) = stack.ssp().args(["db", "restore", file.to_str().unwrap()]).stdin("n\n").on_terminal() else {
+        return;
+    };
+    let out = no.run();
+    out.status(2).stdout_has("Run the SQL of").stdout_has("It changes the existing data. [y/N]");
+    out.stdout_has("restore cancelled; nothing was run");
+    assert!(stack.api.execs().is_empty(), "nothing ran");
+    assert!(sql(&stack, &exists).contains("     0\n"));
+    let out = stack.ssp().args(["db", "restore", file.to_str().unwrap()]).stdin("y\n").on_terminal().unwrap().run();
+    out.success().stdout_has("CREATE SCHEMA");
+    assert!(sql(&stack, &exists).contains("     1\n"));
+    sql(&stack, &format!("drop schema {schema}"));
+}
