@@ -172,7 +172,16 @@ async fn dump(global: &GlobalArgs, args: &DbDumpArgs, output: Output) -> anyhow:
     };
     let destination = args.output.as_deref().map_or("stdout".to_string(), |p| p.display().to_string());
     if ctx.dry_run {
-        would_run(&ctx, &format!("pg_dump ({content:?}, schemas {:?}) writing to {destination}", args.schemas));
+        let mut flags: String = match content {
+            DumpContent::All => String::new(),
+            DumpContent::SchemaOnly => " --schema-only".into(),
+            DumpContent::DataOnly => " --data-only".into(),
+        };
+        if !args.schemas.is_empty() {
+            flags.push_str(" --strict-names");
+        }
+        flags.extend(args.schemas.iter().map(|s| format!(" --schema={s}")));
+        would_run(&ctx, &format!("pg_dump{flags} writing to {destination}"));
         return Ok(());
     }
     // The file's folder is checked before anything runs; the dump lands in a temp file beside it.
