@@ -46,7 +46,7 @@ Register-ArgumentCompleter -Native -CommandName 'ssp' -ScriptBlock {
             [CompletionResult]::new('port-forward', 'port-forward', [CompletionResultType]::ParameterValue, 'Forward a local port to a service of the release through the Kubernetes API (no kubectl)')
             [CompletionResult]::new('logs', 'logs', [CompletionResultType]::ParameterValue, 'Show the release''s logs through the Kubernetes API (no kubectl): every component''s or the named ones'', each line prefixed with its component; with -f, follow them as pods restart or are replaced')
             [CompletionResult]::new('open', 'open', [CompletionResultType]::ParameterValue, 'Open Supabase Studio (or the API) in the desktop''s browser: `xdg-open` (Linux) or `open` (macOS). Prints the URL instead where nothing can be opened')
-            [CompletionResult]::new('db', 'db', [CompletionResultType]::ParameterValue, 'Work with the release''s database through the Kubernetes API (no local psql): its connection string, or one SQL statement run by psql in the database pod')
+            [CompletionResult]::new('db', 'db', [CompletionResultType]::ParameterValue, 'Work with the release''s database through the Kubernetes API (nothing installed locally): psql and pg_dump run in the database pod; its connection string from the chart''s Secret')
             [CompletionResult]::new('seed-db', 'seed-db', [CompletionResultType]::ParameterValue, 'Build the populate-db image, import it into the cluster and run the seed Job; exits 0 only when the Job completed')
             [CompletionResult]::new('seed', 'seed', [CompletionResultType]::ParameterValue, 'Build the populate-db image, import it into the cluster and run the seed Job; exits 0 only when the Job completed')
             [CompletionResult]::new('install-tools', 'install-tools', [CompletionResultType]::ParameterValue, 'Download the pinned k3d and helm (kubectl when asked) into the project''s tools dir, verified against their pinned SHA-256; then fetch the chart')
@@ -298,7 +298,9 @@ Register-ArgumentCompleter -Native -CommandName 'ssp' -ScriptBlock {
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('url', 'url', [CompletionResultType]::ParameterValue, 'Print the database''s connection string (`postgres://user:password@host:port/database`) from the chart''s db Secret: for the host port the cluster maps to Postgres, or with --internal for the db Service inside the cluster. The password is masked unless --show-secrets')
-            [CompletionResult]::new('shell', 'shell', [CompletionResultType]::ParameterValue, 'Run one SQL statement with psql inside the database pod, through the Kubernetes API''s exec (nothing installed locally): psql''s output and errors relayed, its exit status ssp''s')
+            [CompletionResult]::new('shell', 'shell', [CompletionResultType]::ParameterValue, 'psql inside the database pod, through the Kubernetes API''s exec (nothing installed locally): on a terminal an interactive psql with a real TTY; with -c one SQL statement; with stdin not a terminal, the script psql reads from it. psql''s exit status is ssp''s')
+            [CompletionResult]::new('dump', 'dump', [CompletionResultType]::ParameterValue, 'Dump the database with pg_dump in the database pod (plain SQL), streamed to stdout or to FILE. FILE is replaced only when pg_dump succeeded: a failed or interrupted dump leaves no partial file (and an existing FILE as it was). pg_dump''s errors are relayed; exit 1')
+            [CompletionResult]::new('restore', 'restore', [CompletionResultType]::ParameterValue, 'Run a SQL file (a dump) against the database: psql -v ON_ERROR_STOP=1 in the database pod, fed from FILE or stdin (`-`), streamed. Asks for confirmation on a terminal; --yes otherwise. Stops at the first failing statement, which psql''s error shows; psql''s exit status is ssp''s')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -322,8 +324,8 @@ Register-ArgumentCompleter -Native -CommandName 'ssp' -ScriptBlock {
             break
         }
         'ssp;db;shell' {
-            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'The SQL to run (psql''s -c): one statement, or several separated by semicolons')
-            [CompletionResult]::new('--command', '--command', [CompletionResultType]::ParameterName, 'The SQL to run (psql''s -c): one statement, or several separated by semicolons')
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Run this SQL (psql''s -c) without a terminal: one statement, or several separated by semicolons')
+            [CompletionResult]::new('--command', '--command', [CompletionResultType]::ParameterName, 'Run this SQL (psql''s -c) without a terminal: one statement, or several separated by semicolons')
             [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder')
             [CompletionResult]::new('--project-dir', '--project-dir', [CompletionResultType]::ParameterName, 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Read settings from FILE on top of the project''s ssp.toml. (`ssp sops` reads no ssp.toml: its own --config, after `sops`, names the .sops.yaml.)')
@@ -340,9 +342,52 @@ Register-ArgumentCompleter -Native -CommandName 'ssp' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'ssp;db;dump' {
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Write the dump to FILE (created 0600, or keeping an existing file''s mode) instead of stdout')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Write the dump to FILE (created 0600, or keeping an existing file''s mode) instead of stdout')
+            [CompletionResult]::new('--schema', '--schema', [CompletionResultType]::ParameterName, 'Only this schema (pg_dump --schema); repeat for several. Each must exist')
+            [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder')
+            [CompletionResult]::new('--project-dir', '--project-dir', [CompletionResultType]::ParameterName, 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Read settings from FILE on top of the project''s ssp.toml. (`ssp sops` reads no ssp.toml: its own --config, after `sops`, names the .sops.yaml.)')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour (NO_COLOR in the environment means never, unless --color always)')
+            [CompletionResult]::new('--schema-only', '--schema-only', [CompletionResultType]::ParameterName, 'Only the schema: no data (pg_dump --schema-only)')
+            [CompletionResult]::new('--data-only', '--data-only', [CompletionResultType]::ParameterName, 'Only the data: no schema (pg_dump --data-only)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more: -v shows every command and API call ssp makes, -vv adds debugging detail')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say more: -v shows every command and API call ssp makes, -vv adds debugging detail')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Say less: only warnings and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Say less: only warnings and errors')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print every external command and API call that would change something, and do nothing')
+            [CompletionResult]::new('--no-progress', '--no-progress', [CompletionResultType]::ParameterName, 'Plain log lines instead of progress bars (automatic when stderr is not a terminal)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'ssp;db;restore' {
+            [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder')
+            [CompletionResult]::new('--project-dir', '--project-dir', [CompletionResultType]::ParameterName, 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Read settings from FILE on top of the project''s ssp.toml. (`ssp sops` reads no ssp.toml: its own --config, after `sops`, names the .sops.yaml.)')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colour (NO_COLOR in the environment means never, unless --color always)')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Do not ask for confirmation (required when stdin or stderr is not a terminal)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Do not ask for confirmation (required when stdin or stderr is not a terminal)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more: -v shows every command and API call ssp makes, -vv adds debugging detail')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say more: -v shows every command and API call ssp makes, -vv adds debugging detail')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Say less: only warnings and errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Say less: only warnings and errors')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print every external command and API call that would change something, and do nothing')
+            [CompletionResult]::new('--no-progress', '--no-progress', [CompletionResultType]::ParameterName, 'Plain log lines instead of progress bars (automatic when stderr is not a terminal)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'ssp;db;help' {
             [CompletionResult]::new('url', 'url', [CompletionResultType]::ParameterValue, 'Print the database''s connection string (`postgres://user:password@host:port/database`) from the chart''s db Secret: for the host port the cluster maps to Postgres, or with --internal for the db Service inside the cluster. The password is masked unless --show-secrets')
-            [CompletionResult]::new('shell', 'shell', [CompletionResultType]::ParameterValue, 'Run one SQL statement with psql inside the database pod, through the Kubernetes API''s exec (nothing installed locally): psql''s output and errors relayed, its exit status ssp''s')
+            [CompletionResult]::new('shell', 'shell', [CompletionResultType]::ParameterValue, 'psql inside the database pod, through the Kubernetes API''s exec (nothing installed locally): on a terminal an interactive psql with a real TTY; with -c one SQL statement; with stdin not a terminal, the script psql reads from it. psql''s exit status is ssp''s')
+            [CompletionResult]::new('dump', 'dump', [CompletionResultType]::ParameterValue, 'Dump the database with pg_dump in the database pod (plain SQL), streamed to stdout or to FILE. FILE is replaced only when pg_dump succeeded: a failed or interrupted dump leaves no partial file (and an existing FILE as it was). pg_dump''s errors are relayed; exit 1')
+            [CompletionResult]::new('restore', 'restore', [CompletionResultType]::ParameterValue, 'Run a SQL file (a dump) against the database: psql -v ON_ERROR_STOP=1 in the database pod, fed from FILE or stdin (`-`), streamed. Asks for confirmation on a terminal; --yes otherwise. Stops at the first failing statement, which psql''s error shows; psql''s exit status is ssp''s')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -350,6 +395,12 @@ Register-ArgumentCompleter -Native -CommandName 'ssp' -ScriptBlock {
             break
         }
         'ssp;db;help;shell' {
+            break
+        }
+        'ssp;db;help;dump' {
+            break
+        }
+        'ssp;db;help;restore' {
             break
         }
         'ssp;db;help;help' {
@@ -882,7 +933,7 @@ Register-ArgumentCompleter -Native -CommandName 'ssp' -ScriptBlock {
             [CompletionResult]::new('port-forward', 'port-forward', [CompletionResultType]::ParameterValue, 'Forward a local port to a service of the release through the Kubernetes API (no kubectl)')
             [CompletionResult]::new('logs', 'logs', [CompletionResultType]::ParameterValue, 'Show the release''s logs through the Kubernetes API (no kubectl): every component''s or the named ones'', each line prefixed with its component; with -f, follow them as pods restart or are replaced')
             [CompletionResult]::new('open', 'open', [CompletionResultType]::ParameterValue, 'Open Supabase Studio (or the API) in the desktop''s browser: `xdg-open` (Linux) or `open` (macOS). Prints the URL instead where nothing can be opened')
-            [CompletionResult]::new('db', 'db', [CompletionResultType]::ParameterValue, 'Work with the release''s database through the Kubernetes API (no local psql): its connection string, or one SQL statement run by psql in the database pod')
+            [CompletionResult]::new('db', 'db', [CompletionResultType]::ParameterValue, 'Work with the release''s database through the Kubernetes API (nothing installed locally): psql and pg_dump run in the database pod; its connection string from the chart''s Secret')
             [CompletionResult]::new('seed-db', 'seed-db', [CompletionResultType]::ParameterValue, 'Build the populate-db image, import it into the cluster and run the seed Job; exits 0 only when the Job completed')
             [CompletionResult]::new('install-tools', 'install-tools', [CompletionResultType]::ParameterValue, 'Download the pinned k3d and helm (kubectl when asked) into the project''s tools dir, verified against their pinned SHA-256; then fetch the chart')
             [CompletionResult]::new('fetch-chart', 'fetch-chart', [CompletionResultType]::ParameterValue, 'Check out the pinned Supabase chart under vendors/ and confirm its Chart.yaml')
@@ -924,13 +975,21 @@ Register-ArgumentCompleter -Native -CommandName 'ssp' -ScriptBlock {
         }
         'ssp;help;db' {
             [CompletionResult]::new('url', 'url', [CompletionResultType]::ParameterValue, 'Print the database''s connection string (`postgres://user:password@host:port/database`) from the chart''s db Secret: for the host port the cluster maps to Postgres, or with --internal for the db Service inside the cluster. The password is masked unless --show-secrets')
-            [CompletionResult]::new('shell', 'shell', [CompletionResultType]::ParameterValue, 'Run one SQL statement with psql inside the database pod, through the Kubernetes API''s exec (nothing installed locally): psql''s output and errors relayed, its exit status ssp''s')
+            [CompletionResult]::new('shell', 'shell', [CompletionResultType]::ParameterValue, 'psql inside the database pod, through the Kubernetes API''s exec (nothing installed locally): on a terminal an interactive psql with a real TTY; with -c one SQL statement; with stdin not a terminal, the script psql reads from it. psql''s exit status is ssp''s')
+            [CompletionResult]::new('dump', 'dump', [CompletionResultType]::ParameterValue, 'Dump the database with pg_dump in the database pod (plain SQL), streamed to stdout or to FILE. FILE is replaced only when pg_dump succeeded: a failed or interrupted dump leaves no partial file (and an existing FILE as it was). pg_dump''s errors are relayed; exit 1')
+            [CompletionResult]::new('restore', 'restore', [CompletionResultType]::ParameterValue, 'Run a SQL file (a dump) against the database: psql -v ON_ERROR_STOP=1 in the database pod, fed from FILE or stdin (`-`), streamed. Asks for confirmation on a terminal; --yes otherwise. Stops at the first failing statement, which psql''s error shows; psql''s exit status is ssp''s')
             break
         }
         'ssp;help;db;url' {
             break
         }
         'ssp;help;db;shell' {
+            break
+        }
+        'ssp;help;db;dump' {
+            break
+        }
+        'ssp;help;db;restore' {
             break
         }
         'ssp;help;seed-db' {

@@ -43,7 +43,7 @@ set edit:completion:arg-completer[ssp] = {|@words|
             cand port-forward 'Forward a local port to a service of the release through the Kubernetes API (no kubectl)'
             cand logs 'Show the release''s logs through the Kubernetes API (no kubectl): every component''s or the named ones'', each line prefixed with its component; with -f, follow them as pods restart or are replaced'
             cand open 'Open Supabase Studio (or the API) in the desktop''s browser: `xdg-open` (Linux) or `open` (macOS). Prints the URL instead where nothing can be opened'
-            cand db 'Work with the release''s database through the Kubernetes API (no local psql): its connection string, or one SQL statement run by psql in the database pod'
+            cand db 'Work with the release''s database through the Kubernetes API (nothing installed locally): psql and pg_dump run in the database pod; its connection string from the chart''s Secret'
             cand seed-db 'Build the populate-db image, import it into the cluster and run the seed Job; exits 0 only when the Job completed'
             cand seed 'Build the populate-db image, import it into the cluster and run the seed Job; exits 0 only when the Job completed'
             cand install-tools 'Download the pinned k3d and helm (kubectl when asked) into the project''s tools dir, verified against their pinned SHA-256; then fetch the chart'
@@ -283,7 +283,9 @@ set edit:completion:arg-completer[ssp] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
             cand url 'Print the database''s connection string (`postgres://user:password@host:port/database`) from the chart''s db Secret: for the host port the cluster maps to Postgres, or with --internal for the db Service inside the cluster. The password is masked unless --show-secrets'
-            cand shell 'Run one SQL statement with psql inside the database pod, through the Kubernetes API''s exec (nothing installed locally): psql''s output and errors relayed, its exit status ssp''s'
+            cand shell 'psql inside the database pod, through the Kubernetes API''s exec (nothing installed locally): on a terminal an interactive psql with a real TTY; with -c one SQL statement; with stdin not a terminal, the script psql reads from it. psql''s exit status is ssp''s'
+            cand dump 'Dump the database with pg_dump in the database pod (plain SQL), streamed to stdout or to FILE. FILE is replaced only when pg_dump succeeded: a failed or interrupted dump leaves no partial file (and an existing FILE as it was). pg_dump''s errors are relayed; exit 1'
+            cand restore 'Run a SQL file (a dump) against the database: psql -v ON_ERROR_STOP=1 in the database pod, fed from FILE or stdin (`-`), streamed. Asks for confirmation on a terminal; --yes otherwise. Stops at the first failing statement, which psql''s error shows; psql''s exit status is ssp''s'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'ssp;db;url'= {
@@ -305,8 +307,8 @@ set edit:completion:arg-completer[ssp] = {|@words|
             cand --version 'Print version'
         }
         &'ssp;db;shell'= {
-            cand -c 'The SQL to run (psql''s -c): one statement, or several separated by semicolons'
-            cand --command 'The SQL to run (psql''s -c): one statement, or several separated by semicolons'
+            cand -c 'Run this SQL (psql''s -c) without a terminal: one statement, or several separated by semicolons'
+            cand --command 'Run this SQL (psql''s -c) without a terminal: one statement, or several separated by semicolons'
             cand -C 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder'
             cand --project-dir 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder'
             cand --config 'Read settings from FILE on top of the project''s ssp.toml. (`ssp sops` reads no ssp.toml: its own --config, after `sops`, names the .sops.yaml.)'
@@ -322,14 +324,59 @@ set edit:completion:arg-completer[ssp] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'ssp;db;dump'= {
+            cand -o 'Write the dump to FILE (created 0600, or keeping an existing file''s mode) instead of stdout'
+            cand --output 'Write the dump to FILE (created 0600, or keeping an existing file''s mode) instead of stdout'
+            cand --schema 'Only this schema (pg_dump --schema); repeat for several. Each must exist'
+            cand -C 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder'
+            cand --project-dir 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder'
+            cand --config 'Read settings from FILE on top of the project''s ssp.toml. (`ssp sops` reads no ssp.toml: its own --config, after `sops`, names the .sops.yaml.)'
+            cand --color 'When to use colour (NO_COLOR in the environment means never, unless --color always)'
+            cand --schema-only 'Only the schema: no data (pg_dump --schema-only)'
+            cand --data-only 'Only the data: no schema (pg_dump --data-only)'
+            cand -v 'Say more: -v shows every command and API call ssp makes, -vv adds debugging detail'
+            cand --verbose 'Say more: -v shows every command and API call ssp makes, -vv adds debugging detail'
+            cand -q 'Say less: only warnings and errors'
+            cand --quiet 'Say less: only warnings and errors'
+            cand --dry-run 'Print every external command and API call that would change something, and do nothing'
+            cand --no-progress 'Plain log lines instead of progress bars (automatic when stderr is not a terminal)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'ssp;db;restore'= {
+            cand -C 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder'
+            cand --project-dir 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder'
+            cand --config 'Read settings from FILE on top of the project''s ssp.toml. (`ssp sops` reads no ssp.toml: its own --config, after `sops`, names the .sops.yaml.)'
+            cand --color 'When to use colour (NO_COLOR in the environment means never, unless --color always)'
+            cand -y 'Do not ask for confirmation (required when stdin or stderr is not a terminal)'
+            cand --yes 'Do not ask for confirmation (required when stdin or stderr is not a terminal)'
+            cand -v 'Say more: -v shows every command and API call ssp makes, -vv adds debugging detail'
+            cand --verbose 'Say more: -v shows every command and API call ssp makes, -vv adds debugging detail'
+            cand -q 'Say less: only warnings and errors'
+            cand --quiet 'Say less: only warnings and errors'
+            cand --dry-run 'Print every external command and API call that would change something, and do nothing'
+            cand --no-progress 'Plain log lines instead of progress bars (automatic when stderr is not a terminal)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'ssp;db;help'= {
             cand url 'Print the database''s connection string (`postgres://user:password@host:port/database`) from the chart''s db Secret: for the host port the cluster maps to Postgres, or with --internal for the db Service inside the cluster. The password is masked unless --show-secrets'
-            cand shell 'Run one SQL statement with psql inside the database pod, through the Kubernetes API''s exec (nothing installed locally): psql''s output and errors relayed, its exit status ssp''s'
+            cand shell 'psql inside the database pod, through the Kubernetes API''s exec (nothing installed locally): on a terminal an interactive psql with a real TTY; with -c one SQL statement; with stdin not a terminal, the script psql reads from it. psql''s exit status is ssp''s'
+            cand dump 'Dump the database with pg_dump in the database pod (plain SQL), streamed to stdout or to FILE. FILE is replaced only when pg_dump succeeded: a failed or interrupted dump leaves no partial file (and an existing FILE as it was). pg_dump''s errors are relayed; exit 1'
+            cand restore 'Run a SQL file (a dump) against the database: psql -v ON_ERROR_STOP=1 in the database pod, fed from FILE or stdin (`-`), streamed. Asks for confirmation on a terminal; --yes otherwise. Stops at the first failing statement, which psql''s error shows; psql''s exit status is ssp''s'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'ssp;db;help;url'= {
         }
         &'ssp;db;help;shell'= {
+        }
+        &'ssp;db;help;dump'= {
+        }
+        &'ssp;db;help;restore'= {
         }
         &'ssp;db;help;help'= {
         }
@@ -827,7 +874,7 @@ set edit:completion:arg-completer[ssp] = {|@words|
             cand port-forward 'Forward a local port to a service of the release through the Kubernetes API (no kubectl)'
             cand logs 'Show the release''s logs through the Kubernetes API (no kubectl): every component''s or the named ones'', each line prefixed with its component; with -f, follow them as pods restart or are replaced'
             cand open 'Open Supabase Studio (or the API) in the desktop''s browser: `xdg-open` (Linux) or `open` (macOS). Prints the URL instead where nothing can be opened'
-            cand db 'Work with the release''s database through the Kubernetes API (no local psql): its connection string, or one SQL statement run by psql in the database pod'
+            cand db 'Work with the release''s database through the Kubernetes API (nothing installed locally): psql and pg_dump run in the database pod; its connection string from the chart''s Secret'
             cand seed-db 'Build the populate-db image, import it into the cluster and run the seed Job; exits 0 only when the Job completed'
             cand install-tools 'Download the pinned k3d and helm (kubectl when asked) into the project''s tools dir, verified against their pinned SHA-256; then fetch the chart'
             cand fetch-chart 'Check out the pinned Supabase chart under vendors/ and confirm its Chart.yaml'
@@ -858,11 +905,17 @@ set edit:completion:arg-completer[ssp] = {|@words|
         }
         &'ssp;help;db'= {
             cand url 'Print the database''s connection string (`postgres://user:password@host:port/database`) from the chart''s db Secret: for the host port the cluster maps to Postgres, or with --internal for the db Service inside the cluster. The password is masked unless --show-secrets'
-            cand shell 'Run one SQL statement with psql inside the database pod, through the Kubernetes API''s exec (nothing installed locally): psql''s output and errors relayed, its exit status ssp''s'
+            cand shell 'psql inside the database pod, through the Kubernetes API''s exec (nothing installed locally): on a terminal an interactive psql with a real TTY; with -c one SQL statement; with stdin not a terminal, the script psql reads from it. psql''s exit status is ssp''s'
+            cand dump 'Dump the database with pg_dump in the database pod (plain SQL), streamed to stdout or to FILE. FILE is replaced only when pg_dump succeeded: a failed or interrupted dump leaves no partial file (and an existing FILE as it was). pg_dump''s errors are relayed; exit 1'
+            cand restore 'Run a SQL file (a dump) against the database: psql -v ON_ERROR_STOP=1 in the database pod, fed from FILE or stdin (`-`), streamed. Asks for confirmation on a terminal; --yes otherwise. Stops at the first failing statement, which psql''s error shows; psql''s exit status is ssp''s'
         }
         &'ssp;help;db;url'= {
         }
         &'ssp;help;db;shell'= {
+        }
+        &'ssp;help;db;dump'= {
+        }
+        &'ssp;help;db;restore'= {
         }
         &'ssp;help;seed-db'= {
         }

@@ -33,7 +33,8 @@
 //! - `config/` — `ssp.toml`, its layers and origins, project discovery.
 //! - `sops/` — the SOPS engine, a pure library: tree, cipher, metadata, key types, stores.
 //! - `platform/` — the runner (every external program), the blocking crossing, the prompt,
-//!   interrupts, output, atomic writes, the Docker client, core-dump protection, durations.
+//!   interrupts, output, atomic writes, local stdin/terminal for exec, the Docker client,
+//!   core-dump protection, durations.
 
 pub mod cli;
 pub mod cluster;

@@ -231,11 +231,15 @@ The URL is printed instead when there is no display ($DISPLAY and $WAYLAND_DISPL
 Linux), in CI (CI=true), or when the opener is not installed.")]
     Open(OpenArgs),
 
-    /// Work with the release's database through the Kubernetes API (no local psql): its
-    /// connection string, or one SQL statement run by psql in the database pod.
+    /// Work with the release's database through the Kubernetes API (nothing installed locally):
+    /// psql and pg_dump run in the database pod; its connection string from the chart's Secret.
     #[command(after_help = "\
 Examples:
+  ssp db shell                    psql on a terminal (\\q leaves)
   ssp db shell -c 'select count(*) from auth.users'
+  ssp db dump -o backup.sql       pg_dump into backup.sql (written only when complete)
+  ssp db dump --schema-only --schema public | less
+  ssp db restore backup.sql       psql -v ON_ERROR_STOP=1 fed from the file (asks first)
   ssp db url                      the connection string for the host port, password masked
   ssp db url --show-secrets       with the password, e.g. for psql \"$(ssp db url --show-secrets)\"
   ssp db url --internal           the in-cluster one (the db Service's DNS name)")]
@@ -546,23 +550,84 @@ The host port is the [cluster] ports entry for container port 5432; without one 
 cluster) use --internal from inside the cluster, or `ssp port-forward db`.")]
     Url(DbUrlArgs),
 
-    /// Run one SQL statement with psql inside the database pod, through the Kubernetes API's exec
-    /// (nothing installed locally): psql's output and errors relayed, its exit status ssp's.
+    /// psql inside the database pod, through the Kubernetes API's exec (nothing installed
+    /// locally): on a terminal an interactive psql with a real TTY; with -c one SQL statement;
+    /// with stdin not a terminal, the script psql reads from it. psql's exit status is ssp's.
     #[command(after_help = "\
 Examples:
+  ssp db shell                    interactive psql (Ctrl-C cancels the query, \\q leaves)
   ssp db shell -c 'select version()'
-  ssp db shell -c 'create table notes (body text)'
+  ssp db shell < migration.sql    the script from stdin, stopping at the first error
 
--c is required for now: the interactive shell (a terminal for psql) is not implemented yet. psql
-runs with ON_ERROR_STOP=1 as the user and database of the chart's db Secret.")]
+On a terminal the local terminal is in raw mode while psql runs (restored however ssp ends), its
+size follows window resizes, and Ctrl-C goes to psql. psql runs as the user and database of the
+chart's db Secret; -c and scripts with ON_ERROR_STOP=1.")]
     Shell(DbShellArgs),
+
+    /// Dump the database with pg_dump in the database pod (plain SQL), streamed to stdout or to
+    /// FILE. FILE is replaced only when pg_dump succeeded: a failed or interrupted dump leaves no
+    /// partial file (and an existing FILE as it was). pg_dump's errors are relayed; exit 1.
+    #[command(after_help = "\
+Examples:
+  ssp db dump -o backup.sql
+  ssp db dump --schema-only > schema.sql
+  ssp db dump --data-only --schema public --schema auth -o data.sql
+  ssp db dump | gzip > backup.sql.gz
+
+Restore a dump with `ssp db restore FILE`.")]
+    Dump(DbDumpArgs),
+
+    /// Run a SQL file (a dump) against the database: psql -v ON_ERROR_STOP=1 in the database pod,
+    /// fed from FILE or stdin (`-`), streamed. Asks for confirmation on a terminal; --yes
+    /// otherwise. Stops at the first failing statement, which psql's error shows; psql's exit
+    /// status is ssp's.
+    #[command(after_help = "\
+Examples:
+  ssp db restore backup.sql       asks, then runs it
+  ssp db restore --yes backup.sql in scripts and CI
+  gunzip -c backup.sql.gz | ssp db restore --yes -
+
+Statements before a failing one stay applied; wrap the file in BEGIN/COMMIT (or dump into an
+empty database) for all or nothing.")]
+    Restore(DbRestoreArgs),
 }
 
 #[derive(Debug, Clone, Args)]
 pub struct DbShellArgs {
-    /// The SQL to run (psql's -c): one statement, or several separated by semicolons.
-    #[arg(short = 'c', long = "command", value_name = "SQL", required = true)]
-    pub command: String,
+    /// Run this SQL (psql's -c) without a terminal: one statement, or several separated by
+    /// semicolons.
+    #[arg(short = 'c', long = "command", value_name = "SQL")]
+    pub command: Option<String>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct DbDumpArgs {
+    /// Write the dump to FILE (created 0600, or keeping an existing file's mode) instead of stdout.
+    #[arg(short = 'o', long = "output", value_name = "FILE", value_hint = clap::ValueHint::FilePath)]
+    pub output: Option<std::path::PathBuf>,
+
+    /// Only the schema: no data (pg_dump --schema-only).
+    #[arg(long, conflicts_with = "data_only")]
+    pub schema_only: bool,
+
+    /// Only the data: no schema (pg_dump --data-only).
+    #[arg(long)]
+    pub data_only: bool,
+
+    /// Only this schema (pg_dump --schema); repeat for several. Each must exist.
+    #[arg(long = "schema", value_name = "NAME")]
+    pub schemas: Vec<String>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct DbRestoreArgs {
+    /// The SQL file to run, or `-` for stdin.
+    #[arg(value_name = "FILE", value_hint = clap::ValueHint::FilePath)]
+    pub file: std::path::PathBuf,
+
+    /// Do not ask for confirmation (required when stdin or stderr is not a terminal).
+    #[arg(short = 'y', long)]
+    pub yes: bool,
 }
 
 #[derive(Debug, Clone, Args)]

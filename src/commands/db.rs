@@ -1,21 +1,29 @@
 //! `ssp db url [--show-secrets] [--internal]`: the release's database connection string, from the
 //! chart's db Secret, for the host port or (`--internal`) the db Service inside the cluster.
-//! `ssp db shell -c SQL`: psql in the database pod through the API's exec, its exit status ssp's.
+//! `ssp db shell [-c SQL]`, `ssp db dump`, `ssp db restore`: psql and pg_dump in the database
+//! pod through the API's exec (k8s/exec.rs), streamed; their exit status ssp's.
+
+use std::path::Path;
 
 use anyhow::{Context as _, bail};
 
-use crate::cli::{DbArgs, DbShellArgs, DbUrlArgs, DbVerb, GlobalArgs};
-use crate::exit::StatusError;
-use crate::k8s::exec;
+use crate::cli::{DbArgs, DbDumpArgs, DbRestoreArgs, DbShellArgs, DbUrlArgs, DbVerb, GlobalArgs};
+use crate::context::Context;
+use crate::exit::{StatusError, UsageError};
+use crate::k8s::exec::{self, ExecTarget};
+use crate::platform::atomic_write::PendingFile;
 use crate::platform::output::{Output, print_data};
+use crate::platform::{blocking, prompt, stdio};
 use crate::release::helm::Release;
 use crate::release::names::chart_fullname;
-use crate::release::stack::{StackInfo, db_pod_selector, db_service};
+use crate::release::stack::{DB_CONTAINER, DumpContent, StackInfo, db_pod_selector, db_service};
 
 pub async fn run(global: &GlobalArgs, args: &DbArgs, output: Output) -> anyhow::Result<()> {
     match &args.verb {
         DbVerb::Url(args) => url(global, args, output).await,
         DbVerb::Shell(args) => shell(global, args, output).await,
+        DbVerb::Dump(args) => dump(global, args, output).await,
+        DbVerb::Restore(args) => restore(global, args, output).await,
     }
 }
 
@@ -61,39 +69,202 @@ async fn url(global: &GlobalArgs, args: &DbUrlArgs, output: Output) -> anyhow::R
     Ok(())
 }
 
-async fn shell(global: &GlobalArgs, args: &DbShellArgs, output: Output) -> anyhow::Result<()> {
-    let ctx = super::load(global, Vec::new(), output)?;
+/// The release's running database pod, found through the API, and the stack's db Secret.
+struct DbPod {
+    client: ::kube::Client,
+    namespace: String,
+    pod: String,
+    container: String,
+    info: StackInfo,
+}
+
+impl DbPod {
+    async fn find(ctx: &Context) -> anyhow::Result<DbPod> {
+        let access = ctx.cluster();
+        let release = Release::for_project(&ctx.project, &access.context, None);
+        let client = access.client().await?;
+        let info = StackInfo::read(&client, &release.namespace, &release.name, &ctx.project.config.cluster)
+            .await
+            .context("cannot read the stack's secrets")?;
+        let (pod, container) =
+            exec::running_pod(&client, &release.namespace, &db_pod_selector(&release.name), DB_CONTAINER)
+                .await
+                .context("cannot find the database pod\nhint: `ssp status` shows whether the database is running")?;
+        ctx.output.verbose(format!("database pod {pod}, container {container}"));
+        Ok(DbPod { client, namespace: release.namespace, pod, container, info })
+    }
+
+    fn target(&self) -> ExecTarget<'_> {
+        ExecTarget { client: &self.client, namespace: &self.namespace, pod: &self.pod, container: &self.container }
+    }
+}
+
+/// Says what would run (`--dry-run`); the release and selector as `ssp` would resolve them.
+fn would_run(ctx: &Context, what: &str) {
     let access = ctx.cluster();
     let release = Release::for_project(&ctx.project, &access.context, None);
-    let selector = db_pod_selector(&release.name);
+    ctx.output.note(format!(
+        "would run {what} in the pod of release {} matching {} in {} through the Kubernetes API",
+        release.name,
+        db_pod_selector(&release.name),
+        release.namespace
+    ));
+}
+
+/// A non-zero exit of the program in the pod, as ssp's own status.
+fn exited(program: &str, code: i32) -> anyhow::Result<()> {
+    if code != 0 {
+        return Err(StatusError { message: format!("{program} exited with status {code}"), status: code }.into());
+    }
+    Ok(())
+}
+
+async fn shell(global: &GlobalArgs, args: &DbShellArgs, output: Output) -> anyhow::Result<()> {
+    let ctx = super::load(global, Vec::new(), output)?;
+    let interactive = args.command.is_none() && stdio::interactive();
     if ctx.dry_run {
-        ctx.output.note(format!(
-            "would run psql -c {:?} in the pod of release {} matching {selector} in {} through the Kubernetes API",
-            args.command, release.name, release.namespace
-        ));
+        let what = match &args.command {
+            Some(sql) => format!("psql -c {sql:?}"),
+            None if interactive => "an interactive psql on a TTY".into(),
+            None => "psql reading its script from stdin".into(),
+        };
+        would_run(&ctx, &what);
         return Ok(());
     }
-    let client = access.client().await?;
-    let info = StackInfo::read(&client, &release.namespace, &release.name, &ctx.project.config.cluster)
-        .await
-        .context("cannot read the stack's secrets")?;
-    let pod = exec::running_pod(&client, &release.namespace, &selector)
-        .await
-        .context("cannot find the database pod\nhint: `ssp status` shows whether the database is running")?;
-    ctx.output.verbose(format!("psql in pod {pod}"));
-    let code = exec::run(
-        &client,
-        &release.namespace,
-        &pod,
-        None,
-        info.psql_command(&args.command),
-        tokio::io::stdout(),
-        tokio::io::stderr(),
-    )
-    .await
-    .with_context(|| format!("cannot run psql in pod {pod}"))?;
-    if code != 0 {
-        return Err(StatusError { message: format!("psql exited with status {code}"), status: code }.into());
+    let db = DbPod::find(&ctx).await?;
+    let pod = &db.pod;
+    let code = match &args.command {
+        Some(sql) => {
+            exec::run(db.target(), db.info.psql_command(sql), None, tokio::io::stdout(), tokio::io::stderr()).await
+        }
+        None if interactive => {
+            // Raw from here until psql ends, whichever way: the guard restores the terminal.
+            let raw = stdio::RawMode::enter().context("cannot put the terminal in raw mode")?;
+            let sizes = stdio::window_sizes();
+            let typed = stdio::stdin_chunks();
+            let code =
+                exec::run_tty(db.target(), db.info.psql_interactive_command(), typed, sizes, tokio::io::stdout()).await;
+            drop(raw);
+            code
+        }
+        None => {
+            let script = stdio::stdin_chunks();
+            exec::run(
+                db.target(),
+                db.info.psql_script_command(),
+                Some(script),
+                tokio::io::stdout(),
+                tokio::io::stderr(),
+            )
+            .await
+        }
     }
+    .with_context(|| format!("cannot run psql in pod {pod}"))?;
+    exited("psql", code)
+}
+
+async fn dump(global: &GlobalArgs, args: &DbDumpArgs, output: Output) -> anyhow::Result<()> {
+    let ctx = super::load(global, Vec::new(), output)?;
+    let content = match (args.schema_only, args.data_only) {
+        (true, _) => DumpContent::SchemaOnly,
+        (_, true) => DumpContent::DataOnly,
+        _ => DumpContent::All,
+    };
+    let destination = args.output.as_deref().map_or("stdout".to_string(), |p| p.display().to_string());
+    if ctx.dry_run {
+        let mut flags: String = match content {
+            DumpContent::All => String::new(),
+            DumpContent::SchemaOnly => " --schema-only".into(),
+            DumpContent::DataOnly => " --data-only".into(),
+        };
+        if !args.schemas.is_empty() {
+            flags.push_str(" --strict-names");
+        }
+        flags.extend(args.schemas.iter().map(|s| format!(" --schema={s}")));
+        would_run(&ctx, &format!("pg_dump{flags} writing to {destination}"));
+        return Ok(());
+    }
+    // The file's folder is checked before anything runs; the dump lands in a temp file beside it.
+    let pending = match &args.output {
+        Some(path) => {
+            Some(PendingFile::create(path, 0o600).with_context(|| format!("cannot write {}", path.display()))?)
+        }
+        None => None,
+    };
+    let db = DbPod::find(&ctx).await?;
+    let command = db.info.pg_dump_command(content, &args.schemas);
+    ctx.output.verbose(format!("pg_dump into {destination}"));
+    let pod = &db.pod;
+    let code = match &pending {
+        Some(pending) => {
+            let mut file = tokio::fs::File::from_std(pending.file().try_clone()?);
+            exec::run(db.target(), command, None, &mut file, tokio::io::stderr()).await
+        }
+        None => exec::run(db.target(), command, None, tokio::io::stdout(), tokio::io::stderr()).await,
+    }
+    .with_context(|| format!("cannot run pg_dump in pod {pod}"))?;
+    if code != 0 {
+        // `pending` is dropped: the partial dump goes with its temp folder.
+        let kept = match &args.output {
+            Some(path) => format!("; {} was not written", path.display()),
+            None => String::new(),
+        };
+        bail!("pg_dump exited with status {code} (its error is above){kept}");
+    }
+    if let (Some(pending), Some(path)) = (pending, &args.output) {
+        blocking::run(move || pending.commit()).await.with_context(|| format!("cannot write {}", path.display()))?;
+        ctx.output.done(format!("database dumped to {}", path.display()));
+    }
+    Ok(())
+}
+
+async fn restore(global: &GlobalArgs, args: &DbRestoreArgs, output: Output) -> anyhow::Result<()> {
+    let ctx = super::load(global, Vec::new(), output)?;
+    let from_stdin = args.file == Path::new("-");
+    let source = if from_stdin { "stdin".to_string() } else { args.file.display().to_string() };
+    if !args.yes && !ctx.dry_run && !prompt::can_ask() {
+        return Err(UsageError(format!(
+            "not restoring {source} without confirmation: stdin is not a terminal, so ssp cannot ask\nhint: pass --yes to run its SQL against the database"
+        ))
+        .into());
+    }
+    // Opened before anything else happens: a missing file is said at once.
+    let file = if from_stdin {
+        None
+    } else {
+        Some(std::fs::File::open(&args.file).with_context(|| format!("cannot read {source}"))?)
+    };
+    if ctx.dry_run {
+        would_run(&ctx, &format!("psql -v ON_ERROR_STOP=1 fed from {source}"));
+        return Ok(());
+    }
+    let db = DbPod::find(&ctx).await?;
+    if !args.yes {
+        let question = format!(
+            "Run the SQL of {source} against database {} in pod {}? It changes the existing data.",
+            db.info.db_name.as_deref().unwrap_or("postgres"),
+            db.pod
+        );
+        if !blocking::run(move || prompt::confirm(&question)).await? {
+            return Err(UsageError("restore cancelled; nothing was run".into()).into());
+        }
+    }
+    let input = match file {
+        Some(file) => stdio::file_chunks(file),
+        None => stdio::stdin_chunks(),
+    };
+    let pod = &db.pod;
+    let code =
+        exec::run(db.target(), db.info.psql_script_command(), Some(input), tokio::io::stdout(), tokio::io::stderr())
+            .await
+            .with_context(|| format!("cannot run psql in pod {pod}"))?;
+    if code != 0 {
+        return Err(StatusError {
+            message: format!("the restore of {source} stopped: psql exited with status {code} at the statement above"),
+            status: code,
+        }
+        .into());
+    }
+    ctx.output.done(format!("{source} restored"));
     Ok(())
 }

@@ -1,41 +1,91 @@
-//! Running a program in a pod through the API's exec (kube-rs over WebSocket, no kubectl):
-//! `ssp db shell -c` runs `psql` in the database pod this way. Without a TTY: stdout and stderr
-//! relayed as they arrive, and the program's exit status read from the `Status` kubelet sends on
-//! the error channel.
+//! Running a program in a pod through the API's exec (kube-rs over WebSocket, no kubectl): `ssp
+//! db` runs `psql` and `pg_dump` in the database pod this way.
+//!
+//! Without a TTY ([`run`]): stdout and stderr relayed as they arrive, stdin (when given) fed from a
+//! channel and closed at its end (v5's close signal), and the program's exit status read from the
+//! `Status` kubelet sends on the error channel. With a TTY ([`run_tty`]): one output stream (a
+//! terminal has no separate stderr), the local terminal's size sent on the resize channel.
+//! Everything is streamed with bounded buffers: a dump of any size passes through a few hundred
+//! KiB. Ctrl-C/SIGTERM ([`crate::platform::interrupt`]) ends the exec with [`ExecError::Interrupted`].
 
 use ::kube::Client;
-use ::kube::api::{Api, AttachParams, ListParams};
+use ::kube::api::{Api, AttachParams, AttachedProcess, ListParams, TerminalSize};
 use k8s_openapi::api::core::v1::Pod;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Status;
-use tokio::io::{AsyncWrite, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
+use tokio::sync::mpsc;
+
+use crate::platform::interrupt;
+
+/// What an exec's stdin is fed from: chunks, an error (a local read failed), the end of input
+/// when the sender is dropped.
+pub type Input = mpsc::Receiver<std::io::Result<Vec<u8>>>;
+
+/// The buffer between the WebSocket and each local stream (kube-rs' default is 1 KiB, which makes
+/// a 100 MB dump crawl).
+const STREAM_BUFFER: usize = 256 * 1024;
 
 /// Why an exec did not yield an exit status.
 #[derive(Debug, thiserror::Error)]
 pub enum ExecError {
     #[error("no running pod matches {selector} in namespace {namespace}")]
     NoPod { namespace: String, selector: String },
+    #[error("pod {pod} has no container {container} (it has {})", containers.join(", "))]
+    NoContainer { pod: String, container: String, containers: Vec<String> },
     #[error("Kubernetes API call failed: {0}")]
     Api(#[from] ::kube::Error),
     #[error("the exec in pod {pod} failed: {message}")]
     Failed { pod: String, message: String },
     #[error("cannot relay the exec's output: {0}")]
     Io(#[from] std::io::Error),
+    #[error("cannot read the input: {0}")]
+    Input(std::io::Error),
+    #[error("interrupted")]
+    Interrupted,
 }
 
-/// The first running pod (by name) matching `selector` in `namespace`.
-pub async fn running_pod(client: &Client, namespace: &str, selector: &str) -> Result<String, ExecError> {
+/// Where an exec runs.
+#[derive(Clone, Copy)]
+pub struct ExecTarget<'a> {
+    pub client: &'a Client,
+    pub namespace: &'a str,
+    pub pod: &'a str,
+    pub container: &'a str,
+}
+
+/// The first running pod (by name) matching `selector` in `namespace`, and the container to run
+/// in: `container` when the pod has it, else the pod's only container (a pod with several and
+/// none of that name is an error naming them).
+pub async fn running_pod(
+    client: &Client,
+    namespace: &str,
+    selector: &str,
+    container: &str,
+) -> Result<(String, String), ExecError> {
     let pods: Api<Pod> = Api::namespaced(client.clone(), namespace);
-    let mut names: Vec<String> = pods
+    let mut running: Vec<(String, Vec<String>)> = pods
         .list(&ListParams::default().labels(selector))
         .await?
         .items
         .into_iter()
         .filter(|p| p.metadata.deletion_timestamp.is_none())
         .filter(|p| p.status.as_ref().and_then(|s| s.phase.as_deref()) == Some("Running"))
-        .filter_map(|p| p.metadata.name)
+        .filter_map(|p| {
+            let containers = p.spec.map(|s| s.containers.into_iter().map(|c| c.name).collect()).unwrap_or_default();
+            Some((p.metadata.name?, containers))
+        })
         .collect();
-    names.sort();
-    names.into_iter().next().ok_or_else(|| ExecError::NoPod { namespace: namespace.into(), selector: selector.into() })
+    running.sort();
+    let Some((pod, containers)) = running.into_iter().next() else {
+        return Err(ExecError::NoPod { namespace: namespace.into(), selector: selector.into() });
+    };
+    if containers.iter().any(|c| c == container) {
+        return Ok((pod, container.to_string()));
+    }
+    match containers.as_slice() {
+        [only] => Ok((pod, only.clone())),
+        _ => Err(ExecError::NoContainer { pod, container: container.into(), containers }),
+    }
 }
 
 /// The exit code a `Status` from the error channel carries: 0 on `Success`, the `ExitCode`
@@ -60,40 +110,91 @@ pub fn exit_code(pod: &str, status: &Status) -> Result<i32, ExecError> {
     }
 }
 
-/// Runs `command` in `container` of `pod` without a TTY or stdin, copying its stdout and stderr
-/// to `stdout` and `stderr` as they arrive; returns its exit code.
+/// Runs `command` without a TTY: `stdin` (when given) fed to it and closed at its end, its stdout
+/// and stderr copied to `stdout` and `stderr` as they arrive; returns its exit code.
 pub async fn run(
-    client: &Client,
-    namespace: &str,
-    pod: &str,
-    container: Option<&str>,
+    target: ExecTarget<'_>,
     command: Vec<String>,
-    mut stdout: impl AsyncWrite + Unpin,
-    mut stderr: impl AsyncWrite + Unpin,
+    stdin: Option<Input>,
+    stdout: impl AsyncWrite + Unpin,
+    stderr: impl AsyncWrite + Unpin,
 ) -> Result<i32, ExecError> {
-    let pods: Api<Pod> = Api::namespaced(client.clone(), namespace);
-    let mut params = AttachParams::default().stdin(false).stdout(true).stderr(true);
-    if let Some(c) = container {
-        params = params.container(c);
+    let params = AttachParams::default().stdin(stdin.is_some()).stdout(true).stderr(true);
+    interruptible(async {
+        let attached = attach(target, command, params).await?;
+        session(target.pod, attached, stdin, stdout, Some(stderr), None).await
+    })
+    .await
+}
+
+/// Runs `command` on a TTY in the container (as `kubectl exec -it`): `stdin` is what the user
+/// types (raw bytes: Ctrl-C is 0x03, which the pod's terminal turns into SIGINT for the
+/// program), the one output stream goes to `stdout`, and each `(width, height)` from `sizes` is
+/// sent on the resize channel. Returns the program's exit code.
+pub async fn run_tty(
+    target: ExecTarget<'_>,
+    command: Vec<String>,
+    stdin: Input,
+    sizes: mpsc::Receiver<(u16, u16)>,
+    stdout: impl AsyncWrite + Unpin,
+) -> Result<i32, ExecError> {
+    let params = AttachParams::interactive_tty();
+    interruptible(async {
+        let attached = attach(target, command, params).await?;
+        session(target.pod, attached, Some(stdin), stdout, None::<tokio::io::Sink>, Some(sizes)).await
+    })
+    .await
+}
+
+async fn interruptible<T>(work: impl Future<Output = Result<T, ExecError>>) -> Result<T, ExecError> {
+    let token = interrupt::token();
+    tokio::select! {
+        result = work => result,
+        _ = token.cancelled() => Err(ExecError::Interrupted),
     }
-    let mut attached = pods.exec(pod, command, &params).await?;
+}
+
+async fn attach(
+    target: ExecTarget<'_>,
+    command: Vec<String>,
+    params: AttachParams,
+) -> Result<AttachedProcess, ExecError> {
+    let pods: Api<Pod> = Api::namespaced(target.client.clone(), target.namespace);
+    let params = params
+        .container(target.container)
+        .max_stdin_buf_size(STREAM_BUFFER)
+        .max_stdout_buf_size(STREAM_BUFFER)
+        .max_stderr_buf_size(STREAM_BUFFER);
+    Ok(pods.exec(target.pod, command, &params).await?)
+}
+
+/// Relays one attached process's streams until it ends, then reads its exit code.
+async fn session(
+    pod: &str,
+    mut attached: AttachedProcess,
+    stdin: Option<Input>,
+    stdout: impl AsyncWrite + Unpin,
+    stderr: Option<impl AsyncWrite + Unpin>,
+    sizes: Option<mpsc::Receiver<(u16, u16)>>,
+) -> Result<i32, ExecError> {
     let status = attached.take_status();
+    let feed = feed(stdin, attached.stdin());
+    let resize = resize(sizes, attached.terminal_size());
     let (out, err) = (attached.stdout(), attached.stderr());
-    let relay_out = async {
-        if let Some(mut out) = out {
-            tokio::io::copy(&mut out, &mut stdout).await?;
-        }
-        stdout.flush().await
+    let relays = async {
+        let (a, b) = tokio::join!(relay(out, Some(stdout)), relay(err, stderr));
+        a.and(b)
     };
-    let relay_err = async {
-        if let Some(mut err) = err {
-            tokio::io::copy(&mut err, &mut stderr).await?;
+    tokio::pin!(relays);
+    // The output ends when the program does; the input may end first (then the output is still
+    // awaited) or never (a terminal, a pipe nobody closes: dropped once the program has ended).
+    tokio::select! {
+        done = &mut relays => done?,
+        (fed, ()) = async { tokio::join!(feed, resize) } => {
+            fed?;
+            relays.await?;
         }
-        stderr.flush().await
-    };
-    let (a, b) = tokio::join!(relay_out, relay_err);
-    a?;
-    b?;
+    }
     let status = match status {
         Some(s) => s.await,
         None => None,
@@ -104,6 +205,50 @@ pub async fn run(
         None => {
             Err(ExecError::Failed { pod: pod.into(), message: "the connection ended without an exit status".into() })
         }
+    }
+}
+
+/// Copies `input` into the exec's stdin, then closes it (kube-rs sends v5's close signal). A
+/// write error means the program has ended (its output says how): not an error of the feed.
+async fn feed(input: Option<Input>, to: Option<impl AsyncWrite + Unpin>) -> Result<(), ExecError> {
+    let (Some(mut input), Some(mut to)) = (input, to) else {
+        return Ok(());
+    };
+    while let Some(chunk) = input.recv().await {
+        let chunk = chunk.map_err(ExecError::Input)?;
+        if to.write_all(&chunk).await.is_err() {
+            return Ok(());
+        }
+    }
+    let _ = to.shutdown().await;
+    Ok(())
+}
+
+/// Sends each terminal size on the exec's resize channel.
+async fn resize(sizes: Option<mpsc::Receiver<(u16, u16)>>, to: Option<futures::channel::mpsc::Sender<TerminalSize>>) {
+    use futures::SinkExt as _;
+    let (Some(mut sizes), Some(mut to)) = (sizes, to) else {
+        return;
+    };
+    while let Some((width, height)) = sizes.recv().await {
+        if to.send(TerminalSize { width, height }).await.is_err() {
+            return;
+        }
+    }
+}
+
+/// Copies one output stream of the exec to its local destination, through a bounded buffer.
+async fn relay(from: Option<impl AsyncRead + Unpin>, to: Option<impl AsyncWrite + Unpin>) -> std::io::Result<()> {
+    let Some(from) = from else {
+        return Ok(());
+    };
+    let mut from = BufReader::with_capacity(STREAM_BUFFER, from);
+    match to {
+        Some(mut to) => {
+            tokio::io::copy_buf(&mut from, &mut to).await?;
+            to.flush().await
+        }
+        None => tokio::io::copy_buf(&mut from, &mut tokio::io::sink()).await.map(drop),
     }
 }
 

@@ -6,10 +6,15 @@
 //! `sops` writing through `os.Create` does). Something that is not a regular file — a device such
 //! as `/dev/stdout` or `/dev/null`, a FIFO, anything under `/dev` or `/proc` — is never renamed
 //! over: the bytes are written into it.
+//!
+//! [`PendingFile`] does the same for bytes that arrive as a stream (a database dump): written to
+//! disk as they come, never held in memory, renamed into place only once complete.
 
 use std::io::Write;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
+
+use crate::platform::interrupt::CleanupGuard;
 
 /// Replaces (or creates) `path` with `bytes`. An existing file keeps its permission bits; a new
 /// one gets `new_mode`.
@@ -97,6 +102,68 @@ pub fn check_replaceable(path: &Path) -> std::io::Result<()> {
     tempfile::Builder::new().prefix(".ssp-write-check.").tempfile_in(dir).map(drop)
 }
 
+/// A file streamed into place: the bytes go to a file in a private temp folder beside `path`
+/// (same filesystem), and [`PendingFile::commit`] fsyncs it and renames it over `path`. Dropped
+/// without a commit (an error, Ctrl-C unwinding) the folder and the partial file are removed; a
+/// second Ctrl-C, which exits without running destructors, removes the folder too
+/// ([`CleanupGuard`]). A special file (`/dev/stdout`, a FIFO) is written into directly.
+pub struct PendingFile {
+    file: std::fs::File,
+    /// `(temp file, final path, the temp folder)`; `None` for a special file.
+    staged: Option<(PathBuf, PathBuf, tempfile::TempDir)>,
+    _cleanup: Option<CleanupGuard>,
+}
+
+impl PendingFile {
+    /// Starts replacing (or creating) `path`, as [`replace`] does: links followed, an existing
+    /// file's permission bits kept, `new_mode` for a new one.
+    pub fn create(path: &Path, new_mode: u32) -> std::io::Result<PendingFile> {
+        let target = if special(path) { path.to_path_buf() } else { resolve_links(path)? };
+        let existing = match std::fs::symlink_metadata(&target) {
+            Ok(m) if m.is_dir() => return Err(std::io::Error::other(format!("{} is a directory", target.display()))),
+            Ok(m) if !m.file_type().is_file() => None,
+            Ok(m) => Some(m.permissions().mode() & 0o7777),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Some(new_mode),
+            Err(e) => return Err(e),
+        };
+        let Some(mode) = existing.filter(|_| !special(&target)) else {
+            let file = std::fs::OpenOptions::new().write(true).open(path)?;
+            return Ok(PendingFile { file, staged: None, _cleanup: None });
+        };
+        let dir = match target.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p,
+            _ => Path::new("."),
+        };
+        let name = target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let folder = tempfile::Builder::new().prefix(&format!(".{name}.")).suffix(".tmp").tempdir_in(dir)?;
+        let cleanup = CleanupGuard::register(folder.path());
+        let temp = folder.path().join(&name);
+        let file = std::fs::OpenOptions::new().write(true).create_new(true).open(&temp)?;
+        file.set_permissions(std::fs::Permissions::from_mode(mode))?;
+        Ok(PendingFile { file, staged: Some((temp, target, folder)), _cleanup: Some(cleanup) })
+    }
+
+    /// Where to write the bytes (a handle to the temp file).
+    pub fn file(&self) -> &std::fs::File {
+        &self.file
+    }
+
+    /// Makes the bytes written durable and puts them in place.
+    pub fn commit(self) -> std::io::Result<()> {
+        let Some((temp, target, _folder)) = &self.staged else {
+            return Ok(());
+        };
+        self.file.sync_all()?;
+        std::fs::rename(temp, target)?;
+        if let Some(dir) = target.parent().filter(|p| !p.as_os_str().is_empty())
+            && let Ok(d) = std::fs::File::open(dir)
+        {
+            let _ = d.sync_all();
+        }
+        Ok(())
+    }
+}
+
 /// Writes into a device, FIFO or other special file in place.
 fn write_into(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let mut f = std::fs::OpenOptions::new().write(true).open(path)?;
@@ -161,6 +228,30 @@ mod tests {
         replace(&fifo, b"through", 0o600).unwrap();
         assert_eq!(reader.join().unwrap(), b"through");
         assert!(std::fs::symlink_metadata(&fifo).unwrap().file_type().is_fifo(), "still a FIFO");
+    }
+
+    #[test]
+    fn a_pending_file_appears_only_on_commit_and_leaves_nothing_when_dropped() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("dump.sql");
+        std::fs::write(&path, "old").unwrap();
+        let pending = PendingFile::create(&path, 0o600).unwrap();
+        pending.file().write_all(b"partial").unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"old", "the original stays until the commit");
+        drop(pending);
+        assert_eq!(std::fs::read(&path).unwrap(), b"old");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1, "no temp folder left");
+
+        let fresh = dir.path().join("fresh.sql");
+        let pending = PendingFile::create(&fresh, 0o600).unwrap();
+        pending.file().write_all(b"complete").unwrap();
+        assert!(!fresh.exists());
+        pending.commit().unwrap();
+        assert_eq!(std::fs::read(&fresh).unwrap(), b"complete");
+        assert_eq!(std::fs::metadata(&fresh).unwrap().permissions().mode() & 0o777, 0o600);
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 2);
+        assert!(PendingFile::create(dir.path(), 0o600).is_err(), "a directory is refused");
+        assert!(PendingFile::create(&dir.path().join("no/such/dir.sql"), 0o600).is_err());
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! What every layer stands on: the one runner for external programs, interrupts (Ctrl-C and the
-//! other signals), the output handle (and its one confirmation prompt), atomic file writes, the
+//! other signals), the output handle (and its one confirmation prompt), atomic file writes (also
+//! streamed), the local ends of a streamed exec (stdin, files, the terminal in raw mode), the
 //! Docker Engine client, the core-dump guard and the one duration parser.
 
 pub mod atomic_write;
@@ -11,3 +12,4 @@ pub mod interrupt;
 pub mod output;
 pub mod prompt;
 pub mod runner;
+pub mod stdio;

@@ -200,15 +200,72 @@ pub fn db_pod_selector(release: &str) -> String {
     format!("app.kubernetes.io/name=supabase-db,app.kubernetes.io/instance={release}")
 }
 
+/// The database container of the chart's db pod (named as its `app.kubernetes.io/name`): exec
+/// names it, since the pod may carry sidecars.
+pub const DB_CONTAINER: &str = "supabase-db";
+
+/// What `pg_dump` writes: everything, or only the schema or only the data.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DumpContent {
+    All,
+    SchemaOnly,
+    DataOnly,
+}
+
+/// The commands `ssp db` runs in the database pod. All connect as the Secret's user to its
+/// database; the password stays out of every command line (inside the pod they connect over the
+/// local socket, the container's own `PGPASSWORD` covering password authentication).
 impl StackInfo {
-    /// `psql` in the database pod for one statement: no psqlrc, stop at the first error, the
-    /// Secret's user and database (the password stays out of the command line: inside the pod
-    /// psql connects over the local socket).
-    pub fn psql_command(&self, sql: &str) -> Vec<String> {
+    fn login(&self) -> [String; 4] {
         let user = self.db_user.as_deref().unwrap_or("postgres");
         let db = self.db_name.as_deref().unwrap_or("postgres");
-        ["psql", "-X", "-v", "ON_ERROR_STOP=1", "-U", user, "-d", db, "-c", sql].map(str::to_string).to_vec()
+        ["-U", user, "-d", db].map(str::to_string)
     }
+
+    /// `psql` for one statement: no psqlrc, stop at the first error.
+    pub fn psql_command(&self, sql: &str) -> Vec<String> {
+        let mut argv = to_strings(&["psql", "-X", "-v", "ON_ERROR_STOP=1"]);
+        argv.extend(self.login());
+        argv.extend(to_strings(&["-c", sql]));
+        argv
+    }
+
+    /// `psql` reading a script from stdin (`db restore`, `db shell` fed by a pipe): no psqlrc,
+    /// stop at the first error, and echo the statement that failed (`--echo-errors`) so the error
+    /// shows what it was about.
+    pub fn psql_script_command(&self) -> Vec<String> {
+        let mut argv = to_strings(&["psql", "-X", "-v", "ON_ERROR_STOP=1", "--echo-errors"]);
+        argv.extend(self.login());
+        argv
+    }
+
+    /// Interactive `psql` on a terminal: the user's psqlrc in the pod applies, as with a local psql.
+    pub fn psql_interactive_command(&self) -> Vec<String> {
+        let mut argv = vec!["psql".to_string()];
+        argv.extend(self.login());
+        argv
+    }
+
+    /// `pg_dump` of the database as plain SQL on stdout; with `schemas`, only those, each of which
+    /// must exist (`--strict-names`: a misspelt schema is an error, not an empty dump).
+    pub fn pg_dump_command(&self, content: DumpContent, schemas: &[String]) -> Vec<String> {
+        let mut argv = vec!["pg_dump".to_string()];
+        argv.extend(self.login());
+        match content {
+            DumpContent::All => {}
+            DumpContent::SchemaOnly => argv.push("--schema-only".into()),
+            DumpContent::DataOnly => argv.push("--data-only".into()),
+        }
+        if !schemas.is_empty() {
+            argv.push("--strict-names".into());
+        }
+        argv.extend(schemas.iter().map(|s| format!("--schema={s}")));
+        argv
+    }
+}
+
+fn to_strings(words: &[&str]) -> Vec<String> {
+    words.iter().map(|w| w.to_string()).collect()
 }
 
 /// One answer from Supabase through Kong.
@@ -280,6 +337,37 @@ mod tests {
         let shown: String = info().summary_lines(true).iter().map(|(k, v)| format!("{k}={v}\n")).collect();
         assert!(shown.contains("postgres://postgres:pw@localhost:5432/postgres"));
         assert!(info().env_lines(false).contains(&"SUPABASE_ANON_KEY=anon.jwt".to_string()));
+    }
+
+    #[test]
+    fn db_commands_log_in_as_the_secrets_user_without_a_password() {
+        let mut info = info();
+        info.db_user = Some("supabase_admin".into());
+        let dump = info.pg_dump_command(DumpContent::SchemaOnly, &["auth".into(), "-x".into()]);
+        assert_eq!(
+            dump,
+            [
+                "pg_dump",
+                "-U",
+                "supabase_admin",
+                "-d",
+                "postgres",
+                "--schema-only",
+                "--strict-names",
+                "--schema=auth",
+                "--schema=-x"
+            ]
+        );
+        assert_eq!(info.pg_dump_command(DumpContent::All, &[]), ["pg_dump", "-U", "supabase_admin", "-d", "postgres"]);
+        assert_eq!(info.pg_dump_command(DumpContent::DataOnly, &[])[5], "--data-only");
+        assert_eq!(
+            info.psql_script_command(),
+            ["psql", "-X", "-v", "ON_ERROR_STOP=1", "--echo-errors", "-U", "supabase_admin", "-d", "postgres"]
+        );
+        assert_eq!(info.psql_interactive_command(), ["psql", "-U", "supabase_admin", "-d", "postgres"]);
+        for argv in [info.psql_command("select 1"), info.psql_script_command(), dump] {
+            assert!(!argv.concat().contains("pw"), "{argv:?}");
+        }
     }
 
     #[test]

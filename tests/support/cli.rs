@@ -124,6 +124,16 @@ impl Ssp {
     /// the outcome's stdout, and `stdin` is typed at the terminal. `None` (after the skip/fail
     /// rule) without `script`.
     pub fn on_terminal(self) -> Option<Ssp> {
+        self.on_terminal_with("")
+    }
+
+    /// [`Ssp::on_terminal`] on a terminal of `columns`×`rows` (set with `stty` before ssp starts;
+    /// `script`'s own terminal reports 0×0, "unknown").
+    pub fn on_terminal_sized(self, columns: u16, rows: u16) -> Option<Ssp> {
+        self.on_terminal_with(&format!("stty cols {columns} rows {rows}; "))
+    }
+
+    fn on_terminal_with(self, setup: &str) -> Option<Ssp> {
         let script = Path::new("/usr/bin/script");
         if !super::prerequisite(Need::Other, "script", script.exists(), "/usr/bin/script (util-linux) is not installed")
         {
@@ -134,7 +144,7 @@ impl Ssp {
         // `exec`: script runs the line with `$SHELL -c`, and a shell that stays as ssp's parent
         // (dash, when SHELL is unset or /bin/sh) dies of the Ctrl-C typed at the terminal before
         // ssp has answered it, so script would report the shell's 130 instead of ssp's status.
-        let line = format!("exec {}", shell_words::join(line));
+        let line = format!("{setup}exec {}", shell_words::join(line));
         Some(self.rewrap(script, ["-qec".into(), line, "/dev/null".into()]))
     }
 

@@ -24,10 +24,14 @@
 //! What runs: the [`ExecHandler`] the test registered for the pod with
 //! [`super::ApiHandle::set_exec_handler`] maps the call to a local process (e.g.
 //! [`crate::support::postgres::Postgres::exec_handler`]: `psql` against the test's PostgreSQL);
-//! its stdin, stdout and stderr are piped through the channels. With `tty=true` stderr joins
-//! stdout (a terminal has one output) and resize frames are recorded, not applied (the process
-//! has pipes, not a terminal). Without a handler the exec fails as the runtime fails an exec of a
-//! missing program. Validation errors (no command, no stream, unknown container, several
+//! without a TTY its stdin, stdout and stderr are piped through the channels. With `tty=true` it
+//! runs as the container runtime runs it: on a pseudo-terminal (its stdin, stdout and stderr and
+//! controlling terminal, in a session of its own, `TERM=xterm` as containerd sets), so there is
+//! one output stream, sent on stdout's channel (kube-rs refuses `tty` with `stderr`; a terminal
+//! has no separate stderr), input bytes go through the terminal's line discipline (0x03 is SIGINT
+//! for the program), and each resize frame is recorded and applied to the terminal
+//! (`TIOCSWINSZ`, which sends the program SIGWINCH). Without a handler the exec fails as the
+//! runtime fails an exec of a missing program. Validation errors (no command, no stream, unknown container, several
 //! containers and none named) are the apiserver's 400s, before the upgrade.
 
 use std::sync::Arc;
@@ -198,16 +202,20 @@ where
             call.command[0], call.pod
         )),
         Some(h) => h(&call).and_then(|cmd| {
+            let spawn_error = |e: std::io::Error| format!("exec: \"{}\": {e}: unknown", call.command[0]);
+            if call.tty {
+                return Pty::spawn(cmd).map_err(spawn_error);
+            }
             let mut cmd = tokio::process::Command::from(cmd);
             cmd.stdin(if call.stdin { std::process::Stdio::piped() } else { std::process::Stdio::null() })
                 .stdout(std::process::Stdio::piped())
                 .stderr(std::process::Stdio::piped())
                 .kill_on_drop(true);
-            cmd.spawn().map_err(|e| format!("exec: \"{}\": {e}: unknown", call.command[0]))
+            cmd.spawn().map(|child| (child, None)).map_err(spawn_error)
         }),
     };
-    let mut child = match spawned {
-        Ok(child) => child,
+    let (mut child, mut pty) = match spawned {
+        Ok(spawned) => spawned,
         Err(message) => {
             let status = internal_error(&format!(
                 "Internal error occurred: error executing command in container: failed to exec in container: failed to start exec: OCI runtime exec failed: {message}"
@@ -220,11 +228,12 @@ where
         }
     };
     let mut child_stdin = child.stdin.take();
-    // Under TTY a terminal has one output: stderr goes to stdout's channel.
-    let err_channel = if call.tty { STDOUT } else { STDERR };
+    // Under TTY the terminal is the one output: read from its master, sent on stdout's channel.
+    let terminal = pty.as_mut().map(|p| p.reader.take().expect("the terminal's reader"));
     let pumps = [
         (child.stdout.take().map(|o| Box::new(o) as Box<dyn AsyncRead + Unpin + Send>), STDOUT, call.stdout),
-        (child.stderr.take().map(|o| Box::new(o) as Box<dyn AsyncRead + Unpin + Send>), err_channel, call.stderr),
+        (child.stderr.take().map(|o| Box::new(o) as Box<dyn AsyncRead + Unpin + Send>), STDERR, call.stderr),
+        (terminal, STDOUT, call.stdout),
     ]
     .into_iter()
     .filter_map(|(from, channel, wanted)| {
@@ -254,12 +263,18 @@ where
                         {
                             child_stdin = None;
                         }
+                        if let Some(p) = pty.as_mut().filter(|_| call.stdin) {
+                            p.write(bytes[1..].to_vec());
+                        }
                     }
                     RESIZE => {
                         if let Ok(size) = serde_json::from_slice::<Value>(&bytes[1..]) {
                             let dim = |k: &str| size.get(k).and_then(Value::as_u64).unwrap_or(0) as u16;
                             let (w, h) = (dim("Width"), dim("Height"));
                             shared.mutate(|st| st.execs[index].resizes.push((w, h)));
+                            if let Some(p) = pty.as_ref() {
+                                p.resize(w, h);
+                            }
                         }
                     }
                     CLOSE if call.protocol.starts_with("v5") && bytes.get(1) == Some(&STDIN) => {
@@ -273,6 +288,11 @@ where
                     // v4's only end of stdin (and a v5 client gone).
                     if let Some(mut w) = child_stdin.take() {
                         let _ = w.shutdown().await;
+                    }
+                    // A terminal whose client went away hangs up, as the runtime's does.
+                    if let (Some(_), Some(pid)) = (pty.as_ref(), child.id()) {
+                        // SAFETY: signals the process group the program leads (setsid).
+                        unsafe { libc::kill(-(pid as i32), libc::SIGHUP) };
                     }
                     client_open = false;
                 }
@@ -294,4 +314,105 @@ where
     let _ = out_tx.send(Message::Close(None)).await;
     drop(out_tx);
     let _ = writer.await;
+}
+
+/// The pseudo-terminal a `tty=true` exec runs on (see the module documentation): the master's
+/// output as an async reader (a thread reads it: a pty master is not pollable by tokio's file
+/// support), input written by another thread so a full terminal never blocks the session.
+struct Pty {
+    master: std::fs::File,
+    reader: Option<Box<dyn AsyncRead + Unpin + Send>>,
+    input: std::sync::mpsc::Sender<Vec<u8>>,
+}
+
+impl Pty {
+    fn spawn(mut cmd: std::process::Command) -> std::io::Result<(tokio::process::Child, Option<Pty>)> {
+        use std::os::fd::{FromRawFd, OwnedFd};
+        use std::os::unix::process::CommandExt;
+        let (mut master, mut slave) = (0, 0);
+        // SAFETY: openpty writes two new descriptors; no name, default settings and size.
+        if unsafe { libc::openpty(&mut master, &mut slave, std::ptr::null_mut(), std::ptr::null(), std::ptr::null()) }
+            != 0
+        {
+            return Err(std::io::Error::last_os_error());
+        }
+        // SAFETY: both descriptors were just opened and are owned here alone.
+        let (master, slave) = unsafe { (std::fs::File::from_raw_fd(master), OwnedFd::from_raw_fd(slave)) };
+        cmd.stdin(slave.try_clone()?).stdout(slave.try_clone()?).stderr(slave).env("TERM", "xterm");
+        // SAFETY: only async-signal-safe calls between fork and exec.
+        unsafe {
+            cmd.pre_exec(|| {
+                if libc::setsid() < 0 || libc::ioctl(0, libc::TIOCSCTTY, 0) < 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
+        let mut cmd = tokio::process::Command::from(cmd);
+        cmd.kill_on_drop(true);
+        let child = cmd.spawn()?;
+        // `cmd` (and with it the parent's copies of the slave) is dropped here: the master reads
+        // end (EIO) once the program and its children have closed the terminal.
+        drop(cmd);
+        let (out_tx, out_rx) = tokio::sync::mpsc::channel::<Vec<u8>>(16);
+        let mut from = master.try_clone()?;
+        std::thread::spawn(move || {
+            use std::io::Read;
+            let mut buf = vec![0u8; 16 * 1024];
+            while let Ok(n) = from.read(&mut buf) {
+                if n == 0 || out_tx.blocking_send(buf[..n].to_vec()).is_err() {
+                    break;
+                }
+            }
+        });
+        let (in_tx, in_rx) = std::sync::mpsc::channel::<Vec<u8>>();
+        let mut to = master.try_clone()?;
+        std::thread::spawn(move || {
+            use std::io::Write;
+            while let Ok(bytes) = in_rx.recv() {
+                if to.write_all(&bytes).is_err() {
+                    break;
+                }
+            }
+        });
+        let reader = Box::new(ChannelReader { rx: out_rx, pending: Vec::new() }) as Box<dyn AsyncRead + Unpin + Send>;
+        Ok((child, Some(Pty { master, reader: Some(reader), input: in_tx })))
+    }
+
+    fn write(&self, bytes: Vec<u8>) {
+        let _ = self.input.send(bytes);
+    }
+
+    fn resize(&self, width: u16, height: u16) {
+        use std::os::fd::AsRawFd;
+        let size = libc::winsize { ws_row: height, ws_col: width, ws_xpixel: 0, ws_ypixel: 0 };
+        // SAFETY: TIOCSWINSZ reads one winsize from a valid struct.
+        unsafe { libc::ioctl(self.master.as_raw_fd(), libc::TIOCSWINSZ, &size) };
+    }
+}
+
+/// Chunks from a channel as an `AsyncRead` (the end of the channel is the end of the stream).
+struct ChannelReader {
+    rx: tokio::sync::mpsc::Receiver<Vec<u8>>,
+    pending: Vec<u8>,
+}
+
+impl AsyncRead for ChannelReader {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        if self.pending.is_empty() {
+            match self.rx.poll_recv(cx) {
+                std::task::Poll::Ready(Some(chunk)) => self.pending = chunk,
+                std::task::Poll::Ready(None) => return std::task::Poll::Ready(Ok(())),
+                std::task::Poll::Pending => return std::task::Poll::Pending,
+            }
+        }
+        let n = self.pending.len().min(buf.remaining());
+        buf.put_slice(&self.pending[..n]);
+        self.pending.drain(..n);
+        std::task::Poll::Ready(Ok(()))
+    }
 }

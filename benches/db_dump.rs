@@ -1,0 +1,152 @@
+//! `ssp db dump` of a ~100 MB database: peak RSS and throughput against `pg_dump` run directly.
+//!
+//! The stack of `tests/db.rs`: the real helm installs a small release into the in-process API
+//! double, whose exec of the database pod runs Debian's `pg_dump` against the test PostgreSQL on
+//! loopback. A table of ~100 MB (plain-SQL dump size) is written once; then `ssp db dump -o FILE`
+//! (pg_dump → the double → WebSocket → ssp → FILE) and `pg_dump > FILE` straight against the same
+//! server run alternately after a warm-up. Reported: each side's median wall time and throughput
+//! (dump bytes / time), their ratio, and ssp's peak RSS (`ru_maxrss` from `wait4`), also for a
+//! dump to stdout (a pipe into /dev/null). Targets (issue 11): peak RSS < 50 MB (streamed, not
+//! buffered); ssp's throughput within 20 % of pg_dump's.
+//!
+//! Run with `cargo bench --bench db_dump` (release ssp), or `cargo bench --profile dev --bench
+//! db_dump` for the debug build. `SSP_BENCH_DUMP_MB` changes the size.
+
+#[path = "../tests/support/mod.rs"]
+mod support;
+
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use support::stack::{Stack, StackOptions, small_release};
+
+const PAIRS: usize = 3;
+
+/// One finished child: wall time from spawn to reaped, peak RSS in KiB, exit status.
+struct Run {
+    time: Duration,
+    /// User + system CPU time of the child.
+    cpu: Duration,
+    max_rss_kib: i64,
+    success: bool,
+}
+
+/// Spawns `cmd` (stdin and stderr null; stdout as the caller set it) and reaps it with `wait4`.
+// Reaped by `wait4` below (std's `wait` would not give the rusage), so no zombie is left.
+#[allow(clippy::zombie_processes)]
+fn run(cmd: &mut Command) -> Run {
+    let start = Instant::now();
+    let child = cmd.stdin(Stdio::null()).stderr(Stdio::null()).spawn().expect("spawn");
+    let pid = child.id() as libc::pid_t;
+    let mut status = 0;
+    // SAFETY: an all-zero rusage is valid; wait4 fills it in for our own child.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: pid is our child, not yet reaped (std's Child is never waited on).
+    let rc = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    let time = start.elapsed();
+    assert_eq!(rc, pid, "wait4: {}", std::io::Error::last_os_error());
+    let tv = |t: libc::timeval| Duration::from_secs(t.tv_sec as u64) + Duration::from_micros(t.tv_usec as u64);
+    Run {
+        time,
+        cpu: tv(usage.ru_utime) + tv(usage.ru_stime),
+        max_rss_kib: usage.ru_maxrss,
+        success: libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
+    }
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    v[v.len() / 2]
+}
+
+fn main() {
+    if std::env::args().any(|a| a == "--list") {
+        return;
+    }
+    let mb: u64 = std::env::var("SSP_BENCH_DUMP_MB").ok().and_then(|v| v.parse().ok()).unwrap_or(100);
+    let Some(pg) = support::postgres::server("db_dump bench") else {
+        println!("skipped: no PostgreSQL package");
+        return;
+    };
+    let Some(stack) = Stack::new(StackOptions::default()) else {
+        println!("skipped: the stack (helm, the fake k3d) is not available");
+        return;
+    };
+    stack.deployed(&small_release());
+    let pod = stack
+        .api
+        .list("pods", Some("default"))
+        .into_iter()
+        .filter_map(|p| p["metadata"]["name"].as_str().map(str::to_string))
+        .find(|name| name.starts_with("supabase-supabase-db-"))
+        .expect("the db pod");
+    stack.api.set_exec_handler("default", &pod, pg.exec_handler());
+
+    // ~215 bytes per row in the dump (id, tab, 6 × 32 hex, newline).
+    let rows = mb * 1_000_000 / 215;
+    let started = Instant::now();
+    pg.psql("drop table if exists bench_dump");
+    pg.psql(&format!(
+        "create table bench_dump as select g as id, repeat(md5(g::text), 6) as body from generate_series(1, {rows}) g"
+    ));
+    println!("wrote {rows} rows in {:.1} s", started.elapsed().as_secs_f64());
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let ssp_file = dir.path().join("ssp.sql");
+    let direct_file = dir.path().join("direct.sql");
+    let ssp_dump = |file: &std::path::Path| {
+        let mut cmd = stack.ssp().args(["db", "dump", "-o", file.to_str().unwrap()]).into_command();
+        cmd.stdout(Stdio::null());
+        run(&mut cmd)
+    };
+    let direct_dump = |file: &std::path::Path| {
+        let mut cmd = pg.client("pg_dump");
+        cmd.args(["-U", "postgres", "-d", "postgres"]).stdout(std::fs::File::create(file).unwrap());
+        run(&mut cmd)
+    };
+    // Warm-up (caches, the binary paged in), then alternately.
+    assert!(ssp_dump(&ssp_file).success, "ssp db dump failed");
+    assert!(direct_dump(&direct_file).success, "pg_dump failed");
+    let size = std::fs::metadata(&direct_file).unwrap().len();
+    let ssp_size = std::fs::metadata(&ssp_file).unwrap().len();
+    assert!(ssp_size.abs_diff(size) < 1000, "dumps differ in size: ssp {ssp_size}, pg_dump {size}");
+    let (mut ssp_times, mut direct_times, mut rss, mut cpu) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for i in 0..PAIRS * 2 {
+        if i % 4 == 0 || i % 4 == 3 {
+            let r = ssp_dump(&ssp_file);
+            assert!(r.success);
+            ssp_times.push(r.time.as_secs_f64());
+            rss.push(r.max_rss_kib as f64);
+            cpu.push(r.cpu.as_secs_f64());
+        } else {
+            let r = direct_dump(&direct_file);
+            assert!(r.success);
+            direct_times.push(r.time.as_secs_f64());
+        }
+    }
+    let mut to_stdout = stack.ssp().args(["db", "dump"]).into_command();
+    to_stdout.stdout(Stdio::null());
+    let piped = run(&mut to_stdout);
+    assert!(piped.success);
+
+    let mib = size as f64 / (1024.0 * 1024.0);
+    let (ssp_s, direct_s) = (median(ssp_times), median(direct_times));
+    // ru_maxrss is in KiB; the target is in MB.
+    let mb_of = |kib: f64| kib * 1024.0 / 1e6;
+    let rss_max = mb_of(rss.iter().cloned().fold(piped.max_rss_kib as f64, f64::max));
+    println!("dump size {mib:.1} MiB, {PAIRS} runs each, alternately");
+    println!("ssp db dump -o FILE   median {ssp_s:>6.2} s   {:>7.1} MiB/s", mib / ssp_s);
+    println!("pg_dump > FILE        median {direct_s:>6.2} s   {:>7.1} MiB/s", mib / direct_s);
+    let ratio = (mib / ssp_s) / (mib / direct_s);
+    println!("throughput ssp / pg_dump {ratio:.2}; ssp's own CPU time per dump {:.2} s", median(cpu));
+    println!(
+        "ssp peak RSS: to FILE {:.1} MB (max of runs), to stdout {:.1} MB",
+        mb_of(rss.iter().cloned().fold(0.0, f64::max)),
+        mb_of(piped.max_rss_kib as f64)
+    );
+    let rss_verdict = if rss_max < 50.0 { "meets" } else { "MISSES" };
+    let speed_verdict = if ratio >= 0.8 { "meets" } else { "MISSES" };
+    println!("db dump: peak RSS {rss_max:.1} MB {rss_verdict} the 50 MB target");
+    println!("db dump: throughput {:.0} % of pg_dump's {speed_verdict} the 80 % target", ratio * 100.0);
+    pg.psql("drop table bench_dump");
+}
