@@ -163,3 +163,139 @@ fn list_without_docker_or_cluster_says_unknown_with_one_hint() {
     assert_eq!(out.stderr.matches("hint: start Docker").count(), 1, "{}", out.stderr);
     out.stderr_has("host Docker: unknown").stderr_has("cluster: unknown (cluster pdc-cluster is");
 }
+
+/// A source registry holding what [`mirror_values`] names: `team/app:1.0`, a two-platform index,
+/// and `team/db:1.0`. Returns the registry, the values file text and the two top digests.
+fn mirror_source(test: &str) -> Option<(Registry, String, String, String)> {
+    if !support::env::docker_available(test) {
+        return None;
+    }
+    let source = Registry::start(test, None)?;
+    let amd = source.push_scratch_image("team/app", "1.0-amd64", format!("{test} app amd64").as_bytes(), false);
+    let arm = source.push_scratch_image("team/app", "1.0-arm64", format!("{test} app arm64").as_bytes(), false);
+    let app = source.push_index("team/app", "1.0", &[(&amd, "amd64"), (&arm, "arm64")]);
+    let db = source.push_scratch_image("team/db", "1.0", format!("{test} db").as_bytes(), false);
+    // Every component but db runs team/app; auth, analytics, realtime and storage, whose init
+    // containers the chart fixes to Docker Hub's postgres:15-alpine (unreachable here), are off.
+    let mut values = String::new();
+    for component in COMPONENTS {
+        let repo = if *component == "db" { "team/db" } else { "team/app" };
+        values
+            .push_str(&format!("{component}:\n  image:\n    repository: {}/{repo}\n    tag: \"1.0\"\n", source.host()));
+        if ["auth", "analytics", "realtime", "storage"].contains(component) {
+            values.push_str("  enabled: false\n");
+        }
+    }
+    Some((source, values, app, db))
+}
+
+/// The distinct blobs (configs and layers) below `repo:reference` in `registry`.
+fn blobs_of(registry: &Registry, repo: &str, reference: &str) -> std::collections::BTreeSet<String> {
+    let (bytes, _) = registry.manifest(repo, reference).unwrap();
+    let manifest: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+    let mut blobs = std::collections::BTreeSet::new();
+    for member in manifest["manifests"].as_array().into_iter().flatten() {
+        blobs.extend(blobs_of(registry, repo, member["digest"].as_str().unwrap()));
+    }
+    for blob in manifest["layers"].as_array().into_iter().flatten().chain(manifest.get("config")) {
+        blobs.insert(blob["digest"].as_str().unwrap().to_string());
+    }
+    blobs
+}
+
+/// `ssp images mirror` into a registry with basic auth (credentials from SSP_REGISTRY_USER/TOKEN
+/// for `[registry] host`): the index, its platform manifests and the plain image arrive with the
+/// same digests, every blob once; the values keys to change are named; a second run uploads no
+/// blob and pushes no manifest; `--dry-run` lists and writes nothing.
+#[test]
+fn mirror_keeps_digests_and_a_second_run_copies_nothing() {
+    let Some((source, values, app, db)) = mirror_source("mirror_copies") else { return };
+    let Some(stack) = Stack::new(StackOptions { chart: true, ..Default::default() }) else { return };
+    let Some(target) = Registry::start("mirror_copies", Some(("mirror", "s3cret"))) else { return };
+    stack.project.write("images.yaml", values);
+    let to = format!("{}/mirror", target.host());
+    let ssp = || {
+        stack
+            .ssp()
+            .env("SSP_REGISTRY_HOST", target.host())
+            .env("SSP_REGISTRY_USER", "mirror")
+            .env("SSP_REGISTRY_TOKEN", "s3cret")
+            .args(["images", "mirror", "-f", "images.yaml", "--to", &to])
+    };
+
+    let out = stack
+        .ssp()
+        .args(["--dry-run", "images", "mirror", "-f", "images.yaml", "--to", &to])
+        .env("SSP_REGISTRY_HOST", target.host())
+        .env("SSP_REGISTRY_USER", "mirror")
+        .env("SSP_REGISTRY_TOKEN", "s3cret")
+        .run();
+    out.success().stderr_has(&format!("{}/team/app:1.0 → {to}/team/app:1.0: would copy 4 blob(s)", source.host()));
+    assert_eq!((target.blob_uploads(), target.manifest_puts()), (0, 0), "{:?}", target.requests());
+
+    let out = ssp().run();
+    out.success();
+    assert!(!out.stderr.contains("s3cret"), "{}", out.stderr);
+    out.stderr_has(&format!("{}/team/app:1.0 → {to}/team/app:1.0: copied 4 blob(s)", source.host()))
+        .stderr_has(&format!("{}/team/db:1.0 → {to}/team/db:1.0: copied 2 blob(s)", source.host()))
+        .stderr_has(&format!("db.image.repository: {0}/team/db → {to}/team/db", source.host()))
+        .stderr_has(&format!("kong.image.repository: {0}/team/app → {to}/team/app", source.host()));
+    assert!(!out.stderr.contains("fixed in the chart's templates"), "{}", out.stderr);
+    assert_eq!(target.manifest_digest("mirror/team/app", "1.0"), Some(app.clone()));
+    assert_eq!(target.manifest_digest("mirror/team/db", "1.0"), Some(db.clone()));
+    let (index, media) = target.manifest("mirror/team/app", "1.0").unwrap();
+    assert_eq!(media, registry::DOCKER_MANIFEST_LIST);
+    for member in serde_json::from_slice::<serde_json::Value>(&index).unwrap()["manifests"].as_array().unwrap() {
+        let digest = member["digest"].as_str().unwrap();
+        assert_eq!(target.manifest_digest("mirror/team/app", digest).as_deref(), Some(digest));
+    }
+    let blobs = blobs_of(&source, "team/app", "1.0").len() + blobs_of(&source, "team/db", "1.0").len();
+    assert_eq!(blobs, 6);
+    assert_eq!(blobs_of(&target, "mirror/team/app", "1.0"), blobs_of(&source, "team/app", "1.0"));
+    assert_eq!(target.blob_uploads(), blobs, "each blob uploaded once: {:?}", target.requests());
+    let (uploads, puts) = (target.blob_uploads(), target.manifest_puts());
+
+    let out = ssp().run();
+    out.success().stderr_has("team/app:1.0: already there").stderr_has("team/db:1.0: already there");
+    assert_eq!((target.blob_uploads(), target.manifest_puts()), (uploads, puts), "{:?}", target.requests());
+}
+
+/// A wrong password for the target: exit 1 naming every image, and nothing reaches the target
+/// (no blob upload, no manifest, no repository in its storage).
+#[test]
+fn mirror_with_a_wrong_password_names_every_image_and_pushes_nothing() {
+    let Some((source, values, _, _)) = mirror_source("mirror_wrong_password") else { return };
+    let Some(stack) = Stack::new(StackOptions { chart: true, ..Default::default() }) else { return };
+    let Some(target) = Registry::start("mirror_wrong_password", Some(("mirror", "s3cret"))) else { return };
+    stack.project.write("images.yaml", values);
+    let to = format!("{}/mirror", target.host());
+    let out = stack
+        .ssp()
+        .env("SSP_REGISTRY_HOST", target.host())
+        .env("SSP_REGISTRY_USER", "mirror")
+        .env("SSP_REGISTRY_TOKEN", "not-the-password")
+        .args(["images", "mirror", "-f", "images.yaml", "--to", &to])
+        .run();
+    out.status(1)
+        .stderr_has(&format!("2 of 2 image(s) could not be copied: {0}/team/app:1.0, {0}/team/db:1.0", source.host()));
+    out.stderr_has(&format!("{} refused the credentials from SSP_REGISTRY_USER/SSP_REGISTRY_TOKEN", target.host()));
+    assert!(!out.stderr.contains("not-the-password"), "{}", out.stderr);
+    assert_eq!(out.stderr.matches("hint: check the credentials from SSP_REGISTRY_USER").count(), 1, "{}", out.stderr);
+    // Nothing was copied, so no values key is offered for a change.
+    assert!(!out.stderr.contains("image.repository: "), "{}", out.stderr);
+    assert_eq!((target.blob_uploads(), target.manifest_puts()), (0, 0), "{:?}", target.requests());
+    assert!(!registry::storage(&target).join("docker/registry/v2/repositories").exists());
+}
+
+/// `--to` without a registry is a usage error (exit 2) that says what to give.
+#[test]
+fn mirror_to_without_a_registry_is_refused() {
+    let project = support::cli::Project::new();
+    project.write("deployment/values.dev.yaml", "db: {}\n");
+    project
+        .ssp()
+        .args(["images", "mirror", "--to", "mirror/prefix"])
+        .run()
+        .status(2)
+        .stderr_has("--to `mirror/prefix` names no registry");
+}

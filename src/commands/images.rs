@@ -224,6 +224,7 @@ async fn mirror(global: &GlobalArgs, args: &ImagesMirrorArgs, output: Output) ->
     let env_host = ctx.project.config.registry.host.clone();
 
     let mut failed = Vec::new();
+    let mut hints = std::collections::BTreeSet::new();
     let (mut total_blobs, mut total_bytes) = (0, 0);
     for pair in &pairs {
         let label = pair.source.to_string();
@@ -257,14 +258,18 @@ async fn mirror(global: &GlobalArgs, args: &ImagesMirrorArgs, output: Output) ->
             }
             Err(err) => {
                 finish(Mark::Fail, format!("{label} → {}: {err}", pair.target));
-                out.hint(err.hint(&env_host));
+                hints.insert(err.hint(&env_host));
                 failed.push(label);
             }
         }
     }
     let verb = if ctx.dry_run { "would copy" } else { "copied" };
     out.note(format!("{verb} {total_blobs} blob(s), {} in all", indicatif::HumanBytes(total_bytes)));
-    print_repository_changes(out, &pairs, &repositories, args.upstream);
+    for hint in hints {
+        out.hint(hint);
+    }
+    let copied: Vec<&MirrorPair> = pairs.iter().filter(|p| !failed.contains(&p.source.to_string())).collect();
+    print_repository_changes(out, &copied, &images, &repositories, args.upstream);
     if !failed.is_empty() {
         bail!("{} of {} image(s) could not be copied: {}", failed.len(), pairs.len(), failed.join(", "));
     }
@@ -272,22 +277,38 @@ async fn mirror(global: &GlobalArgs, args: &ImagesMirrorArgs, output: Output) ->
 }
 
 /// The `image.repository` values that would change to pull from the mirror.
-fn print_repository_changes(out: &Output, pairs: &[MirrorPair], repositories: &Value, upstream: bool) {
+/// The `image.repository` values that would change to pull from the mirror, and the images no
+/// values key sets (fixed in the chart's templates).
+fn print_repository_changes(
+    out: &Output,
+    pairs: &[&MirrorPair],
+    images: &[UsedImage],
+    repositories: &Value,
+    upstream: bool,
+) {
     let mut changes = Vec::new();
+    let mut keyed = std::collections::BTreeSet::new();
     for (key, value) in repositories.as_object().into_iter().flatten() {
         let Some(repo) = value.as_str() else { continue };
         let Ok(named) = ImageRef::parse(repo) else { continue };
         if let Some(pair) = pairs.iter().find(|p| p.source.registry == named.registry && p.source.path == named.path) {
             changes.push(format!("{key}: {repo} → {}", pair.target.familiar_repository()));
+            keyed.insert((named.registry, named.path));
         }
     }
-    if changes.is_empty() {
-        return;
+    if !changes.is_empty() {
+        let whose = if upstream { "the chart's defaults; set them in your values" } else { "in your values" };
+        out.note(format!("to pull from the mirror, change these image.repository values ({whose}):"));
+        for change in changes {
+            out.note(format!("  {change}"));
+        }
     }
-    let whose = if upstream { "the chart's defaults; set them in your values" } else { "in your values" };
-    out.note(format!("to pull from the mirror, change these image.repository values ({whose}):"));
-    for change in changes {
-        out.note(format!("  {change}"));
+    for pair in pairs.iter().filter(|p| !keyed.contains(&(p.source.registry.clone(), p.source.path.clone()))) {
+        let users = images.iter().find(|u| u.image == pair.source).map(|u| u.used_by.join(", ")).unwrap_or_default();
+        out.note(format!(
+            "{} is fixed in the chart's templates ({users}): no values key points it at the mirror; a registry mirror in the cluster (k3s registries.yaml) can",
+            pair.source
+        ));
     }
 }
 

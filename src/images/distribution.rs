@@ -48,6 +48,11 @@ impl RegistryError {
     /// What to do about it.
     pub fn hint(&self, env_host: &str) -> String {
         match self {
+            RegistryError::Unauthorized { registry, source_name: Some(source), .. } => {
+                format!(
+                    "check the credentials from {source} for {registry}: a token must be allowed to read (and, for a mirror target, write) packages"
+                )
+            }
             RegistryError::Unauthorized { registry, .. } if is_env_host(registry, env_host) => {
                 format!("set {ENV_USER} and {ENV_TOKEN} for {registry}, or `docker login {registry}`")
             }
