@@ -299,3 +299,53 @@ fn mirror_to_without_a_registry_is_refused() {
         .status(2)
         .stderr_has("--to `mirror/prefix` names no registry");
 }
+
+/// `--env cloud`: the SOPS values are decrypted in memory and reach `helm template` on its stdin
+/// (`--values -`, no file), and their images are the ones listed.
+#[test]
+fn cloud_values_reach_helm_template_on_stdin() {
+    use age::secrecy::ExposeSecret;
+    use ssp::sops::{AgeIdentities, Document, EncryptionSpec, Format, KeySources, RecipientGroup, SopsFile, stores};
+    let Some(stack) = Stack::new(StackOptions { chart: true, ..Default::default() }) else { return };
+    let dev = std::fs::read_to_string(stack.project.root().join("deployment/values.dev.yaml")).unwrap();
+    let plain = dev.replace("supabase-studio\n    tag: 2024.12.23", "supabase-studio\n    tag: 2025.02.02-cloud");
+    assert_ne!(plain, dev);
+    let id = age::x25519::Identity::generate();
+    let spec = EncryptionSpec {
+        groups: vec![RecipientGroup { age: vec![id.to_public().to_string()], ..Default::default() }],
+        ..Default::default()
+    };
+    let doc = Document::new(stores::parse_plain(Format::Yaml, plain.as_bytes()).unwrap());
+    let file = SopsFile::encrypt_new(&doc, Format::Yaml, &spec, &KeySources::with_age(AgeIdentities::none())).unwrap();
+    stack.project.write("deployment/values.cloud.yaml", file.to_bytes().unwrap());
+
+    let out = stack
+        .ssp()
+        .env("DOCKER_HOST", "unix:///nonexistent/docker.sock")
+        .env("SOPS_AGE_KEY", id.to_string().expose_secret())
+        .args(["images", "--env", "cloud", "-o", "json"])
+        .run();
+    out.success();
+    entry(&out.json(), "ghcr.io/uw-thinklab/supabase-studio:2025.02.02-cloud");
+    let helm = stack.helm_calls();
+    let template = helm.last().unwrap();
+    assert_eq!(template.flag_values("--values"), ["-"]);
+    assert!(template.files.is_empty(), "{:?}", template.files);
+    let given: serde_json::Value = serde_saphyr::from_str(template.stdin.as_deref().unwrap()).unwrap();
+    let expected: serde_json::Value = serde_saphyr::from_str(&plain).unwrap();
+    assert_eq!(given, expected, "helm's stdin holds the decrypted values");
+}
+
+/// `--upstream`: the chart's own default images for the components the values enable, not the
+/// values' ones; with no route to Docker Hub here every copy fails, each named (exit 1).
+#[test]
+fn mirror_upstream_takes_the_charts_default_images() {
+    let Some(stack) = Stack::new(StackOptions { chart: true, ..Default::default() }) else { return };
+    let out = stack.ssp().args(["--dry-run", "images", "mirror", "--upstream", "--to", "127.0.0.1:9/m"]).run();
+    out.status(1);
+    for image in ["supabase/postgres:latest", "supabase/studio:latest", "kong:latest", "postgres:15-alpine"] {
+        out.stderr_has(&format!("✗ {image} → 127.0.0.1:9/m/{image}:"));
+    }
+    assert!(!out.stderr.contains("ghcr.io/uw-thinklab"), "{}", out.stderr);
+    out.stderr_has("could not be copied: darthsim/imgproxy:latest, kong:latest,");
+}
