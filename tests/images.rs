@@ -349,3 +349,134 @@ fn mirror_upstream_takes_the_charts_default_images() {
     assert!(!out.stderr.contains("ghcr.io/uw-thinklab"), "{}", out.stderr);
     out.stderr_has("could not be copied: darthsim/imgproxy:latest, kong:latest,");
 }
+
+/// A registry with basic auth holding `team/app:1.0`, `team/db:1.0` and the index `team/kong:1.0`
+/// (seeded from an open one where the real daemon pushed them), and values pointing every
+/// component there (auth, analytics, realtime and storage off: their init containers are fixed to
+/// Docker Hub's postgres).
+fn private_source(test: &str) -> Option<(Registry, String)> {
+    if !support::env::docker_available(test) {
+        return None;
+    }
+    let open = Registry::start(test, None)?;
+    let locked = Registry::start(test, Some(("puller", "pull-pass")))?;
+    open.push_scratch_image("team/app", "1.0", format!("{test} app").as_bytes(), false);
+    open.push_scratch_image("team/db", "1.0", format!("{test} db").as_bytes(), false);
+    let amd = open.push_scratch_image("team/kong", "1.0-amd64", format!("{test} kong amd64").as_bytes(), false);
+    let arm = open.push_scratch_image("team/kong", "1.0-arm64", format!("{test} kong arm64").as_bytes(), false);
+    open.push_index("team/kong", "1.0", &[(&amd, "amd64"), (&arm, "arm64")]);
+    for repo in ["team/app", "team/db", "team/kong"] {
+        locked.copy_from(&open, repo, "1.0");
+    }
+    let mut values = String::new();
+    for component in COMPONENTS {
+        let repo = match *component {
+            "db" => "team/db",
+            "kong" => "team/kong",
+            _ => "team/app",
+        };
+        values
+            .push_str(&format!("{component}:\n  image:\n    repository: {}/{repo}\n    tag: \"1.0\"\n", locked.host()));
+        if ["auth", "analytics", "realtime", "storage"].contains(component) {
+            values.push_str("  enabled: false\n");
+        }
+    }
+    Some((locked, values))
+}
+
+fn remove_from_docker(images: &[String]) {
+    for image in images {
+        if registry::docker_has(image) {
+            registry::docker(&["rmi", image]);
+        }
+    }
+}
+
+/// `ssp images pull`: the real daemon pulls what it lacks from a registry with basic auth (the
+/// credentials from SSP_REGISTRY_USER/TOKEN for `[registry] host`), and one `k3d image import`
+/// loads what the node does not list; a second run with everything in place downloads nothing
+/// and imports nothing.
+#[test]
+fn pull_fetches_what_docker_lacks_and_imports_what_the_nodes_lack() {
+    let Some((source, values)) = private_source("images_pull") else { return };
+    let Some(stack) = Stack::new(StackOptions { chart: true, ..Default::default() }) else { return };
+    stack.cluster_running();
+    stack.project.write("images.yaml", values);
+    let host = source.host();
+    let names: Vec<String> = ["app", "db", "kong"].iter().map(|r| format!("{host}/team/{r}:1.0")).collect();
+    remove_from_docker(&names);
+    let node = |images: &[&String]| {
+        json!({
+            "apiVersion": "v1", "kind": "Node", "metadata": {"name": "k3d-pdc-cluster-server-0"},
+            "status": {"images": images.iter().map(|n| json!({"names": [n], "sizeBytes": 100})).collect::<Vec<_>>()}
+        })
+    };
+    stack.api.insert(node(&[&names[0]]));
+    let ssp = || {
+        stack
+            .ssp()
+            .env("SSP_REGISTRY_HOST", &host)
+            .env("SSP_REGISTRY_USER", "puller")
+            .env("SSP_REGISTRY_TOKEN", "pull-pass")
+            .args(["images", "pull", "-f", "images.yaml"])
+    };
+
+    let out = ssp().run();
+    out.success();
+    for name in &names {
+        assert!(registry::docker_has(name), "{name} not in Docker:\n{}", out.stderr);
+        out.stderr_has(&format!("pulled {name} (credentials from SSP_REGISTRY_USER/SSP_REGISTRY_TOKEN)"));
+    }
+    assert!(!out.stderr.contains("pull-pass"), "{}", out.stderr);
+    assert!(source.blob_gets() >= 4, "the daemon fetched the layers: {:?}", source.requests());
+    let imports: Vec<Vec<String>> = stack
+        .fakes
+        .calls_of("k3d")
+        .into_iter()
+        .filter(|c| c.argv.starts_with(&["image".to_string(), "import".to_string()]))
+        .map(|c| c.argv)
+        .collect();
+    assert_eq!(imports, [vec!["image", "import", &names[1], &names[2], "-c", "pdc-cluster"]]);
+    out.stderr_has("loaded 2 image(s) into cluster pdc-cluster");
+
+    stack.api.insert(node(&names.iter().collect::<Vec<_>>()));
+    let (gets, requests) = (source.blob_gets(), source.requests().len());
+    let out = ssp().run();
+    out.success()
+        .stderr_has("all 3 image(s) are in the host's Docker")
+        .stderr_has("the nodes of pdc-cluster hold all 3 image(s)");
+    assert_eq!(source.blob_gets(), gets);
+    assert_eq!(
+        source.requests().len(),
+        requests,
+        "no request reached the registry: {:?}",
+        &source.requests()[requests..]
+    );
+    let import_calls =
+        stack.fakes.calls_of("k3d").iter().filter(|c| c.argv.starts_with(&["image".to_string()])).count();
+    assert_eq!(import_calls, 1);
+    remove_from_docker(&names);
+}
+
+/// An image the registry does not have: exit 1 naming it, the others still pulled and imported.
+#[test]
+fn pull_of_a_missing_image_fails_naming_it_and_loads_the_rest() {
+    let Some((source, values)) = private_source("images_pull_missing") else { return };
+    let Some(stack) = Stack::new(StackOptions { chart: true, ..Default::default() }) else { return };
+    stack.cluster_running();
+    let host = source.host();
+    stack.project.write("images.yaml", values.replace(&format!("{host}/team/db"), &format!("{host}/team/gone")));
+    let names: Vec<String> = ["app", "kong"].iter().map(|r| format!("{host}/team/{r}:1.0")).collect();
+    remove_from_docker(&names);
+    let out = stack
+        .ssp()
+        .env("SSP_REGISTRY_HOST", &host)
+        .env("SSP_REGISTRY_USER", "puller")
+        .env("SSP_REGISTRY_TOKEN", "pull-pass")
+        .args(["images", "pull", "-f", "images.yaml"])
+        .run();
+    out.status(1).stderr_has(&format!("1 image(s) could not be pulled: {host}/team/gone:1.0"));
+    let import = stack.fakes.calls_of("k3d").into_iter().find(|c| c.argv.starts_with(&["image".to_string()])).unwrap();
+    assert_eq!(import.argv, ["image", "import", &names[0], &names[1], "-c", "pdc-cluster"]);
+    remove_from_docker(&names);
+}

@@ -262,13 +262,14 @@ Examples:
   ssp images                              the dev values' images: host Docker, cluster nodes
   ssp images --env cloud --check-remote   cloud values (decrypted in memory); ask each registry too
   ssp images -o json | jq -r '.[] | select(.cluster.state != \"present\") | .image'
+  ssp images pull                         into Docker, then into the k3d cluster: re-creating it downloads nothing
   ssp images mirror --to ghcr.io/uw-thinklab/mirror --dry-run
   ssp images mirror --to ghcr.io/uw-thinklab/mirror --upstream   the chart's own default images
 
 A place that cannot be asked (no Docker daemon, no running cluster) shows \"unknown\" with one hint.
 Registry credentials: SSP_REGISTRY_USER/SSP_REGISTRY_TOKEN for [registry] host, else your Docker
 config (`docker login`). Exits 1 when --check-remote finds an image missing, or naming every image
-a mirror could not copy.")]
+a pull or a mirror could not copy.")]
     Images(ImagesArgs),
     /// Download the pinned k3d and helm (kubectl when asked) into the project's tools dir, verified
     /// against their pinned SHA-256; then fetch the chart.
@@ -444,6 +445,21 @@ Examples:
   ssp images list --check-remote -o json")]
     List(ImagesListArgs),
 
+    /// Pull into the host's Docker the images it lacks (in parallel, a progress bar each), then load
+    /// into the k3d cluster what its nodes lack with one `k3d image import`: a cluster re-created
+    /// later finds them there and downloads nothing.
+    #[command(after_help = "\
+Examples:
+  ssp images pull
+  ssp images pull --env cloud
+  SSP_REGISTRY_USER=me SSP_REGISTRY_TOKEN=ghp_… ssp images pull
+  ssp images pull --no-import       only the host's Docker
+
+Credentials: SSP_REGISTRY_USER/SSP_REGISTRY_TOKEN for [registry] host, else your Docker config.
+Exits 1 naming every image that could not be pulled (the others are still loaded). `[images]
+preload = true` in ssp.toml makes setup-infra do this before the helm install.")]
+    Pull(ImagesPullArgs),
+
     /// Copy every image the release uses into REGISTRY/PREFIX with the same repository path and
     /// tag, registry to registry over the OCI distribution API (no Docker daemon): multi-arch
     /// indexes and digests kept, blobs and manifests already there skipped, blobs streamed.
@@ -488,6 +504,16 @@ pub struct ImagesListArgs {
     /// Output format.
     #[arg(short, long, value_enum, default_value_t = ImagesFormat::Text)]
     pub output: ImagesFormat,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ImagesPullArgs {
+    #[command(flatten)]
+    pub values: ImagesValuesArgs,
+
+    /// Only pull into the host's Docker; load nothing into the cluster.
+    #[arg(long)]
+    pub no_import: bool,
 }
 
 #[derive(Debug, Clone, Args)]

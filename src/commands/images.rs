@@ -7,7 +7,8 @@ use anyhow::bail;
 use serde_json::Value;
 
 use crate::cli::{
-    Environment, GlobalArgs, ImagesArgs, ImagesFormat, ImagesListArgs, ImagesMirrorArgs, ImagesValuesArgs, ImagesVerb,
+    Environment, GlobalArgs, ImagesArgs, ImagesFormat, ImagesListArgs, ImagesMirrorArgs, ImagesPullArgs,
+    ImagesValuesArgs, ImagesVerb,
 };
 use crate::cluster::k3d::ClusterState;
 use crate::config::Provider;
@@ -16,6 +17,7 @@ use crate::exit::UsageError;
 use crate::images::distribution::Registries;
 use crate::images::inventory::{self, ImageStatus, Presence, Remote};
 use crate::images::mirror::{self, MirrorPair};
+use crate::images::pull;
 use crate::images::reference::ImageRef;
 use crate::images::render::{self, UsedImage};
 use crate::platform::docker::Engine;
@@ -29,6 +31,7 @@ pub async fn run(global: &GlobalArgs, args: &ImagesArgs, output: Output) -> anyh
     match &args.verb {
         None => list(global, &args.list, output).await,
         Some(ImagesVerb::List(list_args)) => list(global, list_args, output).await,
+        Some(ImagesVerb::Pull(pull_args)) => pull(global, pull_args, output).await,
         Some(ImagesVerb::Mirror(mirror_args)) => mirror(global, mirror_args, output).await,
     }
 }
@@ -198,6 +201,23 @@ fn table(statuses: &[ImageStatus], remote: bool) -> String {
         text.push('\n');
     }
     text
+}
+
+async fn pull(global: &GlobalArgs, args: &ImagesPullArgs, output: Output) -> anyhow::Result<()> {
+    let ctx = super::load(global, Vec::new(), output)?;
+    let (images, _) = release_images(&ctx, &args.values, false).await?;
+    let images: Vec<ImageRef> = images.into_iter().map(|u| u.image).collect();
+    let (out, env_host) = (&ctx.output, &ctx.project.config.registry.host);
+    if args.no_import {
+        let engine = Engine::connect().await.map_err(|e| anyhow::anyhow!("{e}\nhint: {}", e.hint()))?;
+        let failed = pull::pull_missing(&engine, &images, env_host, &ctx.runner, out, ctx.dry_run).await?;
+        if !failed.is_empty() {
+            let names: Vec<String> = failed.iter().map(|(i, _)| i.to_string()).collect();
+            bail!("{} image(s) could not be pulled: {}", failed.len(), names.join(", "));
+        }
+        return Ok(());
+    }
+    pull::preload(&ctx.cluster(), &images, env_host, &ctx.runner, out, ctx.dry_run).await
 }
 
 async fn mirror(global: &GlobalArgs, args: &ImagesMirrorArgs, output: Output) -> anyhow::Result<()> {

@@ -17,7 +17,7 @@ use oci_client::{Client, Reference};
 
 use crate::images::reference::ImageRef;
 use crate::platform::runner::Runner;
-use crate::release::registry::{ENV_TOKEN, ENV_USER, find_credential, is_env_host};
+use crate::release::registry::{ENV_TOKEN, ENV_USER, RegistryCredential, find_credential, is_env_host};
 
 /// Media types of manifests and indexes, in the order ssp accepts them.
 pub const OCI_INDEX: &str = "application/vnd.oci.image.index.v1+json";
@@ -114,12 +114,7 @@ impl Registries {
         if let Some((auth, _)) = auths.get(registry) {
             return auth.clone();
         }
-        let env = |k: &str| std::env::var(k).ok();
-        let lookup = if registry == crate::images::reference::DOCKER_HUB { "index.docker.io" } else { registry };
-        let found = find_credential(lookup, &self.env_host, &self.runner, &env).or_else(|| {
-            (lookup != registry).then(|| find_credential(registry, &self.env_host, &self.runner, &env)).flatten()
-        });
-        let (auth, source) = match found {
+        let (auth, source) = match credential(registry, &self.env_host, &self.runner) {
             Some(c) => (RegistryAuth::Basic(c.username.clone(), c.password.to_string()), Some(c.source.clone())),
             None => (RegistryAuth::Anonymous, None),
         };
@@ -172,6 +167,16 @@ impl Registries {
             _ => RegistryError::Other { registry, detail: short(&error) },
         }
     }
+}
+
+/// The credentials for `registry` (as for the `regcred` pull secret: the environment's for
+/// `env_host`, else the Docker config's for exactly that host; Docker Hub under its Docker-config
+/// name `index.docker.io` too).
+pub fn credential(registry: &str, env_host: &str, runner: &Runner) -> Option<RegistryCredential> {
+    let env = |k: &str| std::env::var(k).ok();
+    let lookup = if registry == crate::images::reference::DOCKER_HUB { "index.docker.io" } else { registry };
+    find_credential(lookup, env_host, runner, &env)
+        .or_else(|| (lookup != registry).then(|| find_credential(registry, env_host, runner, &env)).flatten())
 }
 
 /// The error's text, without the envelope's Debug noise, on one line.

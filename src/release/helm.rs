@@ -13,6 +13,7 @@ use crate::platform::duration::go_duration;
 use crate::platform::runner::{Finished, ProgramCall, RunError, Runner, Stream};
 
 /// Where one `--values` comes from.
+#[derive(Clone)]
 pub enum ValuesSource {
     File(PathBuf),
     /// Plaintext held in memory, handed to helm on stdin. `label` names it in logs.

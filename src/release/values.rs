@@ -149,6 +149,12 @@ impl ValuesSet {
         self.sources = vec![ValuesSource::Memory { bytes, label: "the values without their images".to_string() }];
     }
 
+    /// A copy of what helm gets, for a `helm template` before the install (in-memory sources are
+    /// zeroized copies).
+    pub fn sources(&self) -> Vec<ValuesSource> {
+        self.sources.clone()
+    }
+
     /// What helm gets; the parsed trees (the decrypted one among them) are scrubbed here.
     pub fn into_sources(mut self) -> Vec<ValuesSource> {
         std::mem::take(&mut self.sources)
