@@ -480,3 +480,83 @@ fn pull_of_a_missing_image_fails_naming_it_and_loads_the_rest() {
     assert_eq!(import.argv, ["image", "import", &names[0], &names[1], "-c", "pdc-cluster"]);
     remove_from_docker(&names);
 }
+
+/// `[images] preload = true`: setup-infra pulls the images and imports them into the new cluster
+/// before the helm install; after `ssp teardown` a second setup-infra creates the cluster again,
+/// imports again from Docker, and not one request reaches the registry.
+#[test]
+fn preload_makes_a_second_setup_after_teardown_download_nothing() {
+    let Some((source, values)) = private_source("images_preload") else { return };
+    let options = StackOptions { chart: true, extra_toml: "[images]\npreload = true\n".into(), ..Default::default() };
+    let Some(stack) = Stack::for_setup("images_preload", options) else { return };
+    stack.project.write("images.yaml", values);
+    let host = source.host();
+    let names: Vec<String> = ["app", "db", "kong"].iter().map(|r| format!("{host}/team/{r}:1.0")).collect();
+    remove_from_docker(&names);
+    let creates = || {
+        stack
+            .fakes
+            .calls_of("k3d")
+            .iter()
+            .filter(|c| c.argv.starts_with(&["cluster".to_string(), "create".to_string()]))
+            .count()
+    };
+    let setup = || {
+        let before = creates();
+        std::thread::scope(|s| {
+            let cluster = s.spawn(|| {
+                // Kong answers once the cluster exists (its host port must be free before).
+                let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+                while creates() == before {
+                    assert!(std::time::Instant::now() < deadline, "no `k3d cluster create`");
+                    std::thread::sleep(std::time::Duration::from_millis(10));
+                }
+                (support::stack::KongStandIn::start(stack.http_port, 200), stack.api.autopilot())
+            });
+            let out = stack
+                .ssp()
+                .env("SSP_REGISTRY_HOST", &host)
+                .env("SSP_REGISTRY_USER", "puller")
+                .env("SSP_REGISTRY_TOKEN", "pull-pass")
+                .args(["setup-infra", "-f", "images.yaml", "--timeout", "2m"])
+                .run();
+            let _doubles = cluster.join().unwrap();
+            out
+        })
+    };
+    let imports = || {
+        stack
+            .fakes
+            .calls_of("k3d")
+            .into_iter()
+            .filter(|c| c.argv.starts_with(&["image".to_string()]))
+            .map(|c| c.command_line())
+            .collect::<Vec<_>>()
+    };
+    let import = format!("k3d image import {} {} {} -c pdc-cluster", names[0], names[1], names[2]);
+
+    let first = setup();
+    first.success();
+    assert!(source.blob_gets() >= 4, "{:?}", source.requests());
+    assert_eq!(imports(), [import.clone()]);
+    // Cluster created, images imported, then the release installed (the log is in call order).
+    let order: Vec<String> = stack.fakes.command_lines();
+    let at = |prefix: &str| {
+        order.iter().position(|l| l.starts_with(prefix)).unwrap_or_else(|| panic!("{prefix}: {order:#?}"))
+    };
+    assert!(at("k3d cluster create") < at("k3d image import"), "{order:#?}");
+    assert!(at("k3d image import") < at("helm upgrade"), "{order:#?}");
+
+    stack.ssp().args(["teardown", "--yes"]).run().success();
+    let requests = source.requests().len();
+    let second = setup();
+    second.success().stderr_has("all 3 image(s) are in the host's Docker");
+    assert_eq!(
+        source.requests().len(),
+        requests,
+        "requests reached the registry: {:?}",
+        &source.requests()[requests..]
+    );
+    assert_eq!(imports(), [import.clone(), import]);
+    remove_from_docker(&names);
+}
