@@ -166,6 +166,9 @@ _ssp() {
             ssp__subcmd__help__subcmd__images,mirror)
                 cmd="ssp__subcmd__help__subcmd__images__subcmd__mirror"
                 ;;
+            ssp__subcmd__help__subcmd__images,pull)
+                cmd="ssp__subcmd__help__subcmd__images__subcmd__pull"
+                ;;
             ssp__subcmd__help__subcmd__sops,decrypt)
                 cmd="ssp__subcmd__help__subcmd__sops__subcmd__decrypt"
                 ;;
@@ -211,6 +214,9 @@ _ssp() {
             ssp__subcmd__images,mirror)
                 cmd="ssp__subcmd__images__subcmd__mirror"
                 ;;
+            ssp__subcmd__images,pull)
+                cmd="ssp__subcmd__images__subcmd__pull"
+                ;;
             ssp__subcmd__images__subcmd__help,help)
                 cmd="ssp__subcmd__images__subcmd__help__subcmd__help"
                 ;;
@@ -219,6 +225,9 @@ _ssp() {
                 ;;
             ssp__subcmd__images__subcmd__help,mirror)
                 cmd="ssp__subcmd__images__subcmd__help__subcmd__mirror"
+                ;;
+            ssp__subcmd__images__subcmd__help,pull)
+                cmd="ssp__subcmd__images__subcmd__help__subcmd__pull"
                 ;;
             ssp__subcmd__sops,decrypt)
                 cmd="ssp__subcmd__sops__subcmd__decrypt"
@@ -799,7 +808,7 @@ _ssp() {
             return 0
             ;;
         ssp__subcmd__help__subcmd__images)
-            opts="list mirror"
+            opts="list pull mirror"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -827,6 +836,20 @@ _ssp() {
             return 0
             ;;
         ssp__subcmd__help__subcmd__images__subcmd__mirror)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ssp__subcmd__help__subcmd__images__subcmd__pull)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1163,7 +1186,7 @@ _ssp() {
             return 0
             ;;
         ssp__subcmd__images)
-            opts="-f -o -C -v -q -h -V --env --values --set --check-remote --output --project-dir --config --verbose --quiet --dry-run --no-progress --color --help --version list mirror help"
+            opts="-f -o -C -v -q -h -V --env --values --set --check-remote --output --project-dir --config --verbose --quiet --dry-run --no-progress --color --help --version list pull mirror help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1217,7 +1240,7 @@ _ssp() {
             return 0
             ;;
         ssp__subcmd__images__subcmd__help)
-            opts="list mirror help"
+            opts="list pull mirror help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1259,6 +1282,20 @@ _ssp() {
             return 0
             ;;
         ssp__subcmd__images__subcmd__help__subcmd__mirror)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ssp__subcmd__images__subcmd__help__subcmd__pull)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1350,6 +1387,52 @@ _ssp() {
                     return 0
                     ;;
                 --to)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --project-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -C)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ssp__subcmd__images__subcmd__pull)
+            opts="-f -C -v -q -h -V --env --values --set --no-import --project-dir --config --verbose --quiet --dry-run --no-progress --color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --env)
+                    COMPREPLY=($(compgen -W "dev cloud" -- "${cur}"))
+                    return 0
+                    ;;
+                --values)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -f)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --set)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2637,7 +2720,7 @@ _ssp() {
             return 0
             ;;
         ssp__subcmd__teardown)
-            opts="-y -C -v -q -h -V --yes --keep-cluster --project-dir --config --verbose --quiet --dry-run --no-progress --color --help --version"
+            opts="-y -C -v -q -h -V --yes --keep-cluster --purge-cache --project-dir --config --verbose --quiet --dry-run --no-progress --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

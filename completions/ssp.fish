@@ -127,6 +127,7 @@ always\t''
 never\t''"
 complete -c ssp -n "__fish_ssp_using_subcommand teardown" -s y -l yes -d 'Do not ask before deleting the cluster'
 complete -c ssp -n "__fish_ssp_using_subcommand teardown" -l keep-cluster -d 'Only uninstall the release; keep the cluster'
+complete -c ssp -n "__fish_ssp_using_subcommand teardown" -l purge-cache -d 'Also remove from the host\'s Docker the release\'s images (the dev values\' ones, as `ssp images` lists them) that `ssp images pull` or `[images] preload` keep there for the next cluster'
 complete -c ssp -n "__fish_ssp_using_subcommand teardown" -s v -l verbose -d 'Say more: -v shows every command and API call ssp makes, -vv adds debugging detail'
 complete -c ssp -n "__fish_ssp_using_subcommand teardown" -s q -l quiet -d 'Say less: only warnings and errors'
 complete -c ssp -n "__fish_ssp_using_subcommand teardown" -l dry-run -d 'Print every external command and API call that would change something, and do nothing'
@@ -140,6 +141,7 @@ always\t''
 never\t''"
 complete -c ssp -n "__fish_ssp_using_subcommand down" -s y -l yes -d 'Do not ask before deleting the cluster'
 complete -c ssp -n "__fish_ssp_using_subcommand down" -l keep-cluster -d 'Only uninstall the release; keep the cluster'
+complete -c ssp -n "__fish_ssp_using_subcommand down" -l purge-cache -d 'Also remove from the host\'s Docker the release\'s images (the dev values\' ones, as `ssp images` lists them) that `ssp images pull` or `[images] preload` keep there for the next cluster'
 complete -c ssp -n "__fish_ssp_using_subcommand down" -s v -l verbose -d 'Say more: -v shows every command and API call ssp makes, -vv adds debugging detail'
 complete -c ssp -n "__fish_ssp_using_subcommand down" -s q -l quiet -d 'Say less: only warnings and errors'
 complete -c ssp -n "__fish_ssp_using_subcommand down" -l dry-run -d 'Print every external command and API call that would change something, and do nothing'
@@ -282,27 +284,28 @@ complete -c ssp -n "__fish_ssp_using_subcommand seed" -l dry-run -d 'Print every
 complete -c ssp -n "__fish_ssp_using_subcommand seed" -l no-progress -d 'Plain log lines instead of progress bars (automatic when stderr is not a terminal)'
 complete -c ssp -n "__fish_ssp_using_subcommand seed" -s h -l help -d 'Print help'
 complete -c ssp -n "__fish_ssp_using_subcommand seed" -s V -l version -d 'Print version'
-complete -c ssp -n "__fish_ssp_using_subcommand images; and not __fish_seen_subcommand_from list mirror help" -l env -d 'The values set whose images to take' -r -f -a "dev\t'`values.dev` (plain), to the project\'s k3d cluster'
+complete -c ssp -n "__fish_ssp_using_subcommand images; and not __fish_seen_subcommand_from list pull mirror help" -l env -d 'The values set whose images to take' -r -f -a "dev\t'`values.dev` (plain), to the project\'s k3d cluster'
 cloud\t'`values.cloud` (SOPS-encrypted), decrypted in memory only'"
-complete -c ssp -n "__fish_ssp_using_subcommand images; and not __fish_seen_subcommand_from list mirror help" -s f -l values -d 'Extra values file, after the environment\'s (repeatable)' -r -F
-complete -c ssp -n "__fish_ssp_using_subcommand images; and not __fish_seen_subcommand_from list mirror help" -l set -d 'Extra `helm --set KEY=VALUE` (repeatable), as for setup-infra' -r
-complete -c ssp -n "__fish_ssp_using_subcommand images; and not __fish_seen_subcommand_from list mirror help" -s o -l output -d 'Output format' -r -f -a "text\t''
+complete -c ssp -n "__fish_ssp_using_subcommand images; and not __fish_seen_subcommand_from list pull mirror help" -s f -l values -d 'Extra values file, after the environment\'s (repeatable)' -r -F
+complete -c ssp -n "__fish_ssp_using_subcommand images; and not __fish_seen_subcommand_from list pull mirror help" -l set -d 'Extra `helm --set KEY=VALUE` (repeatable), as for setup-infra' -r
+complete -c ssp -n "__fish_ssp_using_subcommand images; and not __fish_seen_subcommand_from list pull mirror help" -s o -l output -d 'Output format' -r -f -a "text\t''
 json\t''"
-complete -c ssp -n "__fish_ssp_using_subcommand images; and not __fish_seen_subcommand_from list mirror help" -s C -l project-dir -d 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder' -r -F
-complete -c ssp -n "__fish_ssp_using_subcommand images; and not __fish_seen_subcommand_from list mirror help" -l config -d 'Read settings from FILE on top of the project\'s ssp.toml. (`ssp sops` reads no ssp.toml: its own --config, after `sops`, names the .sops.yaml.)' -r -F
-complete -c ssp -n "__fish_ssp_using_subcommand images; and not __fish_seen_subcommand_from list mirror help" -l color -d 'When to use colour (NO_COLOR in the environment means never, unless --color always)' -r -f -a "auto\t''
+complete -c ssp -n "__fish_ssp_using_subcommand images; and not __fish_seen_subcommand_from list pull mirror help" -s C -l project-dir -d 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder' -r -F
+complete -c ssp -n "__fish_ssp_using_subcommand images; and not __fish_seen_subcommand_from list pull mirror help" -l config -d 'Read settings from FILE on top of the project\'s ssp.toml. (`ssp sops` reads no ssp.toml: its own --config, after `sops`, names the .sops.yaml.)' -r -F
+complete -c ssp -n "__fish_ssp_using_subcommand images; and not __fish_seen_subcommand_from list pull mirror help" -l color -d 'When to use colour (NO_COLOR in the environment means never, unless --color always)' -r -f -a "auto\t''
 always\t''
 never\t''"
-complete -c ssp -n "__fish_ssp_using_subcommand images; and not __fish_seen_subcommand_from list mirror help" -l check-remote -d 'Also ask each image\'s registry whether it resolves (a manifest HEAD)'
-complete -c ssp -n "__fish_ssp_using_subcommand images; and not __fish_seen_subcommand_from list mirror help" -s v -l verbose -d 'Say more: -v shows every command and API call ssp makes, -vv adds debugging detail'
-complete -c ssp -n "__fish_ssp_using_subcommand images; and not __fish_seen_subcommand_from list mirror help" -s q -l quiet -d 'Say less: only warnings and errors'
-complete -c ssp -n "__fish_ssp_using_subcommand images; and not __fish_seen_subcommand_from list mirror help" -l dry-run -d 'Print every external command and API call that would change something, and do nothing'
-complete -c ssp -n "__fish_ssp_using_subcommand images; and not __fish_seen_subcommand_from list mirror help" -l no-progress -d 'Plain log lines instead of progress bars (automatic when stderr is not a terminal)'
-complete -c ssp -n "__fish_ssp_using_subcommand images; and not __fish_seen_subcommand_from list mirror help" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c ssp -n "__fish_ssp_using_subcommand images; and not __fish_seen_subcommand_from list mirror help" -s V -l version -d 'Print version'
-complete -c ssp -n "__fish_ssp_using_subcommand images; and not __fish_seen_subcommand_from list mirror help" -f -a "list" -d 'The images and where each one is (the default)'
-complete -c ssp -n "__fish_ssp_using_subcommand images; and not __fish_seen_subcommand_from list mirror help" -f -a "mirror" -d 'Copy every image the release uses into REGISTRY/PREFIX with the same repository path and tag, registry to registry over the OCI distribution API (no Docker daemon): multi-arch indexes and digests kept, blobs and manifests already there skipped, blobs streamed. Then says which `image.repository` values would change to use the mirror'
-complete -c ssp -n "__fish_ssp_using_subcommand images; and not __fish_seen_subcommand_from list mirror help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c ssp -n "__fish_ssp_using_subcommand images; and not __fish_seen_subcommand_from list pull mirror help" -l check-remote -d 'Also ask each image\'s registry whether it resolves (a manifest HEAD)'
+complete -c ssp -n "__fish_ssp_using_subcommand images; and not __fish_seen_subcommand_from list pull mirror help" -s v -l verbose -d 'Say more: -v shows every command and API call ssp makes, -vv adds debugging detail'
+complete -c ssp -n "__fish_ssp_using_subcommand images; and not __fish_seen_subcommand_from list pull mirror help" -s q -l quiet -d 'Say less: only warnings and errors'
+complete -c ssp -n "__fish_ssp_using_subcommand images; and not __fish_seen_subcommand_from list pull mirror help" -l dry-run -d 'Print every external command and API call that would change something, and do nothing'
+complete -c ssp -n "__fish_ssp_using_subcommand images; and not __fish_seen_subcommand_from list pull mirror help" -l no-progress -d 'Plain log lines instead of progress bars (automatic when stderr is not a terminal)'
+complete -c ssp -n "__fish_ssp_using_subcommand images; and not __fish_seen_subcommand_from list pull mirror help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ssp -n "__fish_ssp_using_subcommand images; and not __fish_seen_subcommand_from list pull mirror help" -s V -l version -d 'Print version'
+complete -c ssp -n "__fish_ssp_using_subcommand images; and not __fish_seen_subcommand_from list pull mirror help" -f -a "list" -d 'The images and where each one is (the default)'
+complete -c ssp -n "__fish_ssp_using_subcommand images; and not __fish_seen_subcommand_from list pull mirror help" -f -a "pull" -d 'Pull into the host\'s Docker the images it lacks (in parallel, a progress bar each), then load into the k3d cluster what its nodes lack with one `k3d image import`: a cluster re-created later finds them there and downloads nothing'
+complete -c ssp -n "__fish_ssp_using_subcommand images; and not __fish_seen_subcommand_from list pull mirror help" -f -a "mirror" -d 'Copy every image the release uses into REGISTRY/PREFIX with the same repository path and tag, registry to registry over the OCI distribution API (no Docker daemon): multi-arch indexes and digests kept, blobs and manifests already there skipped, blobs streamed. Then says which `image.repository` values would change to use the mirror'
+complete -c ssp -n "__fish_ssp_using_subcommand images; and not __fish_seen_subcommand_from list pull mirror help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c ssp -n "__fish_ssp_using_subcommand images; and __fish_seen_subcommand_from list" -l env -d 'The values set whose images to take' -r -f -a "dev\t'`values.dev` (plain), to the project\'s k3d cluster'
 cloud\t'`values.cloud` (SOPS-encrypted), decrypted in memory only'"
 complete -c ssp -n "__fish_ssp_using_subcommand images; and __fish_seen_subcommand_from list" -s f -l values -d 'Extra values file, after the environment\'s (repeatable)' -r -F
@@ -321,6 +324,22 @@ complete -c ssp -n "__fish_ssp_using_subcommand images; and __fish_seen_subcomma
 complete -c ssp -n "__fish_ssp_using_subcommand images; and __fish_seen_subcommand_from list" -l no-progress -d 'Plain log lines instead of progress bars (automatic when stderr is not a terminal)'
 complete -c ssp -n "__fish_ssp_using_subcommand images; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ssp -n "__fish_ssp_using_subcommand images; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
+complete -c ssp -n "__fish_ssp_using_subcommand images; and __fish_seen_subcommand_from pull" -l env -d 'The values set whose images to take' -r -f -a "dev\t'`values.dev` (plain), to the project\'s k3d cluster'
+cloud\t'`values.cloud` (SOPS-encrypted), decrypted in memory only'"
+complete -c ssp -n "__fish_ssp_using_subcommand images; and __fish_seen_subcommand_from pull" -s f -l values -d 'Extra values file, after the environment\'s (repeatable)' -r -F
+complete -c ssp -n "__fish_ssp_using_subcommand images; and __fish_seen_subcommand_from pull" -l set -d 'Extra `helm --set KEY=VALUE` (repeatable), as for setup-infra' -r
+complete -c ssp -n "__fish_ssp_using_subcommand images; and __fish_seen_subcommand_from pull" -s C -l project-dir -d 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder' -r -F
+complete -c ssp -n "__fish_ssp_using_subcommand images; and __fish_seen_subcommand_from pull" -l config -d 'Read settings from FILE on top of the project\'s ssp.toml. (`ssp sops` reads no ssp.toml: its own --config, after `sops`, names the .sops.yaml.)' -r -F
+complete -c ssp -n "__fish_ssp_using_subcommand images; and __fish_seen_subcommand_from pull" -l color -d 'When to use colour (NO_COLOR in the environment means never, unless --color always)' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c ssp -n "__fish_ssp_using_subcommand images; and __fish_seen_subcommand_from pull" -l no-import -d 'Only pull into the host\'s Docker; load nothing into the cluster'
+complete -c ssp -n "__fish_ssp_using_subcommand images; and __fish_seen_subcommand_from pull" -s v -l verbose -d 'Say more: -v shows every command and API call ssp makes, -vv adds debugging detail'
+complete -c ssp -n "__fish_ssp_using_subcommand images; and __fish_seen_subcommand_from pull" -s q -l quiet -d 'Say less: only warnings and errors'
+complete -c ssp -n "__fish_ssp_using_subcommand images; and __fish_seen_subcommand_from pull" -l dry-run -d 'Print every external command and API call that would change something, and do nothing'
+complete -c ssp -n "__fish_ssp_using_subcommand images; and __fish_seen_subcommand_from pull" -l no-progress -d 'Plain log lines instead of progress bars (automatic when stderr is not a terminal)'
+complete -c ssp -n "__fish_ssp_using_subcommand images; and __fish_seen_subcommand_from pull" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ssp -n "__fish_ssp_using_subcommand images; and __fish_seen_subcommand_from pull" -s V -l version -d 'Print version'
 complete -c ssp -n "__fish_ssp_using_subcommand images; and __fish_seen_subcommand_from mirror" -l env -d 'The values set whose images to take' -r -f -a "dev\t'`values.dev` (plain), to the project\'s k3d cluster'
 cloud\t'`values.cloud` (SOPS-encrypted), decrypted in memory only'"
 complete -c ssp -n "__fish_ssp_using_subcommand images; and __fish_seen_subcommand_from mirror" -s f -l values -d 'Extra values file, after the environment\'s (repeatable)' -r -F
@@ -339,6 +358,7 @@ complete -c ssp -n "__fish_ssp_using_subcommand images; and __fish_seen_subcomma
 complete -c ssp -n "__fish_ssp_using_subcommand images; and __fish_seen_subcommand_from mirror" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ssp -n "__fish_ssp_using_subcommand images; and __fish_seen_subcommand_from mirror" -s V -l version -d 'Print version'
 complete -c ssp -n "__fish_ssp_using_subcommand images; and __fish_seen_subcommand_from help" -f -a "list" -d 'The images and where each one is (the default)'
+complete -c ssp -n "__fish_ssp_using_subcommand images; and __fish_seen_subcommand_from help" -f -a "pull" -d 'Pull into the host\'s Docker the images it lacks (in parallel, a progress bar each), then load into the k3d cluster what its nodes lack with one `k3d image import`: a cluster re-created later finds them there and downloads nothing'
 complete -c ssp -n "__fish_ssp_using_subcommand images; and __fish_seen_subcommand_from help" -f -a "mirror" -d 'Copy every image the release uses into REGISTRY/PREFIX with the same repository path and tag, registry to registry over the OCI distribution API (no Docker daemon): multi-arch indexes and digests kept, blobs and manifests already there skipped, blobs streamed. Then says which `image.repository` values would change to use the mirror'
 complete -c ssp -n "__fish_ssp_using_subcommand images; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c ssp -n "__fish_ssp_using_subcommand install-tools" -l mirror -d 'Download from this base URL instead of each tool\'s own host (sets tools.mirror): its scheme://host[/prefix] replaces the scheme://host of every download URL' -r
@@ -748,6 +768,7 @@ complete -c ssp -n "__fish_ssp_using_subcommand help; and not __fish_seen_subcom
 complete -c ssp -n "__fish_ssp_using_subcommand help; and __fish_seen_subcommand_from db" -f -a "url" -d 'Print the database\'s connection string (`postgres://user:password@host:port/database`) from the chart\'s db Secret: for the host port the cluster maps to Postgres, or with --internal for the db Service inside the cluster. The password is masked unless --show-secrets'
 complete -c ssp -n "__fish_ssp_using_subcommand help; and __fish_seen_subcommand_from db" -f -a "shell" -d 'Run one SQL statement with psql inside the database pod, through the Kubernetes API\'s exec (nothing installed locally): psql\'s output and errors relayed, its exit status ssp\'s'
 complete -c ssp -n "__fish_ssp_using_subcommand help; and __fish_seen_subcommand_from images" -f -a "list" -d 'The images and where each one is (the default)'
+complete -c ssp -n "__fish_ssp_using_subcommand help; and __fish_seen_subcommand_from images" -f -a "pull" -d 'Pull into the host\'s Docker the images it lacks (in parallel, a progress bar each), then load into the k3d cluster what its nodes lack with one `k3d image import`: a cluster re-created later finds them there and downloads nothing'
 complete -c ssp -n "__fish_ssp_using_subcommand help; and __fish_seen_subcommand_from images" -f -a "mirror" -d 'Copy every image the release uses into REGISTRY/PREFIX with the same repository path and tag, registry to registry over the OCI distribution API (no Docker daemon): multi-arch indexes and digests kept, blobs and manifests already there skipped, blobs streamed. Then says which `image.repository` values would change to use the mirror'
 complete -c ssp -n "__fish_ssp_using_subcommand help; and __fish_seen_subcommand_from sops" -f -a "decrypt" -d 'Decrypt a file (or stdin) and print the plaintext'
 complete -c ssp -n "__fish_ssp_using_subcommand help; and __fish_seen_subcommand_from sops" -f -a "encrypt" -d 'Encrypt a plaintext file (or stdin) for the given recipients or the .sops.yaml creation rule'

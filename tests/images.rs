@@ -560,3 +560,33 @@ fn preload_makes_a_second_setup_after_teardown_download_nothing() {
     assert_eq!(imports(), [import.clone(), import]);
     remove_from_docker(&names);
 }
+
+/// `teardown --purge-cache`: the release's images (dev values) leave the host's Docker with the
+/// cluster; other images stay.
+#[test]
+fn teardown_purge_cache_removes_the_release_images_from_docker() {
+    let Some(stack) = Stack::for_setup("purge_cache", StackOptions { chart: true, ..Default::default() }) else {
+        return;
+    };
+    let Some(registry) = Registry::start("purge_cache", None) else { return };
+    stack.cluster_running();
+    registry.push_scratch_image("purge/x", "1", b"purge cache test", true);
+    let built = format!("{}/purge/x:1", registry.host());
+    let release_image = "ghcr.io/uw-thinklab/supabase-db:2024.12.23";
+    let other = "ghcr.io/uw-thinklab/supabase-db:purge-cache-test-other";
+    if registry::docker_has(release_image) {
+        // A developer's real copy is not the test's to delete.
+        eprintln!("skipped: {release_image} is in this Docker already");
+        registry::docker(&["rmi", &built]);
+        return;
+    }
+    registry::docker(&["tag", &built, release_image]);
+    registry::docker(&["tag", &built, other]);
+    let out = stack.ssp().args(["teardown", "--yes", "--purge-cache"]).run();
+    out.success()
+        .stderr_has("cluster pdc-cluster deleted")
+        .stderr_has("removed 1 of the release's image(s) from the host's Docker");
+    assert!(!registry::docker_has(release_image));
+    assert!(registry::docker_has(other));
+    registry::docker(&["rmi", other, &built]);
+}

@@ -173,6 +173,7 @@ Examples:
   ssp teardown                    asks before deleting the cluster (on a terminal)
   ssp down --yes                  no question
   ssp teardown --keep-cluster     `helm uninstall` only; the cluster and its images stay
+  ssp teardown --yes --purge-cache   also drop the images kept in Docker for the next cluster
 
 With cluster.provider = \"existing\" only the release is uninstalled."
     )]
@@ -583,6 +584,11 @@ pub struct TeardownArgs {
     /// Only uninstall the release; keep the cluster.
     #[arg(long)]
     pub keep_cluster: bool,
+
+    /// Also remove from the host's Docker the release's images (the dev values' ones, as `ssp images`
+    /// lists them) that `ssp images pull` or `[images] preload` keep there for the next cluster.
+    #[arg(long)]
+    pub purge_cache: bool,
 }
 
 #[derive(Debug, Clone, Args)]

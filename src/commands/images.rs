@@ -38,7 +38,7 @@ pub async fn run(global: &GlobalArgs, args: &ImagesArgs, output: Output) -> anyh
 
 /// The release's images with `values` (all of them, or with `upstream` the chart's defaults for
 /// the same components), and the values tree whose `image.repository` keys name them.
-async fn release_images(
+pub(super) async fn release_images(
     ctx: &Context,
     args: &ImagesValuesArgs,
     upstream: bool,

@@ -201,3 +201,32 @@ pub async fn preload(
     }
     Ok(())
 }
+
+/// Removes `images` from the host's Docker (what [`pull_missing`] kept there); images it does not
+/// hold are skipped, one in use by a container is named and left.
+pub async fn remove_from_host(
+    engine: &Engine,
+    images: &[ImageRef],
+    output: &Output,
+    dry_run: bool,
+) -> anyhow::Result<()> {
+    let mut removed = 0;
+    for image in images {
+        if inventory::on_host(engine, image).await? == Presence::Absent {
+            continue;
+        }
+        let name = docker_name(image);
+        if dry_run {
+            output.note(format!("would remove {name} from Docker"));
+            continue;
+        }
+        match engine.client.remove_image(&name, None::<bollard::query_parameters::RemoveImageOptions>, None).await {
+            Ok(_) => removed += 1,
+            Err(err) => output.warn(format!("{name} stays in Docker: {}", docker_error(&err))),
+        }
+    }
+    if !dry_run {
+        output.done(format!("removed {removed} of the release's image(s) from the host's Docker"));
+    }
+    Ok(())
+}
