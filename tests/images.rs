@@ -538,7 +538,7 @@ fn preload_makes_a_second_setup_after_teardown_download_nothing() {
     let first = setup();
     first.success();
     assert!(source.blob_gets() >= 4, "{:?}", source.requests());
-    assert_eq!(imports(), [import.clone()]);
+    assert_eq!(imports(), std::slice::from_ref(&import));
     // Cluster created, images imported, then the release installed (the log is in call order).
     let order: Vec<String> = stack.fakes.command_lines();
     let at = |prefix: &str| {

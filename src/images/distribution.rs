@@ -115,6 +115,8 @@ impl Registries {
             return auth.clone();
         }
         let (auth, source) = match credential(registry, &self.env_host, &self.runner) {
+            // oci-client holds the password as a plain String for the run (its API takes one);
+            // it is sent only to this registry (and its token realm), never printed.
             Some(c) => (RegistryAuth::Basic(c.username.clone(), c.password.to_string()), Some(c.source.clone())),
             None => (RegistryAuth::Anonymous, None),
         };

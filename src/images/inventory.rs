@@ -105,17 +105,22 @@ pub async fn statuses(
     nodes: Option<&[(String, Option<u64>)]>,
     registries: Option<&Registries>,
 ) -> Result<Vec<ImageStatus>, bollard::errors::Error> {
+    // The registries are asked all at once (each HEAD is a round trip, a token exchange first).
+    let remotes: Vec<Option<Remote>> = match registries {
+        Some(r) => futures::future::join_all(images.iter().map(|u| in_registry(r, &u.image)))
+            .await
+            .into_iter()
+            .map(Some)
+            .collect(),
+        None => vec![None; images.len()],
+    };
     let mut out = Vec::new();
-    for used in images {
+    for (used, remote) in images.iter().zip(remotes) {
         let host = match engine {
             Some(engine) => on_host(engine, &used.image).await?,
             None => Presence::Unknown,
         };
         let cluster = nodes.map_or(Presence::Unknown, |n| on_nodes(&used.image, n));
-        let remote = match registries {
-            Some(r) => Some(in_registry(r, &used.image).await),
-            None => None,
-        };
         out.push(ImageStatus {
             image: used.image.to_string(),
             used_by: used.used_by.clone(),
