@@ -40,6 +40,9 @@ _ssp() {
             ssp,help)
                 cmd="ssp__subcmd__help"
                 ;;
+            ssp,images)
+                cmd="ssp__subcmd__images"
+                ;;
             ssp,install-tools)
                 cmd="ssp__subcmd__install__subcmd__tools"
                 ;;
@@ -127,6 +130,9 @@ _ssp() {
             ssp__subcmd__help,help)
                 cmd="ssp__subcmd__help__subcmd__help"
                 ;;
+            ssp__subcmd__help,images)
+                cmd="ssp__subcmd__help__subcmd__images"
+                ;;
             ssp__subcmd__help,install-tools)
                 cmd="ssp__subcmd__help__subcmd__install__subcmd__tools"
                 ;;
@@ -172,6 +178,15 @@ _ssp() {
             ssp__subcmd__help__subcmd__db,url)
                 cmd="ssp__subcmd__help__subcmd__db__subcmd__url"
                 ;;
+            ssp__subcmd__help__subcmd__images,list)
+                cmd="ssp__subcmd__help__subcmd__images__subcmd__list"
+                ;;
+            ssp__subcmd__help__subcmd__images,mirror)
+                cmd="ssp__subcmd__help__subcmd__images__subcmd__mirror"
+                ;;
+            ssp__subcmd__help__subcmd__images,pull)
+                cmd="ssp__subcmd__help__subcmd__images__subcmd__pull"
+                ;;
             ssp__subcmd__help__subcmd__sops,decrypt)
                 cmd="ssp__subcmd__help__subcmd__sops__subcmd__decrypt"
                 ;;
@@ -207,6 +222,30 @@ _ssp() {
                 ;;
             ssp__subcmd__help__subcmd__sops,updatekeys)
                 cmd="ssp__subcmd__help__subcmd__sops__subcmd__updatekeys"
+                ;;
+            ssp__subcmd__images,help)
+                cmd="ssp__subcmd__images__subcmd__help"
+                ;;
+            ssp__subcmd__images,list)
+                cmd="ssp__subcmd__images__subcmd__list"
+                ;;
+            ssp__subcmd__images,mirror)
+                cmd="ssp__subcmd__images__subcmd__mirror"
+                ;;
+            ssp__subcmd__images,pull)
+                cmd="ssp__subcmd__images__subcmd__pull"
+                ;;
+            ssp__subcmd__images__subcmd__help,help)
+                cmd="ssp__subcmd__images__subcmd__help__subcmd__help"
+                ;;
+            ssp__subcmd__images__subcmd__help,list)
+                cmd="ssp__subcmd__images__subcmd__help__subcmd__list"
+                ;;
+            ssp__subcmd__images__subcmd__help,mirror)
+                cmd="ssp__subcmd__images__subcmd__help__subcmd__mirror"
+                ;;
+            ssp__subcmd__images__subcmd__help,pull)
+                cmd="ssp__subcmd__images__subcmd__help__subcmd__pull"
                 ;;
             ssp__subcmd__sops,decrypt)
                 cmd="ssp__subcmd__sops__subcmd__decrypt"
@@ -293,7 +332,7 @@ _ssp() {
 
     case "${cmd}" in
         ssp)
-            opts="-C -v -q -h -V --project-dir --config --verbose --quiet --dry-run --no-progress --color --help --version config doctor setup-infra status teardown down stop start port-forward logs open db seed-db seed install-tools fetch-chart completions edit-cloud-values sops help"
+            opts="-C -v -q -h -V --project-dir --config --verbose --quiet --dry-run --no-progress --color --help --version config doctor setup-infra status teardown down stop start port-forward logs open db seed-db seed images install-tools fetch-chart completions edit-cloud-values sops help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -769,7 +808,7 @@ _ssp() {
             return 0
             ;;
         ssp__subcmd__help)
-            opts="config doctor setup-infra status teardown stop start port-forward logs open db seed-db install-tools fetch-chart completions edit-cloud-values sops help"
+            opts="config doctor setup-infra status teardown stop start port-forward logs open db seed-db images install-tools fetch-chart completions edit-cloud-values sops help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -925,6 +964,62 @@ _ssp() {
         ssp__subcmd__help__subcmd__help)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ssp__subcmd__help__subcmd__images)
+            opts="list pull mirror"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ssp__subcmd__help__subcmd__images__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ssp__subcmd__help__subcmd__images__subcmd__mirror)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ssp__subcmd__help__subcmd__images__subcmd__pull)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -1251,6 +1346,280 @@ _ssp() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ssp__subcmd__images)
+            opts="-f -o -C -v -q -h -V --env --values --set --check-remote --output --project-dir --config --verbose --quiet --dry-run --no-progress --color --help --version list pull mirror help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --env)
+                    COMPREPLY=($(compgen -W "dev cloud" -- "${cur}"))
+                    return 0
+                    ;;
+                --values)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -f)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --set)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                --project-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -C)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ssp__subcmd__images__subcmd__help)
+            opts="list pull mirror help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ssp__subcmd__images__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ssp__subcmd__images__subcmd__help__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ssp__subcmd__images__subcmd__help__subcmd__mirror)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ssp__subcmd__images__subcmd__help__subcmd__pull)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ssp__subcmd__images__subcmd__list)
+            opts="-f -o -C -v -q -h -V --env --values --set --check-remote --output --project-dir --config --verbose --quiet --dry-run --no-progress --color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --env)
+                    COMPREPLY=($(compgen -W "dev cloud" -- "${cur}"))
+                    return 0
+                    ;;
+                --values)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -f)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --set)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                --project-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -C)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ssp__subcmd__images__subcmd__mirror)
+            opts="-f -C -v -q -h -V --env --values --set --to --upstream --project-dir --config --verbose --quiet --dry-run --no-progress --color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --env)
+                    COMPREPLY=($(compgen -W "dev cloud" -- "${cur}"))
+                    return 0
+                    ;;
+                --values)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -f)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --set)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --to)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --project-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -C)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        ssp__subcmd__images__subcmd__pull)
+            opts="-f -C -v -q -h -V --env --values --set --no-import --project-dir --config --verbose --quiet --dry-run --no-progress --color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --env)
+                    COMPREPLY=($(compgen -W "dev cloud" -- "${cur}"))
+                    return 0
+                    ;;
+                --values)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -f)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --set)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --project-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -C)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -2519,7 +2888,7 @@ _ssp() {
             return 0
             ;;
         ssp__subcmd__teardown)
-            opts="-y -C -v -q -h -V --yes --keep-cluster --project-dir --config --verbose --quiet --dry-run --no-progress --color --help --version"
+            opts="-y -C -v -q -h -V --yes --keep-cluster --purge-cache --project-dir --config --verbose --quiet --dry-run --no-progress --color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -46,6 +46,7 @@ set edit:completion:arg-completer[ssp] = {|@words|
             cand db 'Work with the release''s database through the Kubernetes API (nothing installed locally): psql and pg_dump run in the database pod; its connection string from the chart''s Secret'
             cand seed-db 'Build the populate-db image, import it into the cluster and run the seed Job; exits 0 only when the Job completed'
             cand seed 'Build the populate-db image, import it into the cluster and run the seed Job; exits 0 only when the Job completed'
+            cand images 'The container images the release uses with the chosen values (rendered by `helm template`), and where each one is: the host''s Docker (with its size), the cluster''s nodes, and with --check-remote its registry. `ssp images mirror` copies them into the team''s registry'
             cand install-tools 'Download the pinned k3d and helm (kubectl when asked) into the project''s tools dir, verified against their pinned SHA-256; then fetch the chart'
             cand fetch-chart 'Check out the pinned Supabase chart under vendors/ and confirm its Chart.yaml'
             cand completions 'Print shell completions for SHELL to stdout'
@@ -145,6 +146,7 @@ set edit:completion:arg-completer[ssp] = {|@words|
             cand -y 'Do not ask before deleting the cluster'
             cand --yes 'Do not ask before deleting the cluster'
             cand --keep-cluster 'Only uninstall the release; keep the cluster'
+            cand --purge-cache 'Also remove from the host''s Docker the release''s images (the dev values'' ones, as `ssp images` lists them) that `ssp images pull` or `[images] preload` keep there for the next cluster'
             cand -v 'Say more: -v shows every command and API call ssp makes, -vv adds debugging detail'
             cand --verbose 'Say more: -v shows every command and API call ssp makes, -vv adds debugging detail'
             cand -q 'Say less: only warnings and errors'
@@ -164,6 +166,7 @@ set edit:completion:arg-completer[ssp] = {|@words|
             cand -y 'Do not ask before deleting the cluster'
             cand --yes 'Do not ask before deleting the cluster'
             cand --keep-cluster 'Only uninstall the release; keep the cluster'
+            cand --purge-cache 'Also remove from the host''s Docker the release''s images (the dev values'' ones, as `ssp images` lists them) that `ssp images pull` or `[images] preload` keep there for the next cluster'
             cand -v 'Say more: -v shows every command and API call ssp makes, -vv adds debugging detail'
             cand --verbose 'Say more: -v shows every command and API call ssp makes, -vv adds debugging detail'
             cand -q 'Say less: only warnings and errors'
@@ -419,6 +422,113 @@ set edit:completion:arg-completer[ssp] = {|@words|
             cand --help 'Print help'
             cand -V 'Print version'
             cand --version 'Print version'
+        }
+        &'ssp;images'= {
+            cand --env 'The values set whose images to take'
+            cand -f 'Extra values file, after the environment''s (repeatable)'
+            cand --values 'Extra values file, after the environment''s (repeatable)'
+            cand --set 'Extra `helm --set KEY=VALUE` (repeatable), as for setup-infra'
+            cand -o 'Output format'
+            cand --output 'Output format'
+            cand -C 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder'
+            cand --project-dir 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder'
+            cand --config 'Read settings from FILE on top of the project''s ssp.toml. (`ssp sops` reads no ssp.toml: its own --config, after `sops`, names the .sops.yaml.)'
+            cand --color 'When to use colour (NO_COLOR in the environment means never, unless --color always)'
+            cand --check-remote 'Also ask each image''s registry whether it resolves (a manifest HEAD)'
+            cand -v 'Say more: -v shows every command and API call ssp makes, -vv adds debugging detail'
+            cand --verbose 'Say more: -v shows every command and API call ssp makes, -vv adds debugging detail'
+            cand -q 'Say less: only warnings and errors'
+            cand --quiet 'Say less: only warnings and errors'
+            cand --dry-run 'Print every external command and API call that would change something, and do nothing'
+            cand --no-progress 'Plain log lines instead of progress bars (automatic when stderr is not a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand list 'The images and where each one is (the default)'
+            cand pull 'Pull into the host''s Docker the images it lacks (in parallel, a progress bar each), then load into the k3d cluster what its nodes lack with one `k3d image import`: a cluster re-created later finds them there and downloads nothing'
+            cand mirror 'Copy every image the release uses into REGISTRY/PREFIX with the same repository path and tag, registry to registry over the OCI distribution API (no Docker daemon): multi-arch indexes and digests kept, blobs and manifests already there skipped, blobs streamed. Then says which `image.repository` values would change to use the mirror'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'ssp;images;list'= {
+            cand --env 'The values set whose images to take'
+            cand -f 'Extra values file, after the environment''s (repeatable)'
+            cand --values 'Extra values file, after the environment''s (repeatable)'
+            cand --set 'Extra `helm --set KEY=VALUE` (repeatable), as for setup-infra'
+            cand -o 'Output format'
+            cand --output 'Output format'
+            cand -C 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder'
+            cand --project-dir 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder'
+            cand --config 'Read settings from FILE on top of the project''s ssp.toml. (`ssp sops` reads no ssp.toml: its own --config, after `sops`, names the .sops.yaml.)'
+            cand --color 'When to use colour (NO_COLOR in the environment means never, unless --color always)'
+            cand --check-remote 'Also ask each image''s registry whether it resolves (a manifest HEAD)'
+            cand -v 'Say more: -v shows every command and API call ssp makes, -vv adds debugging detail'
+            cand --verbose 'Say more: -v shows every command and API call ssp makes, -vv adds debugging detail'
+            cand -q 'Say less: only warnings and errors'
+            cand --quiet 'Say less: only warnings and errors'
+            cand --dry-run 'Print every external command and API call that would change something, and do nothing'
+            cand --no-progress 'Plain log lines instead of progress bars (automatic when stderr is not a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'ssp;images;pull'= {
+            cand --env 'The values set whose images to take'
+            cand -f 'Extra values file, after the environment''s (repeatable)'
+            cand --values 'Extra values file, after the environment''s (repeatable)'
+            cand --set 'Extra `helm --set KEY=VALUE` (repeatable), as for setup-infra'
+            cand -C 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder'
+            cand --project-dir 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder'
+            cand --config 'Read settings from FILE on top of the project''s ssp.toml. (`ssp sops` reads no ssp.toml: its own --config, after `sops`, names the .sops.yaml.)'
+            cand --color 'When to use colour (NO_COLOR in the environment means never, unless --color always)'
+            cand --no-import 'Only pull into the host''s Docker; load nothing into the cluster'
+            cand -v 'Say more: -v shows every command and API call ssp makes, -vv adds debugging detail'
+            cand --verbose 'Say more: -v shows every command and API call ssp makes, -vv adds debugging detail'
+            cand -q 'Say less: only warnings and errors'
+            cand --quiet 'Say less: only warnings and errors'
+            cand --dry-run 'Print every external command and API call that would change something, and do nothing'
+            cand --no-progress 'Plain log lines instead of progress bars (automatic when stderr is not a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'ssp;images;mirror'= {
+            cand --env 'The values set whose images to take'
+            cand -f 'Extra values file, after the environment''s (repeatable)'
+            cand --values 'Extra values file, after the environment''s (repeatable)'
+            cand --set 'Extra `helm --set KEY=VALUE` (repeatable), as for setup-infra'
+            cand --to 'The registry and path to copy into, e.g. ghcr.io/uw-thinklab/mirror'
+            cand -C 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder'
+            cand --project-dir 'Use DIR as the project root instead of searching upward from the current folder for the nearest folder holding ssp.toml or a deployment/ folder'
+            cand --config 'Read settings from FILE on top of the project''s ssp.toml. (`ssp sops` reads no ssp.toml: its own --config, after `sops`, names the .sops.yaml.)'
+            cand --color 'When to use colour (NO_COLOR in the environment means never, unless --color always)'
+            cand --upstream 'Mirror the chart''s own default images for the same components instead of the values'' ones (how a team builds its mirror from the upstream projects)'
+            cand -v 'Say more: -v shows every command and API call ssp makes, -vv adds debugging detail'
+            cand --verbose 'Say more: -v shows every command and API call ssp makes, -vv adds debugging detail'
+            cand -q 'Say less: only warnings and errors'
+            cand --quiet 'Say less: only warnings and errors'
+            cand --dry-run 'Print every external command and API call that would change something, and do nothing'
+            cand --no-progress 'Plain log lines instead of progress bars (automatic when stderr is not a terminal)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'ssp;images;help'= {
+            cand list 'The images and where each one is (the default)'
+            cand pull 'Pull into the host''s Docker the images it lacks (in parallel, a progress bar each), then load into the k3d cluster what its nodes lack with one `k3d image import`: a cluster re-created later finds them there and downloads nothing'
+            cand mirror 'Copy every image the release uses into REGISTRY/PREFIX with the same repository path and tag, registry to registry over the OCI distribution API (no Docker daemon): multi-arch indexes and digests kept, blobs and manifests already there skipped, blobs streamed. Then says which `image.repository` values would change to use the mirror'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'ssp;images;help;list'= {
+        }
+        &'ssp;images;help;pull'= {
+        }
+        &'ssp;images;help;mirror'= {
+        }
+        &'ssp;images;help;help'= {
         }
         &'ssp;install-tools'= {
             cand --mirror 'Download from this base URL instead of each tool''s own host (sets tools.mirror): its scheme://host[/prefix] replaces the scheme://host of every download URL'
@@ -876,6 +986,7 @@ set edit:completion:arg-completer[ssp] = {|@words|
             cand open 'Open Supabase Studio (or the API) in the desktop''s browser: `xdg-open` (Linux) or `open` (macOS). Prints the URL instead where nothing can be opened'
             cand db 'Work with the release''s database through the Kubernetes API (nothing installed locally): psql and pg_dump run in the database pod; its connection string from the chart''s Secret'
             cand seed-db 'Build the populate-db image, import it into the cluster and run the seed Job; exits 0 only when the Job completed'
+            cand images 'The container images the release uses with the chosen values (rendered by `helm template`), and where each one is: the host''s Docker (with its size), the cluster''s nodes, and with --check-remote its registry. `ssp images mirror` copies them into the team''s registry'
             cand install-tools 'Download the pinned k3d and helm (kubectl when asked) into the project''s tools dir, verified against their pinned SHA-256; then fetch the chart'
             cand fetch-chart 'Check out the pinned Supabase chart under vendors/ and confirm its Chart.yaml'
             cand completions 'Print shell completions for SHELL to stdout'
@@ -918,6 +1029,17 @@ set edit:completion:arg-completer[ssp] = {|@words|
         &'ssp;help;db;restore'= {
         }
         &'ssp;help;seed-db'= {
+        }
+        &'ssp;help;images'= {
+            cand list 'The images and where each one is (the default)'
+            cand pull 'Pull into the host''s Docker the images it lacks (in parallel, a progress bar each), then load into the k3d cluster what its nodes lack with one `k3d image import`: a cluster re-created later finds them there and downloads nothing'
+            cand mirror 'Copy every image the release uses into REGISTRY/PREFIX with the same repository path and tag, registry to registry over the OCI distribution API (no Docker daemon): multi-arch indexes and digests kept, blobs and manifests already there skipped, blobs streamed. Then says which `image.repository` values would change to use the mirror'
+        }
+        &'ssp;help;images;list'= {
+        }
+        &'ssp;help;images;pull'= {
+        }
+        &'ssp;help;images;mirror'= {
         }
         &'ssp;help;install-tools'= {
         }

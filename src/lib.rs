@@ -1,7 +1,7 @@
 //! ssp — the Support Sphere platform CLI, as a library.
 //!
 //! Layers, top to bottom: `main.rs` → [`cli`] (clap types) → [`commands`] (one file per subcommand:
-//! parse, call services, print) → services ([`cluster`], [`release`], [`seed`], [`secrets`],
+//! parse, call services, print) → services ([`cluster`], [`release`], [`images`], [`seed`], [`secrets`],
 //! [`tools`], [`preflight`]) → the adapters they stand on ([`k8s`] for the Kubernetes API, [`sops`]
 //! the SOPS engine, [`config`]) → [`platform`]. Imports only run downwards; services never print:
 //! they report through the [`platform::output::Output`] handle. The services are our `ops` layer
@@ -24,6 +24,9 @@
 //! - `release/` — the chart checkout, the values (loaded, decrypted, checked), helm, the registry
 //!   pull secret, the deploy (upgrade, wait, probe), the stack's endpoints and keys, the chart's
 //!   object names.
+//! - `images/` — the release's images: rendered by `helm template`, their references, where each
+//!   one is (host Docker, the cluster's nodes, its registry), the registry-to-registry mirror over
+//!   the OCI distribution API.
 //! - `seed/` — the seed image built through the Docker API, and the Job that runs it.
 //! - `secrets/` — the edit flow, the key sources and their preflight, the old tasks' leftover plaintext.
 //! - `k8s/` — kube clients, readiness, the release waiter, workload listing, the pod post-mortem,
@@ -42,6 +45,7 @@ pub mod commands;
 pub mod config;
 pub mod context;
 pub mod exit;
+pub mod images;
 pub mod k8s;
 pub mod platform;
 pub mod preflight;

@@ -39,6 +39,9 @@ pub async fn teardown(global: &GlobalArgs, args: &TeardownArgs, output: Output) 
         if !ctx.dry_run {
             out.done(format!("release {} uninstalled", release.name));
         }
+        if args.purge_cache {
+            purge_image_cache(&ctx).await?;
+        }
         return Ok(());
     }
     let name = &access.name;
@@ -65,7 +68,21 @@ pub async fn teardown(global: &GlobalArgs, args: &TeardownArgs, output: Output) 
     if !ctx.dry_run {
         out.done(format!("cluster {name} deleted"));
     }
+    if args.purge_cache {
+        purge_image_cache(&ctx).await?;
+    }
     Ok(())
+}
+
+/// `--purge-cache`: the dev values' images leave the host's Docker.
+async fn purge_image_cache(ctx: &Context) -> anyhow::Result<()> {
+    let values =
+        crate::cli::ImagesValuesArgs { env: crate::cli::Environment::Dev, extra_values: Vec::new(), sets: Vec::new() };
+    let (images, _) = super::images::release_images(ctx, &values, false).await?;
+    let images: Vec<_> = images.into_iter().map(|u| u.image).collect();
+    let engine =
+        crate::platform::docker::Engine::connect().await.map_err(|e| anyhow::anyhow!("{e}\nhint: {}", e.hint()))?;
+    crate::images::pull::remove_from_host(&engine, &images, &ctx.output, ctx.dry_run).await
 }
 
 /// The project's k3d cluster, or a usage error for an existing one (`stop`/`start` manage k3d's).

@@ -8,6 +8,7 @@ mod db;
 mod doctor;
 mod edit_cloud_values;
 mod fetch_chart;
+mod images;
 mod install_tools;
 mod lifecycle;
 mod logs;
@@ -54,6 +55,7 @@ pub fn run(cli: Cli, output: Output) -> anyhow::Result<()> {
         Command::Logs(args) => block_on(logs::run(global, args, output)),
         Command::Open(args) => block_on(open::run(global, args, output)),
         Command::Db(args) => block_on(db::run(global, args, output)),
+        Command::Images(args) => block_on(images::run(global, args, output)),
     }
 }
 
@@ -80,6 +82,7 @@ fn handles_secrets(command: &Command) -> bool {
             | Command::SeedDb(_)
             | Command::Status(_)
             | Command::Db(_)
+            | Command::Images(_)
             | Command::EditCloudValues(_)
             | Command::Sops(_)
     )

@@ -1,11 +1,12 @@
-//! `ssp setup-infra`: values, tools and chart, cluster, pull secret, helm release, wait, probe,
-//! summary. Orchestration only: each step is a service call.
+//! `ssp setup-infra`: values, tools and chart, cluster, images (`[images] preload`), pull secret,
+//! helm release, wait, probe, summary. Orchestration only: each step is a service call.
 
 use crate::cli::{Environment, GlobalArgs, SetupInfraArgs};
 use crate::cluster::access::ClusterAccess;
 use crate::cluster::provision::{self, EnsureOptions};
 use crate::config::Provider;
 use crate::exit::UsageError;
+use crate::images;
 use crate::platform::output::Output;
 use crate::release::helm::Release;
 use crate::release::stack::StackInfo;
@@ -59,6 +60,17 @@ pub async fn run(global: &GlobalArgs, args: &SetupInfraArgs, output: Output) -> 
     chart::fetch(&project.root, &config.chart, &ctx.runner, out, None).await?;
     let chart_dir = project.path(&config.chart.path);
     values.check_against_chart(&chart_dir, &config.chart.rev, args.strict, out, ctx.dry_run)?;
+    // With `[images] preload`: the images the install will run, rendered while the values are here.
+    let preload = if !config.images.preload {
+        None
+    } else if ctx.dry_run && !chart_dir.join("Chart.yaml").is_file() {
+        out.note("would pull the release's images into Docker and import what the cluster lacks ([images] preload)");
+        None
+    } else {
+        let template = Release::for_project(project, &context, None);
+        let used = images::render::release_images(&template, values.sources(), &ctx.runner).await?;
+        Some(used.into_iter().map(|u| u.image).collect::<Vec<_>>())
+    };
     let registries = values.registries();
     // The parsed trees (the decrypted one among them) are gone before the cluster work starts.
     let sources = values.into_sources();
@@ -70,6 +82,9 @@ pub async fn run(global: &GlobalArgs, args: &SetupInfraArgs, output: Output) -> 
             let options = EnsureOptions { recreate: args.recreate, for_cloud: args.env == Environment::Cloud };
             provision::ensure(&access, &config.cluster, &project.root, &options, out, ctx.dry_run).await?;
             kubeconfig = access.helm_kubeconfig()?;
+            if let Some(images) = &preload {
+                images::pull::preload(&access, images, &config.registry.host, &ctx.runner, out, ctx.dry_run).await?;
+            }
         }
         Provider::Existing => out.done(format!("using the existing cluster of context {context}")),
     }

@@ -33,6 +33,7 @@ pub struct Config {
     pub chart: ChartConfig,
     pub values: ValuesConfig,
     pub registry: RegistryConfig,
+    pub images: ImagesConfig,
     pub tools: ToolsConfig,
     pub seed: SeedConfig,
 }
@@ -100,6 +101,15 @@ pub struct ValuesConfig {
 pub struct RegistryConfig {
     /// The only host the environment credentials are given to (`ghcr.io`).
     pub host: String,
+}
+
+/// `[images]`: the release's images kept across cluster re-creation.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ImagesConfig {
+    /// `setup-infra` pulls the release's images into the host's Docker and imports into the k3d
+    /// cluster what its nodes lack, before the helm install (what `ssp images pull` does).
+    pub preload: bool,
 }
 
 /// `[tools]`: where pinned tools are installed.

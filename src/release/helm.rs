@@ -13,6 +13,7 @@ use crate::platform::duration::go_duration;
 use crate::platform::runner::{Finished, ProgramCall, RunError, Runner, Stream};
 
 /// Where one `--values` comes from.
+#[derive(Clone)]
 pub enum ValuesSource {
     File(PathBuf),
     /// Plaintext held in memory, handed to helm on stdin. `label` names it in logs.
@@ -68,21 +69,22 @@ impl Release {
             .target_args(call)
             .args(["--create-namespace", "--cleanup-on-fail", "--timeout"])
             .arg(go_duration(timeout));
-        let mut stdin = None;
-        for source in values {
-            match source {
-                ValuesSource::File(path) => call = call.arg("--values").arg(path),
-                ValuesSource::Memory { bytes, label } => {
-                    call = call.args(["--values", "-"]);
-                    stdin = Some((bytes, label));
-                }
-            }
-        }
-        if let Some((bytes, label)) = stdin {
-            call = call.stdin(bytes, label);
-        }
+        call = with_values(call, values);
         // helm's own waiting is replaced by ssp's watch; give the install itself room to finish.
         call.timeout(timeout.saturating_add(Duration::from_secs(60)))
+    }
+
+    /// `helm template` of the release with these values (read-only, no cluster contacted): the
+    /// manifests an install would apply, on stdout. At most one source may be in memory.
+    pub fn template(&self, values: Vec<ValuesSource>) -> ProgramCall {
+        let call = ProgramCall::new("helm")
+            .arg("template")
+            .arg(&self.name)
+            .arg(&self.chart)
+            .args(["--namespace", &self.namespace])
+            // Test hooks (`helm test` pods) are not part of what the release runs.
+            .arg("--skip-tests");
+        with_values(call, values).read_only().timeout(Duration::from_secs(120))
     }
 
     pub fn uninstall(&self) -> ProgramCall {
@@ -94,6 +96,24 @@ impl Release {
     pub fn status(&self) -> ProgramCall {
         let call = ProgramCall::new("helm").arg("status").arg(&self.name);
         self.target_args(call).args(["-o", "json"]).read_only()
+    }
+}
+
+/// `--values` for each source in order; the one in memory goes on stdin (`--values -`).
+fn with_values(mut call: ProgramCall, values: Vec<ValuesSource>) -> ProgramCall {
+    let mut stdin = None;
+    for source in values {
+        match source {
+            ValuesSource::File(path) => call = call.arg("--values").arg(path),
+            ValuesSource::Memory { bytes, label } => {
+                call = call.args(["--values", "-"]);
+                stdin = Some((bytes, label));
+            }
+        }
+    }
+    match stdin {
+        Some((bytes, label)) => call.stdin(bytes, label),
+        None => call,
     }
 }
 

@@ -129,6 +129,32 @@ impl ValuesSet {
         all
     }
 
+    /// The values every source and `--set` add up to, as helm merges them (scrub it after use).
+    pub fn merged(&self) -> Value {
+        let mut merged = Value::Object(Default::default());
+        for (_, tree) in &self.trees {
+            helm::merge_values(&mut merged, tree.clone());
+        }
+        merged
+    }
+
+    /// For the chart's own images (`ssp images --upstream`): one source in memory, every source
+    /// merged with each component's `image` removed, so the chart's defaults apply to the same
+    /// components the values enable.
+    pub fn drop_images(&mut self) {
+        let mut merged = self.merged();
+        remove_images(&mut merged);
+        let bytes = helm::values_bytes(&merged);
+        helm::scrub_values(&mut merged);
+        self.sources = vec![ValuesSource::Memory { bytes, label: "the values without their images".to_string() }];
+    }
+
+    /// A copy of what helm gets, for a `helm template` before the install (in-memory sources are
+    /// zeroized copies).
+    pub fn sources(&self) -> Vec<ValuesSource> {
+        self.sources.clone()
+    }
+
     /// What helm gets; the parsed trees (the decrypted one among them) are scrubbed here.
     pub fn into_sources(mut self) -> Vec<ValuesSource> {
         std::mem::take(&mut self.sources)
@@ -309,6 +335,40 @@ fn collect_registries(value: &Value, out: &mut Vec<String>) {
     }
 }
 
+/// `image` mappings (those holding `repository`) removed wherever they are.
+fn remove_images(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            if map.get("image").is_some_and(|i| i.get("repository").is_some()) {
+                map.remove("image");
+            }
+            map.values_mut().for_each(remove_images);
+        }
+        Value::Array(items) => items.iter_mut().for_each(remove_images),
+        _ => {}
+    }
+}
+
+/// Every `image.repository` of a values tree with its dotted path (`db.image.repository`), in
+/// document order: the keys a mirror changes.
+pub fn image_repository_paths(values: &Value) -> Vec<(String, String)> {
+    fn walk(value: &Value, path: &str, out: &mut Vec<(String, String)>) {
+        if let Value::Object(map) = value {
+            if let Some(Value::String(repo)) = map.get("image").and_then(|i| i.get("repository")) {
+                let key =
+                    if path.is_empty() { "image.repository".to_string() } else { format!("{path}.image.repository") };
+                out.push((key, repo.clone()));
+            }
+            for (k, v) in map {
+                walk(v, &if path.is_empty() { k.clone() } else { format!("{path}.{k}") }, out);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(values, "", &mut out);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -331,6 +391,23 @@ mod tests {
                 UnknownKey { path: "studio".into(), suggestion: None },
             ]
         );
+    }
+
+    #[test]
+    fn image_repositories_with_their_paths_and_dropped() {
+        let mut values = parse(
+            "db:\n  image:\n    repository: ghcr.io/uw-thinklab/supabase-db\n    tag: \"1\"\n  enabled: true\nkong:\n  image:\n    repository: kong\n",
+        )
+        .unwrap();
+        assert_eq!(
+            image_repository_paths(&values),
+            vec![
+                ("db.image.repository".to_string(), "ghcr.io/uw-thinklab/supabase-db".to_string()),
+                ("kong.image.repository".to_string(), "kong".to_string())
+            ]
+        );
+        remove_images(&mut values);
+        assert_eq!(values, parse("db:\n  enabled: true\nkong: {}\n").unwrap());
     }
 
     #[test]

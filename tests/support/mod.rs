@@ -10,6 +10,8 @@
 //! - [`moto`]: AWS KMS and STS on loopback (moto) behind a proxy that records every call.
 //! - [`postgres`]: a real PostgreSQL on a loopback port (Debian's package), and the database
 //!   pod's exec handler for the API double.
+//! - [`registry`]: a real container registry (Debian's `docker-registry`) on loopback, with or
+//!   without basic auth, its access log read back, and test images built `FROM scratch` pushed to it.
 //! - [`fakes`]: fake `k3d` and `helm` executables that record how they were called and answer
 //!   like the real tools.
 //! - [`tools`]: the real helm and kubectl binaries fetched by `get-helm-kubectl.sh`.
@@ -24,6 +26,7 @@ pub mod fixtures;
 pub mod kube_api;
 pub mod moto;
 pub mod postgres;
+pub mod registry;
 pub mod stack;
 pub mod tools;
 

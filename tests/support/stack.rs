@@ -298,9 +298,11 @@ pub const DASHBOARD_PASSWORD: &str = "dashboard-password-SECRET";
 
 /// A loopback HTTP server standing in for Kong on the load balancer's host port: answers every
 /// `GET` with `status` and records the request line and `apikey` header.
+/// Dropping it closes the port (as deleting the cluster frees the load balancer's).
 pub struct KongStandIn {
     pub addr: SocketAddr,
     pub requests: Arc<Mutex<Vec<KongRequest>>>,
+    stop: Arc<std::sync::atomic::AtomicBool>,
 }
 
 /// `GET /path` and the `apikey` header sent with it.
@@ -312,18 +314,31 @@ impl KongStandIn {
         let addr = listener.local_addr().unwrap();
         let requests = Arc::new(Mutex::new(Vec::new()));
         let seen = requests.clone();
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let stopped = stop.clone();
         std::thread::spawn(move || {
             for stream in listener.incoming().flatten() {
+                if stopped.load(std::sync::atomic::Ordering::SeqCst) {
+                    break;
+                }
                 let seen = seen.clone();
                 std::thread::spawn(move || answer(stream, status, &seen));
             }
         });
-        KongStandIn { addr, requests }
+        KongStandIn { addr, requests, stop }
     }
 
     /// `GET /path` lines received so far.
     pub fn paths(&self) -> Vec<String> {
         self.requests.lock().unwrap().iter().map(|(l, _)| l.clone()).collect()
+    }
+}
+
+impl Drop for KongStandIn {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        // Wakes the accept loop, which then ends and closes the listener.
+        let _ = TcpStream::connect(self.addr);
     }
 }
 
