@@ -17,7 +17,7 @@
 //! - `context.rs` — what a command loads: the project, the output handle, the runner.
 //! - `exit.rs` — exit statuses (0, 1, 2, 130, and sops' own under `ssp sops`).
 //! - `preflight.rs` — `ssp doctor`'s checks (Docker, host ports, programs).
-//! - `cli/` — the clap types; the SOPS arguments defined once and flattened into each sops verb.
+//! - `cli/` — the clap types; the SOPS, db and images arguments in files of their own (the SOPS ones defined once and flattened into each sops verb).
 //! - `commands/` — one file per subcommand: parse → call services → print.
 //! - `cluster/` — the k3d cluster (the k3d binary, its serde config, provisioning) and
 //!   `ClusterAccess`, the one way to reach a cluster (context, client, helm's kubeconfig).

@@ -6,8 +6,12 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::platform::output::ColorChoice;
 
+pub mod db;
+pub mod images;
 pub mod sops;
 
+pub use db::*;
+pub use images::*;
 use sops::{SOPS_AFTER_HELP, SopsArgs};
 
 const AFTER_HELP: &str = "\
@@ -430,120 +434,6 @@ pub struct SetupInfraArgs {
     pub show_secrets: bool,
 }
 
-#[derive(Debug, Clone, Args)]
-#[command(args_conflicts_with_subcommands = true)]
-pub struct ImagesArgs {
-    #[command(subcommand)]
-    pub verb: Option<ImagesVerb>,
-
-    /// `ssp images` alone lists them (`ssp images list`).
-    #[command(flatten)]
-    pub list: ImagesListArgs,
-}
-
-#[derive(Debug, Clone, Subcommand)]
-pub enum ImagesVerb {
-    /// The images and where each one is (the default).
-    #[command(after_help = "\
-Examples:
-  ssp images list
-  ssp images list --check-remote -o json")]
-    List(ImagesListArgs),
-
-    /// Pull into the host's Docker the images it lacks (in parallel, a progress bar each), then load
-    /// into the k3d cluster what its nodes lack with one `k3d image import`: a cluster re-created
-    /// later finds them there and downloads nothing.
-    #[command(after_help = "\
-Examples:
-  ssp images pull
-  ssp images pull --env cloud
-  SSP_REGISTRY_USER=me SSP_REGISTRY_TOKEN=ghp_… ssp images pull
-  ssp images pull --no-import       only the host's Docker
-
-Credentials: SSP_REGISTRY_USER/SSP_REGISTRY_TOKEN for [registry] host, else your Docker config.
-Exits 1 naming every image that could not be pulled (the others are still loaded). `[images]
-preload = true` in ssp.toml makes setup-infra do this before the helm install.")]
-    Pull(ImagesPullArgs),
-
-    /// Copy every image the release uses into REGISTRY/PREFIX with the same repository path and
-    /// tag, registry to registry over the OCI distribution API (no Docker daemon): multi-arch
-    /// indexes and digests kept, blobs and manifests already there skipped, blobs streamed.
-    /// Then says which `image.repository` values would change to use the mirror.
-    #[command(after_help = "\
-Examples:
-  ssp images mirror --to ghcr.io/uw-thinklab/mirror
-  ssp images mirror --to registry.example.org/supabase --upstream
-  ssp --dry-run images mirror --to 127.0.0.1:5000/m   say what would be copied, copy nothing
-
-`kong:2.8.1` goes to REGISTRY/PREFIX/kong:2.8.1, `ghcr.io/a/b:1` to REGISTRY/PREFIX/a/b:1.
-Exits 1 naming every image that could not be copied; an image's manifest is pushed only after all
-its blobs are there.")]
-    Mirror(ImagesMirrorArgs),
-}
-
-/// Which values the images come from.
-#[derive(Debug, Clone, Args)]
-pub struct ImagesValuesArgs {
-    /// The values set whose images to take.
-    #[arg(long, value_enum, default_value_t = Environment::Dev)]
-    pub env: Environment,
-
-    /// Extra values file, after the environment's (repeatable).
-    #[arg(long = "values", short = 'f', value_name = "FILE")]
-    pub extra_values: Vec<std::path::PathBuf>,
-
-    /// Extra `helm --set KEY=VALUE` (repeatable), as for setup-infra.
-    #[arg(long = "set", value_name = "KEY=VALUE")]
-    pub sets: Vec<String>,
-}
-
-#[derive(Debug, Clone, Args)]
-pub struct ImagesListArgs {
-    #[command(flatten)]
-    pub values: ImagesValuesArgs,
-
-    /// Also ask each image's registry whether it resolves (a manifest HEAD).
-    #[arg(long)]
-    pub check_remote: bool,
-
-    /// Output format.
-    #[arg(short, long, value_enum, default_value_t = ImagesFormat::Text)]
-    pub output: ImagesFormat,
-}
-
-#[derive(Debug, Clone, Args)]
-pub struct ImagesPullArgs {
-    #[command(flatten)]
-    pub values: ImagesValuesArgs,
-
-    /// Only pull into the host's Docker; load nothing into the cluster.
-    #[arg(long)]
-    pub no_import: bool,
-}
-
-#[derive(Debug, Clone, Args)]
-pub struct ImagesMirrorArgs {
-    #[command(flatten)]
-    pub values: ImagesValuesArgs,
-
-    /// The registry and path to copy into, e.g. ghcr.io/uw-thinklab/mirror.
-    #[arg(long, value_name = "REGISTRY/PREFIX")]
-    pub to: String,
-
-    /// Mirror the chart's own default images for the same components instead of the values' ones
-    /// (how a team builds its mirror from the upstream projects).
-    #[arg(long)]
-    pub upstream: bool,
-}
-
-/// `ssp images` output formats.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
-pub enum ImagesFormat {
-    #[default]
-    Text,
-    Json,
-}
-
 /// `ssp status` output formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
 pub enum StatusFormat {
@@ -664,119 +554,6 @@ pub struct OpenArgs {
     /// What to open.
     #[arg(value_enum, default_value_t = OpenTarget::Studio)]
     pub target: OpenTarget,
-}
-
-#[derive(Debug, Clone, Args)]
-pub struct DbArgs {
-    #[command(subcommand)]
-    pub verb: DbVerb,
-}
-
-#[derive(Debug, Clone, Subcommand)]
-pub enum DbVerb {
-    /// Print the database's connection string (`postgres://user:password@host:port/database`)
-    /// from the chart's db Secret: for the host port the cluster maps to Postgres, or with
-    /// --internal for the db Service inside the cluster. The password is masked unless
-    /// --show-secrets.
-    #[command(after_help = "\
-Examples:
-  ssp db url                      postgres://postgres:********@localhost:5432/postgres
-  ssp db url --show-secrets       the same with the password (percent-encoded where needed)
-  ssp db url --internal           postgres://postgres:********@supabase-supabase-db.default.svc.cluster.local:5432/postgres
-
-The host port is the [cluster] ports entry for container port 5432; without one (an existing
-cluster) use --internal from inside the cluster, or `ssp port-forward db`.")]
-    Url(DbUrlArgs),
-
-    /// psql inside the database pod, through the Kubernetes API's exec (nothing installed
-    /// locally): on a terminal an interactive psql with a real TTY; with -c one SQL statement;
-    /// with stdin not a terminal, the script psql reads from it. psql's exit status is ssp's.
-    #[command(after_help = "\
-Examples:
-  ssp db shell                    interactive psql (Ctrl-C cancels the query, \\q leaves)
-  ssp db shell -c 'select version()'
-  ssp db shell < migration.sql    the script from stdin, stopping at the first error
-
-On a terminal the local terminal is in raw mode while psql runs (restored however ssp ends), its
-size follows window resizes, and Ctrl-C goes to psql. psql runs as the user and database of the
-chart's db Secret; -c and scripts with ON_ERROR_STOP=1.")]
-    Shell(DbShellArgs),
-
-    /// Dump the database with pg_dump in the database pod (plain SQL), streamed to stdout or to
-    /// FILE. FILE is replaced only when pg_dump succeeded: a failed or interrupted dump leaves no
-    /// partial file (and an existing FILE as it was). pg_dump's errors are relayed; exit 1.
-    #[command(after_help = "\
-Examples:
-  ssp db dump -o backup.sql
-  ssp db dump --schema-only > schema.sql
-  ssp db dump --data-only --schema public --schema auth -o data.sql
-  ssp db dump | gzip > backup.sql.gz
-
-Restore a dump with `ssp db restore FILE`.")]
-    Dump(DbDumpArgs),
-
-    /// Run a SQL file (a dump) against the database: psql -v ON_ERROR_STOP=1 in the database pod,
-    /// fed from FILE or stdin (`-`), streamed. Asks for confirmation on a terminal; --yes
-    /// otherwise. Stops at the first failing statement, which psql's error shows; psql's exit
-    /// status is ssp's.
-    #[command(after_help = "\
-Examples:
-  ssp db restore backup.sql       asks, then runs it
-  ssp db restore --yes backup.sql in scripts and CI
-  gunzip -c backup.sql.gz | ssp db restore --yes -
-
-Statements before a failing one stay applied; wrap the file in BEGIN/COMMIT (or dump into an
-empty database) for all or nothing.")]
-    Restore(DbRestoreArgs),
-}
-
-#[derive(Debug, Clone, Args)]
-pub struct DbShellArgs {
-    /// Run this SQL (psql's -c) without a terminal: one statement, or several separated by
-    /// semicolons.
-    #[arg(short = 'c', long = "command", value_name = "SQL")]
-    pub command: Option<String>,
-}
-
-#[derive(Debug, Clone, Args)]
-pub struct DbDumpArgs {
-    /// Write the dump to FILE (created 0600, or keeping an existing file's mode) instead of stdout.
-    #[arg(short = 'o', long = "output", value_name = "FILE", value_hint = clap::ValueHint::FilePath)]
-    pub output: Option<std::path::PathBuf>,
-
-    /// Only the schema: no data (pg_dump --schema-only).
-    #[arg(long, conflicts_with = "data_only")]
-    pub schema_only: bool,
-
-    /// Only the data: no schema (pg_dump --data-only).
-    #[arg(long)]
-    pub data_only: bool,
-
-    /// Only this schema (pg_dump --schema); repeat for several. Each must exist.
-    #[arg(long = "schema", value_name = "NAME")]
-    pub schemas: Vec<String>,
-}
-
-#[derive(Debug, Clone, Args)]
-pub struct DbRestoreArgs {
-    /// The SQL file to run, or `-` for stdin.
-    #[arg(value_name = "FILE", value_hint = clap::ValueHint::FilePath)]
-    pub file: std::path::PathBuf,
-
-    /// Do not ask for confirmation (required when stdin or stderr is not a terminal).
-    #[arg(short = 'y', long)]
-    pub yes: bool,
-}
-
-#[derive(Debug, Clone, Args)]
-pub struct DbUrlArgs {
-    /// Print the password instead of masking it.
-    #[arg(long)]
-    pub show_secrets: bool,
-
-    /// The in-cluster connection string (the db Service's DNS name and port) instead of the host port's.
-    #[arg(long)]
-    pub internal: bool,
 }
 
 #[derive(Debug, Clone, Args)]
