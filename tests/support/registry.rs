@@ -6,7 +6,7 @@
 //! from apache2-utils is not on every machine), starts the server with its output in a log file and
 //! waits until `/v2/` answers. The process is killed on drop. [`Registry::requests`] reads the
 //! access log, so a test counts what reached the registry (blob uploads, manifest pushes, blob
-//! downloads).
+//! downloads and their bytes).
 //!
 //! Test images: [`Registry::push_scratch_image`] builds an image `FROM scratch` through the real
 //! Docker daemon (`docker build`) and `docker push`es it (the daemon pushes to `127.0.0.1:PORT`
@@ -45,6 +45,8 @@ pub struct Request {
     pub method: String,
     pub path: String,
     pub status: u16,
+    /// Response body bytes the log gives (`-` is 0).
+    pub bytes: u64,
 }
 
 /// A running registry; see the module documentation.
@@ -145,8 +147,10 @@ impl Registry {
                 let (request, rest) = rest.split_once("\" ")?;
                 let mut parts = request.split(' ');
                 let (method, path) = (parts.next()?.to_string(), parts.next()?.to_string());
-                let status = rest.split(' ').next()?.parse().ok()?;
-                Some(Request { method, path, status })
+                let mut rest = rest.split(' ');
+                let status = rest.next()?.parse().ok()?;
+                let bytes = rest.next().and_then(|b| b.parse().ok()).unwrap_or(0);
+                Some(Request { method, path, status, bytes })
             })
             .collect()
     }
@@ -164,6 +168,11 @@ impl Registry {
     /// Blob downloads (`GET /v2/<name>/blobs/<digest>`).
     pub fn blob_gets(&self) -> usize {
         self.requests().iter().filter(|r| r.method == "GET" && r.path.contains("/blobs/sha256:")).count()
+    }
+
+    /// Bytes of blob downloads (the bodies of `GET /v2/<name>/blobs/<digest>`, as the log gives them).
+    pub fn blob_get_bytes(&self) -> u64 {
+        self.requests().iter().filter(|r| r.method == "GET" && r.path.contains("/blobs/sha256:")).map(|r| r.bytes).sum()
     }
 
     /// One HTTP/1.1 request to the registry (with the basic auth when it has some); status 0 when
