@@ -303,6 +303,7 @@ pub struct KongStandIn {
     pub addr: SocketAddr,
     pub requests: Arc<Mutex<Vec<KongRequest>>>,
     stop: Arc<std::sync::atomic::AtomicBool>,
+    accept: Option<std::thread::JoinHandle<()>>,
 }
 
 /// `GET /path` and the `apikey` header sent with it.
@@ -316,7 +317,7 @@ impl KongStandIn {
         let seen = requests.clone();
         let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let stopped = stop.clone();
-        std::thread::spawn(move || {
+        let accept = std::thread::spawn(move || {
             for stream in listener.incoming().flatten() {
                 if stopped.load(std::sync::atomic::Ordering::SeqCst) {
                     break;
@@ -325,7 +326,7 @@ impl KongStandIn {
                 std::thread::spawn(move || answer(stream, status, &seen));
             }
         });
-        KongStandIn { addr, requests, stop }
+        KongStandIn { addr, requests, stop, accept: Some(accept) }
     }
 
     /// `GET /path` lines received so far.
@@ -337,8 +338,13 @@ impl KongStandIn {
 impl Drop for KongStandIn {
     fn drop(&mut self) {
         self.stop.store(true, std::sync::atomic::Ordering::SeqCst);
-        // Wakes the accept loop, which then ends and closes the listener.
-        let _ = TcpStream::connect(self.addr);
+        // Wakes the accept loop, which then ends and closes the listener; waited for, so the
+        // port is free when the drop returns (a next setup-infra's pre-flight finds it free).
+        if TcpStream::connect(self.addr).is_ok()
+            && let Some(accept) = self.accept.take()
+        {
+            let _ = accept.join();
+        }
     }
 }
 
