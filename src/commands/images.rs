@@ -7,8 +7,8 @@ use anyhow::bail;
 use serde_json::Value;
 
 use crate::cli::{
-    Environment, GlobalArgs, ImagesArgs, ImagesFormat, ImagesListArgs, ImagesMirrorArgs, ImagesPullArgs,
-    ImagesValuesArgs, ImagesVerb,
+    GlobalArgs, ImagesArgs, ImagesFormat, ImagesListArgs, ImagesMirrorArgs, ImagesPullArgs, ImagesValuesArgs,
+    ImagesVerb,
 };
 use crate::cluster::k3d::ClusterState;
 use crate::config::Provider;
@@ -24,7 +24,7 @@ use crate::platform::docker::Engine;
 use crate::platform::output::{Mark, Output, print_data};
 use crate::release::chart;
 use crate::release::helm::Release;
-use crate::release::values::{ChartSchema, ValuesSet, image_repository_paths};
+use crate::release::values::{ChartSchema, image_repository_paths};
 use crate::tools::{self, ToolName};
 
 pub async fn run(global: &GlobalArgs, args: &ImagesArgs, output: Output) -> anyhow::Result<()> {
@@ -44,24 +44,7 @@ pub(super) async fn release_images(
     upstream: bool,
 ) -> anyhow::Result<(Vec<UsedImage>, Value)> {
     let (out, project, config) = (&ctx.output, &ctx.project, &ctx.project.config);
-    let mut values = ValuesSet::default();
-    match args.env {
-        Environment::Dev => values.add_file(
-            project.path(&config.values.dev),
-            config.values.dev.display().to_string(),
-            "set [values] dev in ssp.toml",
-        )?,
-        Environment::Cloud => values.add_encrypted(
-            &project.path(&config.values.cloud),
-            config.values.cloud.display().to_string(),
-            &ctx.runner,
-        )?,
-    }
-    for extra in &args.extra_values {
-        let path = std::env::current_dir()?.join(extra);
-        values.add_file(path, extra.display().to_string(), "check the path given to -f/--values")?;
-    }
-    values.apply_sets(&args.sets)?;
+    let mut values = super::values_for(ctx, args.env, &args.extra_values, &args.sets)?;
     tools::ensure(&config.tools, &project.root, &[ToolName::Helm], &ctx.runner, out).await?;
     chart::fetch(&project.root, &config.chart, &ctx.runner, out, None).await?;
     let chart_dir = project.path(&config.chart.path);

@@ -95,3 +95,33 @@ fn load(global: &GlobalArgs, overrides: Vec<FlagOverride>, output: Output) -> Re
         LoadOptions { project_dir: global.project_dir.clone(), config_file: global.config.clone(), overrides };
     Context::load(&options, global.dry_run, output)
 }
+
+/// The values helm gets for `env` (dev: the plain file; cloud: decrypted in memory), then each
+/// `-f/--values` file and the `--set` values, as `setup-infra` and `ssp images` both take them.
+fn values_for(
+    ctx: &Context,
+    env: crate::cli::Environment,
+    extra_values: &[std::path::PathBuf],
+    sets: &[String],
+) -> anyhow::Result<crate::release::values::ValuesSet> {
+    let (project, config) = (&ctx.project, &ctx.project.config);
+    let mut values = crate::release::values::ValuesSet::default();
+    match env {
+        crate::cli::Environment::Dev => values.add_file(
+            project.path(&config.values.dev),
+            config.values.dev.display().to_string(),
+            "set [values] dev in ssp.toml",
+        )?,
+        crate::cli::Environment::Cloud => values.add_encrypted(
+            &project.path(&config.values.cloud),
+            config.values.cloud.display().to_string(),
+            &ctx.runner,
+        )?,
+    }
+    for extra in extra_values {
+        let path = std::env::current_dir()?.join(extra);
+        values.add_file(path, extra.display().to_string(), "check the path given to -f/--values")?;
+    }
+    values.apply_sets(sets)?;
+    Ok(values)
+}

@@ -10,7 +10,6 @@ use crate::images;
 use crate::platform::output::Output;
 use crate::release::helm::Release;
 use crate::release::stack::StackInfo;
-use crate::release::values::ValuesSet;
 use crate::release::{chart, deploy, registry};
 use crate::secrets::leftover;
 use crate::tools::{self, ToolName};
@@ -32,24 +31,7 @@ pub async fn run(global: &GlobalArgs, args: &SetupInfraArgs, output: Output) -> 
     }
 
     // Values, checked before anything changes.
-    let mut values = ValuesSet::default();
-    match args.env {
-        Environment::Dev => values.add_file(
-            project.path(&config.values.dev),
-            config.values.dev.display().to_string(),
-            "set [values] dev in ssp.toml",
-        )?,
-        Environment::Cloud => values.add_encrypted(
-            &project.path(&config.values.cloud),
-            config.values.cloud.display().to_string(),
-            &ctx.runner,
-        )?,
-    }
-    for extra in &args.extra_values {
-        let path = std::env::current_dir()?.join(extra);
-        values.add_file(path, extra.display().to_string(), "check the path given to -f/--values")?;
-    }
-    values.apply_sets(&args.sets)?;
+    let values = super::values_for(&ctx, args.env, &args.extra_values, &args.sets)?;
 
     // Tools and chart, installed and fetched when missing (what install-tools and fetch-chart do).
     let mut needed = vec![ToolName::Helm];

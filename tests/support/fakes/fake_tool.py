@@ -507,8 +507,12 @@ def run_real_helm(path, call, lock):
         for entry in entries:
             if entry["pid"] == os.getpid() and entry["tool"] == TOOL and entry["exit_code"] is None:
                 entry["exit_code"] = done.returncode
-        with open(LOG, "w") as f:
+        # Replaced whole, never truncated in place: a test reading the log meanwhile (polling for a
+        # call) must not see it empty or cut.
+        tmp = LOG + ".tmp"
+        with open(tmp, "w") as f:
             f.write("".join(json.dumps(e) + "\n" for e in entries))
+        os.replace(tmp, LOG)
     return done.returncode
 
 
