@@ -12,7 +12,11 @@ use ::kube::Client;
 use ::kube::api::{Api, AttachParams, AttachedProcess, ListParams, TerminalSize};
 use k8s_openapi::api::core::v1::Pod;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Status;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
+
+use futures::task::AtomicWaker;
 use tokio::sync::mpsc;
 
 use crate::platform::interrupt;
@@ -180,25 +184,41 @@ async fn session(
     let status = attached.take_status();
     let feed = feed(stdin, attached.stdin());
     let resize = resize(sizes, attached.terminal_size());
-    let (out, err) = (attached.stdout(), attached.stderr());
-    let relays = async {
-        let (a, b) = tokio::join!(relay(out, Some(stdout)), relay(err, stderr));
-        a.and(b)
+    let ended = Arc::new(Ended::default());
+    let (out, err) =
+        (attached.stdout().map(|r| UntilEnded::new(r, &ended)), attached.stderr().map(|r| UntilEnded::new(r, &ended)));
+    // kube-rs' task marks the end of the output by shutting its pipes, but not when it ends on an
+    // error (a send to a server that has already closed: the program ended while ssp was still
+    // sending stdin). Its status channel resolves either way (the status, the last message, or
+    // the task gone), and then the readers end where their pipes run dry (see `UntilEnded`).
+    let status = async {
+        let status = match status {
+            Some(s) => s.await,
+            None => None,
+        };
+        ended.set();
+        status
     };
-    tokio::pin!(relays);
-    // The output ends when the program does; the input may end first (then the output is still
-    // awaited) or never (a terminal, a pipe nobody closes: dropped once the program has ended).
-    tokio::select! {
-        done = &mut relays => done?,
-        (fed, ()) = async { tokio::join!(feed, resize) } => {
-            fed?;
-            relays.await?;
+    let streams = async {
+        let relays = async {
+            let (a, b) = tokio::join!(relay(out, Some(stdout)), relay(err, stderr));
+            a.and(b)
+        };
+        tokio::pin!(relays);
+        // The output ends when the program does; the input may end first (then the output is
+        // still awaited) or never (a terminal, a pipe nobody closes: dropped once the program has
+        // ended).
+        tokio::select! {
+            done = &mut relays => done?,
+            (fed, ()) = async { tokio::join!(feed, resize) } => {
+                fed?;
+                relays.await?;
+            }
         }
-    }
-    let status = match status {
-        Some(s) => s.await,
-        None => None,
+        Ok::<(), ExecError>(())
     };
+    let (streams, status) = tokio::join!(streams, status);
+    streams?;
     let _ = attached.join().await;
     match status {
         Some(status) => exit_code(pod, &status),
@@ -233,6 +253,61 @@ async fn resize(sizes: Option<mpsc::Receiver<(u16, u16)>>, to: Option<futures::c
     while let Some((width, height)) = sizes.recv().await {
         if to.send(TerminalSize { width, height }).await.is_err() {
             return;
+        }
+    }
+}
+
+/// Set when kube-rs' task for the exec has ended: no more output will come.
+#[derive(Default)]
+struct Ended {
+    flag: AtomicBool,
+    readers: std::sync::Mutex<Vec<Arc<AtomicWaker>>>,
+}
+
+impl Ended {
+    fn set(&self) {
+        self.flag.store(true, Ordering::SeqCst);
+        for reader in self.readers.lock().unwrap_or_else(|e| e.into_inner()).iter() {
+            reader.wake();
+        }
+    }
+}
+
+/// An output stream of the exec that ends where kube-rs' pipe does, or, once its task has ended,
+/// where the pipe has nothing more buffered. (Its in-memory pipe signals the end only when the
+/// writer shuts it, which the task skips when it stops on an error; dropping the writer does not.)
+struct UntilEnded<R> {
+    inner: R,
+    ended: Arc<Ended>,
+    waker: Arc<AtomicWaker>,
+}
+
+impl<R> UntilEnded<R> {
+    fn new(inner: R, ended: &Arc<Ended>) -> Self {
+        let waker = Arc::new(AtomicWaker::new());
+        ended.readers.lock().unwrap_or_else(|e| e.into_inner()).push(waker.clone());
+        UntilEnded { inner, ended: ended.clone(), waker }
+    }
+}
+
+impl<R: AsyncRead + Unpin> AsyncRead for UntilEnded<R> {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        let this = &mut *self;
+        match std::pin::Pin::new(&mut this.inner).poll_read(cx, buf) {
+            std::task::Poll::Pending => {
+                // Registered before the check, so an end set in between still wakes this read.
+                this.waker.register(cx.waker());
+                if this.ended.flag.load(Ordering::SeqCst) {
+                    std::task::Poll::Ready(Ok(()))
+                } else {
+                    std::task::Poll::Pending
+                }
+            }
+            ready => ready,
         }
     }
 }
