@@ -65,14 +65,6 @@ struct Fetched {
     blob_bytes: u64,
 }
 
-fn remove_from_docker(images: &[String]) {
-    for image in images {
-        if registry::docker_has(image) {
-            registry::docker(&["rmi", image]);
-        }
-    }
-}
-
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(|a, b| a.partial_cmp(b).unwrap());
     v[v.len() / 2]
@@ -177,7 +169,7 @@ fn main() {
     let (mut ratios, mut firsts, mut seconds) = (Vec::new(), Vec::new(), Vec::new());
     let mut met = true;
     for pair in 1..=pairs {
-        remove_from_docker(&names);
+        registry::remove_from_docker(&names);
         println!("pair {pair}/{pairs}");
         let (first, fetched) = setup();
         report("first  setup-infra (images absent)      ", first, &fetched);
@@ -191,7 +183,7 @@ fn main() {
         seconds.push(second.as_secs_f64());
         ratios.push(second.as_secs_f64() / first.as_secs_f64());
     }
-    remove_from_docker(&names);
+    registry::remove_from_docker(&names);
 
     println!(
         "median: first {:.2} s, second {:.2} s; second/first ratio {:.2} (median of {pairs})",

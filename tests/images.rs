@@ -384,14 +384,6 @@ fn private_source(test: &str) -> Option<(Registry, String)> {
     Some((locked, values))
 }
 
-fn remove_from_docker(images: &[String]) {
-    for image in images {
-        if registry::docker_has(image) {
-            registry::docker(&["rmi", image]);
-        }
-    }
-}
-
 /// `ssp images pull`: the real daemon pulls what it lacks from a registry with basic auth (the
 /// credentials from SSP_REGISTRY_USER/TOKEN for `[registry] host`), and one `k3d image import`
 /// loads what the node does not list; a second run with everything in place downloads nothing
@@ -404,7 +396,7 @@ fn pull_fetches_what_docker_lacks_and_imports_what_the_nodes_lack() {
     stack.project.write("images.yaml", values);
     let host = source.host();
     let names: Vec<String> = ["app", "db", "kong"].iter().map(|r| format!("{host}/team/{r}:1.0")).collect();
-    remove_from_docker(&names);
+    registry::remove_from_docker(&names);
     let node = |images: &[&String]| {
         json!({
             "apiVersion": "v1", "kind": "Node", "metadata": {"name": "k3d-pdc-cluster-server-0"},
@@ -455,7 +447,7 @@ fn pull_fetches_what_docker_lacks_and_imports_what_the_nodes_lack() {
     let import_calls =
         stack.fakes.calls_of("k3d").iter().filter(|c| c.argv.starts_with(&["image".to_string()])).count();
     assert_eq!(import_calls, 1);
-    remove_from_docker(&names);
+    registry::remove_from_docker(&names);
 }
 
 /// An image the registry does not have: exit 1 naming it, the others still pulled and imported.
@@ -467,7 +459,7 @@ fn pull_of_a_missing_image_fails_naming_it_and_loads_the_rest() {
     let host = source.host();
     stack.project.write("images.yaml", values.replace(&format!("{host}/team/db"), &format!("{host}/team/gone")));
     let names: Vec<String> = ["app", "kong"].iter().map(|r| format!("{host}/team/{r}:1.0")).collect();
-    remove_from_docker(&names);
+    registry::remove_from_docker(&names);
     let out = stack
         .ssp()
         .env("SSP_REGISTRY_HOST", &host)
@@ -478,7 +470,7 @@ fn pull_of_a_missing_image_fails_naming_it_and_loads_the_rest() {
     out.status(1).stderr_has(&format!("1 image(s) could not be pulled: {host}/team/gone:1.0"));
     let import = stack.fakes.calls_of("k3d").into_iter().find(|c| c.argv.starts_with(&["image".to_string()])).unwrap();
     assert_eq!(import.argv, ["image", "import", &names[0], &names[1], "-c", "pdc-cluster"]);
-    remove_from_docker(&names);
+    registry::remove_from_docker(&names);
 }
 
 /// `[images] preload = true`: setup-infra pulls the images and imports them into the new cluster
@@ -492,7 +484,7 @@ fn preload_makes_a_second_setup_after_teardown_download_nothing() {
     stack.project.write("images.yaml", values);
     let host = source.host();
     let names: Vec<String> = ["app", "db", "kong"].iter().map(|r| format!("{host}/team/{r}:1.0")).collect();
-    remove_from_docker(&names);
+    registry::remove_from_docker(&names);
     let creates = || {
         stack
             .fakes
@@ -558,7 +550,7 @@ fn preload_makes_a_second_setup_after_teardown_download_nothing() {
         &source.requests()[requests..]
     );
     assert_eq!(imports(), [import.clone(), import]);
-    remove_from_docker(&names);
+    registry::remove_from_docker(&names);
 }
 
 /// `teardown --purge-cache`: the release's images (dev values) leave the host's Docker with the

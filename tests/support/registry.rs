@@ -344,6 +344,15 @@ pub fn docker_has(image: &str) -> bool {
     Command::new("docker").args(["image", "inspect", image]).output().is_ok_and(|o| o.status.success())
 }
 
+/// Removes from the host's Docker each of `images` it has (a test's or bench's cleanup).
+pub fn remove_from_docker(images: &[String]) {
+    for image in images {
+        if docker_has(image) {
+            docker(&["rmi", image]);
+        }
+    }
+}
+
 fn parse_answer(raw: &[u8]) -> Option<Answer> {
     let end = raw.windows(4).position(|w| w == b"\r\n\r\n")?;
     let head = std::str::from_utf8(&raw[..end]).ok()?;
