@@ -197,8 +197,8 @@ async fn dump(global: &GlobalArgs, args: &DbDumpArgs, output: Output) -> anyhow:
     let pod = &db.pod;
     let code = match &pending {
         Some(pending) => {
-            let mut file = tokio::fs::File::from_std(pending.file().try_clone()?);
-            exec::run(db.target(), command, None, &mut file, tokio::io::stderr()).await
+            let file = stdio::DirectFile(pending.file().try_clone()?);
+            exec::run(db.target(), command, None, file, tokio::io::stderr()).await
         }
         None => exec::run(db.target(), command, None, tokio::io::stdout(), tokio::io::stderr()).await,
     }
