@@ -12,7 +12,11 @@ use ssp::{commands, exit};
 fn main() -> ExitCode {
     install_panic_hook();
     // clap prints help/version (exit 0) and usage errors (exit 2) itself; a closed stdout is fine.
-    let cli = match ssp::cli::command().try_get_matches().and_then(|matches| Cli::from_arg_matches(&matches)) {
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let cli = match ssp::cli::command_for(&args)
+        .try_get_matches_from(&args)
+        .and_then(|matches| Cli::from_arg_matches(&matches))
+    {
         Ok(cli) => cli,
         Err(err) => {
             let status = err.exit_code();

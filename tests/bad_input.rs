@@ -315,6 +315,24 @@ fn help_examples_are_never_rewrapped() {
         }
     }
     assert!(checked > 100, "only {checked} example lines checked");
+    // The same help reached through `ssp help …` and through an alias.
+    for (args, path) in [
+        (vec!["help", "sops", "decrypt"], vec!["sops", "decrypt"]),
+        (vec!["down", "--help"], vec!["teardown"]),
+        (vec!["-q", "help", "seed"], vec!["seed-db"]),
+    ] {
+        let mut command = &top;
+        for name in &path {
+            command = command.find_subcommand(name).unwrap();
+        }
+        let after = command.get_after_help().expect("examples").to_string();
+        let out = Ssp::new().args(&args).env("COLUMNS", "60").run();
+        out.success();
+        let lines: Vec<&str> = out.stdout.lines().collect();
+        for line in after.lines().filter(|l| !l.trim().is_empty()) {
+            assert!(lines.contains(&line), "`ssp {}` at 60 columns breaks {line:?}:\n{}", args.join(" "), out.stdout);
+        }
+    }
 }
 
 // ------------------------------------------------------------------ chart owned by another user (row 11)

@@ -39,10 +39,25 @@ then by flags. `ssp config` shows the result.";
 /// the examples go there (the man page still reads `after_help`). Argument help still wraps.
 pub fn command() -> clap::Command {
     use clap::CommandFactory;
-    verbatim_examples(Cli::command())
+    verbatim_examples(Cli::command(), &|_| true)
 }
 
-fn verbatim_examples(mut command: clap::Command) -> clap::Command {
+/// [`command`] for parsing `args` (this process's command line, program name first): the
+/// examples become help templates only on the commands `args` names, the only ones whose help
+/// clap can print for it (a command is reached by its name or alias as a word of the command line,
+/// `ssp help NAME…` included). Turning every command's examples into a template cost ~15 % of
+/// the instructions of a whole `ssp sops decrypt` of a small file.
+pub fn command_for(args: &[std::ffi::OsString]) -> clap::Command {
+    use clap::CommandFactory;
+    let words: std::collections::HashSet<&str> = args.iter().skip(1).filter_map(|a| a.to_str()).collect();
+    verbatim_examples(Cli::command(), &|sub| {
+        words.contains(sub.get_name()) || sub.get_all_aliases().any(|alias| words.contains(alias))
+    })
+}
+
+/// Gives `command` and, recursively, each subcommand `wanted` picks its examples as literal help
+/// text.
+fn verbatim_examples(mut command: clap::Command, wanted: &dyn Fn(&clap::Command) -> bool) -> clap::Command {
     if let Some(text) = command.get_after_help().map(ToString::to_string) {
         // clap's default template, with the after-help text as literal text. (`{` starts a
         // template tag: `{"a":1}` passes through as an unknown tag; a test checks every line.)
@@ -50,8 +65,9 @@ fn verbatim_examples(mut command: clap::Command) -> clap::Command {
             format!("{{before-help}}{{about-with-newline}}\n{{usage-heading}} {{usage}}\n\n{{all-args}}\n\n{text}");
         command = command.help_template(template);
     }
-    let names: Vec<String> = command.get_subcommands().map(|s| s.get_name().to_string()).collect();
-    names.into_iter().fold(command, |command, name| command.mut_subcommand(name, verbatim_examples))
+    let names: Vec<String> =
+        command.get_subcommands().filter(|s| wanted(s)).map(|s| s.get_name().to_string()).collect();
+    names.into_iter().fold(command, |command, name| command.mut_subcommand(name, |sub| verbatim_examples(sub, wanted)))
 }
 
 /// Run the Support Sphere backend: pinned tools, a local k3d cluster with Supabase,
@@ -84,8 +100,12 @@ fn with_global_args(sub: clap::Command) -> clap::Command {
     if sub.get_name() == "sops" {
         return sub;
     }
-    let global = GlobalArgs::augment_args(clap::Command::new("ssp"));
-    global.get_arguments().fold(sub, |sub, arg| sub.arg(arg.clone().global(true)))
+    thread_local! {
+        // Built once, not once for each of the ~20 subcommands this runs for.
+        static GLOBAL: Vec<clap::Arg> =
+            GlobalArgs::augment_args(clap::Command::new("ssp")).get_arguments().map(|arg| arg.clone().global(true)).collect();
+    }
+    GLOBAL.with(|global| global.iter().fold(sub, |sub, arg| sub.arg(arg.clone())))
 }
 
 /// Flags every command accepts (`ssp sops` has its own `--config`).

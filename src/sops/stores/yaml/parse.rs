@@ -320,7 +320,16 @@ fn parse_int(s: &str) -> Option<i64> {
         b'+' => (false, &s[1..]),
         _ => (false, s),
     };
-    let digits = digits.replace('_', "");
+    // yaml.v3 tries a number only for a scalar that starts with a digit, a sign or a dot, and
+    // drops every `_` before parsing (so `-_1` is -1, while `_1` is a string). Anything else is
+    // rejected here without copying it: every plain scalar comes through here, most are strings
+    // (in an encrypted file, each `ENC[…]` value).
+    let first = *digits.as_bytes().first()?;
+    if !(first.is_ascii_digit() || (first == b'_' && digits.len() < s.len())) {
+        return None;
+    }
+    let digits: std::borrow::Cow<str> =
+        if digits.contains('_') { digits.replace('_', "").into() } else { digits.into() };
     let v = if let Some(h) = digits.strip_prefix("0x") {
         i128::from_str_radix(h, 16).ok()?
     } else if let Some(o) = digits.strip_prefix("0o") {
@@ -522,7 +531,7 @@ pub fn parse(text: &str) -> Result<Vec<Branch>> {
 }
 
 fn check_unique_keys(b: &Branch) -> Result<()> {
-    let mut seen = std::collections::HashSet::new();
+    let mut seen = std::collections::HashSet::with_capacity_and_hasher(b.len(), foldhash::fast::RandomState::default());
     for item in b {
         if let MapItem::Entry(k, v) = item {
             if !seen.insert(k.as_str()) {
@@ -586,5 +595,23 @@ mod tests {
         strings(&copy, &mut after);
         assert_eq!(after.len(), before.len());
         assert!(after.iter().all(String::is_empty), "{after:?}");
+    }
+
+    #[test]
+    fn integers_resolve_as_yaml_v3_does_without_copying_strings() {
+        assert_eq!(parse_int("1_000"), Some(1000));
+        assert_eq!(parse_int("-_1"), Some(-1));
+        assert_eq!(parse_int("+12"), Some(12));
+        assert_eq!(parse_int("0x_ff"), Some(255));
+        assert_eq!(parse_int("0o17"), Some(15));
+        assert_eq!(parse_int("0b101"), Some(5));
+        // yaml.v3 tries no number for a scalar starting with `_` (or a letter).
+        assert_eq!(parse_int("_1"), None);
+        assert_eq!(parse_int("ENC[AES256_GCM,data:AA==,iv:AA==,tag:AA==,type:int]"), None);
+        assert_eq!(parse_int("-"), None);
+        assert_eq!(parse_int(""), None);
+        assert_eq!(parse_int("12a"), None);
+        assert!(matches!(resolve_plain("_1".into()), Value::Str(s) if s == "_1"));
+        assert!(matches!(resolve_plain("1_0".into()), Value::Int(10)));
     }
 }
