@@ -21,25 +21,10 @@ mod support;
 
 use std::time::{Duration, Instant};
 
-use support::registry::{self, Registry};
+use support::registry::{self, DEV_IMAGE_COMPONENTS as COMPONENTS, Registry};
 use support::stack::{KongStandIn, Stack, StackOptions};
 
 const REPOS: [&str; 3] = ["team/app", "team/db", "team/kong"];
-/// The components of the dev values that name an image (as in `tests/images.rs`).
-const COMPONENTS: &[&str] = &[
-    "db",
-    "studio",
-    "auth",
-    "rest",
-    "realtime",
-    "meta",
-    "storage",
-    "imgproxy",
-    "kong",
-    "analytics",
-    "vector",
-    "functions",
-];
 /// Their init containers use Docker Hub's postgres:15-alpine, out of reach here: off.
 const OFF: [&str; 4] = ["auth", "analytics", "realtime", "storage"];
 const USER: &str = "puller";

@@ -5,7 +5,7 @@
 mod support;
 
 use serde_json::json;
-use support::registry::{self, Registry};
+use support::registry::{self, DEV_IMAGE_COMPONENTS as COMPONENTS, Registry};
 use support::stack::{Stack, StackOptions};
 
 /// The registry support itself: an image built `FROM scratch` by the real daemon is pushed and
@@ -37,22 +37,6 @@ fn registry_support_serves_pushed_images_and_counts_requests() {
     assert_eq!(locked.manifest_digest("team/app", &amd), Some(amd.clone()));
     assert_eq!(locked.blob_uploads() - before, 4, "two layers and two configs: {:?}", locked.requests());
 }
-
-/// The components of the dev values that name an image, as `values.dev.yaml` has them.
-const COMPONENTS: &[&str] = &[
-    "db",
-    "studio",
-    "auth",
-    "rest",
-    "realtime",
-    "meta",
-    "storage",
-    "imgproxy",
-    "kong",
-    "analytics",
-    "vector",
-    "functions",
-];
 
 /// A values file pointing every component at `registry`: `db` at `team/db:1.0`, `kong` at
 /// `team/kong:1.0`, the others at `team/<component>:1.0`; `extra` appended.

@@ -39,6 +39,23 @@ pub const OCI_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
 pub const OCI_INDEX: &str = "application/vnd.oci.image.index.v1+json";
 const ACCEPT: &str = "application/vnd.docker.distribution.manifest.v2+json, application/vnd.docker.distribution.manifest.list.v2+json, application/vnd.oci.image.manifest.v1+json, application/vnd.oci.image.index.v1+json";
 
+/// The components of the dev values that name an image, as `deployment/values.dev.yaml` has them
+/// (`<component>.image.repository` / `.tag`): the ones a test or bench points at a registry here.
+pub const DEV_IMAGE_COMPONENTS: &[&str] = &[
+    "db",
+    "studio",
+    "auth",
+    "rest",
+    "realtime",
+    "meta",
+    "storage",
+    "imgproxy",
+    "kong",
+    "analytics",
+    "vector",
+    "functions",
+];
+
 /// One request from the registry's access log.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Request {
