@@ -405,13 +405,7 @@ fn pull_fetches_what_docker_lacks_and_imports_what_the_nodes_lack() {
     }
     assert!(!out.stderr.contains("pull-pass"), "{}", out.stderr);
     assert!(source.blob_gets() >= 4, "the daemon fetched the layers: {:?}", source.requests());
-    let imports: Vec<Vec<String>> = stack
-        .fakes
-        .calls_of("k3d")
-        .into_iter()
-        .filter(|c| c.argv.starts_with(&["image".to_string(), "import".to_string()]))
-        .map(|c| c.argv)
-        .collect();
+    let imports: Vec<Vec<String>> = stack.fakes.k3d_image_calls().into_iter().map(|c| c.argv).collect();
     assert_eq!(imports, [vec!["image", "import", &names[1], &names[2], "-c", "pdc-cluster"]]);
     out.stderr_has("loaded 2 image(s) into cluster pdc-cluster");
 
@@ -428,9 +422,7 @@ fn pull_fetches_what_docker_lacks_and_imports_what_the_nodes_lack() {
         "no request reached the registry: {:?}",
         &source.requests()[requests..]
     );
-    let import_calls =
-        stack.fakes.calls_of("k3d").iter().filter(|c| c.argv.starts_with(&["image".to_string()])).count();
-    assert_eq!(import_calls, 1);
+    assert_eq!(stack.fakes.k3d_image_calls().len(), 1);
     registry::remove_from_docker(&names);
 }
 
@@ -452,7 +444,7 @@ fn pull_of_a_missing_image_fails_naming_it_and_loads_the_rest() {
         .args(["images", "pull", "-f", "images.yaml"])
         .run();
     out.status(1).stderr_has(&format!("1 image(s) could not be pulled: {host}/team/gone:1.0"));
-    let import = stack.fakes.calls_of("k3d").into_iter().find(|c| c.argv.starts_with(&["image".to_string()])).unwrap();
+    let import = stack.fakes.k3d_image_calls().into_iter().next().unwrap();
     assert_eq!(import.argv, ["image", "import", &names[0], &names[1], "-c", "pdc-cluster"]);
     registry::remove_from_docker(&names);
 }
@@ -500,15 +492,7 @@ fn preload_makes_a_second_setup_after_teardown_download_nothing() {
             out
         })
     };
-    let imports = || {
-        stack
-            .fakes
-            .calls_of("k3d")
-            .into_iter()
-            .filter(|c| c.argv.starts_with(&["image".to_string()]))
-            .map(|c| c.command_line())
-            .collect::<Vec<_>>()
-    };
+    let imports = || stack.fakes.k3d_image_calls().iter().map(|c| c.command_line()).collect::<Vec<_>>();
     let import = format!("k3d image import {} {} {} -c pdc-cluster", names[0], names[1], names[2]);
 
     let first = setup();

@@ -198,13 +198,7 @@ fn the_built_image_is_imported_under_its_content_tag_and_run() {
     let outcome = seed.run(&[], |api| succeed_at_once(api, &["seeded"]));
     outcome.success();
     let content_tag = image.content_tag();
-    let imports: Vec<Vec<String>> = seed
-        .fakes
-        .calls_of("k3d")
-        .into_iter()
-        .filter(|c| c.argv.starts_with(&["image".to_string(), "import".to_string()]))
-        .map(|c| c.argv)
-        .collect();
+    let imports: Vec<Vec<String>> = seed.fakes.k3d_image_calls().into_iter().map(|c| c.argv).collect();
     assert_eq!(imports, vec![vec!["image", "import", &content_tag, &image.tag, "-c", CLUSTER]]);
     assert_eq!(seed.fakes.imported_images(CLUSTER), vec![content_tag.clone(), image.tag.clone()]);
     // The Job runs the exact build, not whatever the mutable tag points at later.

@@ -225,6 +225,11 @@ impl FakeTools {
         }
     }
 
+    /// The `k3d image …` calls, oldest first (`image import` is the only such verb ssp runs).
+    pub fn k3d_image_calls(&self) -> Vec<ToolCall> {
+        self.calls_of("k3d").into_iter().filter(|c| c.argv.first().is_some_and(|a| a == "image")).collect()
+    }
+
     /// Images imported into a cluster with `k3d image import`.
     pub fn imported_images(&self, cluster: &str) -> Vec<String> {
         self.state()["clusters"][cluster]["images"]
