@@ -288,25 +288,16 @@ fn mirror_to_without_a_registry_is_refused() {
 /// (`--values -`, no file), and their images are the ones listed.
 #[test]
 fn cloud_values_reach_helm_template_on_stdin() {
-    use age::secrecy::ExposeSecret;
-    use ssp::sops::{AgeIdentities, Document, EncryptionSpec, Format, KeySources, RecipientGroup, SopsFile, stores};
     let Some(stack) = Stack::new(StackOptions { chart: true, ..Default::default() }) else { return };
-    let dev = std::fs::read_to_string(stack.project.root().join("deployment/values.dev.yaml")).unwrap();
-    let plain = dev.replace("supabase-studio\n    tag: 2024.12.23", "supabase-studio\n    tag: 2025.02.02-cloud");
-    assert_ne!(plain, dev);
-    let id = age::x25519::Identity::generate();
-    let spec = EncryptionSpec {
-        groups: vec![RecipientGroup { age: vec![id.to_public().to_string()], ..Default::default() }],
-        ..Default::default()
-    };
-    let doc = Document::new(stores::parse_plain(Format::Yaml, plain.as_bytes()).unwrap());
-    let file = SopsFile::encrypt_new(&doc, Format::Yaml, &spec, &KeySources::with_age(AgeIdentities::none())).unwrap();
-    stack.project.write("deployment/values.cloud.yaml", file.to_bytes().unwrap());
+    let (plain, secret) = stack.encrypted_cloud_values(&[(
+        "supabase-studio\n    tag: 2024.12.23",
+        "supabase-studio\n    tag: 2025.02.02-cloud",
+    )]);
 
     let out = stack
         .ssp()
         .env("DOCKER_HOST", "unix:///nonexistent/docker.sock")
-        .env("SOPS_AGE_KEY", id.to_string().expose_secret())
+        .env("SOPS_AGE_KEY", secret)
         .args(["images", "--env", "cloud", "-o", "json"])
         .run();
     out.success();

@@ -409,28 +409,6 @@ fn dev_value(key: &str) -> String {
     line.split_once(':').unwrap().1.trim().to_string()
 }
 
-/// The dev values with production-looking secrets, encrypted for a fresh age identity with ssp's
-/// SOPS engine into `deployment/values.cloud.yaml`; returns the plaintext and the identity.
-fn encrypted_cloud_values(stack: &Stack, replacements: &[(&str, &str)]) -> (String, String) {
-    use age::secrecy::ExposeSecret;
-    use ssp::sops::{AgeIdentities, Document, EncryptionSpec, Format, KeySources, RecipientGroup, SopsFile, stores};
-    let mut plain = std::fs::read_to_string(stack.project.root().join("deployment/values.dev.yaml")).unwrap();
-    for (dev, cloud) in replacements {
-        assert!(plain.contains(dev), "{dev} is not in the dev values");
-        plain = plain.replace(dev, cloud);
-    }
-    let id = age::x25519::Identity::generate();
-    let secret = id.to_string().expose_secret().to_string();
-    let spec = EncryptionSpec {
-        groups: vec![RecipientGroup { age: vec![id.to_public().to_string()], ..Default::default() }],
-        ..Default::default()
-    };
-    let doc = Document::new(stores::parse_plain(Format::Yaml, plain.as_bytes()).unwrap());
-    let file = SopsFile::encrypt_new(&doc, Format::Yaml, &spec, &KeySources::with_age(AgeIdentities::none())).unwrap();
-    stack.project.write("deployment/values.cloud.yaml", file.to_bytes().unwrap());
-    (plain, secret)
-}
-
 #[test]
 fn cloud_values_reach_helm_on_stdin_and_never_touch_disk_or_output() {
     let Some((stack, _kong)) = Stack::running("cloud_values") else { return };
@@ -441,7 +419,7 @@ fn cloud_values_reach_helm_on_stdin_and_never_touch_disk_or_output() {
         ("example123456", "cloud-db-and-smtp-password-9d2e41"),
         ("your-super-secret-jwt-token-with-at-least-32-characters-long", "cloud-jwt-secret-0123456789abcdef0123456789"),
     ];
-    let (plain, identity) = encrypted_cloud_values(&stack, &secrets);
+    let (plain, identity) = stack.encrypted_cloud_values(&secrets);
     let leaks = |files: Vec<(std::path::PathBuf, Vec<u8>)>| -> Vec<String> {
         files
             .into_iter()

@@ -125,6 +125,32 @@ impl Stack {
         Some((stack, kong))
     }
 
+    /// The dev values with each `(dev, cloud)` text replaced (each must be there), encrypted for a
+    /// fresh age identity with ssp's SOPS engine into `deployment/values.cloud.yaml`; returns the
+    /// plaintext and the identity (for `SOPS_AGE_KEY`).
+    pub fn encrypted_cloud_values(&self, replacements: &[(&str, &str)]) -> (String, String) {
+        use age::secrecy::ExposeSecret;
+        use ssp::sops::{
+            AgeIdentities, Document, EncryptionSpec, Format, KeySources, RecipientGroup, SopsFile, stores,
+        };
+        let mut plain = std::fs::read_to_string(self.project.root().join("deployment/values.dev.yaml")).unwrap();
+        for (dev, cloud) in replacements {
+            assert!(plain.contains(dev), "{dev} is not in the dev values");
+            plain = plain.replace(dev, cloud);
+        }
+        let id = age::x25519::Identity::generate();
+        let secret = id.to_string().expose_secret().to_string();
+        let spec = EncryptionSpec {
+            groups: vec![RecipientGroup { age: vec![id.to_public().to_string()], ..Default::default() }],
+            ..Default::default()
+        };
+        let doc = Document::new(stores::parse_plain(Format::Yaml, plain.as_bytes()).unwrap());
+        let file =
+            SopsFile::encrypt_new(&doc, Format::Yaml, &spec, &KeySources::with_age(AgeIdentities::none())).unwrap();
+        self.project.write("deployment/values.cloud.yaml", file.to_bytes().unwrap());
+        (plain, secret)
+    }
+
     /// The fake k3d has the cluster running, and its context is in the user's kubeconfig (where
     /// the real helm looks), as `k3d cluster create` left them.
     pub fn cluster_running(&self) {
