@@ -21,12 +21,10 @@ mod support;
 
 use std::time::{Duration, Instant};
 
-use support::registry::{self, DEV_IMAGE_COMPONENTS as COMPONENTS, Registry};
+use support::registry::{self, Registry};
 use support::stack::{KongStandIn, Stack, StackOptions};
 
 const REPOS: [&str; 3] = ["team/app", "team/db", "team/kong"];
-/// Their init containers use Docker Hub's postgres:15-alpine, out of reach here: off.
-const OFF: [&str; 4] = ["auth", "analytics", "realtime", "storage"];
 const USER: &str = "puller";
 const PASSWORD: &str = "pull-pass";
 
@@ -86,18 +84,7 @@ fn main() {
     let names: Vec<String> = REPOS.iter().map(|r| format!("{host}/{r}:1.0")).collect();
     println!("built and pushed {} images × {mb} MiB in {:.1} s", REPOS.len(), started.elapsed().as_secs_f64());
 
-    let mut values = String::new();
-    for component in COMPONENTS {
-        let repo = match *component {
-            "db" => "team/db",
-            "kong" => "team/kong",
-            _ => "team/app",
-        };
-        values.push_str(&format!("{component}:\n  image:\n    repository: {host}/{repo}\n    tag: \"1.0\"\n"));
-        if OFF.contains(component) {
-            values.push_str("  enabled: false\n");
-        }
-    }
+    let values = registry::team_values(&host, &["db", "kong"]);
     stack.project.write("images.yaml", values);
 
     let creates = || {

@@ -159,17 +159,8 @@ fn mirror_source(test: &str) -> Option<(Registry, String, String, String)> {
     let arm = source.push_scratch_image("team/app", "1.0-arm64", format!("{test} app arm64").as_bytes(), false);
     let app = source.push_index("team/app", "1.0", &[(&amd, "amd64"), (&arm, "arm64")]);
     let db = source.push_scratch_image("team/db", "1.0", format!("{test} db").as_bytes(), false);
-    // Every component but db runs team/app; auth, analytics, realtime and storage, whose init
-    // containers the chart fixes to Docker Hub's postgres:15-alpine (unreachable here), are off.
-    let mut values = String::new();
-    for component in COMPONENTS {
-        let repo = if *component == "db" { "team/db" } else { "team/app" };
-        values
-            .push_str(&format!("{component}:\n  image:\n    repository: {}/{repo}\n    tag: \"1.0\"\n", source.host()));
-        if ["auth", "analytics", "realtime", "storage"].contains(component) {
-            values.push_str("  enabled: false\n");
-        }
-    }
+    // Every component but db runs team/app.
+    let values = registry::team_values(&source.host(), &["db"]);
     Some((source, values, app, db))
 }
 
@@ -343,19 +334,7 @@ fn private_source(test: &str) -> Option<(Registry, String)> {
     for repo in ["team/app", "team/db", "team/kong"] {
         locked.copy_from(&open, repo, "1.0");
     }
-    let mut values = String::new();
-    for component in COMPONENTS {
-        let repo = match *component {
-            "db" => "team/db",
-            "kong" => "team/kong",
-            _ => "team/app",
-        };
-        values
-            .push_str(&format!("{component}:\n  image:\n    repository: {}/{repo}\n    tag: \"1.0\"\n", locked.host()));
-        if ["auth", "analytics", "realtime", "storage"].contains(component) {
-            values.push_str("  enabled: false\n");
-        }
-    }
+    let values = registry::team_values(&locked.host(), &["db", "kong"]);
     Some((locked, values))
 }
 

@@ -56,6 +56,22 @@ pub const DEV_IMAGE_COMPONENTS: &[&str] = &[
     "functions",
 ];
 
+/// A values file pointing [`DEV_IMAGE_COMPONENTS`] at images in the registry at `host`: each of
+/// `own` at `team/<component>:1.0`, every other one at `team/app:1.0`. auth, analytics, realtime and
+/// storage are turned off: the chart fixes their init containers to Docker Hub's
+/// postgres:15-alpine, out of reach here.
+pub fn team_values(host: &str, own: &[&str]) -> String {
+    let mut values = String::new();
+    for component in DEV_IMAGE_COMPONENTS {
+        let repo = if own.contains(component) { format!("team/{component}") } else { "team/app".to_string() };
+        values.push_str(&format!("{component}:\n  image:\n    repository: {host}/{repo}\n    tag: \"1.0\"\n"));
+        if ["auth", "analytics", "realtime", "storage"].contains(component) {
+            values.push_str("  enabled: false\n");
+        }
+    }
+    values
+}
+
 /// One request from the registry's access log.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Request {
