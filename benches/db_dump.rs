@@ -17,46 +17,17 @@
 #[path = "../tests/support/mod.rs"]
 mod support;
 
+mod common;
+use common::{Reaped, median, spawn_and_reap};
+
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use support::stack::{Stack, StackOptions, small_release};
 
-/// One finished child: wall time from spawn to reaped, peak RSS in KiB, exit status.
-struct Run {
-    time: Duration,
-    /// User + system CPU time of the child.
-    cpu: Duration,
-    max_rss_kib: i64,
-    success: bool,
-}
-
-/// Spawns `cmd` (stdin and stderr null; stdout as the caller set it) and reaps it with `wait4`.
-// Reaped by `wait4` below (std's `wait` would not give the rusage), so no zombie is left.
-#[allow(clippy::zombie_processes)]
-fn run(cmd: &mut Command) -> Run {
-    let start = Instant::now();
-    let child = cmd.stdin(Stdio::null()).stderr(Stdio::null()).spawn().expect("spawn");
-    let pid = child.id() as libc::pid_t;
-    let mut status = 0;
-    // SAFETY: an all-zero rusage is valid; wait4 fills it in for our own child.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    // SAFETY: pid is our child, not yet reaped (std's Child is never waited on).
-    let rc = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
-    let time = start.elapsed();
-    assert_eq!(rc, pid, "wait4: {}", std::io::Error::last_os_error());
-    let tv = |t: libc::timeval| Duration::from_secs(t.tv_sec as u64) + Duration::from_micros(t.tv_usec as u64);
-    Run {
-        time,
-        cpu: tv(usage.ru_utime) + tv(usage.ru_stime),
-        max_rss_kib: usage.ru_maxrss,
-        success: libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
-    }
-}
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(|a, b| a.partial_cmp(b).unwrap());
-    v[v.len() / 2]
+/// Runs `cmd` to its end, stdin and stderr null (stdout as the caller set it).
+fn run(cmd: &mut Command) -> Reaped {
+    spawn_and_reap(cmd.stdin(Stdio::null()).stderr(Stdio::null()))
 }
 
 fn main() {

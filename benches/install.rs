@@ -8,45 +8,36 @@
 #[allow(dead_code)]
 mod download_server;
 
+mod common;
+use common::{Reaped, spawn_and_reap};
+
 use std::io::BufRead;
 use std::path::Path;
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use download_server::{DownloadServer, Reply, fake_helm_tgz, fake_k3d, helm_path, host_platform, k3d_path, sha256_hex};
 
 const MB: usize = 1_000_000;
 const RUNS: usize = 3;
 
-struct Run {
-    elapsed: Duration,
-    max_rss_kib: i64,
-}
-
 /// Installs `tools` into a fresh tools dir; the ssp process is reaped with `wait4` for its rusage.
-#[allow(clippy::zombie_processes)] // reaped by wait4, which std's Child does not know about
-fn install(project: &Path, tools: &[&str]) -> Run {
+fn install(project: &Path, tools: &[&str]) -> Reaped {
     let _ = std::fs::remove_dir_all(project.join(".ssp"));
-    let start = Instant::now();
-    let child = Command::new(env!("CARGO_BIN_EXE_ssp"))
-        .args(["-q", "install-tools", "--no-chart"])
-        .args(tools)
-        .current_dir(project)
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("run ssp");
-    let mut status = 0;
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    let pid = unsafe { libc::wait4(child.id() as i32, &mut status, 0, &mut usage) };
-    let elapsed = start.elapsed();
-    assert_eq!(pid, child.id() as i32, "wait4 failed");
-    assert!(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0, "ssp install-tools {tools:?} failed");
-    Run { elapsed, max_rss_kib: usage.ru_maxrss }
+    let run = spawn_and_reap(
+        Command::new(env!("CARGO_BIN_EXE_ssp"))
+            .args(["-q", "install-tools", "--no-chart"])
+            .args(tools)
+            .current_dir(project)
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit()),
+    );
+    assert!(run.success, "ssp install-tools {tools:?} failed");
+    run
 }
 
-fn report(label: &str, runs: &[Run]) -> Duration {
-    let mut times: Vec<Duration> = runs.iter().map(|r| r.elapsed).collect();
+fn report(label: &str, runs: &[Reaped]) -> Duration {
+    let mut times: Vec<Duration> = runs.iter().map(|r| r.time).collect();
     times.sort();
     let median = times[times.len() / 2];
     let rss = runs.iter().map(|r| r.max_rss_kib).max().unwrap_or(0);
@@ -105,9 +96,9 @@ fn main() {
     )
     .unwrap();
 
-    let alone: Vec<Run> = (0..RUNS).map(|_| install(project.path(), &["k3d"])).collect();
-    let helm_alone: Vec<Run> = (0..RUNS).map(|_| install(project.path(), &["helm"])).collect();
-    let both: Vec<Run> = (0..RUNS).map(|_| install(project.path(), &["k3d", "helm"])).collect();
+    let alone: Vec<Reaped> = (0..RUNS).map(|_| install(project.path(), &["k3d"])).collect();
+    let helm_alone: Vec<Reaped> = (0..RUNS).map(|_| install(project.path(), &["helm"])).collect();
+    let both: Vec<Reaped> = (0..RUNS).map(|_| install(project.path(), &["k3d", "helm"])).collect();
     drop(server.stdin.take());
     let _ = server.wait();
     let t_alone = report("k3d alone (100 MB)", &alone);

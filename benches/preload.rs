@@ -19,6 +19,9 @@
 #[path = "../tests/support/mod.rs"]
 mod support;
 
+mod common;
+use common::median;
+
 use std::time::{Duration, Instant};
 
 use support::registry::{self, Registry};
@@ -46,11 +49,6 @@ struct Fetched {
     requests: usize,
     blob_gets: usize,
     blob_bytes: u64,
-}
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(|a, b| a.partial_cmp(b).unwrap());
-    v[v.len() / 2]
 }
 
 fn main() {

@@ -12,6 +12,9 @@
 #[path = "../tests/support/mod.rs"]
 mod support;
 
+mod common;
+use common::median;
+
 use std::io::{BufRead, BufReader};
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
@@ -93,11 +96,6 @@ fn ssp(bench: &Bench) -> Command {
         .env("DOCKER_CONFIG", bench.home.join(".docker"))
         .stdin(Stdio::null());
     command
-}
-
-fn median(mut times: Vec<Duration>) -> Duration {
-    times.sort();
-    times[times.len() / 2]
 }
 
 fn ms(d: Duration) -> f64 {

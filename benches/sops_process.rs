@@ -26,33 +26,9 @@ use std::time::{Duration, Instant};
 use age::secrecy::ExposeSecret;
 use ssp::sops::{AgeIdentities, DecryptOptions, Format, KeySources, SopsFile};
 
-/// One finished child: wall time from spawn to reaped, peak RSS in KiB, exit status.
-struct Run {
-    time: Duration,
-    max_rss_kib: i64,
-    success: bool,
-}
-
-/// Spawns `cmd` (stdout and stderr to /dev/null; stdin as the caller set it) and reaps it with `wait4` for its peak RSS.
-// Reaped by `wait4` below (std's `wait` would not give the rusage), so no zombie is left.
-#[allow(clippy::zombie_processes)]
-fn run(cmd: &mut Command) -> Run {
-    let start = Instant::now();
-    let child = cmd.stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("spawn");
-    let pid = child.id() as libc::pid_t;
-    let mut status = 0;
-    // SAFETY: an all-zero rusage is valid; wait4 fills it in for our own child.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    // SAFETY: pid is our child, not yet reaped (std's Child is never waited on).
-    let rc = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
-    let time = start.elapsed();
-    assert_eq!(rc, pid, "wait4: {}", std::io::Error::last_os_error());
-    Run { time, max_rss_kib: usage.ru_maxrss, success: libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0 }
-}
-
-fn median<T: Copy + PartialOrd>(mut v: Vec<T>) -> T {
-    v.sort_by(|a, b| a.partial_cmp(b).unwrap());
-    v[v.len() / 2]
+/// Runs `cmd` to its end, stdout and stderr to /dev/null (stdin as the caller set it).
+fn run(cmd: &mut Command) -> Reaped {
+    spawn_and_reap(cmd.stdout(Stdio::null()).stderr(Stdio::null()))
 }
 
 fn ms(d: Duration) -> f64 {
@@ -159,7 +135,7 @@ fn verdict(met: bool) -> &'static str {
 }
 
 mod common;
-use common::large_plaintext;
+use common::{Reaped, large_plaintext, median, spawn_and_reap};
 
 fn main() {
     if std::env::args().any(|a| a == "--list") {

@@ -29,11 +29,6 @@ use ssp::sops::{
 
 type RopsEncrypted = RopsFile<EncryptedFile<AES256GCM, SHA512>, YamlFileFormat>;
 
-fn median(mut samples: Vec<Duration>) -> Duration {
-    samples.sort();
-    samples[samples.len() / 2]
-}
-
 /// Runs `a` and `b` alternately (a, b, b, a, …) so both see the same machine noise, after one
 /// warm-up each; returns the median time of each and the median of the per-pair ratios a/b.
 fn measure_pair(iterations: usize, mut a: impl FnMut(), mut b: impl FnMut()) -> (Duration, Duration, f64) {
@@ -66,7 +61,7 @@ fn ms(d: Duration) -> f64 {
 }
 
 mod common;
-use common::large_plaintext;
+use common::{large_plaintext, median};
 
 fn main() {
     let id = age::x25519::Identity::generate();
