@@ -54,7 +54,7 @@ pub fn run(cli: Cli, output: Output) -> anyhow::Result<()> {
         Command::PortForward(args) => block_on(port_forward::run(global, args, output)),
         Command::Logs(args) => block_on(logs::run(global, args, output)),
         Command::Open(args) => block_on(open::run(global, args, output)),
-        Command::Db(args) => block_on_one_thread(db::run(global, args, output)),
+        Command::Db(args) => block_on(db::run(global, args, output)),
         Command::Images(args) => block_on(images::run(global, args, output)),
     }
 }
@@ -63,15 +63,6 @@ pub fn run(cli: Cli, output: Output) -> anyhow::Result<()> {
 /// installed (the HTTP, Docker and Kubernetes clients take the process default).
 fn block_on(command: impl std::future::Future<Output = anyhow::Result<()>>) -> anyhow::Result<()> {
     run_on(tokio::runtime::Builder::new_multi_thread(), command)
-}
-
-/// [`block_on`] on one thread: for `ssp db`, one stream relayed between a connection and a file or
-/// terminal. kube-rs' connection task and the relay then hand each chunk over on the same thread;
-/// on a runtime of two workers each hand-over was a cross-thread wake-up. `cargo bench --bench
-/// db_dump` (with the in-place file writes): 0.59–0.68 of pg_dump's own throughput before, 0.71–0.77
-/// on one thread.
-fn block_on_one_thread(command: impl std::future::Future<Output = anyhow::Result<()>>) -> anyhow::Result<()> {
-    run_on(tokio::runtime::Builder::new_current_thread(), command)
 }
 
 fn run_on(
