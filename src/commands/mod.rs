@@ -62,16 +62,11 @@ pub fn run(cli: Cli, output: Output) -> anyhow::Result<()> {
 /// Runs an async command on a multi-thread runtime built for it, with rustls' ring provider
 /// installed (the HTTP, Docker and Kubernetes clients take the process default).
 fn block_on(command: impl std::future::Future<Output = anyhow::Result<()>>) -> anyhow::Result<()> {
-    run_on(tokio::runtime::Builder::new_multi_thread(), command)
-}
-
-fn run_on(
-    mut builder: tokio::runtime::Builder,
-    command: impl std::future::Future<Output = anyhow::Result<()>>,
-) -> anyhow::Result<()> {
     let _ = rustls::crypto::ring::default_provider().install_default();
-    let runtime =
-        builder.enable_all().build().map_err(|err| anyhow::anyhow!("cannot start the async runtime: {err}"))?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|err| anyhow::anyhow!("cannot start the async runtime: {err}"))?;
     // A panic unwinds to main, but only after the runtime is shut down here (below).
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| runtime.block_on(command)));
     // Blocking threads (a child being killed) must not keep the process alive.
