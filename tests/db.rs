@@ -407,6 +407,25 @@ fn restoring_bad_sql_stops_at_the_failing_statement_with_psqls_status() {
     missing.stderr_has("cannot read no-such-file.sql");
 }
 
+/// psql stops at the script's first error while ssp is still sending the rest of a large file:
+/// the exit status and the error still come through (the sends that fail then are not errors).
+#[test]
+fn a_restore_failing_early_in_a_large_file_exits_with_psqls_status() {
+    let Some((stack, _)) = deployed_with_postgres("restore_failing_early") else { return };
+    let mut script = String::from("select * from no_such_table_early;\n");
+    while script.len() < 16 << 20 {
+        script.push_str("select 'the rest of a large script, never run' as never;\n");
+    }
+    let file = stack.project.write("large.sql", script);
+    for _ in 0..3 {
+        let out = stack.ssp().args(["db", "restore", "--yes", file.to_str().unwrap()]).run();
+        out.status(3);
+        out.stderr_has("ERROR:  relation \"no_such_table_early\" does not exist");
+        out.stderr_has("psql exited with status 3");
+        assert_eq!(out.stdout, "", "nothing after the failing statement ran");
+    }
+}
+
 #[test]
 fn restore_off_a_terminal_without_yes_is_a_usage_error() {
     let Some(stack) = deployed() else { return };

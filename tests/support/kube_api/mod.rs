@@ -780,6 +780,10 @@ async fn serve(listener: std::net::TcpListener, shared: Arc<Shared>, mut stopped
             accepted = listener.accept() => accepted,
         };
         let Ok((stream, _)) = accepted else { continue };
+        // As Go's net/http (the API server's) does for every TCP connection: a small frame (an
+        // exec's status) leaves at once rather than waiting, under Nagle's algorithm, for the ACK
+        // of the one before, which a connection closed right after would discard.
+        let _ = stream.set_nodelay(true);
         let shared = shared.clone();
         tokio::spawn(async move {
             let service = hyper::service::service_fn(move |req| http::handle(shared.clone(), req));
