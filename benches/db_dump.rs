@@ -6,13 +6,17 @@
 //! (pg_dump → the double → WebSocket → ssp → FILE) and `pg_dump > FILE` straight against the same
 //! server run alternately after a warm-up. Reported: each side's median wall time and throughput
 //! (dump bytes / time), their ratio, and ssp's peak RSS (`ru_maxrss` from `wait4`), also for a
-//! dump to stdout (a pipe into /dev/null). Targets (issue 11): peak RSS < 50 MB (streamed, not
-//! buffered); ssp's throughput within 20 % of pg_dump's, judged on the median of the per-pair
-//! ratios (a pair: one dump of each, back to back, so a drift of the machine's speed moves both).
+//! dump to stdout (a pipe into /dev/null); and the fixed cost of each command (the time of a
+//! schema-only dump) apart from the streaming (the rest of a full dump's time). Targets (issue
+//! 11): peak RSS < 50 MB (streamed, not buffered); ssp's throughput within 20 % of pg_dump's,
+//! judged on the median of the per-pair ratios of whole commands (a pair: one dump of each, back
+//! to back, so a drift of the machine's speed moves both).
 //!
 //! Run with `cargo bench --bench db_dump` (release ssp), or `cargo bench --profile dev --bench
 //! db_dump` for the debug build. `SSP_BENCH_DUMP_MB` changes the size (default 100),
-//! `SSP_BENCH_PAIRS` the number of pairs (default 5).
+//! `SSP_BENCH_PAIRS` the number of pairs (default 5). `SSP_BENCH_OTHER_SSP=PATH` also times
+//! another build of ssp in each round (the same command line and environment), for an A/B of a
+//! change whose effect is smaller than the machine's drift between two runs of this bench.
 
 #[path = "../tests/support/mod.rs"]
 mod support;
@@ -66,16 +70,34 @@ fn main() {
     let dir = tempfile::tempdir().expect("temp dir");
     let ssp_file = dir.path().join("ssp.sql");
     let direct_file = dir.path().join("direct.sql");
-    let ssp_dump = |file: &std::path::Path| {
-        let mut cmd = stack.ssp().args(["db", "dump", "-o", file.to_str().unwrap()]).into_command();
+    let ssp_dump_with = |file: &std::path::Path, extra: &[&str]| {
+        let mut cmd = stack.ssp().args(["db", "dump", "-o", file.to_str().unwrap()]).args(extra).into_command();
         cmd.stdout(Stdio::null());
         run(&mut cmd)
     };
-    let direct_dump = |file: &std::path::Path| {
-        let mut cmd = pg.client("pg_dump");
-        cmd.args(["-U", "postgres", "-d", "postgres"]).stdout(std::fs::File::create(file).unwrap());
+    let other = std::env::var_os("SSP_BENCH_OTHER_SSP").map(std::path::PathBuf::from);
+    let other_dump = |file: &std::path::Path| {
+        let ssp = stack.ssp().args(["db", "dump", "-o", file.to_str().unwrap()]).into_command();
+        let mut cmd = Command::new(other.as_ref().expect("checked"));
+        cmd.args(ssp.get_args()).stdout(Stdio::null());
+        for (key, value) in ssp.get_envs() {
+            match value {
+                Some(value) => cmd.env(key, value),
+                None => cmd.env_remove(key),
+            };
+        }
+        if let Some(dir) = ssp.get_current_dir() {
+            cmd.current_dir(dir);
+        }
         run(&mut cmd)
     };
+    let direct_dump_with = |file: &std::path::Path, extra: &[&str]| {
+        let mut cmd = pg.client("pg_dump");
+        cmd.args(["-U", "postgres", "-d", "postgres"]).args(extra).stdout(std::fs::File::create(file).unwrap());
+        run(&mut cmd)
+    };
+    let ssp_dump = |file: &std::path::Path| ssp_dump_with(file, &[]);
+    let direct_dump = |file: &std::path::Path| direct_dump_with(file, &[]);
     // Warm-up (caches, the binary paged in), then alternately.
     assert!(ssp_dump(&ssp_file).success, "ssp db dump failed");
     assert!(direct_dump(&direct_file).success, "pg_dump failed");
@@ -84,6 +106,7 @@ fn main() {
     assert!(ssp_size.abs_diff(size) < 1000, "dumps differ in size: ssp {ssp_size}, pg_dump {size}");
     let (mut ssp_times, mut direct_times, mut ratios, mut rss, mut cpu) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let (mut other_ratios, mut other_cpu) = (Vec::new(), Vec::new());
     // Pairs in turn ssp first and pg_dump first (a b, b a, …).
     for i in 0..pairs {
         let (s, d) = if i % 2 == 0 {
@@ -94,6 +117,12 @@ fn main() {
             (ssp_dump(&ssp_file), d)
         };
         assert!(s.success && d.success);
+        if other.is_some() {
+            let o = other_dump(&ssp_file);
+            assert!(o.success, "the other ssp's dump failed");
+            other_ratios.push(d.time.as_secs_f64() / o.time.as_secs_f64());
+            other_cpu.push(o.cpu.as_secs_f64());
+        }
         ssp_times.push(s.time.as_secs_f64());
         direct_times.push(d.time.as_secs_f64());
         // Throughput ssp / pg_dump of the same bytes: pg_dump's time over ssp's.
@@ -101,6 +130,18 @@ fn main() {
         rss.push(s.max_rss_kib as f64);
         cpu.push(s.cpu.as_secs_f64());
     }
+    // Where the time goes: a schema-only dump (a few KB) is the fixed cost of each command
+    // (ssp: start-up, `k3d kubeconfig get`, the API calls and the exec's set-up; pg_dump: its
+    // start-up and catalog queries), the rest of a full dump's time is the streaming.
+    let (mut ssp_fixed, mut direct_fixed) = (Vec::new(), Vec::new());
+    for _ in 0..pairs {
+        let s = ssp_dump_with(&ssp_file, &["--schema-only"]);
+        let d = direct_dump_with(&direct_file, &["--schema-only"]);
+        assert!(s.success && d.success);
+        ssp_fixed.push(s.time.as_secs_f64());
+        direct_fixed.push(d.time.as_secs_f64());
+    }
+    let (ssp_fixed, direct_fixed) = (median(ssp_fixed), median(direct_fixed));
     let mut to_stdout = stack.ssp().args(["db", "dump"]).into_command();
     to_stdout.stdout(Stdio::null());
     let piped = run(&mut to_stdout);
@@ -119,6 +160,23 @@ fn main() {
         "throughput ssp / pg_dump, median per-pair ratio {ratio:.2}; ssp's own CPU time per dump {:.2} s",
         median(cpu)
     );
+    println!(
+        "fixed cost (median schema-only dump): ssp {:.0} ms, pg_dump {:.0} ms; the rest, streaming: \
+         ssp {:.2} s, pg_dump {:.2} s, throughput ratio {:.2}",
+        ssp_fixed * 1000.0,
+        direct_fixed * 1000.0,
+        ssp_s - ssp_fixed,
+        direct_s - direct_fixed,
+        (direct_s - direct_fixed) / (ssp_s - ssp_fixed)
+    );
+    if let Some(other) = &other {
+        println!(
+            "the other ssp ({}): median per-pair ratio {:.2}; its CPU time per dump {:.2} s",
+            other.display(),
+            median(other_ratios),
+            median(other_cpu)
+        );
+    }
     println!(
         "ssp peak RSS: to FILE {:.1} MB (max of runs), to stdout {:.1} MB",
         mb_of(rss.iter().cloned().fold(0.0, f64::max)),
