@@ -70,14 +70,16 @@ fn main() {
     let dir = tempfile::tempdir().expect("temp dir");
     let ssp_file = dir.path().join("ssp.sql");
     let direct_file = dir.path().join("direct.sql");
-    let ssp_dump_with = |file: &std::path::Path, extra: &[&str]| {
+    let ssp_command = |file: &std::path::Path, extra: &[&str]| {
         let mut cmd = stack.ssp().args(["db", "dump", "-o", file.to_str().unwrap()]).args(extra).into_command();
         cmd.stdout(Stdio::null());
-        run(&mut cmd)
+        cmd
     };
+    let ssp_dump_with = |file: &std::path::Path, extra: &[&str]| run(&mut ssp_command(file, extra));
     let other = std::env::var_os("SSP_BENCH_OTHER_SSP").map(std::path::PathBuf::from);
+    // The same command line and environment, run by the other build.
     let other_dump = |file: &std::path::Path| {
-        let ssp = stack.ssp().args(["db", "dump", "-o", file.to_str().unwrap()]).into_command();
+        let ssp = ssp_command(file, &[]);
         let mut cmd = Command::new(other.as_ref().expect("checked"));
         cmd.args(ssp.get_args()).stdout(Stdio::null());
         for (key, value) in ssp.get_envs() {

@@ -6,7 +6,8 @@
 //! `Status` kubelet sends on the error channel. With a TTY ([`run_tty`]): one output stream (a
 //! terminal has no separate stderr), the local terminal's size sent on the resize channel.
 //! Each frame's payload is written to its destination as it arrives: a dump of any size passes
-//! through a frame or two of memory. Ctrl-C/SIGTERM ([`crate::platform::interrupt`]) ends the exec with [`ExecError::Interrupted`].
+//! through a frame or two of memory. Ctrl-C/SIGTERM ([`crate::platform::interrupt`]) ends the
+//! exec with [`ExecError::Interrupted`].
 
 use ::kube::api::{Api, AttachParams, ListParams};
 use ::kube::client::Connection;
@@ -182,12 +183,10 @@ async fn attach(target: ExecTarget<'_>, command: Vec<String>, params: AttachPara
 /// Relays one exec's streams until the program ends, and returns its exit code.
 ///
 /// The protocol is spoken here, over the WebSocket kube-rs opened, rather than through kube-rs'
-/// `AttachedProcess`: that one relays every frame through an in-memory pipe filled by a task of
-/// its own (a copy and a wake-up of another task per frame, a third of ssp's CPU time in a
-/// 100 MB `db dump`), and when a send of stdin failed because the program had already ended (psql
-/// stopping at a script's first error) its task ended without passing on the exit status. Here
-/// one task writes each frame's payload straight to its destination, and the output is read to
-/// the status whatever happened to the input.
+/// `AttachedProcess`: when a send of stdin failed because the program had already ended (psql
+/// stopping at a script's first error), that one's task ended without passing on the exit status.
+/// Here one task writes each frame's payload straight to its destination (no in-memory pipe in
+/// between), and the output is read to the status whatever happened to the input.
 async fn session(
     pod: &str,
     connection: Connection,
@@ -214,10 +213,7 @@ async fn session(
                 std::task::Poll::Ready(message) => message,
                 std::task::Poll::Pending => {
                     if std::mem::take(&mut unflushed) {
-                        stdout.flush().await?;
-                        if let Some(stderr) = stderr.as_mut() {
-                            stderr.flush().await?;
-                        }
+                        flush(&mut stdout, &mut stderr).await?;
                     }
                     frames.next().await
                 }
@@ -256,16 +252,24 @@ async fn session(
         status = incoming => status?,
         err = outgoing => return Err(err),
     };
-    stdout.flush().await?;
-    if let Some(stderr) = stderr.as_mut() {
-        stderr.flush().await?;
-    }
+    flush(&mut stdout, &mut stderr).await?;
     match status {
         Some(status) => exit_code(pod, &status),
         None => {
             Err(ExecError::Failed { pod: pod.into(), message: "the connection ended without an exit status".into() })
         }
     }
+}
+
+async fn flush(
+    stdout: &mut (impl AsyncWrite + Unpin),
+    stderr: &mut Option<impl AsyncWrite + Unpin>,
+) -> std::io::Result<()> {
+    stdout.flush().await?;
+    if let Some(stderr) = stderr.as_mut() {
+        stderr.flush().await?;
+    }
+    Ok(())
 }
 
 /// Sends what goes to the program: stdin's chunks and then its end, each terminal size, and a
