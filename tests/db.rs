@@ -30,6 +30,23 @@ fn url_is_the_host_ports_connection_string_with_the_password_masked_unless_asked
 }
 
 #[test]
+fn the_client_uses_k3ds_merged_context_and_asks_k3d_when_it_is_gone() {
+    let Some(stack) = deployed() else { return };
+    let url = format!("postgres://postgres:********@localhost:{}/postgres\n", stack.db_port);
+    let merged = stack.ssp().args(["db", "url"]).run();
+    merged.success();
+    assert_eq!(merged.stdout, url);
+    assert_eq!(stack.k3d_calls(), Vec::<String>::new(), "the merged context needs no k3d process");
+
+    // The user removed k3d's entry (or k3d could not merge it): another context only.
+    stack.write_kubeconfig("staging");
+    let asked = stack.ssp().args(["db", "url"]).run();
+    asked.success();
+    assert_eq!(asked.stdout, url);
+    assert_eq!(stack.k3d_calls(), ["k3d kubeconfig get pdc-cluster"]);
+}
+
+#[test]
 fn internal_url_names_the_db_service_and_its_port() {
     let Some(stack) = deployed() else { return };
     let out = stack.ssp().args(["db", "url", "--internal"]).run();

@@ -73,7 +73,8 @@ impl Seed {
     }
 
     fn ssp(&self) -> support::cli::Ssp {
-        // The only way to the cluster must be `k3d kubeconfig get`: a stray KUBECONFIG points nowhere.
+        // No kubeconfig of the user's holds the cluster's context (KUBECONFIG points nowhere), so
+        // the only way to the cluster is `k3d kubeconfig get`.
         self.project.ssp().env("HOME", self.project.root()).env("KUBECONFIG", "/nonexistent/kubeconfig")
     }
 

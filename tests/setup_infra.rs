@@ -49,8 +49,8 @@ fn fresh_create_renders_the_config_creates_the_cluster_installs_waits_probes_and
         [
             "k3d cluster list -o json".to_string(),
             format!("k3d cluster create --config {} --wait --timeout 300s", config.display()),
-            "k3d kubeconfig get pdc-cluster".to_string(),
-        ]
+        ],
+        "the client uses the context k3d merged into the user's kubeconfig: no `k3d kubeconfig get`"
     );
     let create =
         stack.fakes.calls_of("k3d").into_iter().find(|c| c.argv.get(1).is_some_and(|a| a == "create")).unwrap();
@@ -124,21 +124,13 @@ fn a_running_cluster_is_reused_and_a_second_run_only_upgrades() {
     let _autopilot = stack.api.autopilot();
     let first = stack.ssp().args(["setup-infra", "--timeout", "2m"]).run();
     first.success().stderr_has("cluster pdc-cluster is running (k3d-pdc-cluster)");
-    assert_eq!(stack.k3d_calls(), ["k3d cluster list -o json", "k3d kubeconfig get pdc-cluster"]);
+    assert_eq!(stack.k3d_calls(), ["k3d cluster list -o json"]);
     let objects = stack.api.list("deployments", Some("default")).len();
 
     stack.api.clear_requests();
     let second = stack.ssp().args(["setup-infra", "--timeout", "2m"]).run();
     second.success().stderr_has("12 workloads ready");
-    assert_eq!(
-        stack.k3d_calls(),
-        [
-            "k3d cluster list -o json",
-            "k3d kubeconfig get pdc-cluster",
-            "k3d cluster list -o json",
-            "k3d kubeconfig get pdc-cluster"
-        ]
-    );
+    assert_eq!(stack.k3d_calls(), ["k3d cluster list -o json", "k3d cluster list -o json"]);
     let v2 = stack.api.get("secrets", "default", "sh.helm.release.v1.supabase.v2").expect("revision 2");
     assert_eq!(v2["metadata"]["labels"]["status"], "deployed");
     assert_eq!(stack.api.list("deployments", Some("default")).len(), objects);
@@ -160,14 +152,7 @@ fn a_stopped_cluster_is_started() {
     let _autopilot = stack.api.autopilot();
     let out = stack.ssp().args(["setup-infra", "--timeout", "2m"]).run();
     out.success().stderr_has("starting cluster pdc-cluster (stopped (0/1 servers running))");
-    assert_eq!(
-        stack.k3d_calls(),
-        [
-            "k3d cluster list -o json",
-            "k3d cluster start pdc-cluster --wait --timeout 300s",
-            "k3d kubeconfig get pdc-cluster"
-        ]
-    );
+    assert_eq!(stack.k3d_calls(), ["k3d cluster list -o json", "k3d cluster start pdc-cluster --wait --timeout 300s",]);
     assert_eq!(stack.fakes.cluster(CLUSTER), Some(ClusterState::Running));
 }
 
@@ -184,7 +169,6 @@ fn recreate_deletes_the_cluster_then_creates_it() {
             "k3d cluster list -o json".to_string(),
             "k3d cluster delete pdc-cluster".to_string(),
             format!("k3d cluster create --config {} --wait --timeout 300s", config.display()),
-            "k3d kubeconfig get pdc-cluster".to_string(),
         ]
     );
 }

@@ -33,7 +33,8 @@ fn text_shows_cluster_release_workloads_and_endpoints() {
     out.stdout_has(&format!("  anon key         {ANON_KEY}\n"));
     out.stdout_has(&format!("  Postgres         postgres://postgres:********@localhost:{}/postgres\n", stack.db_port));
     no_secrets(&out.stdout);
-    assert_eq!(stack.k3d_calls(), ["k3d cluster list -o json", "k3d kubeconfig get pdc-cluster"],);
+    // The client comes from the context k3d merged into the user's kubeconfig (no k3d process).
+    assert_eq!(stack.k3d_calls(), ["k3d cluster list -o json"]);
     assert_eq!(
         stack.helm_calls().iter().map(|c| c.command_line()).collect::<Vec<_>>(),
         ["helm status supabase --namespace default --kube-context k3d-pdc-cluster -o json"]
@@ -122,4 +123,25 @@ fn without_a_merged_context_helm_gets_the_clusters_kubeconfig() {
             written.display()
         )]
     );
+    // The context in the user's kubeconfig is not k3d's to use here: the client's comes from k3d.
+    assert_eq!(
+        stack.k3d_calls(),
+        ["k3d cluster list -o json", "k3d kubeconfig write pdc-cluster", "k3d kubeconfig get pdc-cluster"]
+    );
+}
+
+#[test]
+fn a_context_gone_from_the_users_kubeconfig_is_asked_of_k3d() {
+    let Some(stack) = deployed() else { return };
+    // The user removed k3d's entry (or k3d could not merge it): another context only.
+    stack.write_kubeconfig("staging");
+    let out = stack.ssp().args(["status"]).run();
+    out.success().stdout_has("release   supabase revision 1 deployed\n");
+    out.stdout_has("  ✓ deployment/supabase-supabase-db    1/1 ready\n");
+    assert_eq!(
+        stack.k3d_calls(),
+        ["k3d cluster list -o json", "k3d kubeconfig write pdc-cluster", "k3d kubeconfig get pdc-cluster"]
+    );
+    let written = stack.cluster_kubeconfig_path();
+    assert_eq!(stack.helm_calls()[0].flag_values("--kubeconfig"), [written.to_str().unwrap()]);
 }

@@ -1,6 +1,6 @@
-//! The one way a command reaches its cluster: which kube context, a client for it (built from the
-//! kubeconfig k3d prints, kept in memory, or from the user's kubeconfig for an existing cluster),
-//! and the kubeconfig file helm must be given.
+//! The one way a command reaches its cluster: which kube context, a client for it (from the
+//! user's kubeconfig where k3d merged the context or for an existing cluster, else built from the
+//! kubeconfig k3d prints, kept in memory), and the kubeconfig file helm must be given.
 
 use std::path::PathBuf;
 
@@ -59,11 +59,22 @@ impl ClusterAccess {
         blocking::run(move || call(&access.k3d())).await
     }
 
-    /// A Kubernetes client for the cluster: the `k3d-<name>` context from `k3d kubeconfig get`
-    /// (kept in memory), or the context from the user's kubeconfig for an existing cluster.
+    /// A Kubernetes client for the cluster: for k3d the `k3d-<name>` context k3d merged into the
+    /// user's kubeconfig (`update_kubeconfig = true`, where helm finds it too), else the one
+    /// `k3d kubeconfig get` prints (kept in memory); for an existing cluster its context in the
+    /// user's kubeconfig.
+    ///
+    /// Reading the merged context first spares every command a k3d process, which asks Docker
+    /// for the server's kubeconfig (tens of milliseconds before `ssp db`, `logs` or `status` can
+    /// start). When it is missing (removed by hand, or k3d did not merge it), k3d is asked.
     pub async fn client(&self) -> anyhow::Result<::kube::Client> {
         match self.provider {
             Provider::K3d => {
+                if self.update_kubeconfig
+                    && let Some(client) = k8s::client_for_context_if_present(&self.context).await
+                {
+                    return Ok(client);
+                }
                 let yaml = self
                     .k3d_call(|k3d| k3d.kubeconfig())
                     .await
@@ -81,9 +92,13 @@ impl ClusterAccess {
 
     /// The kubeconfig file helm must be given: `None` when the cluster's context is in the user's
     /// kubeconfig (k3d merged it, or an existing cluster's context), else the one
-    /// `k3d kubeconfig write` leaves for the cluster (`cluster.update_kubeconfig = false`).
+    /// `k3d kubeconfig write` leaves for the cluster (`cluster.update_kubeconfig = false`, or the
+    /// merged context is gone from the user's kubeconfig).
     pub fn helm_kubeconfig(&self) -> anyhow::Result<Option<PathBuf>> {
-        if self.provider != Provider::K3d || self.update_kubeconfig || self.dry_run {
+        if self.provider != Provider::K3d || self.dry_run {
+            return Ok(None);
+        }
+        if self.update_kubeconfig && k8s::user_kubeconfig_has(&self.context) {
             return Ok(None);
         }
         let path = self

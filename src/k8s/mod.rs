@@ -45,6 +45,23 @@ pub async fn client_for_context(context: &str) -> Result<Client, KubeError> {
     client_for(kubeconfig, context).await
 }
 
+/// A client for `context` when the user's kubeconfig has it, `None` when there is no readable
+/// kubeconfig, the context is not in it, or its entry does not give a client (the caller then asks
+/// the cluster's own tool for the kubeconfig).
+pub async fn client_for_context_if_present(context: &str) -> Option<Client> {
+    let kubeconfig = Kubeconfig::read().ok()?;
+    if !kubeconfig.contexts.iter().any(|c| c.name == context) {
+        return None;
+    }
+    client_for(kubeconfig, context).await.ok()
+}
+
+/// Whether the user's kubeconfig (`KUBECONFIG` or `~/.kube/config`) can be read and has `context`
+/// (where helm and kubectl look for it).
+pub fn user_kubeconfig_has(context: &str) -> bool {
+    Kubeconfig::read().is_ok_and(|kubeconfig| kubeconfig.contexts.iter().any(|c| c.name == context))
+}
+
 async fn client_for(kubeconfig: Kubeconfig, context: &str) -> Result<Client, KubeError> {
     if !kubeconfig.contexts.iter().any(|c| c.name == context) {
         let known = kubeconfig.contexts.iter().map(|c| c.name.clone()).collect();

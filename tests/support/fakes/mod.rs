@@ -13,7 +13,9 @@
 //!
 //! Python is used because it is on every machine of this project's kind (CPython 3.11) and makes
 //! exact JSON recording trivial; the interpreter's absolute path goes into the shebang so tests
-//! can run ssp with a minimal `PATH`.
+//! can run ssp with a minimal `PATH`, with `-S`: the script needs only the standard library, and
+//! `site` (with the `.pth` files of whatever is installed, e.g. certifi) cost ~35 ms per call here,
+//! time a real k3d would not spend and that the benches would charge to ssp.
 //!
 //! ```ignore
 //! let fakes = FakeTools::install(tmp.path()).expect("python3");
@@ -112,7 +114,7 @@ impl FakeTools {
         let bin = root.join("bin");
         std::fs::create_dir_all(&bin).expect("create fake bin dir");
         for tool in ["k3d", "helm"] {
-            super::write_executable(bin.join(tool), format!("#!{}\n{SCRIPT}", python.display()));
+            super::write_executable(bin.join(tool), format!("#!{} -S\n{SCRIPT}", python.display()));
         }
         let fakes = FakeTools { root: root.to_path_buf() };
         fakes.write_state(&json!({"clusters": {}, "releases": {}, "failures": []}));
