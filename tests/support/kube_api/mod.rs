@@ -480,8 +480,8 @@ impl ApiHandle {
         reason: &str,
         message: &str,
     ) -> Value {
-        let mut crashed = false;
-        let updated = self.update("pods", namespace, pod, |p| {
+        self.update_pod_ending_run(namespace, pod, container, |p| {
+            let mut crashed = false;
             let image = image_of(p, container);
             let status = container_status(p, container);
             status["ready"] = json!(false);
@@ -506,16 +506,33 @@ impl ApiHandle {
             if p["status"]["phase"].is_null() {
                 p["status"]["phase"] = json!("Pending");
             }
-        });
-        if crashed {
             // The crashed run's output becomes the "previous" log; the next run starts empty.
-            self.shared.mutate(|st| {
-                let key = (namespace.to_string(), pod.to_string(), container.to_string());
-                let last = st.logs.remove(&key).unwrap_or_default();
-                st.previous_logs.insert(key, last);
-            });
-        }
-        updated
+            crashed
+        })
+    }
+
+    /// Updates a pod with `f`, and when `f` says the container's run ended, makes that run's lines
+    /// its previous log, in one step: kubelet keeps each run's log apart, so a client that sees
+    /// the new run in the pod never reads the old run's lines as the new one's.
+    fn update_pod_ending_run(
+        &self,
+        namespace: &str,
+        pod: &str,
+        container: &str,
+        f: impl FnOnce(&mut Value) -> bool,
+    ) -> Value {
+        self.shared
+            .mutate(|st| {
+                let mut ended = false;
+                let updated = st.modify(rt("pods"), namespace, pod, |p| ended = f(p))?;
+                if ended {
+                    let key = (namespace.to_string(), pod.to_string(), container.to_string());
+                    let last = st.logs.remove(&key).unwrap_or_default();
+                    st.previous_logs.insert(key, last);
+                }
+                Ok::<_, ApiError>(updated)
+            })
+            .unwrap_or_else(|e| panic!("update pods {namespace}/{pod}: {}", e.message))
     }
 
     /// Terminates one container with `exit_code` (`reason` `Completed` for 0, `Error`
@@ -627,7 +644,7 @@ impl ApiHandle {
     /// run, a new container ID runs; the ended run's lines become the previous log (its
     /// followers get their rest and end) and the new run's log starts empty.
     pub fn restart_container(&self, namespace: &str, pod: &str, container: &str, exit_code: i64) -> Value {
-        let updated = self.update("pods", namespace, pod, |p| {
+        self.update_pod_ending_run(namespace, pod, container, |p| {
             let status = container_status(p, container);
             let restarts = status["restartCount"].as_i64().unwrap_or(0) + 1;
             let old_id = status["containerID"].clone();
@@ -639,13 +656,8 @@ impl ApiHandle {
             status["containerID"] = json!(new_container_id());
             status["state"] = json!({"running": {"startedAt": store::now()}});
             status["started"] = json!(true);
-        });
-        self.shared.mutate(|st| {
-            let key = (namespace.to_string(), pod.to_string(), container.to_string());
-            let last = st.logs.remove(&key).unwrap_or_default();
-            st.previous_logs.insert(key, last);
-        });
-        updated
+            true
+        })
     }
 
     /// Breaks every open log stream mid-body, as a dropped connection or a restarted apiserver
