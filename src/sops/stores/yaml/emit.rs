@@ -335,8 +335,18 @@ impl Emitter {
         self.indent * ((col + self.indent) / self.indent)
     }
 
+    /// `n` spaces of indentation, without a string of them made for each line.
+    fn spaces(&mut self, mut n: usize) {
+        const SPACES: &str = "                                ";
+        while n > 0 {
+            let k = n.min(SPACES.len());
+            self.out.push_str(&SPACES[..k]);
+            n -= k;
+        }
+    }
+
     fn comment_line(&mut self, col: usize, text: &str) {
-        self.out.push_str(&" ".repeat(col));
+        self.spaces(col);
         self.out.push('#');
         self.out.push_str(text);
         self.out.push('\n');
@@ -405,7 +415,7 @@ impl Emitter {
         let body = s.strip_suffix('\n').unwrap_or(s);
         for line in body.split('\n') {
             if !line.is_empty() {
-                self.out.push_str(&" ".repeat(block_indent));
+                self.spaces(block_indent);
                 self.out.push_str(line);
             }
             self.out.push('\n');
@@ -444,13 +454,13 @@ impl Emitter {
                             for c in comments {
                                 self.comment_line(col, &c);
                             }
-                            self.out.push_str(&" ".repeat(col));
+                            self.spaces(col);
                         }
                     } else {
                         for c in comments {
                             self.comment_line(col, &c);
                         }
-                        self.out.push_str(&" ".repeat(col));
+                        self.spaces(col);
                     }
                     first = false;
                     self.key(k);
@@ -522,7 +532,7 @@ impl Emitter {
                     for c in std::mem::take(&mut head) {
                         self.comment_line(col, &c);
                     }
-                    self.out.push_str(&" ".repeat(col));
+                    self.spaces(col);
                     self.out.push('-');
                     match v {
                         Value::Map(m) if has_entries_map(m) => {
