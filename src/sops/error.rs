@@ -135,7 +135,10 @@ impl SopsError {
             SopsError::MacUnreadable => 24,
             SopsError::MacNotFound => 52,
             SopsError::MacMismatch => 51,
-            SopsError::InvalidTreePath { .. } | SopsError::PathNotFound { .. } => 91,
+            SopsError::InvalidTreePath { .. } => 91,
+            // Go sops' `Truncate` ("component ['x'] not found") and `Unset` (`SopsKeyNotFound`)
+            // errors are plain errors: `toExitError` gives them ErrorGeneric, 1.
+            SopsError::PathNotFound { .. } => 1,
             // Go sops' nearest error (`Truncate`: "component [0] is integer, but tree part is not
             // a slice") is a plain error: exit 1.
             SopsError::PathTypeMismatch { .. } => 1,
