@@ -77,6 +77,19 @@ fn every_format_round_trips_through_encrypt_and_decrypt() {
 }
 
 #[test]
+fn yaml_numbers_are_read_as_yaml_v3_reads_them() {
+    // Go sops (yaml.v3, `strconv.ParseInt(s, 0, 64)`) reads `0777` as the octal 511 and `0X1F` as
+    // 31, and encrypts them as `type:int`; a string that reads as a number is written quoted.
+    let me = identity();
+    let plain = "mode: 0777\nhex: 0X1F\nneg: -0o17\nquoted: '0777'\n";
+    let enc = encrypt(plain, Format::Yaml, &[&me], EncryptionRules::default());
+    assert_eq!(enc.matches("type:int]").count(), 3, "{enc}");
+    assert_eq!(enc.matches("type:str]").count(), 2, "the quoted value and the MAC: {enc}");
+    let back = decrypt(&enc, Format::Yaml, &sources(&[&me])).unwrap();
+    assert_eq!(back, "mode: 511\nhex: 31\nneg: -15\nquoted: \"0777\"\n");
+}
+
+#[test]
 fn yaml_comments_are_encrypted_like_sops_and_suffix_keeps_values_clear() {
     let me = identity();
     let enc = encrypt(YAML, Format::Yaml, &[&me], EncryptionRules::default());

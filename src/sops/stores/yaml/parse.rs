@@ -330,18 +330,21 @@ fn parse_int(s: &str) -> Option<i64> {
     }
     let digits: std::borrow::Cow<str> =
         if digits.contains('_') { digits.replace('_', "").into() } else { digits.into() };
-    let v = if let Some(h) = digits.strip_prefix("0x") {
-        i128::from_str_radix(h, 16).ok()?
-    } else if let Some(o) = digits.strip_prefix("0o") {
-        i128::from_str_radix(o, 8).ok()?
-    } else if let Some(b) = digits.strip_prefix("0b") {
-        i128::from_str_radix(b, 2).ok()?
-    } else {
-        if digits.is_empty() || !digits.bytes().all(|c| c.is_ascii_digit()) {
-            return None;
-        }
-        digits.parse::<i128>().ok()?
+    // Then Go's `strconv.ParseInt(s, 0, 64)`: `0x`/`0X` hex, `0o`/`0O` octal, `0b`/`0B` binary,
+    // and a leading `0` octal too (YAML 1.1's `0777`, which yaml.v3 still reads as 511). A
+    // leading zero with a digit octal does not take (`08`) is no int: yaml.v3 then reads a float.
+    let (radix, body) = match digits.as_bytes() {
+        [b'0', b'x' | b'X', ..] => (16, &digits[2..]),
+        [b'0', b'o' | b'O', ..] => (8, &digits[2..]),
+        [b'0', b'b' | b'B', ..] => (2, &digits[2..]),
+        [b'0', _, ..] => (8, &digits[1..]),
+        _ => (10, &digits[..]),
     };
+    // `from_str_radix` would also take a sign here; Go's digits are digits only.
+    if body.is_empty() || !body.chars().all(|c| c.is_digit(radix)) {
+        return None;
+    }
+    let v = i128::from_str_radix(body, radix).ok()?;
     i64::try_from(if neg { -v } else { v }).ok()
 }
 
@@ -605,6 +608,25 @@ mod tests {
         assert_eq!(parse_int("0x_ff"), Some(255));
         assert_eq!(parse_int("0o17"), Some(15));
         assert_eq!(parse_int("0b101"), Some(5));
+        // Go's base prefixes in either case, and YAML 1.1 octal (yaml.v3 reads `0777` as 511).
+        assert_eq!(parse_int("0X1F"), Some(31));
+        assert_eq!(parse_int("0O17"), Some(15));
+        assert_eq!(parse_int("0B11"), Some(3));
+        assert_eq!(parse_int("0777"), Some(511));
+        assert_eq!(parse_int("-0777"), Some(-511));
+        assert_eq!(parse_int("+0x10"), Some(16));
+        assert_eq!(parse_int("-0b101"), Some(-5));
+        assert_eq!(parse_int("0_7"), Some(7));
+        assert_eq!(parse_int("0"), Some(0));
+        assert_eq!(parse_int("00"), Some(0));
+        // Not Go ints: no digits after the prefix, a digit the base does not have, a sign after it.
+        for s in ["0x", "0o", "0b2", "08", "0x+1", "0x-1", "1e3", "12a"] {
+            assert_eq!(parse_int(s), None, "{s}");
+        }
+        // `08` and `09.5` are yaml.v3 floats; `0x` stays a string.
+        assert!(matches!(resolve_plain("08".into()), Value::Float(f) if f == 8.0));
+        assert!(matches!(resolve_plain("0777".into()), Value::Int(511)));
+        assert!(matches!(resolve_plain("0x".into()), Value::Str(_)));
         // yaml.v3 tries no number for a scalar starting with `_` (or a letter).
         assert_eq!(parse_int("_1"), None);
         assert_eq!(parse_int("ENC[AES256_GCM,data:AA==,iv:AA==,tag:AA==,type:int]"), None);
