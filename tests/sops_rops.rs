@@ -362,6 +362,59 @@ fn rops_files_with_partial_encryption_decrypt_with_ssp() {
     }
 }
 
+/// A tree of ~1,300 values (the size where per-value costs show): every kind of scalar, nested
+/// mappings, lists of scalars and of mappings, nulls, and keys the partial-encryption rules below
+/// select.
+fn large_yaml() -> String {
+    let mut out = String::new();
+    for s in 0..60 {
+        out.push_str(&format!(
+            "service{s:02}:\n    name: svc-{s}\n    secret_enc: token-{s}-ÿ\n    port: {}\n",
+            8000 + s
+        ));
+        out.push_str(&format!("    ratio: {}.5\n    enabled: {}\n    none: null\n", s, s % 2 == 0));
+        out.push_str("    env:\n");
+        for e in 0..12 {
+            out.push_str(&format!("        VAR_{e}: value-{s}-{e}\n"));
+        }
+        out.push_str("    hosts:\n");
+        for h in 0..3 {
+            out.push_str(&format!("        - h{h}.example\n"));
+        }
+        out.push_str(&format!("        - name: replica-{s}\n          weight: {s}\n"));
+    }
+    out
+}
+
+#[test]
+fn large_files_cross_check_with_rops_both_ways() {
+    let key = age_key();
+    let plain = large_yaml();
+    let expected = as_json(&plain, Format::Yaml);
+    // ssp encrypts, rops decrypts.
+    let enc = ssp_encrypt(&plain, Format::Yaml, &key, EncryptionRules::default());
+    assert!(enc.matches("ENC[AES256_GCM,").count() > 1200, "every value encrypted");
+    assert_same(&rops_decrypt(&enc, Format::Yaml, &key).unwrap(), &expected, "rops' plaintext of ssp's large file");
+    // rops encrypts, ssp decrypts.
+    let enc = rops_encrypt::<YamlFileFormat>(&plain, &key.recipient, None, false);
+    assert!(ssp_decrypt(&enc, Format::Yaml, &key, Format::Yaml).unwrap() == plain, "ssp's plaintext of rops' file");
+    // Partly encrypted, the MAC over all values or only the encrypted ones.
+    let selected = regex::Regex::new("^(secret|VAR_1)").unwrap();
+    for mac_only in [false, true] {
+        let config = PartialEncryptionConfig::EncryptedRegex(selected.clone().into());
+        let enc = rops_encrypt::<YamlFileFormat>(&plain, &key.recipient, Some(config), mac_only);
+        assert!(enc.contains("name: svc-7\n") && !enc.contains("token-7"), "{mac_only}");
+        assert!(ssp_decrypt(&enc, Format::Yaml, &key, Format::Yaml).unwrap() == plain, "mac_only {mac_only}");
+        let rules = EncryptionRules {
+            encrypted_regex: Some("^(secret|VAR_1)".into()),
+            mac_only_encrypted: mac_only,
+            ..Default::default()
+        };
+        let enc = ssp_encrypt(&plain, Format::Yaml, &key, rules);
+        assert_same(&rops_decrypt(&enc, Format::Yaml, &key).unwrap(), &expected, &format!("mac_only {mac_only}"));
+    }
+}
+
 #[test]
 fn ssp_edits_of_a_rops_file_still_decrypt_with_rops() {
     // rops encrypts → ssp `set` (same data key, fresh IVs, new MAC and lastmodified) → rops decrypts.
