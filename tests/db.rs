@@ -623,3 +623,34 @@ fn restore_on_a_terminal_asks_first() {
     assert!(sql(&stack, &exists).contains("     1\n"));
     sql(&stack, &format!("drop schema {schema}"));
 }
+
+#[test]
+fn over_v4_exec_dumps_and_runs_psql_and_a_restore_says_its_status_is_unknown() {
+    // An API server before Kubernetes 1.30 serves exec only as `v4.channel.k8s.io`: it has no
+    // close signal, so the end of the input is the end of the WebSocket, and psql's exit status
+    // cannot come back after a restore's last line.
+    let Some((stack, _)) = deployed_with_postgres("exec_over_v4") else { return };
+    stack.api.serve_exec_protocols(&["v4.channel.k8s.io"]);
+    let table = format!("over_v4_{}", std::process::id());
+    let create = format!("create table {table} (n int); insert into {table} values (7)");
+    stack.ssp().args(["db", "shell", "-c", &create]).run().success().stdout_has("INSERT 0 1\n");
+    let dump = stack.ssp().args(["db", "dump", "--data-only"]).run();
+    dump.success();
+    assert!(dump.stdout.contains(&format!("COPY public.{table} (n) FROM stdin;\n7\n")), "{}", dump.stdout);
+    stack.ssp().args(["db", "shell", "-c", "select * from no_such_table"]).run().status(1).stderr_has("psql exited");
+
+    let restore =
+        stack.ssp().args(["db", "restore", "--yes", "-"]).stdin(format!("insert into {table} values (8);\n")).run();
+    restore.status(1);
+    restore.stderr_has("the whole of stdin was sent to psql in pod");
+    restore.stderr_has("whether it ran without error is unknown");
+    restore.stderr_has("v4.channel.k8s.io (Kubernetes before 1.30)");
+    restore.stderr_has("hint: check the data with `ssp db shell -c …`");
+    assert!(!restore.stderr.contains("cannot run psql"), "psql did run: {}", restore.stderr);
+    // It did run: the row is there.
+    let sum = stack.ssp().args(["db", "shell", "-c", &format!("select sum(n) from {table}")]).run();
+    sum.success().stdout_has("  15\n");
+    let script = stack.ssp().args(["db", "shell"]).stdin(format!("drop table {table};\n")).run();
+    script.status(1).stderr_has("the script was sent to psql in pod");
+    assert!(stack.api.execs().iter().all(|e| e.call.protocol == "v4.channel.k8s.io"));
+}

@@ -10,7 +10,7 @@ use anyhow::{Context as _, bail};
 use crate::cli::{DbArgs, DbDumpArgs, DbRestoreArgs, DbShellArgs, DbUrlArgs, DbVerb, GlobalArgs};
 use crate::context::Context;
 use crate::exit::{StatusError, UsageError};
-use crate::k8s::exec::{self, ExecTarget};
+use crate::k8s::exec::{self, ExecError, ExecTarget};
 use crate::platform::atomic_write::PendingFile;
 use crate::platform::output::{Output, print_data};
 use crate::platform::{blocking, prompt, stdio};
@@ -159,8 +159,20 @@ async fn shell(global: &GlobalArgs, args: &DbShellArgs, output: Output) -> anyho
             .await
         }
     }
-    .with_context(|| format!("cannot run psql in pod {pod}"))?;
+    .map_err(|err| psql_failed(err, pod, "the script"))?;
     exited("psql", code)
+}
+
+/// Why psql in `pod` gave no exit status. The script (`what`) was all sent when the status was
+/// lost under v4: say that its outcome is unknown rather than that psql could not run.
+fn psql_failed(err: ExecError, pod: &str, what: &str) -> anyhow::Error {
+    match err {
+        ExecError::StatusLostOverV4 { .. } => anyhow::anyhow!(
+            "{what} was sent to psql in pod {pod}, but whether it ran without error is unknown: {err}\n\
+             hint: check the data with `ssp db shell -c …`; from Kubernetes 1.30 (v5.channel.k8s.io) psql's status comes back"
+        ),
+        err => anyhow::Error::new(err).context(format!("cannot run psql in pod {pod}")),
+    }
 }
 
 async fn dump(global: &GlobalArgs, args: &DbDumpArgs, output: Output) -> anyhow::Result<()> {
@@ -257,7 +269,7 @@ async fn restore(global: &GlobalArgs, args: &DbRestoreArgs, output: Output) -> a
     let code =
         exec::run(db.target(), db.info.psql_script_command(), Some(input), tokio::io::stdout(), tokio::io::stderr())
             .await
-            .with_context(|| format!("cannot run psql in pod {pod}"))?;
+            .map_err(|err| psql_failed(err, pod, &format!("the whole of {source}")))?;
     if code != 0 {
         return Err(StatusError {
             message: format!("the restore of {source} stopped: psql exited with status {code} at the statement above"),

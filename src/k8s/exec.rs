@@ -53,6 +53,14 @@ pub enum ExecError {
     Api(#[from] ::kube::Error),
     #[error("the exec in pod {pod} failed: {message}")]
     Failed { pod: String, message: String },
+    /// Under `v4.channel.k8s.io` (an API server before Kubernetes 1.30) the end of the input can
+    /// only be sent by closing the connection, and the exit status cannot come back after that.
+    #[error(
+        "the program in pod {pod} got all of its input, but its exit status could not come back: the API server \
+         speaks exec only as v4.channel.k8s.io (Kubernetes before 1.30), where the end of the input closes the \
+         connection"
+    )]
+    StatusLostOverV4 { pod: String },
     #[error("the exec's connection failed: {0}")]
     Connection(Box<tokio_tungstenite::tungstenite::Error>),
     #[error("cannot relay the exec's output: {0}")]
@@ -203,8 +211,10 @@ async fn session(
     let mut stdout = tokio::io::BufWriter::with_capacity(OUTPUT_BUFFER, stdout);
     let closes_stdin = connection.supports_stream_close();
     let (sink, mut frames) = connection.into_stream().split();
+    // Set when v4's only end of input, closing the connection, was sent.
+    let input_closed_connection = std::cell::Cell::new(false);
     let outgoing = async {
-        if let Err(err) = outgoing(sink, stdin, sizes, closes_stdin).await {
+        if let Err(err) = outgoing(sink, stdin, sizes, closes_stdin, &input_closed_connection).await {
             return err;
         }
         // Nothing more can be sent: the output decides the end.
@@ -265,6 +275,7 @@ async fn session(
     flush(&mut stdout, &mut stderr).await?;
     match status {
         Some(status) => exit_code(pod, &status),
+        None if input_closed_connection.get() => Err(ExecError::StatusLostOverV4 { pod: pod.into() }),
         None => {
             Err(ExecError::Failed { pod: pod.into(), message: "the connection ended without an exit status".into() })
         }
@@ -291,6 +302,7 @@ async fn outgoing(
     mut stdin: Option<Input>,
     mut sizes: Option<mpsc::Receiver<(u16, u16)>>,
     closes_stdin: bool,
+    input_closed_connection: &std::cell::Cell<bool>,
 ) -> Result<(), ExecError> {
     let mut ping = tokio::time::interval_at(tokio::time::Instant::now() + PING_EVERY, PING_EVERY);
     ping.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -315,6 +327,7 @@ async fn outgoing(
                         sink.send(Message::binary(vec![CLOSE, STDIN])).await
                     } else {
                         // v4 cannot close one stream: closing the connection is its end of input.
+                        input_closed_connection.set(true);
                         sink.close().await
                     }
                 }

@@ -125,7 +125,8 @@ pub async fn upgrade(shared: Arc<Shared>, mut req: Request<Incoming>) -> Respons
             )));
         }
     };
-    let (protocol, key) = match super::websocket::negotiate(&req, &PROTOCOLS) {
+    let served = shared.lock().exec_protocols.clone().unwrap_or_else(|| PROTOCOLS.to_vec());
+    let (protocol, key) = match super::websocket::negotiate(&req, &served) {
         Ok(accepted) => accepted,
         Err(err) => return error_response(&err),
     };

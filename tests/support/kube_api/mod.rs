@@ -708,6 +708,12 @@ impl ApiHandle {
         });
     }
 
+    /// Serves exec only with these subprotocols (e.g. `["v4.channel.k8s.io"]`, as an apiserver
+    /// before Kubernetes 1.30 does), instead of v5 and v4.
+    pub fn serve_exec_protocols(&self, protocols: &[&'static str]) {
+        self.shared.mutate(|st| st.exec_protocols = Some(protocols.to_vec()));
+    }
+
     /// Every exec served so far (the call, resize frames, exit code), in order.
     pub fn execs(&self) -> Vec<exec::ExecRecord> {
         self.read(|st| st.execs.clone())

@@ -268,6 +268,8 @@ pub struct State {
     pub(super) exec_handlers: HashMap<(String, String), super::exec::ExecHandler>,
     /// Every exec served, in order.
     pub(super) execs: Vec<super::exec::ExecRecord>,
+    /// The exec subprotocols served, when not both (an apiserver before 1.30 serves only v4).
+    pub(super) exec_protocols: Option<Vec<&'static str>>,
     /// Bumped to break every open log stream mid-body (a dropped connection).
     pub(super) log_cuts: u64,
     pub(super) requests: Vec<RecordedRequest>,
