@@ -335,3 +335,19 @@ fn open_prints_the_url_in_ci_and_says_what_it_would_run() {
     out.success().stderr_has(&format!("opened Studio at {url}"));
     assert_eq!(std::fs::read_to_string(&record).unwrap(), format!("{url}\n"));
 }
+
+#[test]
+fn dry_run_says_what_it_would_read_and_asks_the_api_nothing() {
+    let Some((stack, _pods)) = release() else { return };
+    let out = stack.ssp().args(["--dry-run", "logs", "-f", "auth", "db", "--since", "10m", "--tail", "5"]).run();
+    out.success();
+    out.stderr_has(
+        "would read the last 5 lines newer than 10m of auth, db of release supabase in default through the \
+         Kubernetes API, then follow them",
+    );
+    assert_eq!(out.stdout, "");
+    let all = stack.ssp().args(["--dry-run", "logs", "--previous", "-c", "imgproxy", "--tail", "-1"]).run();
+    all.success().stderr_has("would read all lines of container imgproxy of the previous run of every component");
+    assert_eq!(stack.api.request_lines(), Vec::<String>::new(), "a dry run reads nothing");
+    assert_eq!(stack.k3d_calls(), Vec::<String>::new());
+}

@@ -12,14 +12,34 @@ use crate::platform::output::{ColorChoice, Output};
 use crate::release::helm::Release;
 use crate::release::names::ChartNames;
 
+/// Which lines `--dry-run` says it would read: `the last 50 lines`, `all lines of the previous
+/// run newer than 10m`, ….
+fn dry_run_lines(args: &LogsArgs) -> String {
+    let mut what = if args.tail < 0 { "all lines".to_string() } else { format!("the last {} lines", args.tail) };
+    if let Some(container) = &args.container {
+        what.push_str(&format!(" of container {container}"));
+    }
+    if args.previous {
+        what.push_str(" of the previous run");
+    }
+    if let Some(since) = args.since {
+        what.push_str(&format!(" newer than {}", humantime::format_duration(since)));
+    }
+    what
+}
+
 pub async fn run(global: &GlobalArgs, args: &LogsArgs, output: Output) -> anyhow::Result<()> {
     let ctx = super::load(global, Vec::new(), output)?;
     let access = ctx.cluster();
     let release = Release::for_project(&ctx.project, &access.context, None);
     if ctx.dry_run {
         ctx.output.note(format!(
-            "would read the logs of release {} in {} through the Kubernetes API",
-            release.name, release.namespace
+            "would read {} of {} of release {} in {} through the Kubernetes API{}",
+            dry_run_lines(args),
+            if args.components.is_empty() { "every component".to_string() } else { args.components.join(", ") },
+            release.name,
+            release.namespace,
+            if args.follow { ", then follow them" } else { "" }
         ));
         return Ok(());
     }
