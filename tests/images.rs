@@ -262,6 +262,62 @@ fn mirror_with_a_wrong_password_names_every_image_and_pushes_nothing() {
     assert!(!registry::storage(&target).join("docker/registry/v2/repositories").exists());
 }
 
+/// `ssp images mirror` into a registry with bearer-token auth, as ghcr.io and Docker Hub have it:
+/// the credentials from SSP_REGISTRY_USER/TOKEN go to the registry's token service for tokens
+/// scoped to each repository, and the images arrive with their digests; a wrong password is the
+/// same clear error as with basic auth, and nothing is pushed.
+#[test]
+fn mirror_into_a_token_auth_registry_trades_the_credentials_for_scoped_tokens() {
+    let Some((source, values, app, db)) = mirror_source("mirror_token_auth") else { return };
+    let Some(stack) = Stack::new(StackOptions { chart: true, ..Default::default() }) else { return };
+    let Some(target) = Registry::start_with_token_auth("mirror_token_auth", "mirror", "s3cret") else { return };
+    stack.project.write("images.yaml", values);
+    let to = format!("{}/mirror", target.host());
+    let mirror = |password: &str| {
+        stack
+            .ssp()
+            .env("SSP_REGISTRY_HOST", target.host())
+            .env("SSP_REGISTRY_USER", "mirror")
+            .env("SSP_REGISTRY_TOKEN", password)
+            .args(["images", "mirror", "-f", "images.yaml", "--to", &to])
+            .run()
+    };
+    let tokens = target.tokens.clone().expect("token auth");
+    // The registry itself asks for a bearer token from the service.
+    let challenge = target.call_as(None, "GET", "/v2/", &[], &[]);
+    assert_eq!(challenge.status, 401);
+    let realm = format!("Bearer realm=\"http://127.0.0.1:{}/token\"", tokens.port);
+    assert!(challenge.header("WWW-Authenticate").is_some_and(|h| h.starts_with(&realm)), "{:?}", challenge.headers);
+
+    let wrong = mirror("not-the-password");
+    wrong.status(1);
+    wrong.stderr_has(&format!("{} refused the credentials from SSP_REGISTRY_USER/SSP_REGISTRY_TOKEN", target.host()));
+    assert!(!wrong.stderr.contains("not-the-password"), "{}", wrong.stderr);
+    assert_eq!((target.blob_uploads(), target.manifest_puts()), (0, 0), "{:?}", target.requests());
+    let refused = tokens.requests();
+    assert!(!refused.is_empty(), "the token service was asked");
+    assert!(
+        refused.iter().all(|r| r.user.as_deref() == Some("mirror") && !r.password_ok && r.status == 401),
+        "{refused:?}"
+    );
+
+    let out = mirror("s3cret");
+    out.success().stderr_has(&format!("{}/team/app:1.0 → {to}/team/app:1.0: copied 4 blob(s)", source.host()));
+    assert!(!out.stderr.contains("s3cret"), "{}", out.stderr);
+    assert_eq!(target.manifest_digest("mirror/team/app", "1.0"), Some(app));
+    assert_eq!(target.manifest_digest("mirror/team/db", "1.0"), Some(db));
+    let granted: Vec<_> = tokens.requests().into_iter().skip(refused.len()).collect();
+    assert!(granted.iter().all(|r| r.password_ok && r.status == 200), "{granted:?}");
+    for repo in ["mirror/team/app", "mirror/team/db"] {
+        assert!(
+            granted
+                .iter()
+                .any(|r| r.scopes.iter().any(|s| s.starts_with(&format!("repository:{repo}:")) && s.contains("push"))),
+            "a token to push {repo}: {granted:?}"
+        );
+    }
+}
+
 /// `--to` without a registry is a usage error (exit 2) that says what to give.
 #[test]
 fn mirror_to_without_a_registry_is_refused() {

@@ -28,6 +28,7 @@ pub mod moto;
 pub mod postgres;
 pub mod registry;
 pub mod stack;
+pub mod token_auth;
 pub mod tools;
 
 use std::path::{Path, PathBuf};

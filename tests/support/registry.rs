@@ -86,8 +86,10 @@ pub struct Request {
 pub struct Registry {
     child: Child,
     pub port: u16,
-    /// User name and password when htpasswd auth is on.
+    /// User name and password when htpasswd or token auth is on.
     pub auth: Option<(String, String)>,
+    /// The token service, when the registry takes bearer tokens (see [`Registry::start_with_token_auth`]).
+    pub tokens: Option<std::sync::Arc<super::token_auth::TokenIssuer>>,
     dir: tempfile::TempDir,
 }
 
@@ -113,6 +115,17 @@ impl Registry {
     /// Starts a registry, with htpasswd basic auth for `user`/`password` when `auth` is given.
     /// `None` (after the skip rule) when the package is not installed.
     pub fn start(test: &str, auth: Option<(&str, &str)>) -> Option<Registry> {
+        Registry::start_with(test, auth, false)
+    }
+
+    /// Starts a registry that takes bearer tokens from a token service on loopback, which gives
+    /// them to `user`/`password` (see [`super::token_auth`]): the exchange ghcr.io and Docker Hub
+    /// ask for. The test's own calls ([`Registry::call`]) carry a token minted for their path.
+    pub fn start_with_token_auth(test: &str, user: &str, password: &str) -> Option<Registry> {
+        Registry::start_with(test, Some((user, password)), true)
+    }
+
+    fn start_with(test: &str, auth: Option<(&str, &str)>, token: bool) -> Option<Registry> {
         let installed = Path::new(PROGRAM).is_file();
         if !super::prerequisite(
             Need::Other,
@@ -127,7 +140,21 @@ impl Registry {
         let storage = dir.path().join("storage");
         std::fs::create_dir_all(&storage).unwrap();
         let mut auth_yaml = String::new();
-        if let Some((user, password)) = auth {
+        let mut tokens = None;
+        if let (Some((user, password)), true) = (auth, token) {
+            let issuer = super::token_auth::TokenIssuer::start(dir.path(), user, password);
+            if !super::prerequisite(
+                Need::Other,
+                &format!("{test}: openssl"),
+                issuer.is_some(),
+                "apt-get install openssl (it signs the test's bearer tokens)",
+            ) {
+                return None;
+            }
+            let issuer = issuer.expect("checked");
+            auth_yaml = issuer.registry_auth_yaml();
+            tokens = Some(issuer);
+        } else if let Some((user, password)) = auth {
             let hash = bcrypt::hash(password, 4).expect("bcrypt");
             std::fs::write(dir.path().join("htpasswd"), format!("{user}:{hash}\n")).unwrap();
             auth_yaml = format!(
@@ -149,7 +176,7 @@ impl Registry {
             .stderr(log)
             .spawn()
             .expect("start docker-registry");
-        let registry = Registry { child, port, auth: auth.map(|(u, p)| (u.to_string(), p.to_string())), dir };
+        let registry = Registry { child, port, auth: auth.map(|(u, p)| (u.to_string(), p.to_string())), tokens, dir };
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
             if TcpStream::connect(("127.0.0.1", port)).is_ok() && registry.call("GET", "/v2/", &[], &[]).status != 0 {
@@ -232,9 +259,22 @@ impl Registry {
             self.host(),
             body.len()
         );
-        if let Some((user, password)) = auth {
-            let token = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
-            head.push_str(&format!("Authorization: Basic {token}\r\n"));
+        match (auth, &self.tokens) {
+            // A token for what this path touches, minted directly (the test's own call).
+            (Some(_), Some(tokens)) => {
+                let scope = match path.strip_prefix("/v2/").and_then(|p| {
+                    ["/manifests/", "/blobs/", "/tags/"].iter().find_map(|part| p.split_once(part).map(|(n, _)| n))
+                }) {
+                    Some(name) => format!("repository:{name}:pull,push,delete"),
+                    None => "registry:catalog:*".to_string(),
+                };
+                head.push_str(&format!("Authorization: Bearer {}\r\n", tokens.mint(&[scope])));
+            }
+            (Some((user, password)), None) => {
+                let token = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
+                head.push_str(&format!("Authorization: Basic {token}\r\n"));
+            }
+            (None, _) => {}
         }
         for (k, v) in headers {
             head.push_str(&format!("{k}: {v}\r\n"));
