@@ -49,6 +49,15 @@ fn teardown_keep_cluster_uninstalls_only_the_release() {
 }
 
 #[test]
+fn teardown_keep_cluster_without_a_cluster_has_nothing_to_uninstall() {
+    let Some(stack) = Stack::new(StackOptions::default()) else { return };
+    let out = stack.ssp().args(["teardown", "--keep-cluster"]).run();
+    out.success().stderr_has("cluster pdc-cluster does not exist; no release to uninstall");
+    assert!(stack.helm_calls().is_empty());
+    assert_eq!(stack.k3d_calls(), ["k3d kubeconfig write pdc-cluster", "k3d cluster list -o json"]);
+}
+
+#[test]
 fn teardown_of_an_existing_cluster_only_uninstalls() {
     let Some(stack) = deployed(StackOptions {
         cluster_toml: "provider = \"existing\"\ncontext = \"staging\"".into(),

@@ -20,7 +20,19 @@ pub async fn teardown(global: &GlobalArgs, args: &TeardownArgs, output: Output) 
     let out = &ctx.output;
     let access = ctx.cluster();
     if config.cluster.provider == Provider::Existing || args.keep_cluster {
-        let release = Release::for_project(&ctx.project, &access.context, access.helm_kubeconfig()?);
+        let kubeconfig = match access.helm_kubeconfig() {
+            Ok(kubeconfig) => kubeconfig,
+            // No kubeconfig for helm because there is no cluster: nothing to uninstall.
+            Err(err) if access.provider == Provider::K3d => {
+                if access.k3d_call(|k3d| k3d.state()).await? == ClusterState::Absent {
+                    out.done(format!("cluster {} does not exist; no release to uninstall", access.name));
+                    return Ok(());
+                }
+                return Err(err);
+            }
+            Err(err) => return Err(err),
+        };
+        let release = Release::for_project(&ctx.project, &access.context, kubeconfig);
         out.step(format!("uninstalling release {} from {}", release.name, release.context));
         let (runner, call) = (ctx.runner.clone(), release.uninstall());
         let done = blocking::run(move || runner.run_unchecked(&call)).await?;
