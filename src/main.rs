@@ -113,6 +113,11 @@ fn report(output: &Output, err: &anyhow::Error) {
         text.push('\n');
         text.push_str(line);
     }
+    if hints.is_empty()
+        && let Some(hint) = ssp::k8s::unreachable_hint(err)
+    {
+        hints.push(hint.to_string());
+    }
     for hint in hints {
         text.push_str(&format!("\n{} {hint}", output.paint(&Style::new().cyan(), "hint:")));
     }

@@ -654,3 +654,17 @@ fn over_v4_exec_dumps_and_runs_psql_and_a_restore_says_its_status_is_unknown() {
     script.status(1).stderr_has("the script was sent to psql in pod");
     assert!(stack.api.execs().iter().all(|e| e.call.protocol == "v4.channel.k8s.io"));
 }
+
+#[test]
+fn a_cluster_that_does_not_answer_gets_a_hint_about_its_state() {
+    // k3d's context is merged, but nothing listens on its port (the cluster stopped or gone).
+    let Some(stack) = deployed() else { return };
+    let yaml = stack.api.kubeconfig_yaml("k3d-pdc-cluster");
+    let server = yaml.lines().find(|l| l.contains("server:")).unwrap().trim().to_string();
+    let dead = format!("server: https://127.0.0.1:{}", support::stack::free_port());
+    std::fs::write(stack.kubeconfig_path(), yaml.replace(&server, &dead)).unwrap();
+    let out = stack.ssp().args(["db", "url"]).run();
+    out.status(1).stderr_has("Connection refused").stderr_has(
+        "hint: the cluster's API server does not answer: `ssp status` shows whether the cluster runs, `ssp start` starts a stopped one",
+    );
+}

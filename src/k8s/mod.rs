@@ -74,6 +74,19 @@ async fn client_for(kubeconfig: Kubeconfig, context: &str) -> Result<Client, Kub
     Client::try_from(config).map_err(|e| KubeError::Client { context: context.to_string(), reason: e.to_string() })
 }
 
+/// A hint for an error whose cause is a Kubernetes API call that found nothing listening (a
+/// stopped or deleted cluster, the kubeconfig's port stale): the connection error alone says
+/// nothing of the cluster.
+pub fn unreachable_hint(err: &anyhow::Error) -> Option<&'static str> {
+    let from_kube = err.chain().any(|cause| cause.downcast_ref::<::kube::Error>().is_some());
+    let refused = err.chain().any(|cause| {
+        cause.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::ConnectionRefused)
+    });
+    (from_kube && refused).then_some(
+        "the cluster's API server does not answer: `ssp status` shows whether the cluster runs, `ssp start` starts a stopped one",
+    )
+}
+
 /// The last `n` events about a pod, oldest first, as `Type Reason: message` lines (for error
 /// messages; an API failure here yields no lines rather than hiding the error being reported).
 pub async fn last_pod_events(client: &Client, namespace: &str, pod: &str, n: usize) -> Vec<String> {
