@@ -68,9 +68,14 @@ impl Watching {
     }
 
     /// Sends SIGINT and waits for the exit: (status, stderr).
-    fn interrupt(mut self) -> (Option<i32>, String) {
+    fn interrupt(self) -> (Option<i32>, String) {
+        self.signal(nix::sys::signal::Signal::SIGINT)
+    }
+
+    /// Sends `signal` and waits for the exit: (status, stderr).
+    fn signal(mut self, signal: nix::sys::signal::Signal) -> (Option<i32>, String) {
         let pid = nix::unistd::Pid::from_raw(self.child.id() as i32);
-        nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGINT).unwrap();
+        nix::sys::signal::kill(pid, signal).unwrap();
         let deadline = Instant::now() + WAIT;
         loop {
             if let Some(status) = self.child.try_wait().unwrap() {
@@ -80,7 +85,7 @@ impl Watching {
             }
             if Instant::now() > deadline {
                 let _ = self.child.kill();
-                panic!("ssp status --watch did not exit after SIGINT");
+                panic!("ssp status --watch did not exit after {signal}");
             }
             std::thread::sleep(Duration::from_millis(20));
         }
@@ -178,6 +183,19 @@ fn ctrl_c_right_after_the_first_snapshot_exits_0() {
     let (status, stderr) = watch.interrupt();
     assert_eq!(status, Some(0), "{stderr}");
     assert!(!stderr.contains("interrupted"), "{stderr}");
+}
+
+#[test]
+fn sigterm_or_a_hang_up_ends_the_watch_as_interrupted() {
+    // Only Ctrl-C is the watch's normal end; a supervisor's SIGTERM or a lost terminal is not.
+    for signal in [nix::sys::signal::Signal::SIGTERM, nix::sys::signal::Signal::SIGHUP] {
+        let Some(stack) = deployed() else { return };
+        let mut watch = Watching::start(stack.ssp().args(["status", "-w"]));
+        watch.line_with(&format!("deployment/{KONG} 1/1 ready"));
+        let (status, stderr) = watch.signal(signal);
+        assert_eq!(status, Some(130), "{signal}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{signal}: {stderr}");
+    }
 }
 
 #[test]

@@ -24,6 +24,8 @@ pub const EXIT_INTERRUPTED: i32 = 130;
 const KILL_GRACE: Duration = Duration::from_secs(3);
 
 static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+/// Whether the first signal was SIGINT (Ctrl-C), not SIGTERM, SIGHUP or SIGQUIT.
+static BY_CTRL_C: AtomicBool = AtomicBool::new(false);
 static TOKEN: OnceLock<CancellationToken> = OnceLock::new();
 static GROUPS: Mutex<BTreeSet<i32>> = Mutex::new(BTreeSet::new());
 /// Children that share ssp's process group (editors on the terminal): signalled one by one.
@@ -54,9 +56,13 @@ pub fn check() -> Result<(), Interrupted> {
 
 /// Ctrl-C was the user's normal way to leave (a watch), and the work it stopped has unwound: the
 /// run is no longer "interrupted", so `main` exits with the command's own status (0), not 130.
-/// The token stays cancelled; a second signal after this counts as a first one again.
+/// Only Ctrl-C: SIGTERM, SIGHUP or SIGQUIT (a supervisor stopping it, the terminal gone) still end
+/// the run as interrupted. The token stays cancelled; a second signal after this counts as a first
+/// one again.
 pub fn acknowledge() {
-    INTERRUPTED.store(false, Ordering::SeqCst);
+    if BY_CTRL_C.load(Ordering::SeqCst) {
+        INTERRUPTED.store(false, Ordering::SeqCst);
+    }
 }
 
 /// Marks the process interrupted and stops every registered child process group.
@@ -111,9 +117,9 @@ pub fn install() {
     }
     let listener = std::thread::Builder::new().name("ssp-signals".into()).stack_size(64 * 1024).spawn(move || {
         loop {
-            if set.wait().is_err() {
+            let Ok(signal) = set.wait() else {
                 continue;
-            }
+            };
             if is_interrupted() {
                 // Second signal: the user means it. Held until the exit: `main`, woken by the
                 // children's death below, waits in `settle` rather than race this to the exit.
@@ -129,6 +135,7 @@ pub fn install() {
                 );
                 std::process::exit(EXIT_INTERRUPTED);
             }
+            BY_CTRL_C.store(signal == Signal::SIGINT, Ordering::SeqCst);
             trigger();
         }
     });
