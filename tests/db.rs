@@ -665,6 +665,6 @@ fn a_cluster_that_does_not_answer_gets_a_hint_about_its_state() {
     std::fs::write(stack.kubeconfig_path(), yaml.replace(&server, &dead)).unwrap();
     let out = stack.ssp().args(["db", "url"]).run();
     out.status(1).stderr_has("Connection refused").stderr_has(
-        "hint: the cluster's API server does not answer: `ssp status` shows whether the cluster runs, `ssp start` starts a stopped one",
+        "hint: the cluster's API server does not answer: `ssp status` shows whether the cluster runs (a stopped k3d cluster: `ssp start`)",
     );
 }

@@ -168,7 +168,9 @@ async fn shell(global: &GlobalArgs, args: &DbShellArgs, output: Output) -> anyho
 fn psql_failed(err: ExecError, pod: &str, what: &str) -> anyhow::Error {
     match err {
         ExecError::StatusLostOverV4 { .. } => anyhow::anyhow!(
-            "{what} was sent to psql in pod {pod}, but whether it ran without error is unknown: {err}\n\
+            "{what} was sent to psql in pod {pod}, but whether it ran without error is unknown: the API server \
+             speaks exec only as v4.channel.k8s.io (Kubernetes before 1.30), where the end of the input closes \
+             the connection before psql's exit status can come back\n\
              hint: check the data with `ssp db shell -c …`; from Kubernetes 1.30 (v5.channel.k8s.io) psql's status comes back"
         ),
         err => anyhow::Error::new(err).context(format!("cannot run psql in pod {pod}")),

@@ -83,7 +83,7 @@ pub fn unreachable_hint(err: &anyhow::Error) -> Option<&'static str> {
         cause.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::ConnectionRefused)
     });
     (from_kube && refused).then_some(
-        "the cluster's API server does not answer: `ssp status` shows whether the cluster runs, `ssp start` starts a stopped one",
+        "the cluster's API server does not answer: `ssp status` shows whether the cluster runs (a stopped k3d cluster: `ssp start`)",
     )
 }
 
