@@ -27,7 +27,7 @@ fn analyze(s: &str) -> Analysis {
     // printable ASCII without spaces, not starting with an indicator or "...", not ending in ':'.
     // Nothing below can clear a flag for such a string, and this skips a char-by-char pass.
     let b = s.as_bytes();
-    if b.iter().all(|c| (0x21..=0x7e).contains(c))
+    if all_visible_ascii(b)
         // A `match`, not a search of a byte table: the table's search went out of line to memchr
         // and cost 55 to 118 instructions a call depending on where the linker put the table.
         && !matches!(
@@ -40,6 +40,21 @@ fn analyze(s: &str) -> Analysis {
         return a;
     }
     analyze_slow(s)
+}
+
+/// Whether every byte is printable ASCII other than the space (0x21..=0x7e). Checked 16 bytes
+/// at a time without an early exit, which the compiler turns into vector instructions: the
+/// byte-by-byte `all` took ~10 instructions a byte, 6 % of encrypting a 10,000-leaf file (whose
+/// `ENC[…]` envelopes are most of its bytes).
+fn all_visible_ascii(b: &[u8]) -> bool {
+    let visible = |c: u8| c.wrapping_sub(0x21) < 0x5e;
+    let mut chunks = b.chunks_exact(16);
+    for chunk in &mut chunks {
+        if !chunk.iter().fold(true, |all, &c| all & visible(c)) {
+            return false;
+        }
+    }
+    chunks.remainder().iter().all(|&c| visible(c))
 }
 
 /// yaml.v3's `analyzeScalar`, character by character.
@@ -758,6 +773,23 @@ mod tests {
                 for c in [' ', ':', '#', '-', '.'] {
                     let three = format!("{a}{b}{c}");
                     assert_eq!(analyze(&three), analyze_slow(&three), "{three:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_visible_ascii_check_agrees_with_the_byte_by_byte_one() {
+        let by_byte = |b: &[u8]| b.iter().all(|c| (0x21..=0x7e).contains(c));
+        for len in [0, 1, 15, 16, 17, 31, 32, 33, 100] {
+            let base: Vec<u8> = (0..len).map(|i| b'!' + (i % 94) as u8).collect();
+            assert!(all_visible_ascii(&base) && by_byte(&base), "{len}");
+            for at in 0..len {
+                for bad in [b' ', 0x20, 0x7f, 0x80, 0xff, 0x00, b'\n', b'\t'] {
+                    let mut v = base.clone();
+                    v[at] = bad;
+                    assert_eq!(all_visible_ascii(&v), by_byte(&v), "{len} {at} {bad:#x}");
+                    assert!(!all_visible_ascii(&v));
                 }
             }
         }
