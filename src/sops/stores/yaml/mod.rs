@@ -18,6 +18,7 @@
 
 mod emit;
 mod parse;
+mod style;
 
 pub(crate) use emit::go_format_g;
 pub use emit::{emit, emit_value};
