@@ -5,8 +5,9 @@
 //! channel and closed at its end (v5's close signal), and the program's exit status read from the
 //! `Status` kubelet sends on the error channel. With a TTY ([`run_tty`]): one output stream (a
 //! terminal has no separate stderr), the local terminal's size sent on the resize channel.
-//! Each frame's payload is written to its destination as it arrives: a dump of any size passes
-//! through a frame or two of memory. Ctrl-C/SIGTERM ([`crate::platform::interrupt`]) ends the
+//! Each frame's payload goes to its destination as it arrives (stdout through one 256 KiB buffer,
+//! written whenever no further frame is ready): a dump of any size passes through that buffer and
+//! a frame or two of memory. Ctrl-C/SIGTERM ([`crate::platform::interrupt`]) ends the
 //! exec with [`ExecError::Interrupted`].
 
 use ::kube::api::{Api, AttachParams, ListParams};

@@ -49,11 +49,8 @@ pub async fn client_for_context(context: &str) -> Result<Client, KubeError> {
 /// kubeconfig, the context is not in it, or its entry does not give a client (the caller then asks
 /// the cluster's own tool for the kubeconfig).
 pub async fn client_for_context_if_present(context: &str) -> Option<Client> {
-    let kubeconfig = Kubeconfig::read().ok()?;
-    if !kubeconfig.contexts.iter().any(|c| c.name == context) {
-        return None;
-    }
-    client_for(kubeconfig, context).await.ok()
+    // `client_for` refuses a context the kubeconfig does not have.
+    client_for(Kubeconfig::read().ok()?, context).await.ok()
 }
 
 /// Whether the user's kubeconfig (`KUBECONFIG` or `~/.kube/config`) can be read and has `context`

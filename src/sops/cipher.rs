@@ -329,30 +329,28 @@ pub fn decrypt_value(s: &str, key: &DataKey, aad: &str) -> Result<Value, CipherE
 
 /// Decrypted bytes as a value of their type tag.
 fn typed(mut bytes: Zeroizing<Vec<u8>>, ty: ValueType) -> Result<Value, CipherError> {
-    if matches!(ty, ValueType::Str | ValueType::Comment) {
-        // The decrypted buffer becomes the string (no copy, the value holds the plaintext anyway);
-        // bytes that are not UTF-8 are zeroized here, as the buffer would have been.
-        return match String::from_utf8(std::mem::take(&mut *bytes)) {
-            Ok(text) => Ok(Value::Str(text)),
-            Err(err) => {
-                drop(Zeroizing::new(err.into_bytes()));
-                Err(CipherError::Malformed("decrypted value is not UTF-8".into()))
-            }
-        };
+    fn not_utf8() -> CipherError {
+        CipherError::Malformed("decrypted value is not UTF-8".into())
     }
-    let text = || {
-        std::str::from_utf8(&bytes)
-            .map(str::to_owned)
-            .map_err(|_| CipherError::Malformed("decrypted value is not UTF-8".into()))
-    };
+    fn text(bytes: &[u8]) -> Result<&str, CipherError> {
+        std::str::from_utf8(bytes).map_err(|_| not_utf8())
+    }
     let bad = |t: &str| CipherError::Malformed(format!("decrypted value is not a valid {t}"));
     Ok(match ty {
-        ValueType::Str | ValueType::Comment => unreachable!("returned above"),
-        ValueType::Time => Value::Time(super::time::from_rfc3339(&text()?).ok_or_else(|| bad("RFC 3339 time"))?),
+        // The decrypted buffer becomes the string (no copy, the value holds the plaintext anyway);
+        // bytes that are not UTF-8 are zeroized here, as the buffer would have been.
+        ValueType::Str | ValueType::Comment => match String::from_utf8(std::mem::take(&mut *bytes)) {
+            Ok(text) => Value::Str(text),
+            Err(err) => {
+                drop(Zeroizing::new(err.into_bytes()));
+                return Err(not_utf8());
+            }
+        },
+        ValueType::Time => Value::Time(super::time::from_rfc3339(text(&bytes)?).ok_or_else(|| bad("RFC 3339 time"))?),
         ValueType::Bytes => Value::Bytes(bytes.to_vec()),
-        ValueType::Int => Value::Int(text()?.parse().map_err(|_| bad("int"))?),
-        ValueType::Float => Value::Float(parse_go_float(&text()?).ok_or_else(|| bad("float"))?),
-        ValueType::Bool => Value::Bool(parse_go_bool(&text()?).ok_or_else(|| bad("bool"))?),
+        ValueType::Int => Value::Int(text(&bytes)?.parse().map_err(|_| bad("int"))?),
+        ValueType::Float => Value::Float(parse_go_float(text(&bytes)?).ok_or_else(|| bad("float"))?),
+        ValueType::Bool => Value::Bool(parse_go_bool(text(&bytes)?).ok_or_else(|| bad("bool"))?),
     })
 }
 

@@ -242,7 +242,8 @@ impl Registry {
         self.call_as(auth, method, path, headers, body)
     }
 
-    /// [`Registry::call`] with other credentials (or none).
+    /// [`Registry::call`] with other credentials (or none). Under token auth any credentials
+    /// stand for a token minted for the path, none for an unauthenticated call.
     pub fn call_as(
         &self,
         auth: Option<(&str, &str)>,

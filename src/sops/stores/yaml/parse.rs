@@ -623,7 +623,7 @@ mod tests {
         for s in ["0x", "0o", "0b2", "08", "0x+1", "0x-1", "1e3", "12a"] {
             assert_eq!(parse_int(s), None, "{s}");
         }
-        // `08` and `09.5` are yaml.v3 floats; `0x` stays a string.
+        // `08` is a yaml.v3 float; `0x` stays a string.
         assert!(matches!(resolve_plain("08".into()), Value::Float(f) if f == 8.0));
         assert!(matches!(resolve_plain("0777".into()), Value::Int(511)));
         assert!(matches!(resolve_plain("0x".into()), Value::Str(_)));
