@@ -141,7 +141,8 @@ fn main() {
     if std::env::args().any(|a| a == "--list") {
         return;
     }
-    let ssp = PathBuf::from(env!("CARGO_BIN_EXE_ssp"));
+    // SSP_BENCH_SSP names another ssp binary to measure (a build with other link options, say).
+    let ssp = std::env::var_os("SSP_BENCH_SSP").map_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_ssp")), PathBuf::from);
     let rops = rops_binary();
     let dir = tempfile::tempdir().expect("temp dir");
     let d = dir.path();

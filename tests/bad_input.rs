@@ -8,7 +8,6 @@ mod support;
 use std::os::unix::fs::PermissionsExt;
 use std::time::Duration;
 
-use clap::CommandFactory;
 use support::cli::{Outcome, Project, Ssp};
 use support::stack::{CLUSTER, Stack, StackOptions, small_release};
 
@@ -287,7 +286,7 @@ fn term_dumb_on_a_terminal_gets_no_colour() {
 
 #[test]
 fn help_examples_are_never_rewrapped() {
-    let top = ssp::cli::Cli::command();
+    let top = ssp::cli::whole_command();
     let mut paths = vec![Vec::new()];
     paths.extend(support::cli::subcommand_paths());
     let mut checked = 0;

@@ -24,6 +24,34 @@ fn clap_definitions_are_consistent() {
     ssp::cli::Cli::command().debug_assert();
 }
 
+/// A subcommand's arguments are added when clap enters it (deferred). The description its parent
+/// lists for it must be the one it shows once its arguments are there: an `Args` struct's doc
+/// comment would replace it (clap applies it as `about` when the arguments are added).
+#[test]
+fn a_deferred_command_keeps_its_description() {
+    fn find<'a>(mut command: &'a clap::Command, path: &[String]) -> &'a clap::Command {
+        for name in path {
+            command = command.find_subcommand(name).unwrap_or_else(|| panic!("no {name} in {path:?}"));
+        }
+        command
+    }
+    fn built_along(path: &[String]) -> clap::Command {
+        let mut command = ssp::cli::command();
+        let argv = std::iter::once("ssp").chain(path.iter().map(String::as_str)).chain(["--help"]);
+        let _ = command.try_get_matches_from_mut(argv);
+        command
+    }
+    let paths = support::cli::subcommand_paths();
+    assert!(paths.len() > 30, "{paths:?}");
+    for path in paths {
+        let (parent, _) = path.split_at(path.len() - 1);
+        let listed = find(&built_along(parent), &path).get_about().map(ToString::to_string);
+        let own = find(&built_along(&path), &path).get_about().map(ToString::to_string);
+        assert!(listed.is_some(), "{path:?} has no description");
+        assert_eq!(listed, own, "{path:?}: its description changed when its arguments were added");
+    }
+}
+
 #[test]
 fn version_prints_the_crate_version() {
     Ssp::new().args(["--version"]).run().success().stdout_has(&format!("ssp {}", env!("CARGO_PKG_VERSION")));
@@ -68,7 +96,7 @@ fn checked_in_completions_are_current() {
 fn checked_in_man_page_is_current() {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("completions/ssp.1");
     let mut fresh = Vec::new();
-    clap_mangen::Man::new(ssp::cli::Cli::command()).render(&mut fresh).unwrap();
+    clap_mangen::Man::new(ssp::cli::whole_command()).render(&mut fresh).unwrap();
     if std::env::var_os("SSP_BLESS").is_some() {
         std::fs::write(&path, &fresh).unwrap();
     }

@@ -3,12 +3,14 @@
 use clap::{Args, Subcommand};
 
 #[derive(Debug, Clone, Args)]
+#[command(mut_subcommands = super::verbatim_examples)]
 pub struct DbArgs {
     #[command(subcommand)]
     pub verb: DbVerb,
 }
 
 #[derive(Debug, Clone, Subcommand)]
+#[command(defer = true)]
 pub enum DbVerb {
     /// Print the database's connection string (`postgres://user:password@host:port/database`)
     /// from the chart's db Secret: for the host port the cluster maps to Postgres, or with

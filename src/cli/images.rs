@@ -5,7 +5,7 @@ use clap::{Args, Subcommand, ValueEnum};
 use super::Environment;
 
 #[derive(Debug, Clone, Args)]
-#[command(args_conflicts_with_subcommands = true)]
+#[command(args_conflicts_with_subcommands = true, mut_subcommands = super::verbatim_examples)]
 pub struct ImagesArgs {
     #[command(subcommand)]
     pub verb: Option<ImagesVerb>,
@@ -16,6 +16,7 @@ pub struct ImagesArgs {
 }
 
 #[derive(Debug, Clone, Subcommand)]
+#[command(defer = true)]
 pub enum ImagesVerb {
     /// The images and where each one is (the default).
     #[command(after_help = "\
@@ -55,7 +56,8 @@ its blobs are there.")]
     Mirror(ImagesMirrorArgs),
 }
 
-/// Which values the images come from.
+// Which values the images come from. (A plain comment: an `Args` struct's doc comment would
+// become the `about` of the command its arguments are added to; see cli/sops.rs.)
 #[derive(Debug, Clone, Args)]
 pub struct ImagesValuesArgs {
     /// The values set whose images to take.

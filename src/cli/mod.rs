@@ -37,37 +37,90 @@ then by flags. `ssp config` shows the result.";
 /// `after_help`) printed verbatim. clap's `wrap_help` re-flows `after_help` to the terminal width,
 /// which broke example commands mid-line; literal text of a help template is never re-flowed, so
 /// the examples go there (the man page still reads `after_help`). Argument help still wraps.
+///
+/// Only the top level is built here. A subcommand's arguments and its own subcommands are added
+/// when clap enters it (`#[command(defer = true)]` on each subcommand enum, clap's
+/// `Command::defer`), or when help, completions or the man page need the whole tree: parsing
+/// `ssp sops decrypt FILE` builds `sops` and `decrypt`, not the ~20 other commands' ~200
+/// arguments. Building them all on every run cost ~1.5 M instructions and ~400 KB of heap: about
+/// a third of a whole `ssp sops decrypt` of a small file.
 pub fn command() -> clap::Command {
     use clap::CommandFactory;
-    verbatim_examples(Cli::command(), &|_| true)
+    verbatim_examples(Cli::command())
 }
 
-/// [`command`] for parsing `args` (this process's command line, program name first): the
-/// examples become help templates only on the commands `args` names, the only ones whose help
-/// clap can print for it (a command is reached by its name or alias as a word of the command line,
-/// `ssp help NAME…` included). Turning every command's examples into a template cost ~15 % of
-/// the instructions of a whole `ssp sops decrypt` of a small file.
-pub fn command_for(args: &[std::ffi::OsString]) -> clap::Command {
-    use clap::CommandFactory;
-    let words: std::collections::HashSet<&str> = args.iter().skip(1).filter_map(|a| a.to_str()).collect();
-    verbatim_examples(Cli::command(), &|sub| {
-        words.contains(sub.get_name()) || sub.get_all_aliases().any(|alias| words.contains(alias))
+/// [`command`] with every subcommand built, for completions and the man page, which show the
+/// whole tree. clap copies the tree of subcommands under `help` (`ssp help db dump`) when it
+/// builds the top level, before the deferred subcommands below it exist: its copies of `db`,
+/// `images` and `sops` would have no verbs, and `ssp help db <TAB>` would offer none. They are
+/// completed here as clap copies them (name, about, hidden; no flags).
+pub fn whole_command() -> clap::Command {
+    // As clap's `_copy_subtree_for_help`, with the binary names its build would have given them
+    // (the completion scripts are keyed by them; the build that names them has already run).
+    fn copy_for_help(command: &clap::Command, parent_bin: &str, parent_display: &str) -> clap::Command {
+        let name = command.get_name();
+        let (bin, display) = (format!("{parent_bin} {name}"), format!("{parent_display}-{name}"));
+        let copy = clap::Command::new(name.to_owned())
+            .hide(command.is_hide_set())
+            .disable_help_flag(true)
+            .disable_version_flag(true)
+            .subcommands(
+                command
+                    .get_subcommands()
+                    .filter(|sub| sub.get_name() != "help")
+                    .map(|sub| copy_for_help(sub, &bin, &display)),
+            )
+            .bin_name(bin.clone())
+            .display_name(display.clone());
+        match command.get_about() {
+            Some(about) => copy.about(about.clone()),
+            None => copy,
+        }
+    }
+    let mut command = command();
+    command.build();
+    let help = command.find_subcommand("help").expect("clap adds `help`");
+    let (help_bin, help_display) = (
+        help.get_bin_name().unwrap_or("ssp help").to_owned(),
+        help.get_display_name().unwrap_or("ssp-help").to_owned(),
+    );
+    let mut nested: std::collections::HashMap<String, Vec<clap::Command>> = command
+        .get_subcommands()
+        .filter(|sub| sub.get_name() != "help" && sub.has_subcommands())
+        .map(|sub| {
+            let name = sub.get_name();
+            let (bin, display) = (format!("{help_bin} {name}"), format!("{help_display}-{name}"));
+            let verbs = sub
+                .get_subcommands()
+                .filter(|verb| verb.get_name() != "help")
+                .map(|verb| copy_for_help(verb, &bin, &display))
+                .collect();
+            (name.to_owned(), verbs)
+        })
+        .collect();
+    // (`mut_subcommands` keeps the order, which the scripts list the names in.)
+    command.mut_subcommand("help", |help| {
+        help.mut_subcommands(|copy| match nested.remove(copy.get_name()) {
+            Some(verbs) => copy.subcommands(verbs),
+            None => copy,
+        })
     })
 }
 
-/// Gives `command` and, recursively, each subcommand `wanted` picks its examples as literal help
-/// text.
-fn verbatim_examples(mut command: clap::Command, wanted: &dyn Fn(&clap::Command) -> bool) -> clap::Command {
-    if let Some(text) = command.get_after_help().map(ToString::to_string) {
-        // clap's default template, with the after-help text as literal text. (`{` starts a
-        // template tag: `{"a":1}` passes through as an unknown tag; a test checks every line.)
-        let template =
-            format!("{{before-help}}{{about-with-newline}}\n{{usage-heading}} {{usage}}\n\n{{all-args}}\n\n{text}");
-        command = command.help_template(template);
-    }
-    let names: Vec<String> =
-        command.get_subcommands().filter(|s| wanted(s)).map(|s| s.get_name().to_string()).collect();
-    names.into_iter().fold(command, |command, name| command.mut_subcommand(name, |sub| verbatim_examples(sub, wanted)))
+/// Gives `command` its examples as literal help text (clap's default template with the
+/// after-help text at its end). Run on each command's subcommands as the command is built
+/// (`mut_subcommands`), so only on those of the commands clap enters.
+pub(crate) fn verbatim_examples(command: clap::Command) -> clap::Command {
+    let Some(text) = command.get_after_help() else { return command };
+    // clap's default template, with the after-help text as literal text. (`{` starts a
+    // template tag: `{"a":1}` passes through as an unknown tag; a test checks every line.) The
+    // text is plain (no styles), so its `ansi()` form is the text itself, copied as it is;
+    // `Display` would copy it piece by piece (~8,000 instructions a command).
+    let template = format!(
+        "{{before-help}}{{about-with-newline}}\n{{usage-heading}} {{usage}}\n\n{{all-args}}\n\n{}",
+        text.ansi()
+    );
+    command.help_template(template)
 }
 
 /// Run the Support Sphere backend: pinned tools, a local k3d cluster with Supabase,
@@ -79,7 +132,7 @@ fn verbatim_examples(mut command: clap::Command, wanted: &dyn Fn(&clap::Command)
     propagate_version = true,
     after_help = AFTER_HELP,
     max_term_width = 100,
-    mut_subcommands = with_global_args
+    mut_subcommands = top_level_subcommand
 )]
 pub struct Cli {
     #[command(flatten)]
@@ -89,26 +142,32 @@ pub struct Cli {
     pub command: Command,
 }
 
-/// Gives `sub` the [`GlobalArgs`], `--config` included unless `sub` is `sops`.
+/// Gives `sub` ssp's `--config` unless `sub` is `sops`.
 ///
 /// `ssp --config FILE` names an ssp.toml; `ssp sops --config FILE` is sops' flag and names the
 /// .sops.yaml. clap hands a global flag to every subcommand, where a second `--config` would clash
-/// (and their values would mix), so `--config` is not global: every other subcommand gets it here,
-/// with the rest of the global flags in their order, so help, completions and man page list them
-/// as clap's own propagation would.
-fn with_global_args(sub: clap::Command) -> clap::Command {
+/// (and their values would mix), so `--config` is not global at the top: every other subcommand
+/// gets it here, global from there down (`ssp db dump --config FILE`). The rest of [`GlobalArgs`]
+/// reach every subcommand through clap's own propagation. Help lists a command's options by their
+/// display order: `--config` keeps the place it has among the global flags, and the command's own
+/// arguments, added later (deferred), count theirs from 0 again, as if they had been added first.
+/// Then the examples of `sub`'s help become literal text ([`verbatim_examples`]).
+fn top_level_subcommand(sub: clap::Command) -> clap::Command {
     if sub.get_name() == "sops" {
-        return sub;
+        return verbatim_examples(sub);
     }
     thread_local! {
         // Built once, not once for each of the ~20 subcommands this runs for.
-        static GLOBAL: Vec<clap::Arg> =
-            GlobalArgs::augment_args(clap::Command::new("ssp")).get_arguments().map(|arg| arg.clone().global(true)).collect();
+        static CONFIG: clap::Arg = GlobalArgs::augment_args(clap::Command::new("ssp"))
+            .get_arguments()
+            .find(|arg| arg.get_id() == "config")
+            .expect("GlobalArgs has --config")
+            .clone()
+            .global(true);
     }
-    GLOBAL.with(|global| global.iter().fold(sub, |sub, arg| sub.arg(arg.clone())))
+    verbatim_examples(CONFIG.with(|config| sub.arg(config.clone())).next_display_order(0))
 }
 
-/// Flags every command accepts (`ssp sops` has its own `--config`).
 #[derive(Debug, Clone, Args)]
 pub struct GlobalArgs {
     /// Use DIR as the project root instead of searching upward from the current folder for the
@@ -143,6 +202,7 @@ pub struct GlobalArgs {
 }
 
 #[derive(Debug, Subcommand)]
+#[command(defer = true)]
 pub enum Command {
     /// Show the resolved configuration, each value with where it came from.
     #[command(after_help = "\

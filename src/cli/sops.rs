@@ -1,5 +1,10 @@
 //! `ssp sops`' arguments: the verbs, and the argument groups they share, each defined once here
 //! and flattened (`#[command(flatten)]`) into the verbs that take it.
+//!
+//! The argument structs carry plain `//` comments, not doc comments: clap applies an `Args`
+//! struct's doc comment as the `about` of the command its arguments are added to, and as those
+//! are added when clap enters the command (deferred), after the verb's own doc comment, it would
+//! replace the verb's description (`tests/cli.rs` checks every command's).
 
 use std::path::PathBuf;
 
@@ -61,7 +66,7 @@ pub enum SopsFormat {
     Binary,
 }
 
-/// `--input-type` / `--output-type`.
+// `--input-type` / `--output-type`.
 #[derive(Debug, Clone, Default, Args)]
 pub struct SopsTypes {
     /// Input format (default: from the file's extension; anything else is binary).
@@ -73,7 +78,7 @@ pub struct SopsTypes {
     pub output_type: Option<SopsFormat>,
 }
 
-/// `--input-type` alone, for the verbs that write no document.
+// `--input-type` alone, for the verbs that write no document.
 #[derive(Debug, Clone, Default, Args)]
 pub struct SopsInputType {
     /// Input format (default: from the file's extension).
@@ -81,7 +86,7 @@ pub struct SopsInputType {
     pub input_type: Option<SopsFormat>,
 }
 
-/// `--ignore-mac`, for every verb that decrypts.
+// `--ignore-mac`, for every verb that decrypts.
 #[derive(Debug, Clone, Default, Args)]
 pub struct SopsMac {
     /// Decrypt even when the MAC is missing or does not match.
@@ -89,7 +94,7 @@ pub struct SopsMac {
     pub ignore_mac: bool,
 }
 
-/// Where the result goes: stdout (default), `--in-place`, or `--output FILE`.
+// Where the result goes: stdout (default), `--in-place`, or `--output FILE`.
 #[derive(Debug, Clone, Default, Args)]
 pub struct SopsWrite {
     /// Write the result back to FILE (atomically: a temp file beside it, then a rename).
@@ -101,7 +106,7 @@ pub struct SopsWrite {
     pub output: Option<PathBuf>,
 }
 
-/// Recipients and encryption rules for new files (default: the matching .sops.yaml creation rule).
+// Recipients and encryption rules for new files (default: the matching .sops.yaml creation rule).
 #[derive(Debug, Clone, Default, Args)]
 pub struct SopsRecipients {
     /// Comma-separated age recipients (age1…, or age1pq1… for post-quantum ones).
@@ -137,6 +142,7 @@ pub struct SopsRecipients {
 }
 
 #[derive(Debug, Clone, Args)]
+#[command(mut_subcommands = super::verbatim_examples)]
 pub struct SopsArgs {
     #[command(subcommand)]
     pub verb: Option<SopsVerb>,
@@ -187,6 +193,7 @@ pub struct SopsArgs {
 }
 
 #[derive(Debug, Clone, Subcommand)]
+#[command(defer = true)]
 pub enum SopsVerb {
     /// Decrypt a file (or stdin) and print the plaintext.
     #[command(after_help = "\
@@ -296,7 +303,7 @@ removed on every exit path (Ctrl-C and SIGTERM included). The command's exit sta
     Keyservice(SopsUnsupportedArgs),
 }
 
-/// What `exec-env` and `exec-file` share.
+// What `exec-env` and `exec-file` share.
 #[derive(Debug, Clone, Args)]
 pub struct SopsExecArgs {
     /// Start the command and return at once without waiting for it (deprecated in sops).
@@ -352,7 +359,7 @@ pub struct SopsExecFileArgs {
     pub exec: SopsExecArgs,
 }
 
-/// Whatever follows a sops verb ssp does not implement.
+// Whatever follows a sops verb ssp does not implement.
 #[derive(Debug, Clone, Args)]
 pub struct SopsUnsupportedArgs {
     #[arg(num_args = 0.., trailing_var_arg = true, allow_hyphen_values = true)]
@@ -500,7 +507,7 @@ pub struct SopsRotateArgs {
     pub file: PathBuf,
 }
 
-/// What new AWS KMS master keys (`--kms`, `--add-kms`) carry besides their ARN.
+// What new AWS KMS master keys (`--kms`, `--add-kms`) carry besides their ARN.
 #[derive(Debug, Clone, Default, Args)]
 pub struct SopsKmsOptions {
     /// AWS KMS encryption context for the new KMS keys: comma-separated KEY:VALUE pairs.
@@ -512,7 +519,7 @@ pub struct SopsKmsOptions {
     pub aws_profile: Option<String>,
 }
 
-/// Master keys to add to (the first key group) or remove from a file while rotating its data key.
+// Master keys to add to (the first key group) or remove from a file while rotating its data key.
 #[derive(Debug, Clone, Default, Args)]
 pub struct SopsRotateKeys {
     /// Add these age recipients (comma-separated).

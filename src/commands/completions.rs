@@ -1,9 +1,8 @@
 //! `ssp completions SHELL`: generated from the clap definitions (the same source as `--help`).
 
-use clap::CommandFactory;
 use clap_complete::Shell;
 
-use crate::cli::{Cli, CompletionsArgs};
+use crate::cli::CompletionsArgs;
 
 pub fn run(args: &CompletionsArgs) -> anyhow::Result<()> {
     use std::io::Write;
@@ -13,7 +12,7 @@ pub fn run(args: &CompletionsArgs) -> anyhow::Result<()> {
 
 /// The completion script for `shell`, exactly as checked in under `completions/`.
 pub fn render(shell: Shell) -> Vec<u8> {
-    let mut command = Cli::command();
+    let mut command = crate::cli::whole_command();
     let mut out = Vec::new();
     clap_complete::generate(shell, &mut command, "ssp", &mut out);
     out

@@ -278,6 +278,7 @@ pub fn subcommand_paths() -> Vec<Vec<String>> {
         }
     }
     let mut out = Vec::new();
-    walk(&<ssp::cli::Cli as clap::CommandFactory>::command(), &[], &mut out);
+    // Built: each subcommand's own subcommands are added when clap builds it (deferred).
+    walk(&ssp::cli::whole_command(), &[], &mut out);
     out
 }
