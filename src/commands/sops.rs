@@ -320,9 +320,13 @@ impl Sops {
         let (input, output) = formats(&a.types, a.filename_override.as_deref().or(file));
         let stdin_defaults = file.is_none() && a.filename_override.is_none();
         let opts = DecryptOptions { ignore_mac: a.mac.ignore_mac };
-        let sops_file = load(&bytes, input, self.store_options()?).map_err(|e| {
+        let mut sops_file = load(&bytes, input, self.store_options()?).map_err(|e| {
             if stdin_defaults && a.types.input_type.is_none() { with_hint(e, STDIN_INPUT_HINT) } else { e }
         })?;
+        // The tree owns what it read: the file's bytes are freed now, and (below) the encrypted
+        // values once decrypted, so the input, both trees and the output are never all held at
+        // once (10,000 leaves: the peak is then the parse's).
+        drop(bytes);
         let sources = self.sources();
         let output_hint = |e: SopsError| {
             let binary_default = stdin_defaults && a.types.output_type.is_none() && input != Format::Binary;
@@ -338,6 +342,7 @@ impl Sops {
             }
             None => {
                 let d = sops_file.decrypt(&sources, opts).map_err(engine)?;
+                drop(std::mem::take(&mut sops_file.branches));
                 sops_file.emit_plain(&d.document, output).map_err(output_hint)?
             }
         };
