@@ -270,7 +270,10 @@ struct Envelope {
 /// What precedes the last comma of `s`, and the value of `field` (`tag:`, …) after it; `None`
 /// when there is no comma or the part after it does not start with `field`.
 fn last_field<'a>(s: &'a str, field: &str) -> Option<(&'a str, &'a str)> {
-    let (before, last) = s.rsplit_once(',')?;
+    // A plain scan back from the end: the comma is a few bytes away, and `rsplit_once(',')` set
+    // up a searcher each time (~250 instructions a field, ~1 % of a 10,000-leaf decrypt).
+    let comma = s.as_bytes().iter().rposition(|&b| b == b',')?;
+    let (before, last) = (&s[..comma], &s[comma + 1..]);
     Some((before, last.strip_prefix(field)?))
 }
 
