@@ -704,8 +704,14 @@ fn ssp_in_clone(root: &std::path::Path, home: &std::path::Path) -> support::cli:
         .env("TMPDIR", home)
 }
 
+/// The fresh-clone dry runs use the default ports (80, 443, 5432, …), and ssp's pre-flight checks
+/// each by binding it for a moment: two of them at once would find each other's port taken ("host
+/// port 80: in use by another process", seen once under a full run). One at a time.
+static DEFAULT_PORTS: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 #[test]
 fn a_fresh_clones_dry_run_shows_the_whole_plan_and_writes_nothing() {
+    let _ports = DEFAULT_PORTS.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     let Some(dir) = fresh_clone() else { return };
     let root = dir.path().join("repo");
     let home = tempfile::tempdir().unwrap();
@@ -747,6 +753,7 @@ fn a_fresh_clones_dry_run_shows_the_whole_plan_and_writes_nothing() {
 
 #[test]
 fn a_fresh_clones_cloud_dry_run_names_the_decrypted_source_never_the_values() {
+    let _ports = DEFAULT_PORTS.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     let Some(dir) = fresh_clone() else { return };
     let root = dir.path().join("repo");
     let home = tempfile::tempdir().unwrap();
