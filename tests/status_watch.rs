@@ -217,6 +217,45 @@ fn a_stopped_cluster_is_reported_without_watching() {
     assert!(stack.api.requests().is_empty());
 }
 
+/// With `-v` the API log shares the terminal with the watch: a table redrawn in place would be torn
+/// by it, so the changes come as lines, after a note that says so.
+#[test]
+fn with_verbose_on_a_terminal_the_changes_come_as_lines() {
+    let Some(stack) = deployed() else { return };
+    let Some(ssp) = stack.ssp().args(["-v", "status", "--watch"]).on_terminal() else { return };
+    stack.api.set_ready_replicas("deployments", "default", KONG, Some(0));
+    let mut child =
+        ssp.into_command().stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let (tx, chunks) = channel::<Vec<u8>>();
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 4096];
+        while let Ok(n) = stdout.read(&mut buf) {
+            if n == 0 || tx.send(buf[..n].to_vec()).is_err() {
+                break;
+            }
+        }
+    });
+    let mut screen = String::new();
+    let deadline = Instant::now() + WAIT;
+    let ready = format!("deployment/{KONG} 1/1 ready, restarts 0");
+    let mut marked = false;
+    while !screen.contains(&ready) {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let chunk = chunks.recv_timeout(left).unwrap_or_else(|_| panic!("no {ready:?} on the terminal:\n{screen}"));
+        screen.push_str(&String::from_utf8_lossy(&chunk));
+        if !marked && screen.contains("0/1 available") {
+            stack.api.mark_ready("deployments", "default", KONG);
+            marked = true;
+        }
+    }
+    assert!(screen.contains("with -v the table is not redrawn in place"), "{screen}");
+    assert!(screen.contains("$ k3d cluster list"), "the -v log is on the terminal: {screen}");
+    assert!(!screen.contains("\x1b[J") && !screen.contains("WORKLOAD"), "no table: {screen}");
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
 #[test]
 fn on_a_terminal_the_table_is_redrawn_in_place() {
     let Some(stack) = deployed() else { return };

@@ -544,7 +544,8 @@ pub struct StatusArgs {
     /// The table shows each workload's ready/desired, status, container restarts, age and last
     /// Warning event, from Kubernetes watches (no polling). When stdout is not a terminal, the
     /// first lines list every workload, then a line appears only when a workload's readiness,
-    /// restarts or last warning changed (`… removed` when it is deleted).
+    /// restarts or last warning changed (`… removed` when it is deleted). So it is too with `-v`
+    /// on a terminal, whose log lines would tear a table redrawn in place.
     #[arg(short, long)]
     pub watch: bool,
 }

@@ -151,7 +151,15 @@ async fn watch(ctx: &Context) -> anyhow::Result<()> {
     let release = Release::for_project(&ctx.project, &access.context, None);
     let client = access.client().await?;
     let title = format!("{} in {} ({})", release.name, release.namespace, access.context);
-    let mut screen = Screen::new(title.clone(), ctx.output.color());
+    // `-v` writes its log lines to stderr; on the same terminal they would tear a table
+    // redrawn in place (it moves up over what it drew last), so the watch prints its changes as
+    // lines instead.
+    let logs_on_terminal =
+        ctx.output.verbosity() >= crate::platform::output::Verbosity::Verbose && std::io::stderr().is_terminal();
+    let mut screen = Screen::new(title.clone(), ctx.output.color(), logs_on_terminal);
+    if logs_on_terminal && std::io::stdout().is_terminal() {
+        ctx.output.note("with -v the table is not redrawn in place (the log would tear it): one line per change");
+    }
     if !screen.live {
         ctx.output.step(format!("watching {title}; Ctrl-C leaves"));
     }
@@ -186,9 +194,9 @@ struct Screen {
 }
 
 impl Screen {
-    fn new(title: String, color: bool) -> Self {
+    fn new(title: String, color: bool, logs_on_terminal: bool) -> Self {
         let dumb = std::env::var_os("TERM").is_some_and(|t| t == "dumb");
-        let live = std::io::stdout().is_terminal() && !dumb;
+        let live = std::io::stdout().is_terminal() && !dumb && !logs_on_terminal;
         Screen { title, color, live, rows: None, drawn: 0 }
     }
 
