@@ -168,6 +168,7 @@ fn top_level_subcommand(sub: clap::Command) -> clap::Command {
     verbatim_examples(CONFIG.with(|config| sub.arg(config.clone())).next_display_order(0))
 }
 
+/// Flags every command accepts (`ssp sops` has its own `--config`).
 #[derive(Debug, Clone, Args)]
 pub struct GlobalArgs {
     /// Use DIR as the project root instead of searching upward from the current folder for the
