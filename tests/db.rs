@@ -464,45 +464,21 @@ fn child_of(parent: u32) -> Option<u32> {
 
 #[test]
 fn interactive_shell_runs_psql_on_a_terminal_that_follows_the_window() {
-    use std::io::{Read, Write};
-    use std::process::Stdio;
+    use std::io::Write;
     use std::time::{Duration, Instant};
     let Some((stack, _)) = deployed_with_postgres("interactive_shell") else { return };
     let Some(ssp) = stack.ssp().args(["db", "shell"]).on_terminal_sized(100, 30) else { return };
-    let mut child =
-        ssp.into_command().stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
-    let mut typed = child.stdin.take().unwrap();
-    let mut stdout = child.stdout.take().unwrap();
-    let (tx, chunks) = std::sync::mpsc::channel::<Vec<u8>>();
-    std::thread::spawn(move || {
-        let mut buf = [0u8; 4096];
-        while let Ok(n) = stdout.read(&mut buf) {
-            if n == 0 || tx.send(buf[..n].to_vec()).is_err() {
-                break;
-            }
-        }
-    });
-    let mut screen = String::new();
-    let mut wait_for = |needle: &str| {
-        let deadline = Instant::now() + Duration::from_secs(60);
-        while !screen.contains(needle) {
-            let left = deadline.saturating_duration_since(Instant::now());
-            let chunk =
-                chunks.recv_timeout(left).unwrap_or_else(|_| panic!("no {needle:?} on the terminal:\n{screen}"));
-            screen.push_str(&String::from_utf8_lossy(&chunk));
-        }
-        std::mem::take(&mut screen)
-    };
-    wait_for("postgres=#");
+    let mut terminal = ssp.start_on_terminal();
+    terminal.take_through("postgres=#");
     // The size at the start reached the pod's terminal: psql's shell escape asks it.
-    typed.write_all(b"\\! stty size\r").unwrap();
-    wait_for("30 100");
-    typed.write_all(b"select 40+2;\r").unwrap();
-    let answer = wait_for("(1 row)");
+    terminal.keys.write_all(b"\\! stty size\r").unwrap();
+    terminal.take_through("30 100");
+    terminal.keys.write_all(b"select 40+2;\r").unwrap();
+    let answer = terminal.take_through("(1 row)");
     assert!(answer.contains("42"), "{answer}");
 
     // A window resize (TIOCSWINSZ on ssp's terminal sends it SIGWINCH) follows.
-    let ssp_pid = child_of(child.id()).expect("ssp runs under script");
+    let ssp_pid = child_of(terminal.child.id()).expect("ssp runs under script");
     let tty = std::fs::OpenOptions::new().read(true).write(true).open(format!("/proc/{ssp_pid}/fd/0")).unwrap();
     let size = libc::winsize { ws_row: 40, ws_col: 120, ws_xpixel: 0, ws_ypixel: 0 };
     // SAFETY: TIOCSWINSZ reads one winsize from a valid struct; the fd is ssp's terminal.
@@ -512,8 +488,8 @@ fn interactive_shell_runs_psql_on_a_terminal_that_follows_the_window() {
         assert!(Instant::now() < deadline, "no resize to 120x40 reached the API: {:?}", stack.api.execs());
         std::thread::sleep(Duration::from_millis(20));
     }
-    typed.write_all(b"\\! stty size\r").unwrap();
-    wait_for("40 120");
+    terminal.keys.write_all(b"\\! stty size\r").unwrap();
+    terminal.take_through("40 120");
     let lflag = |tty: &std::fs::File| {
         // SAFETY: termios is plain data that tcgetattr fills in for a terminal fd.
         let mut t: libc::termios = unsafe { std::mem::zeroed() };
@@ -524,7 +500,7 @@ fn interactive_shell_runs_psql_on_a_terminal_that_follows_the_window() {
     // (That it is restored is platform::stdio's unit test: here the terminal ends with `script`.)
 
     // Ctrl-C is a byte for psql (raw mode here), which cancels the query, not ssp.
-    typed.write_all(b"select pg_sleep(60);\r").unwrap();
+    terminal.keys.write_all(b"select pg_sleep(60);\r").unwrap();
     let pg = support::postgres::server("interactive_shell").unwrap();
     let running = "select count(*) from pg_stat_activity where query = 'select pg_sleep(60);'";
     let deadline = Instant::now() + Duration::from_secs(30);
@@ -532,18 +508,11 @@ fn interactive_shell_runs_psql_on_a_terminal_that_follows_the_window() {
         assert!(Instant::now() < deadline, "the query never started");
         std::thread::sleep(Duration::from_millis(20));
     }
-    typed.write_all(b"\x03").unwrap();
-    let cancelled = wait_for("canceling statement due to user request");
+    terminal.keys.write_all(b"\x03").unwrap();
+    let cancelled = terminal.take_through("canceling statement due to user request");
     assert!(!cancelled.contains("interrupted"), "{cancelled}");
-    typed.write_all(b"\\q\r").unwrap();
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        assert!(Instant::now() < deadline, "ssp db shell did not end after \\q");
-        std::thread::sleep(Duration::from_millis(20));
-    };
+    terminal.keys.write_all(b"\\q\r").unwrap();
+    let status = terminal.exit_status("ssp db shell did not end after \\q");
     assert_eq!(status.code(), Some(0), "psql's status");
 
     let exec = stack.api.execs().last().unwrap().clone();

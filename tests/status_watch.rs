@@ -224,36 +224,14 @@ fn with_verbose_on_a_terminal_the_changes_come_as_lines() {
     let Some(stack) = deployed() else { return };
     let Some(ssp) = stack.ssp().args(["-v", "status", "--watch"]).on_terminal() else { return };
     stack.api.set_ready_replicas("deployments", "default", KONG, Some(0));
-    let mut child =
-        ssp.into_command().stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
-    let mut stdout = child.stdout.take().unwrap();
-    let (tx, chunks) = channel::<Vec<u8>>();
-    std::thread::spawn(move || {
-        let mut buf = [0u8; 4096];
-        while let Ok(n) = stdout.read(&mut buf) {
-            if n == 0 || tx.send(buf[..n].to_vec()).is_err() {
-                break;
-            }
-        }
-    });
-    let mut screen = String::new();
-    let deadline = Instant::now() + WAIT;
-    let ready = format!("deployment/{KONG} 1/1 ready, restarts 0");
-    let mut marked = false;
-    while !screen.contains(&ready) {
-        let left = deadline.saturating_duration_since(Instant::now());
-        let chunk = chunks.recv_timeout(left).unwrap_or_else(|_| panic!("no {ready:?} on the terminal:\n{screen}"));
-        screen.push_str(&String::from_utf8_lossy(&chunk));
-        if !marked && screen.contains("0/1 available") {
-            stack.api.mark_ready("deployments", "default", KONG);
-            marked = true;
-        }
-    }
+    let mut terminal = ssp.start_on_terminal();
+    terminal.wait_for("0/1 available");
+    stack.api.mark_ready("deployments", "default", KONG);
+    terminal.wait_for(&format!("deployment/{KONG} 1/1 ready, restarts 0"));
+    let screen = &terminal.screen;
     assert!(screen.contains("with -v the table is not redrawn in place"), "{screen}");
     assert!(screen.contains("$ k3d cluster list"), "the -v log is on the terminal: {screen}");
     assert!(!screen.contains("\x1b[J") && !screen.contains("WORKLOAD"), "no table: {screen}");
-    let _ = child.kill();
-    let _ = child.wait();
 }
 
 #[test]
@@ -263,50 +241,20 @@ fn on_a_terminal_the_table_is_redrawn_in_place() {
     stack.api.set_ready_replicas("deployments", "default", KONG, Some(0));
     // `script` relays what ssp draws; Ctrl-C is typed at the terminal (its line discipline turns
     // it into SIGINT for ssp).
-    let mut child =
-        ssp.into_command().stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
-    let mut stdout = child.stdout.take().unwrap();
-    let (tx, chunks) = channel::<Vec<u8>>();
-    std::thread::spawn(move || {
-        let mut buf = [0u8; 4096];
-        while let Ok(n) = stdout.read(&mut buf) {
-            if n == 0 || tx.send(buf[..n].to_vec()).is_err() {
-                break;
-            }
-        }
-    });
-    let mut screen = String::new();
-    let wait_for = |needle: &str, screen: &mut String| {
-        let deadline = Instant::now() + WAIT;
-        while !screen.contains(needle) {
-            let left = deadline.saturating_duration_since(Instant::now());
-            let chunk =
-                chunks.recv_timeout(left).unwrap_or_else(|_| panic!("no {needle:?} on the terminal:\n{screen}"));
-            screen.push_str(&String::from_utf8_lossy(&chunk));
-        }
-    };
-    wait_for("0/1 available", &mut screen);
+    let mut terminal = ssp.start_on_terminal();
+    terminal.wait_for("0/1 available");
+    let screen = &terminal.screen;
     assert!(screen.contains("supabase in default (k3d-pdc-cluster) · 1/2 ready · Ctrl-C leaves"), "{screen}");
     assert!(screen.contains("WORKLOAD"), "{screen}");
     // `script`'s terminal is 80 columns: lines are cut to fit, so a redraw knows what it replaces.
     assert!(screen.contains("RESTARTS") && screen.contains("LAST…"), "{screen}");
     let before = screen.len();
     stack.api.mark_ready("deployments", "default", KONG);
-    wait_for("2/2 ready", &mut screen);
+    terminal.wait_for("2/2 ready");
     // The redraw moves up over the previous table and clears it, instead of scrolling.
-    assert!(screen[before..].contains("\x1b[J"), "{:?}", &screen[before..]);
+    assert!(terminal.screen[before..].contains("\x1b[J"), "{:?}", &terminal.screen[before..]);
 
-    child.stdin.take().unwrap().write_all(b"\x03").unwrap();
-    let deadline = Instant::now() + WAIT;
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            panic!("ssp status --watch did not exit after Ctrl-C on the terminal:\n{screen}");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    assert_eq!(status.code(), Some(0), "{screen}");
+    terminal.keys.write_all(b"\x03").unwrap();
+    let status = terminal.exit_status("ssp status --watch did not exit after Ctrl-C on the terminal");
+    assert_eq!(status.code(), Some(0), "{}", terminal.screen);
 }

@@ -119,6 +119,26 @@ impl Ssp {
         self.command
     }
 
+    /// Starts a command made with [`Ssp::on_terminal`] without waiting for it: the test reads the
+    /// screen as it is drawn and types at the terminal ([`Terminal`]).
+    pub fn start_on_terminal(self) -> Terminal {
+        let mut command = self.command;
+        let mut child = command.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+        let keys = child.stdin.take().unwrap();
+        let mut drawn = child.stdout.take().unwrap();
+        let (tx, chunks) = std::sync::mpsc::channel::<Vec<u8>>();
+        std::thread::spawn(move || {
+            use std::io::Read as _;
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = drawn.read(&mut buf) {
+                if n == 0 || tx.send(buf[..n].to_vec()).is_err() {
+                    break;
+                }
+            }
+        });
+        Terminal { child, keys, chunks, screen: String::new() }
+    }
+
     /// Runs the same command line inside a pseudo-terminal (util-linux `script -qec`), so ssp sees a
     /// terminal on stdin, stdout and stderr; what it prints (both streams, `\r\n` line ends) is
     /// the outcome's stdout, and `stdin` is typed at the terminal. `None` (after the skip/fail
@@ -281,4 +301,64 @@ pub fn subcommand_paths() -> Vec<Vec<String>> {
     // Built: each subcommand's own subcommands are added when clap builds it (deferred).
     walk(&ssp::cli::whole_command(), &[], &mut out);
     out
+}
+
+/// A command running on a pseudo-terminal ([`Ssp::start_on_terminal`]).
+pub struct Terminal {
+    pub child: std::process::Child,
+    /// The keyboard: bytes written here are typed at the terminal (`\x03` is Ctrl-C).
+    pub keys: std::process::ChildStdin,
+    chunks: std::sync::mpsc::Receiver<Vec<u8>>,
+    /// What has been drawn (both of ssp's streams) and not yet taken.
+    pub screen: String,
+}
+
+impl Terminal {
+    /// Safety net for waits (a test never asserts wall-clock time).
+    const WAIT: std::time::Duration = std::time::Duration::from_secs(60);
+
+    /// Reads what is drawn until `needle` is on the screen; panics with the screen if it is not
+    /// there within a minute.
+    pub fn wait_for(&mut self, needle: &str) {
+        let deadline = std::time::Instant::now() + Self::WAIT;
+        while !self.screen.contains(needle) {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            let chunk = self
+                .chunks
+                .recv_timeout(left)
+                .unwrap_or_else(|_| panic!("no {needle:?} on the terminal:\n{}", self.screen));
+            self.screen.push_str(&String::from_utf8_lossy(&chunk));
+        }
+    }
+
+    /// [`Terminal::wait_for`], then the screen so far, emptied: the next wait looks only at what
+    /// is drawn after.
+    pub fn take_through(&mut self, needle: &str) -> String {
+        self.wait_for(needle);
+        std::mem::take(&mut self.screen)
+    }
+
+    /// The command's exit status; panics with `what` and the screen (and kills the command) if it
+    /// has not ended within a minute.
+    pub fn exit_status(&mut self, what: &str) -> std::process::ExitStatus {
+        let deadline = std::time::Instant::now() + Self::WAIT;
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            if std::time::Instant::now() > deadline {
+                let _ = self.child.kill();
+                panic!("{what}:\n{}", self.screen);
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for Terminal {
+    /// A test that failed (or is done with it) leaves nothing running.
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
