@@ -21,7 +21,7 @@ use std::fmt;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::{Path, PathBuf};
-use std::process::{Command, ExitStatus, Stdio};
+use std::process::{Child, Command, ExitStatus, Output as ProcessOutput, Stdio};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -418,82 +418,28 @@ impl Runner {
         }
 
         let spawn_error = |source| RunError::Spawn { program: call.program.to_string_lossy().into_owned(), source };
-        let mut child = command.spawn().map_err(spawn_error)?;
+        let child = command.spawn().map_err(spawn_error)?;
         let pid = child.id() as i32;
         // Ctrl-C / SIGTERM stop the child: its own group, or (on the terminal) the child itself.
         let group_guard = (call.io != Io::Inherit).then(|| GroupGuard::register(pid));
         let process_guard = (call.io == Io::Inherit).then(|| ProcessGuard::register(pid));
 
-        if call.io == Io::Capture && call.timeout.is_none() && stdin.as_ref().is_none_or(|b| b.len() <= SMALL_INPUT) {
-            // No thread: the input fits in the pipe's buffer, so writing it whole before reading
-            // cannot block, and std's `wait_with_output` reads stdout and stderr together with
-            // poll(2). (A thread for the input and one for each output cost ~0.1–0.2 ms a call:
-            // a gpg run per PGP key.) A child that exits without reading closes the pipe: not
-            // our error. Dropping the pipe closes the child's stdin.
-            if let (Some(mut pipe), Some(bytes)) = (child.stdin.take(), stdin) {
-                let _ = pipe.write_all(&bytes);
-            }
-            let out = child.wait_with_output().map_err(spawn_error)?;
-            drop(group_guard);
-            drop(process_guard);
-            if interrupt::is_interrupted() {
-                return Err(RunError::Interrupted { command: call.display() });
-            }
-            return Ok(Finished { status: Some(out.status), stdout: out.stdout, stderr: out.stderr, dry_run: false });
-        }
-        let stdin_thread = match (child.stdin.take(), stdin) {
-            (Some(mut pipe), Some(bytes)) => {
-                Some(std::thread::spawn(move || {
-                    // A child that exits without reading stdin closes the pipe: not our error.
-                    let _ = pipe.write_all(&bytes);
-                    drop(bytes);
-                }))
-            }
-            _ => None,
+        let small = stdin.as_ref().is_none_or(|b| b.len() <= SMALL_INPUT);
+        let (out, timed_out) = if call.io == Io::Capture && call.timeout.is_none() && small {
+            (wait_inline(child, stdin).map_err(spawn_error)?, false)
+        } else {
+            wait_threaded(child, stdin, call, pid).map_err(spawn_error)?
         };
-        // Streamed lines reach logs: secret arguments masked there too.
-        let masked = Arc::new(call.masked_texts());
-        let sink = call
-            .on_line
-            .clone()
-            .map(|sink| -> LineSink { Arc::new(move |stream, line: &str| sink(stream, &mask(line, &masked))) });
-        let stdout_thread = child.stdout.take().map(|p| spawn_reader(p, Stream::Stdout, sink.clone()));
-        let stderr_thread = child.stderr.take().map(|p| spawn_reader(p, Stream::Stderr, sink));
-
-        // Timeout watchdog: kills the group when the deadline passes before the child exits.
-        let (done_tx, done_rx) = mpsc::channel::<()>();
-        let timed_out = Arc::new(Mutex::new(false));
-        let watchdog = call.timeout.map(|limit| {
-            let timed_out = timed_out.clone();
-            std::thread::spawn(move || {
-                if let Err(mpsc::RecvTimeoutError::Timeout) = done_rx.recv_timeout(limit) {
-                    *timed_out.lock().unwrap() = true;
-                    let _ =
-                        nix::sys::signal::killpg(nix::unistd::Pid::from_raw(pid), nix::sys::signal::Signal::SIGKILL);
-                }
-            })
-        });
-
-        let status = child.wait().map_err(spawn_error)?;
-        let _ = done_tx.send(());
-        if let Some(w) = watchdog {
-            let _ = w.join();
-        }
-        if let Some(t) = stdin_thread {
-            let _ = t.join();
-        }
-        let stdout = stdout_thread.map(|t| t.join().unwrap_or_default()).unwrap_or_default();
-        let stderr = stderr_thread.map(|t| t.join().unwrap_or_default()).unwrap_or_default();
         drop(group_guard);
         drop(process_guard);
 
-        if *timed_out.lock().unwrap() {
+        if timed_out {
             return Err(RunError::TimedOut { command: call.display(), after: call.timeout.unwrap_or_default() });
         }
         if interrupt::is_interrupted() {
             return Err(RunError::Interrupted { command: call.display() });
         }
-        Ok(Finished { status: Some(status), stdout, stderr, dry_run: false })
+        Ok(Finished { status: Some(out.status), stdout: out.stdout, stderr: out.stderr, dry_run: false })
     }
 
     /// [`Runner::run`] on a blocking thread, for async callers.
@@ -501,6 +447,73 @@ impl Runner {
         let runner = self.clone();
         crate::platform::blocking::run(move || runner.run(&call)).await
     }
+}
+
+/// Waits for a captured call with at most [`SMALL_INPUT`] of input, without a thread: the input
+/// fits in the pipe's buffer, so writing it whole before reading cannot block, and std's
+/// `wait_with_output` reads stdout and stderr together with poll(2). (A thread for the input and
+/// one for each output cost ~0.1–0.2 ms a call: a gpg run per PGP key.) A child that exits without
+/// reading closes the pipe: not our error. Dropping the pipe closes the child's stdin.
+fn wait_inline(mut child: Child, stdin: Option<Zeroizing<Vec<u8>>>) -> std::io::Result<ProcessOutput> {
+    if let (Some(mut pipe), Some(bytes)) = (child.stdin.take(), stdin) {
+        let _ = pipe.write_all(&bytes);
+    }
+    child.wait_with_output()
+}
+
+/// Waits for any call: the input written by a thread, each output read by one (lines passed to
+/// the call's sink as they come), and, with a timeout, a watchdog that kills the child's group.
+/// Also says whether the watchdog fired.
+fn wait_threaded(
+    mut child: Child,
+    stdin: Option<Zeroizing<Vec<u8>>>,
+    call: &ProgramCall,
+    pid: i32,
+) -> std::io::Result<(ProcessOutput, bool)> {
+    let stdin_thread = match (child.stdin.take(), stdin) {
+        (Some(mut pipe), Some(bytes)) => {
+            Some(std::thread::spawn(move || {
+                // A child that exits without reading stdin closes the pipe: not our error.
+                let _ = pipe.write_all(&bytes);
+                drop(bytes);
+            }))
+        }
+        _ => None,
+    };
+    // Streamed lines reach logs: secret arguments masked there too.
+    let masked = Arc::new(call.masked_texts());
+    let sink = call
+        .on_line
+        .clone()
+        .map(|sink| -> LineSink { Arc::new(move |stream, line: &str| sink(stream, &mask(line, &masked))) });
+    let stdout_thread = child.stdout.take().map(|p| spawn_reader(p, Stream::Stdout, sink.clone()));
+    let stderr_thread = child.stderr.take().map(|p| spawn_reader(p, Stream::Stderr, sink));
+
+    // Timeout watchdog: kills the group when the deadline passes before the child exits.
+    let (done_tx, done_rx) = mpsc::channel::<()>();
+    let timed_out = Arc::new(Mutex::new(false));
+    let watchdog = call.timeout.map(|limit| {
+        let timed_out = timed_out.clone();
+        std::thread::spawn(move || {
+            if let Err(mpsc::RecvTimeoutError::Timeout) = done_rx.recv_timeout(limit) {
+                *timed_out.lock().unwrap() = true;
+                let _ = nix::sys::signal::killpg(nix::unistd::Pid::from_raw(pid), nix::sys::signal::Signal::SIGKILL);
+            }
+        })
+    });
+
+    let status = child.wait()?;
+    let _ = done_tx.send(());
+    if let Some(w) = watchdog {
+        let _ = w.join();
+    }
+    if let Some(t) = stdin_thread {
+        let _ = t.join();
+    }
+    let stdout = stdout_thread.map(|t| t.join().unwrap_or_default()).unwrap_or_default();
+    let stderr = stderr_thread.map(|t| t.join().unwrap_or_default()).unwrap_or_default();
+    let timed_out = *timed_out.lock().unwrap();
+    Ok((ProcessOutput { status, stdout, stderr }, timed_out))
 }
 
 /// The most input written to a child before its output is read, on the calling thread: one page,
