@@ -138,7 +138,7 @@ impl CompiledRules {
     }
 
     /// sops' `shouldBeEncrypted`.
-    fn should_encrypt(&self, path: &[String], stack: &[Vec<String>], is_comment: bool) -> bool {
+    fn should_encrypt(&self, path: &[&str], stack: &[Vec<&str>], is_comment: bool) -> bool {
         let mut encrypted = true;
         if let Some(s) = self.rules.unencrypted_suffix.as_deref().filter(|s| !s.is_empty())
             && path.iter().any(|p| p.ends_with(s))
@@ -188,7 +188,7 @@ enum Direction {
 
 /// sops' additional data for a value: its key path joined with `:`, plus a trailing `:`, written
 /// into `buf` (one buffer per walk instead of a string per value).
-fn aad<'b>(buf: &'b mut String, path: &[String]) -> &'b str {
+fn aad<'b>(buf: &'b mut String, path: &[&str]) -> &'b str {
     buf.clear();
     for (i, p) in path.iter().enumerate() {
         if i > 0 {
@@ -213,7 +213,7 @@ struct Walker<'s> {
     reuse: Option<&'s cipher::Stash>,
 }
 
-fn display_path(path: &[String]) -> String {
+fn display_path(path: &[&str]) -> String {
     if path.is_empty() { "the top level".into() } else { path.join(".") }
 }
 
@@ -236,7 +236,7 @@ impl<'s> Walker<'s> {
 
     /// Encrypts `plain` (of type `ty`) at the current path, reusing the stashed envelope of the
     /// same plaintext there.
-    fn encrypt(&mut self, plain: &[u8], ty: ValueType, path: &[String]) -> String {
+    fn encrypt(&mut self, plain: &[u8], ty: ValueType, path: &[&str]) -> String {
         let aad = aad(&mut self.aad, path);
         if let Some(envelope) = self.reuse.and_then(|s| s.get(aad, ty, plain)) {
             return envelope.to_string();
@@ -244,7 +244,7 @@ impl<'s> Walker<'s> {
         self.cipher.encrypt_bytes(plain, ty, aad)
     }
 
-    fn decrypt(&mut self, s: &str, path: &[String]) -> std::result::Result<Value, CipherError> {
+    fn decrypt(&mut self, s: &str, path: &[&str]) -> std::result::Result<Value, CipherError> {
         let aad = aad(&mut self.aad, path);
         match &mut self.record {
             Some(stash) => self.cipher.decrypt_value_stashed(s, aad, stash),
@@ -252,7 +252,7 @@ impl<'s> Walker<'s> {
         }
     }
 
-    fn comment(&mut self, c: &Comment, path: &[String], stack: &[Vec<String>]) -> Comment {
+    fn comment(&mut self, c: &Comment, path: &[&str], stack: &[Vec<&str>]) -> Comment {
         if !self.rules.should_encrypt(path, stack, true) {
             return c.clone();
         }
@@ -268,7 +268,7 @@ impl<'s> Walker<'s> {
         Comment { text, inline: c.inline }
     }
 
-    fn leaf(&mut self, v: &Value, path: &[String], stack: &[Vec<String>]) -> Result<Value> {
+    fn leaf(&mut self, v: &Value, path: &[&str], stack: &[Vec<&str>]) -> Result<Value> {
         if matches!(v, Value::Null) {
             return Ok(Value::Null);
         }
@@ -309,7 +309,7 @@ impl<'s> Walker<'s> {
         }
     }
 
-    fn value(&mut self, v: &Value, path: &mut Vec<String>, stack: &mut Vec<Vec<String>>) -> Result<Value> {
+    fn value<'t>(&mut self, v: &'t Value, path: &mut Vec<&'t str>, stack: &mut Vec<Vec<&'t str>>) -> Result<Value> {
         match v {
             Value::Map(m) => Ok(Value::Map(self.branch(m, path, stack)?)),
             Value::Seq(s) => {
@@ -318,7 +318,7 @@ impl<'s> Walker<'s> {
                 for item in s {
                     match item {
                         SeqItem::Comment(c) => {
-                            stack.last_mut().expect("pushed").push(c.text.clone());
+                            stack.last_mut().expect("pushed").push(&c.text);
                             out.push(SeqItem::Comment(self.comment(c, path, stack)));
                         }
                         SeqItem::Value(v) => {
@@ -334,17 +334,17 @@ impl<'s> Walker<'s> {
         }
     }
 
-    fn branch(&mut self, b: &Branch, path: &mut Vec<String>, stack: &mut Vec<Vec<String>>) -> Result<Branch> {
+    fn branch<'t>(&mut self, b: &'t Branch, path: &mut Vec<&'t str>, stack: &mut Vec<Vec<&'t str>>) -> Result<Branch> {
         stack.push(Vec::new());
         let mut out = Vec::with_capacity(b.len());
         for item in b {
             match item {
                 MapItem::Comment(c) => {
-                    stack.last_mut().expect("pushed").push(c.text.clone());
+                    stack.last_mut().expect("pushed").push(&c.text);
                     out.push(MapItem::Comment(self.comment(c, path, stack)));
                 }
                 MapItem::Entry(k, v) => {
-                    path.push(k.clone());
+                    path.push(k);
                     let nv = self.value(v, path, stack)?;
                     path.pop();
                     out.push(MapItem::Entry(k.clone(), nv));
@@ -708,7 +708,7 @@ mod tests {
     #[test]
     fn aad_is_the_path_joined_with_colons_plus_a_trailing_colon() {
         let mut buf = String::from("stale");
-        assert_eq!(aad(&mut buf, &["a".into(), "b".into()]), "a:b:");
+        assert_eq!(aad(&mut buf, &["a", "b"]), "a:b:");
         assert_eq!(aad(&mut buf, &[]), ":");
     }
 
