@@ -173,11 +173,13 @@ impl Emitter {
 
     /// A block mapping whose keys sit at `col`; `first_written` when the first key's indentation
     /// was already written (after `- `).
-    fn map(&mut self, b: &Branch, col: usize, first_written: bool) {
+    /// A mapping's items: `b`'s, then `tail`'s (the sops metadata of an encrypted file's document,
+    /// written after its data without a copy of the data to append it to).
+    fn map(&mut self, b: &[MapItem], tail: &[MapItem], col: usize, first_written: bool) {
         let mut head: Vec<String> = Vec::new();
         let mut inline: Vec<String> = Vec::new();
         let mut first = true;
-        for item in b {
+        for item in b.iter().chain(tail) {
             match item {
                 MapItem::Comment(c) if c.inline => inline.push(c.text.clone()),
                 MapItem::Comment(c) => head.push(c.text.clone()),
@@ -224,7 +226,7 @@ impl Emitter {
                 self.line_comments(inline);
                 self.out.push('\n');
                 let c = self.child(col);
-                self.map(m, c, false);
+                self.map(m, &[], c, false);
             }
             Value::Seq(s) if has_values(s) => {
                 self.line_comments(inline);
@@ -277,7 +279,7 @@ impl Emitter {
                         Value::Map(m) if has_entries_map(m) => {
                             self.line_comments(&mut inline);
                             self.out.push(' ');
-                            self.map(m, col + 2, true);
+                            self.map(m, &[], col + 2, true);
                         }
                         Value::Seq(inner) if has_values(inner) => {
                             self.out.push(' ');
@@ -326,7 +328,7 @@ fn quote(s: &str, a: &Analysis) -> String {
     double_quoted(s)
 }
 
-fn has_entries_map(m: &Branch) -> bool {
+fn has_entries_map(m: &[MapItem]) -> bool {
     m.iter().any(|i| matches!(i, MapItem::Entry(..)))
 }
 
@@ -336,12 +338,18 @@ fn has_values(s: &[SeqItem]) -> bool {
 
 /// Writes branches as yaml.v3 does for sops, documents separated by `---`.
 pub fn emit(branches: &[Branch], indent: usize) -> String {
+    emit_with_tail(branches, &[], indent)
+}
+
+/// [`emit`] with `tail`'s items written after each document's own (an encrypted file's `sops`
+/// entry).
+pub fn emit_with_tail(branches: &[Branch], tail: &[MapItem], indent: usize) -> String {
     let mut e = Emitter { out: String::new(), indent: indent.max(2) };
     for (i, b) in branches.iter().enumerate() {
         if i > 0 {
             e.out.push_str("---\n");
         }
-        if !has_entries_map(b) {
+        if !has_entries_map(b) && !has_entries_map(tail) {
             let comments: Vec<&Comment> = b
                 .iter()
                 .filter_map(|i| match i {
@@ -359,7 +367,7 @@ pub fn emit(branches: &[Branch], indent: usize) -> String {
             }
             continue;
         }
-        e.map(b, 0, false);
+        e.map(b, tail, 0, false);
     }
     e.out
 }
@@ -368,7 +376,7 @@ pub fn emit(branches: &[Branch], indent: usize) -> String {
 pub fn emit_value(v: &Value, indent: usize) -> String {
     let mut e = Emitter { out: String::new(), indent: indent.max(2) };
     match v {
-        Value::Map(m) => e.map(m, 0, false),
+        Value::Map(m) => e.map(m, &[], 0, false),
         Value::Seq(s) => e.seq(s, 0),
         scalar => {
             let mut inline = Vec::new();

@@ -21,7 +21,7 @@ mod parse;
 mod style;
 
 pub(crate) use emit::go_format_g;
-pub use emit::{emit, emit_value};
+pub use emit::{emit, emit_value, emit_with_tail};
 pub use parse::parse;
 
 #[cfg(test)]
@@ -135,5 +135,21 @@ mod stability {
         let b = parse(samples[1]).unwrap();
         assert!(matches!(b[0].last(), Some(MapItem::Comment(c)) if c.text == " end"), "{b:?}");
         assert_eq!(emit(&parse(samples[2]).unwrap(), 4), samples[2]);
+    }
+
+    /// An encrypted file's documents are written with the metadata after each one's data, without
+    /// the copy that appending it would take: the text is the same as with the copy.
+    #[test]
+    fn a_tail_is_written_as_if_appended_to_each_document() {
+        let docs = parse("a: 1\n# foot of the first\n---\n# only a comment\n{}\n---\nb:\n    - x # inline\n").unwrap();
+        let tail = parse("sops:\n    mac: ENC[x]\n    lastmodified: \"2020-01-01T00:00:00Z\"\n").unwrap().remove(0);
+        let joined: Vec<_> = docs.iter().map(|d| d.iter().chain(&tail).cloned().collect::<Vec<_>>()).collect();
+        assert_eq!(docs.len(), 3);
+        for indent in [2, 4] {
+            let written = emit_with_tail(&docs, &tail, indent);
+            assert_eq!(written, emit(&joined, indent));
+            assert_eq!(written.matches("sops:").count(), 3, "{written}");
+        }
+        assert_eq!(emit_with_tail(&docs, &[], 4), emit(&docs, 4));
     }
 }
