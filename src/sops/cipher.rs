@@ -183,10 +183,21 @@ fn encrypt_with(cipher: &SopsGcm, plain: &[u8], ty: ValueType, aad: &str) -> Str
     }
     let mut iv = [0u8; IV_LEN];
     rand::fill(&mut iv[..]);
-    let mut buf = plain.to_vec();
+    // Encrypted in place in a copy: on the stack for the short values files mostly hold (one
+    // allocation less per value); it holds the ciphertext once encrypted.
+    let mut short = [0u8; 256];
+    let mut long = Vec::new();
+    let buf: &mut [u8] = match short.get_mut(..plain.len()) {
+        Some(b) => b,
+        None => {
+            long.resize(plain.len(), 0);
+            &mut long
+        }
+    };
+    buf.copy_from_slice(plain);
     let nonce = Nonce::<U32>::from(iv);
     let tag = cipher
-        .encrypt_inout_detached(&nonce, aad.as_bytes(), buf.as_mut_slice().into())
+        .encrypt_inout_detached(&nonce, aad.as_bytes(), (&mut *buf).into())
         .expect("AES-GCM encryption of a value cannot fail");
     // One allocation for the envelope (it is built for every value of a file), base64 written
     // straight into it: `encode_string` goes through base64's chunked `Display` encoder, ~600
@@ -201,7 +212,7 @@ fn encrypt_with(cipher: &SopsGcm, plain: &[u8], ty: ValueType, aad: &str) -> Str
         out.resize(at + b64(bytes.len()), 0);
         let _ = base64_simd::STANDARD.encode(bytes, base64_simd::Out::from_slice(&mut out[at..]));
     };
-    field(&mut out, b"ENC[AES256_GCM,data:", &buf);
+    field(&mut out, b"ENC[AES256_GCM,data:", buf);
     field(&mut out, b",iv:", &iv);
     field(&mut out, b",tag:", &tag);
     out.extend_from_slice(b",type:");
@@ -429,6 +440,19 @@ mod tests {
         assert_eq!(format_float_go(1e21), "1000000000000000000000");
         assert_eq!(format_float_go(0.1), "0.1");
         assert_eq!(format_float_go(f64::INFINITY), "+Inf");
+    }
+
+    #[test]
+    fn values_short_and_long_round_trip() {
+        // Up to 256 bytes are encrypted in a stack buffer, longer ones in a heap one.
+        let key = DataKey::generate();
+        let cipher = ValueCipher::new(&key);
+        for n in [1, 2, 255, 256, 257, 5000] {
+            let plain: String = (0..n).map(|i| char::from(b'a' + (i % 26) as u8)).collect();
+            let enc = cipher.encrypt_bytes(plain.as_bytes(), ValueType::Str, "k:");
+            assert_eq!(parse_envelope(&enc).unwrap().data.len(), n);
+            assert_eq!(cipher.decrypt_value(&enc, "k:").unwrap(), Value::Str(plain), "{n} bytes");
+        }
     }
 
     #[test]

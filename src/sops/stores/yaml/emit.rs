@@ -315,17 +315,18 @@ impl Emitter {
     }
 }
 
-fn quote(s: &str, a: &Analysis) -> String {
+/// A scalar as yaml.v3 writes it: plain (as it is, no copy), single- or double-quoted.
+fn quote<'s>(s: &'s str, a: &Analysis) -> std::borrow::Cow<'s, str> {
     if resolves_to_non_string(s) || s.is_empty() {
-        return double_quoted(s);
+        return double_quoted(s).into();
     }
     if a.block_plain {
-        return s.to_string();
+        return s.into();
     }
     if a.single_quoted && !s.contains('\n') {
-        return format!("'{}'", s.replace('\'', "''"));
+        return format!("'{}'", s.replace('\'', "''")).into();
     }
-    double_quoted(s)
+    double_quoted(s).into()
 }
 
 fn has_entries_map(m: &[MapItem]) -> bool {
@@ -393,7 +394,7 @@ mod tests {
 
     #[test]
     fn quoting_follows_yaml_v3() {
-        let q = |s: &str| quote(s, &analyze(s));
+        let q = |s: &str| quote(s, &analyze(s)).into_owned();
         assert_eq!(q("plain"), "plain");
         assert_eq!(q("true"), "\"true\"");
         assert_eq!(q("123"), "\"123\"");
