@@ -371,11 +371,13 @@ impl Sops {
         self.announce_rule(&a.recipients, config.as_ref(), &spec);
         let sources = self.sources();
         let opts = config.map(|c| c.stores).unwrap_or_default();
-        let encrypted = SopsFile::encrypt_new(&plain, output, &spec, &sources)
-            .map_err(engine)?
-            .with_store_options(opts)
-            .to_bytes()
-            .map_err(engine)?;
+        let encrypted_file =
+            SopsFile::encrypt_new(&plain, output, &spec, &sources).map_err(engine)?.with_store_options(opts);
+        let encrypted = encrypted_file.to_bytes().map_err(engine)?;
+        // The encrypted tree holds ciphertext only (no plaintext, no data key) and the process ends
+        // after this command: it is left to the exit rather than freed value by value (~2.5 % of
+        // a 10,000-leaf encrypt's instructions).
+        std::mem::forget(encrypted_file);
         self.emit(&a.write, file, &encrypted, false)
     }
 
