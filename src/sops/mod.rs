@@ -26,8 +26,8 @@ pub mod shamir;
 pub mod stores;
 pub mod time;
 pub mod tree;
+mod walk;
 
-use sha2::{Digest, Sha512};
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
@@ -43,7 +43,8 @@ pub use tree::{
     Branch, ChangedPaths, Comment, Document, MapItem, PathSegment, SeqItem, Value, changed_paths, parse_path,
 };
 
-use cipher::{CipherError, ValueType};
+use cipher::ValueType;
+use walk::{Direction, Walker};
 
 /// sops' `MACOnlyEncryptedInitialization`: sha256("sops"), hashed first when the MAC covers only
 /// encrypted values, so such a MAC never equals a full one.
@@ -105,270 +106,6 @@ pub struct SopsFile {
 /// Is this file encrypted with sops? (sops' `filestatus`.)
 pub fn is_encrypted(bytes: &[u8], format: Format) -> bool {
     SopsFile::load(bytes, format).is_ok()
-}
-
-// ------------------------------------------------------------------ the tree walk
-
-struct CompiledRules {
-    rules: EncryptionRules,
-    unencrypted_regex: Option<regex::Regex>,
-    encrypted_regex: Option<regex::Regex>,
-    unencrypted_comment_regex: Option<regex::Regex>,
-    encrypted_comment_regex: Option<regex::Regex>,
-}
-
-impl CompiledRules {
-    fn new(rules: &EncryptionRules) -> Result<Self> {
-        let compile = |r: &Option<String>| -> Result<Option<regex::Regex>> {
-            r.as_deref()
-                .filter(|s| !s.is_empty())
-                .map(|s| {
-                    regex::Regex::new(s)
-                        .map_err(|e| SopsError::InvalidMetadata(format!("invalid regular expression {s:?}: {e}")))
-                })
-                .transpose()
-        };
-        Ok(CompiledRules {
-            unencrypted_regex: compile(&rules.unencrypted_regex)?,
-            encrypted_regex: compile(&rules.encrypted_regex)?,
-            unencrypted_comment_regex: compile(&rules.unencrypted_comment_regex)?,
-            encrypted_comment_regex: compile(&rules.encrypted_comment_regex)?,
-            rules: rules.clone(),
-        })
-    }
-
-    /// sops' `shouldBeEncrypted`.
-    fn should_encrypt(&self, path: &[&str], stack: &[Vec<&str>], is_comment: bool) -> bool {
-        let mut encrypted = true;
-        if let Some(s) = self.rules.unencrypted_suffix.as_deref().filter(|s| !s.is_empty())
-            && path.iter().any(|p| p.ends_with(s))
-        {
-            encrypted = false;
-        }
-        if let Some(s) = self.rules.encrypted_suffix.as_deref().filter(|s| !s.is_empty()) {
-            encrypted = path.iter().any(|p| p.ends_with(s));
-        }
-        if let Some(re) = &self.unencrypted_regex
-            && path.iter().any(|p| re.is_match(p))
-        {
-            encrypted = false;
-        }
-        if let Some(re) = &self.encrypted_regex {
-            encrypted = path.iter().any(|p| re.is_match(p));
-        }
-        if let Some(re) = &self.unencrypted_comment_regex
-            && stack.iter().flatten().any(|c| re.is_match(c))
-        {
-            encrypted = false;
-        }
-        if let Some(re) = &self.encrypted_comment_regex {
-            encrypted = false;
-            let last_level = stack.len().saturating_sub(1);
-            'outer: for (i, level) in stack.iter().enumerate() {
-                for (j, c) in level.iter().enumerate() {
-                    if is_comment && i == last_level && j + 1 == level.len() {
-                        continue;
-                    }
-                    if re.is_match(c) {
-                        encrypted = true;
-                        break 'outer;
-                    }
-                }
-            }
-        }
-        encrypted
-    }
-}
-
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Direction {
-    Encrypt,
-    Decrypt,
-}
-
-/// sops' additional data for a value: its key path joined with `:`, plus a trailing `:`, written
-/// into `buf` (one buffer per walk instead of a string per value).
-fn aad<'b>(buf: &'b mut String, path: &[&str]) -> &'b str {
-    buf.clear();
-    for (i, p) in path.iter().enumerate() {
-        if i > 0 {
-            buf.push(':');
-        }
-        buf.push_str(p);
-    }
-    buf.push(':');
-    buf
-}
-
-struct Walker<'s> {
-    rules: CompiledRules,
-    cipher: cipher::ValueCipher,
-    direction: Direction,
-    hash: Sha512,
-    /// The additional data of the current value, rebuilt in place (one buffer per walk).
-    aad: String,
-    /// Decrypting: where to record each value's envelope (edits only).
-    record: Option<cipher::Stash>,
-    /// Encrypting: envelopes to reuse for unchanged values.
-    reuse: Option<&'s cipher::Stash>,
-}
-
-fn display_path(path: &[&str]) -> String {
-    if path.is_empty() { "the top level".into() } else { path.join(".") }
-}
-
-impl<'s> Walker<'s> {
-    fn new(rules: &EncryptionRules, key: &DataKey, direction: Direction) -> Result<Walker<'s>> {
-        let mut hash = Sha512::new();
-        if rules.mac_only_encrypted {
-            hash.update(MAC_ONLY_ENCRYPTED_INIT);
-        }
-        Ok(Walker {
-            rules: CompiledRules::new(rules)?,
-            cipher: cipher::ValueCipher::new(key),
-            direction,
-            hash,
-            aad: String::new(),
-            record: None,
-            reuse: None,
-        })
-    }
-
-    /// Encrypts `plain` (of type `ty`) at the current path, reusing the stashed envelope of the
-    /// same plaintext there.
-    fn encrypt(&mut self, plain: &[u8], ty: ValueType, path: &[&str]) -> String {
-        let aad = aad(&mut self.aad, path);
-        if let Some(envelope) = self.reuse.and_then(|s| s.get(aad, ty, plain)) {
-            return envelope.to_string();
-        }
-        self.cipher.encrypt_bytes(plain, ty, aad)
-    }
-
-    fn decrypt(&mut self, s: &str, path: &[&str]) -> std::result::Result<Value, CipherError> {
-        let aad = aad(&mut self.aad, path);
-        match &mut self.record {
-            Some(stash) => self.cipher.decrypt_value_stashed(s, aad, stash),
-            None => self.cipher.decrypt_value(s, aad),
-        }
-    }
-
-    fn comment(&mut self, c: &Comment, path: &[&str], stack: &[Vec<&str>]) -> Comment {
-        if !self.rules.should_encrypt(path, stack, true) {
-            return c.clone();
-        }
-        let text = match self.direction {
-            Direction::Encrypt => self.encrypt(c.text.as_bytes(), ValueType::Comment, path),
-            // Like sops: a comment that does not decrypt is kept as it is (older sops left
-            // comments unencrypted).
-            Direction::Decrypt => match self.decrypt(&c.text, path) {
-                Ok(Value::Str(s)) => s,
-                _ => c.text.clone(),
-            },
-        };
-        Comment { text, inline: c.inline }
-    }
-
-    fn leaf(&mut self, v: &Value, path: &[&str], stack: &[Vec<&str>]) -> Result<Value> {
-        if matches!(v, Value::Null) {
-            return Ok(Value::Null);
-        }
-        let encrypted = self.rules.should_encrypt(path, stack, false);
-        let mac = !self.rules.rules.mac_only_encrypted || encrypted;
-        match self.direction {
-            Direction::Encrypt => {
-                let Some((bytes, ty)) = cipher::scalar_bytes(v) else {
-                    return Ok(v.clone());
-                };
-                if mac {
-                    self.hash.update(&bytes[..]);
-                }
-                if encrypted { Ok(Value::Str(self.encrypt(&bytes, ty, path))) } else { Ok(v.clone()) }
-            }
-            Direction::Decrypt => {
-                let plain = if encrypted {
-                    let Value::Str(s) = v else {
-                        return Err(SopsError::MalformedValue {
-                            path: display_path(path),
-                            reason: "an encrypted value must be a string".into(),
-                        });
-                    };
-                    self.decrypt(s, path).map_err(|e| match e {
-                        CipherError::Authentication => SopsError::ValueDecryption { path: display_path(path) },
-                        CipherError::Malformed(reason) => {
-                            SopsError::MalformedValue { path: display_path(path), reason }
-                        }
-                    })?
-                } else {
-                    v.clone()
-                };
-                if mac && let Some((bytes, _)) = cipher::scalar_bytes(&plain) {
-                    self.hash.update(&bytes[..]);
-                }
-                Ok(plain)
-            }
-        }
-    }
-
-    fn value<'t>(&mut self, v: &'t Value, path: &mut Vec<&'t str>, stack: &mut Vec<Vec<&'t str>>) -> Result<Value> {
-        match v {
-            Value::Map(m) => Ok(Value::Map(self.branch(m, path, stack)?)),
-            Value::Seq(s) => {
-                stack.push(Vec::new());
-                let mut out = Vec::with_capacity(s.len());
-                for item in s {
-                    match item {
-                        SeqItem::Comment(c) => {
-                            stack.last_mut().expect("pushed").push(&c.text);
-                            out.push(SeqItem::Comment(self.comment(c, path, stack)));
-                        }
-                        SeqItem::Value(v) => {
-                            out.push(SeqItem::Value(self.value(v, path, stack)?));
-                            stack.last_mut().expect("pushed").clear();
-                        }
-                    }
-                }
-                stack.pop();
-                Ok(Value::Seq(out))
-            }
-            leaf => self.leaf(leaf, path, stack),
-        }
-    }
-
-    fn branch<'t>(&mut self, b: &'t Branch, path: &mut Vec<&'t str>, stack: &mut Vec<Vec<&'t str>>) -> Result<Branch> {
-        stack.push(Vec::new());
-        let mut out = Vec::with_capacity(b.len());
-        for item in b {
-            match item {
-                MapItem::Comment(c) => {
-                    stack.last_mut().expect("pushed").push(&c.text);
-                    out.push(MapItem::Comment(self.comment(c, path, stack)));
-                }
-                MapItem::Entry(k, v) => {
-                    path.push(k);
-                    let nv = self.value(v, path, stack)?;
-                    path.pop();
-                    out.push(MapItem::Entry(k.clone(), nv));
-                    stack.last_mut().expect("pushed").clear();
-                }
-            }
-        }
-        stack.pop();
-        Ok(out)
-    }
-
-    fn walk(self, branches: &[Branch]) -> Result<(Vec<Branch>, String)> {
-        self.walk_stashed(branches).map(|(b, mac, _)| (b, mac))
-    }
-
-    /// The walk, also returning what was recorded (decrypting with `record` set).
-    fn walk_stashed(mut self, branches: &[Branch]) -> Result<(Vec<Branch>, String, Option<cipher::Stash>)> {
-        let mut out = Vec::with_capacity(branches.len());
-        for b in branches {
-            out.push(self.branch(b, &mut Vec::new(), &mut Vec::new())?);
-        }
-        let digest = self.hash.finalize();
-        Ok((out, hex::encode_upper(digest), self.record))
-    }
 }
 
 // ------------------------------------------------------------------ the file API
@@ -703,13 +440,6 @@ mod tests {
             SopsFile { format: Format::Yaml, branches: vec![], metadata: md, store_options: StoreOptions::default() };
         let key = DataKey::generate();
         (t.reencrypt(plain, &key).unwrap(), key)
-    }
-
-    #[test]
-    fn aad_is_the_path_joined_with_colons_plus_a_trailing_colon() {
-        let mut buf = String::from("stale");
-        assert_eq!(aad(&mut buf, &["a", "b"]), "a:b:");
-        assert_eq!(aad(&mut buf, &[]), ":");
     }
 
     #[test]
