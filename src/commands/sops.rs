@@ -323,9 +323,9 @@ impl Sops {
         let mut sops_file = load(&bytes, input, self.store_options()?).map_err(|e| {
             if stdin_defaults && a.types.input_type.is_none() { with_hint(e, STDIN_INPUT_HINT) } else { e }
         })?;
-        // The tree owns what it read: the file's bytes are freed now, and (below) the encrypted
-        // values once decrypted, so the input, both trees and the output are never all held at
-        // once (10,000 leaves: the peak is then the parse's).
+        // The tree owns what it read: the file's bytes are freed now, and (below) each encrypted
+        // value as it is decrypted in place, so the input, the tree and the output are never all
+        // held at once (10,000 leaves: the peak is then the parse's).
         drop(bytes);
         let sources = self.sources();
         let output_hint = |e: SopsError| {
@@ -341,8 +341,7 @@ impl Sops {
                 sops_file.extract(&sources, &path, output, opts).map_err(output_hint)?
             }
             None => {
-                let d = sops_file.decrypt(&sources, opts).map_err(engine)?;
-                drop(std::mem::take(&mut sops_file.branches));
+                let d = sops_file.decrypt_into_document(&sources, opts).map_err(engine)?;
                 sops_file.emit_plain(&d.document, output).map_err(output_hint)?
             }
         };

@@ -165,8 +165,32 @@ impl SopsFile {
         }
         let (branches, computed, stash) = walker.walk_stashed(&self.branches)?;
         let document = Document::new(branches);
+        self.check_mac(&computed, key, opts)?;
+        Ok((document, stash))
+    }
+
+    /// Decrypts the file's tree in place and moves it out as the plaintext document, checking the
+    /// MAC (unless ignored); the file keeps its metadata, its branches are left empty. For a
+    /// decrypt that needs the encrypted tree no more (`sops decrypt`): no second tree is built.
+    pub fn decrypt_into_document(&mut self, sources: &KeySources, opts: DecryptOptions) -> Result<Decrypted> {
+        let data_key = self.data_key(sources)?;
+        let document = self.take_decrypted(&data_key, opts)?;
+        Ok(Decrypted { document, data_key, stash: cipher::Stash::default() })
+    }
+
+    fn take_decrypted(&mut self, key: &DataKey, opts: DecryptOptions) -> Result<Document> {
+        let walker = Walker::new(&self.metadata.rules, key, Direction::Decrypt)?;
+        // In a document from the start: zeroized on drop, part decrypted or not.
+        let mut document = Document::new(std::mem::take(&mut self.branches));
+        let computed = walker.decrypt_in_place(&mut document.branches)?;
+        self.check_mac(&computed, key, opts)?;
+        Ok(document)
+    }
+
+    /// Compares the MAC computed over the plaintext with the file's (unless ignored).
+    fn check_mac(&self, computed: &str, key: &DataKey, opts: DecryptOptions) -> Result<()> {
         if opts.ignore_mac {
-            return Ok((document, stash));
+            return Ok(());
         }
         if self.metadata.mac.is_empty() {
             return Err(SopsError::MacNotFound);
@@ -179,7 +203,7 @@ impl SopsFile {
         if !bool::from(stored.as_slice().ct_eq(computed.as_bytes())) {
             return Err(SopsError::MacMismatch);
         }
-        Ok((document, stash))
+        Ok(())
     }
 
     /// Writes a plaintext tree in a format, with this file's layout options.
@@ -452,6 +476,74 @@ mod tests {
         assert_eq!(f.branches[0][3], MapItem::Entry("c_unencrypted".into(), Value::Str("open".into())));
         let back = f.decrypt_with_key(&key, DecryptOptions::default()).unwrap();
         assert_eq!(back, plain);
+    }
+
+    /// `sops decrypt`'s walk in place gives what the copying walk gives, errors included.
+    #[test]
+    fn decrypting_in_place_is_decrypting() {
+        let sources = [
+            "# head\na: 1\nb:\n    - x # inline\n    - true\n    - k: v\n      # foot\nc_unencrypted: open\nd: null\n---\ne: [1, 2.5]\n",
+            "# sops:enc\nsecret: s\nplain: p\nlist:\n    # sops:enc\n    - hidden\n    - shown\n",
+        ];
+        let rules = [
+            EncryptionRules::default(),
+            EncryptionRules { mac_only_encrypted: true, ..Default::default() },
+            EncryptionRules { encrypted_comment_regex: Some("sops:enc".into()), ..Default::default() },
+            EncryptionRules { unencrypted_regex: Some("^plain$".into()), ..Default::default() },
+        ];
+        let mut mac_cases = 0;
+        for src in sources {
+            for r in &rules {
+                let plain = doc(src);
+                let (f, key) = file_for(&plain, r.clone());
+                let copied = f.decrypt_with_key(&key, DecryptOptions::default()).unwrap();
+                assert_eq!(copied, plain, "{src:?} {r:?}");
+                let mut in_place = f.clone();
+                assert_eq!(in_place.take_decrypted(&key, DecryptOptions::default()).unwrap(), copied);
+                assert!(in_place.branches.is_empty());
+                // A changed value: the same error either way, and with --ignore-mac the same tree.
+                let mut changed = f.clone();
+                let MapItem::Entry(k, _) =
+                    changed.branches[0].iter().find(|i| matches!(i, MapItem::Entry(..))).unwrap().clone()
+                else {
+                    unreachable!()
+                };
+                let at = changed.branches[0].iter().position(|i| matches!(i, MapItem::Entry(x, _) if *x == k)).unwrap();
+                changed.branches[0][at] = MapItem::Entry(k, Value::Int(7));
+                let err = |r: Result<Document>| r.map(|_| ()).unwrap_err().to_string();
+                assert_eq!(
+                    err(changed.clone().take_decrypted(&key, DecryptOptions::default())),
+                    err(changed.decrypt_with_key(&key, DecryptOptions::default())),
+                    "{src:?} {r:?}"
+                );
+                // An unencrypted value changed: the MAC no longer matches (unless it covers
+                // encrypted values only); with --ignore-mac both give the changed tree.
+                let mut edited = f.clone();
+                if let Some(MapItem::Entry(_, v)) = edited.branches[0]
+                    .iter_mut()
+                    .find(|i| matches!(i, MapItem::Entry(k, _) if k.ends_with("_unencrypted")))
+                {
+                    *v = Value::Str("changed".into());
+                    let strict =
+                        edited.decrypt_with_key(&key, DecryptOptions::default()).map(|_| ()).map_err(|e| e.to_string());
+                    let in_place = edited.clone().take_decrypted(&key, DecryptOptions::default());
+                    assert_eq!(in_place.map(|_| ()).map_err(|e| e.to_string()), strict);
+                    let ignore = DecryptOptions { ignore_mac: true };
+                    match edited.decrypt_with_key(&key, ignore) {
+                        Ok(tree) => {
+                            assert_eq!(edited.clone().take_decrypted(&key, ignore).unwrap(), tree);
+                            mac_cases += 1;
+                        }
+                        // Where the rules encrypt that key, the changed value does not decrypt.
+                        Err(e) => assert_eq!(
+                            edited.clone().take_decrypted(&key, ignore).map(|_| ()).unwrap_err().to_string(),
+                            e.to_string()
+                        ),
+                    }
+                }
+            }
+        }
+        assert!(mac_cases >= 2, "the rule sets that leave c_unencrypted unencrypted: {mac_cases}");
     }
 
     #[test]
