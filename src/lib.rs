@@ -39,6 +39,10 @@
 //!   interrupts, output, atomic writes, local stdin/terminal for exec, the Docker client,
 //!   core-dump protection, durations.
 
+// stdout is written with `write!` and its errors returned: `print!`/`println!` panic when stdout's
+// reader is gone (`ssp sops filestatus f | head -0`), and a panic is reported as a bug.
+#![deny(clippy::print_stdout)]
+
 pub mod cli;
 pub mod cluster;
 pub mod commands;

@@ -1,3 +1,6 @@
+// stdout is written with `write!` and its errors returned (see lib.rs).
+#![deny(clippy::print_stdout)]
+
 use std::io::Write;
 use std::process::ExitCode;
 
@@ -41,7 +44,6 @@ fn main() -> ExitCode {
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| commands::run(cli, output.clone())));
     interrupt::settle();
     let status = match result {
-        Err(_) if QUIET_PANIC.load(std::sync::atomic::Ordering::SeqCst) => exit::SUCCESS,
         Err(_) => exit::FAILURE,
         Ok(Ok(())) if interrupt::is_interrupted() => exit::INTERRUPTED,
         Ok(Ok(())) => exit::SUCCESS,
@@ -60,11 +62,9 @@ fn is_broken_pipe(err: &anyhow::Error) -> bool {
         .any(|cause| cause.downcast_ref::<std::io::Error>().is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe))
 }
 
-/// Set when the panic was `println!` into a closed stdout: no error, so ssp exits 0.
-static QUIET_PANIC: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
-
-/// A panic is a bug: say so in one clear message (not Rust's "thread 'main' panicked"), except for
-/// `println!` into a stdout whose reader is gone, which is no error at all.
+/// A panic is a bug: say so in one clear message (not Rust's "thread 'main' panicked"). (ssp writes
+/// stdout with `write!` and returns its errors — clippy's `print_stdout` is denied — so a reader
+/// that went away is no panic: `main` exits quietly on that broken pipe.)
 fn install_panic_hook() {
     std::panic::set_hook(Box::new(|info| {
         let message = info
@@ -73,10 +73,6 @@ fn install_panic_hook() {
             .map(|s| s.to_string())
             .or_else(|| info.payload().downcast_ref::<String>().cloned())
             .unwrap_or_else(|| "unknown panic".to_string());
-        if message.starts_with("failed printing to stdout") && output::stdout_closed() {
-            QUIET_PANIC.store(true, std::sync::atomic::Ordering::SeqCst);
-            return;
-        }
         let location = info.location().map(|l| format!(" at {}:{}", l.file(), l.line())).unwrap_or_default();
         // `writeln!`, not `eprintln!`: a closed stderr must not panic inside the panic hook (abort).
         let mut stderr = std::io::stderr().lock();

@@ -97,20 +97,27 @@ pub async fn run(global: &GlobalArgs, args: &SetupInfraArgs, output: Output) -> 
     if access.provider == Provider::K3d {
         deploy::probe(&info, &release, &config.cluster, out).await?;
     }
-    print_summary(out, &info, args.show_secrets);
+    print_summary(out, &info, args.show_secrets)?;
     Ok(())
 }
 
-fn print_summary(out: &Output, info: &StackInfo, show_secrets: bool) {
+/// The stack's addresses and keys on stdout; a write error (stdout's reader gone) is returned,
+/// not a panic as from `println!`.
+fn print_summary(out: &Output, info: &StackInfo, show_secrets: bool) -> std::io::Result<()> {
+    use std::io::Write as _;
     let rows = info.summary_lines(show_secrets);
     let width = rows.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
     out.done("Supabase is running");
+    let mut stdout = std::io::stdout().lock();
     for (label, value) in rows {
-        println!("  {label:<width$}  {value}");
+        writeln!(stdout, "  {label:<width$}  {value}")?;
     }
+    stdout.flush()?;
+    drop(stdout);
     if !show_secrets {
         out.hint(
             "`ssp status --show-secrets` prints the masked values; `ssp status -o env` writes them for .env files",
         );
     }
+    Ok(())
 }

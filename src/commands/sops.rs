@@ -572,7 +572,11 @@ impl Sops {
                 text.push_str(&format!("--- {k}\n"));
             }
         }
-        print!("{text}");
+        {
+            let mut stdout = std::io::stdout().lock();
+            stdout.write_all(text.as_bytes())?;
+            stdout.flush()?;
+        }
         if !a.yes && !confirm()? {
             self.output.note(format!("File {} left unchanged", file.display()));
             return Ok(());
@@ -621,7 +625,7 @@ impl Sops {
             Err(SopsError::MetadataNotFound) => false,
             Err(e) => return Err(status(format!("cannot check file status: {e}"), ERROR_GENERIC)),
         };
-        println!("{}", serde_json::json!({ "encrypted": encrypted }));
+        writeln!(std::io::stdout().lock(), "{}", serde_json::json!({ "encrypted": encrypted }))?;
         Ok(())
     }
 }
@@ -743,8 +747,10 @@ fn group_diff(old: &[Vec<MasterKey>], new: &[Vec<MasterKey>]) -> Vec<GroupDiff> 
 /// sops' "Is this okay? (y/n):" on stdin; end of input is an error that suggests `--yes`.
 fn confirm() -> anyhow::Result<bool> {
     loop {
-        print!("Is this okay? (y/n):");
-        std::io::stdout().flush()?;
+        let mut stdout = std::io::stdout().lock();
+        stdout.write_all(b"Is this okay? (y/n):")?;
+        stdout.flush()?;
+        drop(stdout);
         let Some(line) = crate::platform::prompt::read_line()? else {
             return Err(status("no answer on stdin; pass --yes to apply the changes without asking", ERROR_GENERIC));
         };
