@@ -15,21 +15,21 @@ use super::error::{Result, SopsError};
 
 /// A comment line (the text after `#`). `inline` marks a comment that stood at the end of a value's
 /// line (`key: value # comment`).
-#[derive(Clone, PartialEq, Zeroize)]
+#[derive(Clone, PartialEq)]
 pub struct Comment {
     pub text: String,
     pub inline: bool,
 }
 
 /// One item of a mapping: an entry, or a comment between entries.
-#[derive(Clone, PartialEq, Zeroize)]
+#[derive(Clone, PartialEq)]
 pub enum MapItem {
     Entry(String, Value),
     Comment(Comment),
 }
 
 /// One item of a sequence: a value, or a comment between values.
-#[derive(Clone, PartialEq, Zeroize)]
+#[derive(Clone, PartialEq)]
 pub enum SeqItem {
     Value(Value),
     Comment(Comment),
@@ -40,7 +40,7 @@ pub type Branch = Vec<MapItem>;
 
 /// A value of the tree. The scalar kinds are sops' value types (`str`, `int`, `float`, `bool`,
 /// `bytes`); `Null` is never encrypted.
-#[derive(Clone, PartialEq, Zeroize)]
+#[derive(Clone, PartialEq)]
 pub enum Value {
     Null,
     Str(String),
@@ -92,6 +92,61 @@ impl fmt::Debug for SeqItem {
         match self {
             SeqItem::Value(v) => v.fmt(f),
             SeqItem::Comment(c) => c.fmt(f),
+        }
+    }
+}
+
+/// Zeroizes a string's whole buffer at memset speed: cleared first, all of its allocation is spare
+/// capacity, which the zeroize crate wipes in bulk (`String::zeroize` on a full string writes its
+/// bytes one by one: ~5 instructions a byte, ~2 % of a 10,000-leaf decrypt).
+fn wipe(s: &mut String) {
+    s.clear();
+    s.zeroize();
+}
+
+// By hand rather than derived, for `wipe` (the derive zeroizes each string byte by byte).
+impl Zeroize for Comment {
+    fn zeroize(&mut self) {
+        wipe(&mut self.text);
+        self.inline.zeroize();
+    }
+}
+
+impl Zeroize for MapItem {
+    fn zeroize(&mut self) {
+        match self {
+            MapItem::Entry(key, value) => {
+                wipe(key);
+                value.zeroize();
+            }
+            MapItem::Comment(c) => c.zeroize(),
+        }
+    }
+}
+
+impl Zeroize for SeqItem {
+    fn zeroize(&mut self) {
+        match self {
+            SeqItem::Value(v) => v.zeroize(),
+            SeqItem::Comment(c) => c.zeroize(),
+        }
+    }
+}
+
+impl Zeroize for Value {
+    fn zeroize(&mut self) {
+        match self {
+            Value::Null => {}
+            Value::Str(s) | Value::Time(s) => wipe(s),
+            Value::Int(i) => i.zeroize(),
+            Value::Float(f) => f.zeroize(),
+            Value::Bool(b) => b.zeroize(),
+            Value::Bytes(b) => {
+                b.clear();
+                b.zeroize();
+            }
+            Value::Map(m) => m.zeroize(),
+            Value::Seq(items) => items.zeroize(),
         }
     }
 }
@@ -449,6 +504,45 @@ mod tests {
 
     fn s(v: &str) -> Value {
         Value::Str(v.into())
+    }
+
+    /// Each kind of item zeroes its strings over their whole buffers (left allocated and empty);
+    /// a collection zeroizes its items so before it drops them (the zeroize crate's `Vec`).
+    #[test]
+    fn zeroizing_zeroes_every_strings_whole_buffer() {
+        fn zeroed(s: &String) -> bool {
+            // SAFETY: the string still owns its allocation of `capacity` bytes, all written (by
+            // the secret, then by zeroize).
+            let buffer = unsafe { std::slice::from_raw_parts(s.as_ptr(), s.capacity()) };
+            s.is_empty() && s.capacity() >= 64 && buffer.iter().all(|&b| b == 0)
+        }
+        let secret = |t: &str| {
+            let mut s = String::with_capacity(64);
+            s.push_str(t);
+            s
+        };
+        let mut entry = MapItem::Entry(secret("key"), Value::Str(secret("password")));
+        entry.zeroize();
+        let MapItem::Entry(k, Value::Str(v)) = &entry else { panic!("the shape stays") };
+        assert!(zeroed(k) && zeroed(v));
+        let mut comment = MapItem::Comment(Comment { text: secret("# a comment"), inline: true });
+        comment.zeroize();
+        let MapItem::Comment(c) = &comment else { panic!() };
+        assert!(zeroed(&c.text) && !c.inline);
+        let mut time = SeqItem::Value(Value::Time(secret("2020-01-01T00:00:00Z")));
+        time.zeroize();
+        let SeqItem::Value(Value::Time(t)) = &time else { panic!() };
+        assert!(zeroed(t));
+        let mut bytes = Value::Bytes(secret("raw").into_bytes());
+        bytes.zeroize();
+        let Value::Bytes(b) = &bytes else { panic!() };
+        // SAFETY: as above.
+        assert!(
+            b.is_empty() && unsafe { std::slice::from_raw_parts(b.as_ptr(), b.capacity()) }.iter().all(|&x| x == 0)
+        );
+        let mut map = Value::Map(vec![entry.clone(), comment.clone()]);
+        map.zeroize();
+        assert_eq!(map, Value::Map(vec![]));
     }
 
     #[test]
