@@ -211,6 +211,16 @@ fn without_a_db_pod_shell_dump_and_restore_say_so() {
 }
 
 /// Runs SQL through `ssp db shell -c` and returns psql's stdout (unaligned, tuples only).
+/// The command line of the last exec ssp opened in the database pod.
+fn last_command(stack: &Stack) -> Vec<String> {
+    stack.api.execs().last().expect("an exec").call.command.clone()
+}
+
+/// `pg_dump` as `ssp db dump` runs it: the connection, then `args`.
+fn pg_dump(args: &[&str]) -> Vec<String> {
+    ["pg_dump", "-U", "postgres", "-d", "postgres"].iter().chain(args).map(|a| a.to_string()).collect()
+}
+
 fn sql(stack: &Stack, statement: &str) -> String {
     let out = stack.ssp().args(["db", "shell", "-c", statement]).run();
     out.success();
@@ -266,10 +276,7 @@ fn rows_survive_dump_drop_restore_through_ssp_db() {
 
     let execs = stack.api.execs();
     let dump_call = &execs[execs.len() - 1].call;
-    assert_eq!(
-        dump_call.command,
-        ["pg_dump", "-U", "postgres", "-d", "postgres", "--strict-names", &format!("--schema={schema}")]
-    );
+    assert_eq!(dump_call.command, pg_dump(&["--strict-names", &format!("--schema={schema}")]));
     assert_eq!((dump_call.pod.as_str(), dump_call.container.as_str()), (pod.as_str(), "supabase-db"));
     assert!(!dump_call.stdin && !dump_call.tty && dump_call.stdout && dump_call.stderr);
 
@@ -316,39 +323,15 @@ fn schema_only_and_data_only_reach_pg_dump() {
     schema_only.success();
     assert!(schema_only.stdout.contains(&format!("CREATE TABLE {schema}.t")), "{}", schema_only.stdout);
     assert!(!schema_only.stdout.contains("row-data-marker"), "{}", schema_only.stdout);
-    let call = stack.api.execs().last().unwrap().call.clone();
-    assert_eq!(
-        call.command,
-        [
-            "pg_dump",
-            "-U",
-            "postgres",
-            "-d",
-            "postgres",
-            "--schema-only",
-            "--strict-names",
-            &format!("--schema={schema}")
-        ]
-    );
+    assert_eq!(last_command(&stack), pg_dump(&["--schema-only", "--strict-names", &format!("--schema={schema}")]));
 
     let data_only = stack.ssp().args(["db", "dump", "--data-only", "--schema", &schema, "--schema", "public"]).run();
     data_only.success();
     assert!(data_only.stdout.contains("row-data-marker"), "{}", data_only.stdout);
     assert!(!data_only.stdout.contains("CREATE TABLE"), "{}", data_only.stdout);
-    let call = stack.api.execs().last().unwrap().call.clone();
     assert_eq!(
-        call.command,
-        [
-            "pg_dump",
-            "-U",
-            "postgres",
-            "-d",
-            "postgres",
-            "--data-only",
-            "--strict-names",
-            &format!("--schema={schema}"),
-            "--schema=public"
-        ]
+        last_command(&stack),
+        pg_dump(&["--data-only", "--strict-names", &format!("--schema={schema}"), "--schema=public"])
     );
     let before = stack.api.execs().len();
     let both = stack.ssp().args(["db", "dump", "--data-only", "--schema-only"]).run();
