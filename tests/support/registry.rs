@@ -348,7 +348,10 @@ impl Registry {
         )
         .unwrap();
         let name = format!("{}/{repo}:{tag}", self.host());
-        docker(&["build", "-q", "-t", &name, &context.path().display().to_string()]);
+        // No build cache: tests run in parallel, and two builds of the same payload would share
+        // the cached `COPY` step's image, which one test's `rmi` removes (with its untagged
+        // parents) while the other build still uses it — "unable to find image sha256:…".
+        docker(&["build", "--no-cache", "-q", "-t", &name, &context.path().display().to_string()]);
         docker(&["push", &name]);
         if !keep {
             docker(&["rmi", &name]);
