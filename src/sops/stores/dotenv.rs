@@ -43,8 +43,13 @@ pub(crate) fn val_to_string(v: &Value) -> Result<String> {
 }
 
 pub fn emit(b: &Branch) -> Result<String> {
+    emit_with_tail(b, &[])
+}
+
+/// [`emit`] with `tail`'s items written after the branch's own (an encrypted file's metadata).
+pub fn emit_with_tail(b: &[MapItem], tail: &[MapItem]) -> Result<String> {
     let mut out = String::new();
-    for item in b {
+    for item in b.iter().chain(tail) {
         match item {
             MapItem::Comment(c) => {
                 out.push('#');

@@ -119,9 +119,14 @@ fn format_key(k: &str) -> String {
 }
 
 pub fn emit(b: &Branch) -> Result<String> {
+    emit_with_tail(b, &[])
+}
+
+/// [`emit`] with `tail`'s items written after the branch's own (an encrypted file's metadata).
+pub fn emit_with_tail(b: &[MapItem], tail: &[MapItem]) -> Result<String> {
     let mut out = String::new();
     let mut first_section = true;
-    for item in b {
+    for item in b.iter().chain(tail) {
         let MapItem::Entry(name, v) = item else {
             continue;
         };

@@ -97,7 +97,7 @@ impl Writer {
                 use base64::Engine as _;
                 self.out.push_str(&quote(&base64::engine::general_purpose::STANDARD.encode(b)))
             }
-            Value::Map(m) => self.map(m, depth)?,
+            Value::Map(m) => self.map(m, &[], depth)?,
             Value::Seq(s) => {
                 let items: Vec<&Value> = s
                     .iter()
@@ -125,9 +125,11 @@ impl Writer {
         Ok(())
     }
 
-    fn map(&mut self, m: &Branch, depth: usize) -> Result<()> {
+    /// A mapping's entries: `m`'s, then `tail`'s (an encrypted file's `sops` entry).
+    fn map(&mut self, m: &[MapItem], tail: &[MapItem], depth: usize) -> Result<()> {
         let entries: Vec<(&String, &Value)> = m
             .iter()
+            .chain(tail)
             .filter_map(|i| match i {
                 MapItem::Entry(k, v) => Some((k, v)),
                 MapItem::Comment(_) => None,
@@ -156,8 +158,13 @@ impl Writer {
 /// Writes a branch as sops does: indented (a tab unless `indent` spaces are configured), with a
 /// trailing newline. Comments have no JSON form and are dropped, as sops drops them.
 pub fn emit(b: &Branch, indent: Option<usize>) -> Result<String> {
+    emit_with_tail(b, &[], indent)
+}
+
+/// [`emit`] with `tail`'s items written after the branch's own (an encrypted file's `sops` entry).
+pub fn emit_with_tail(b: &[MapItem], tail: &[MapItem], indent: Option<usize>) -> Result<String> {
     let mut w = Writer { out: String::new(), indent: indent.map_or_else(|| "\t".to_string(), |n| " ".repeat(n)) };
-    w.map(b, 0)?;
+    w.map(b, tail, 0)?;
     w.out.push('\n');
     Ok(w.out)
 }
