@@ -450,20 +450,11 @@ fn a_pod_stuck_in_err_image_never_pull_fails_before_the_timeout() {
 /// Sends SIGINT to `child` and waits for it (a safety-net timeout kills it and fails).
 fn interrupt(child: &mut Child) -> (i32, String) {
     nix::sys::signal::kill(nix::unistd::Pid::from_raw(child.id() as i32), nix::sys::signal::Signal::SIGINT).unwrap();
-    let deadline = std::time::Instant::now() + WAIT;
-    loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            let mut stderr = String::new();
-            use std::io::Read;
-            child.stderr.take().unwrap().read_to_string(&mut stderr).unwrap();
-            return (status.code().unwrap_or(-1), stderr);
-        }
-        if std::time::Instant::now() > deadline {
-            let _ = child.kill();
-            panic!("ssp did not exit after SIGINT");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    let status = support::cli::exit_status_within_a_minute(child, || "ssp did not exit after SIGINT".into());
+    let mut stderr = String::new();
+    use std::io::Read;
+    child.stderr.take().unwrap().read_to_string(&mut stderr).unwrap();
+    (status.code().unwrap_or(-1), stderr)
 }
 
 fn alive(pid: u32) -> bool {

@@ -8,7 +8,7 @@ use std::process::{Child, Stdio};
 use std::sync::mpsc::{Receiver, channel};
 use std::time::{Duration, Instant};
 
-use support::cli::Ssp;
+use support::cli::{Ssp, exit_status_within_a_minute};
 use support::stack::{CLUSTER, Stack, StackOptions, small_release};
 
 /// Safety net for waits (a test never asserts wall-clock time).
@@ -76,19 +76,11 @@ impl Watching {
     fn signal(mut self, signal: nix::sys::signal::Signal) -> (Option<i32>, String) {
         let pid = nix::unistd::Pid::from_raw(self.child.id() as i32);
         nix::sys::signal::kill(pid, signal).unwrap();
-        let deadline = Instant::now() + WAIT;
-        loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                let mut stderr = String::new();
-                self.child.stderr.take().unwrap().read_to_string(&mut stderr).unwrap();
-                return (status.code(), stderr);
-            }
-            if Instant::now() > deadline {
-                let _ = self.child.kill();
-                panic!("ssp status --watch did not exit after {signal}");
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
+        let status =
+            exit_status_within_a_minute(&mut self.child, || format!("ssp status --watch did not exit after {signal}"));
+        let mut stderr = String::new();
+        self.child.stderr.take().unwrap().read_to_string(&mut stderr).unwrap();
+        (status.code(), stderr)
     }
 }
 

@@ -341,17 +341,27 @@ impl Terminal {
     /// The command's exit status; panics with `what` and the screen (and kills the command) if it
     /// has not ended within a minute.
     pub fn exit_status(&mut self, what: &str) -> std::process::ExitStatus {
-        let deadline = std::time::Instant::now() + Self::WAIT;
-        loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                return status;
-            }
-            if std::time::Instant::now() > deadline {
-                let _ = self.child.kill();
-                panic!("{what}:\n{}", self.screen);
-            }
-            std::thread::sleep(std::time::Duration::from_millis(20));
+        let screen = &self.screen;
+        exit_status_within_a_minute(&mut self.child, || format!("{what}:\n{screen}"))
+    }
+}
+
+/// `child`'s exit status once it has ended; kills it and panics with `failure()` if it has not
+/// within a minute (a safety net: a test never asserts wall-clock time).
+pub fn exit_status_within_a_minute(
+    child: &mut std::process::Child,
+    failure: impl FnOnce() -> String,
+) -> std::process::ExitStatus {
+    let deadline = std::time::Instant::now() + Terminal::WAIT;
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
         }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("{}", failure());
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
     }
 }
 
